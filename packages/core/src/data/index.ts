@@ -1,0 +1,2 @@
+// Public surface of data/: filled by the modules of this folder.
+export {};

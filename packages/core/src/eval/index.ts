@@ -1,0 +1,2 @@
+// Public surface of eval/: filled by the modules of this folder.
+export {};
