@@ -1,2 +1,2 @@
-// Public surface of ops/: filled by the modules of this folder.
-export {};
+// Public surface of ops/: tensor operations the tfjs release we use lacks or gets wrong.
+export { registerSecondOrderGradients, secondOrderGradientKernels } from './second-order-gradients.js';

@@ -1,2 +1,13 @@
-// Public surface of train/: filled by the modules of this folder.
-export {};
+// Public surface of train/: the training step, its gradient layout and the reducer seam.
+export { Trainer } from './trainer.js';
+export type { Batch, OptimizerState, StepMetrics } from './trainer.js';
+export type { TrainerOptions } from './trainer-options.js';
+export { ADAM_EPSILON, GAN_TRAINER_OPTIONS, VAE_TRAINER_OPTIONS } from './trainer-options.js';
+export { LocalReducer } from './reducer.js';
+export type { GradientReducer } from './reducer.js';
+export { buildManifest, flattenGradients, unflattenGradients } from './manifest.js';
+export type { ParameterEntry, ParameterManifest } from './manifest.js';
+export type { WeightLayout } from './weights-state.js';
+export type { AdamSettings, NamedStateTensor } from './adam.js';
+export { Fnv1a64, fnv1a64Hex } from './fnv1a64.js';
+export { TrainerInputError } from './errors.js';

@@ -1,0 +1,37 @@
+// `dgm coordinator`: the coordinator alone, for runs whose workers start on other machines.
+import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
+import { resolveTrainSettings, TRAIN_DEFAULTS } from '../config/train-settings.js';
+import { runCoordinatorOnly } from '../launch/local-run.js';
+import { planTrain } from '../launch/train-plan.js';
+import { chooseOutputMode, colorEnabled, Reporter } from '../progress/reporter.js';
+import type { CliContext, Command } from './command.js';
+import { RUN_OPTIONS } from './train-options.js';
+
+const spec: CommandSpec = {
+  name: 'coordinator',
+  summary: 'Run the coordinator of a multi-machine run; workers join with `dgm worker --connect`.',
+  options: [
+    { name: 'bind', type: 'string', value: 'address', description: `Address to listen on (default ${TRAIN_DEFAULTS.bind}); open this TCP port in the firewall.` },
+    { name: 'workers', type: 'string', value: 'n', description: `Workers to wait for before the first step (default ${TRAIN_DEFAULTS.workers}).` },
+    ...RUN_OPTIONS,
+  ],
+  notes: [
+    'Workers receive the model, data and settings from the coordinator; each worker machine needs the',
+    'same dataset spec to resolve (bundled datasets always do). Ctrl-C writes a final checkpoint and exits 130.',
+  ],
+  examples: [
+    'dgm coordinator --bind tcp://0.0.0.0:5555 --workers 4 --model dcgan --epochs 5',
+    'dgm coordinator --bind tcp://10.0.0.1:5555 --workers 2 --config run.yaml',
+    '# then on each worker machine:  dgm worker --connect tcp://10.0.0.1:5555 --gpus all',
+  ],
+};
+
+async function run(args: ParsedArgs, context: CliContext): Promise<number> {
+  const settings = resolveTrainSettings({ command: 'coordinator', flags: args.values, cwd: context.cwd });
+  const mode = chooseOutputMode(settings.json, context.stdout, context.stderr);
+  const reporter = new Reporter({ mode, stdout: context.stdout, stderr: context.stderr, color: colorEnabled(mode, context.env) });
+  const plan = await planTrain(settings, context.env, { localWorkers: false });
+  return runCoordinatorOnly(plan, reporter, context);
+}
+
+export const coordinatorCommand: Command = { spec, run };

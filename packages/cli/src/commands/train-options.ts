@@ -1,0 +1,26 @@
+// The flags shared by `dgm train` and `dgm coordinator`, with their help lines.
+import type { OptionSpec } from '../args/command-spec.js';
+import { DATASET_FORMS, GAN_LOSS_NAMES, MODEL_NAMES } from '../config/vocabulary.js';
+import { TRAIN_DEFAULTS } from '../config/train-settings.js';
+
+export const MODEL_OPTION: OptionSpec = { name: 'model', type: 'string', value: 'name', description: `Model: ${MODEL_NAMES.join(', ')} (default ${TRAIN_DEFAULTS.model}).` };
+
+/** Flags of the training run itself (not of where workers come from). */
+export const RUN_OPTIONS: OptionSpec[] = [
+  MODEL_OPTION,
+  { name: 'loss', type: 'string', value: 'name', description: `GAN loss: ${GAN_LOSS_NAMES.join(', ')} (default ${TRAIN_DEFAULTS.ganLoss}; GANs only).` },
+  { name: 'dataset', type: 'string', value: 'spec', description: `Training data: ${DATASET_FORMS} (default ${TRAIN_DEFAULTS.dataset}).` },
+  { name: 'backend', type: 'string', value: 'name', description: 'Worker backend: auto, tensorflow, wasm, cpu (default auto: tensorflow if installed, else wasm).' },
+  { name: 'batch-size', type: 'string', value: 'n', description: `GLOBAL batch size, split over the workers (default ${TRAIN_DEFAULTS.batchSize}).` },
+  { name: 'steps', type: 'string', value: 'n', description: 'Train this many steps (exclusive with --epochs).' },
+  { name: 'epochs', type: 'string', value: 'n', description: `Train this many epochs (default ${TRAIN_DEFAULTS.epochs} when --steps is not given).` },
+  { name: 'lr', type: 'string', value: 'rate', description: 'Adam learning rate (default 1e-3 for VAEs, 2e-4 for GANs, 1e-4 for wgan-gp).' },
+  { name: 'beta', type: 'string', value: 'x', description: `KL weight of VAEs (default ${TRAIN_DEFAULTS.vaeBeta}; VAEs only).` },
+  { name: 'seed', type: 'string', value: 'n', description: `Seed of data order, noise and initial weights (default ${TRAIN_DEFAULTS.seed}).` },
+  { name: 'out', type: 'string', value: 'dir', description: 'Run directory (default runs/<model>-<dataset>-<timestamp>); must not hold a run.' },
+  { name: 'checkpoint-every', type: 'string', value: 'n', description: 'Steps between checkpoints (default 0: only the final one).' },
+  { name: 'sample-every', type: 'string', value: 'n', description: 'Steps between sample grids (default 0: only the final one).' },
+  { name: 'resume', type: 'string', value: 'run dir', description: 'Continue a stopped run from its latest checkpoint (its settings are kept; --steps/--epochs may extend it).' },
+  { name: 'config', type: 'string', value: 'file', description: 'YAML or JSON file of these settings, keyed by flag name; flags override it.' },
+  { name: 'json', type: 'boolean', description: 'Print machine-readable JSON lines on stdout, nothing else.' },
+];

@@ -1,0 +1,330 @@
+// The resolved settings of one training run, merged from defaults, a stored run (--resume), a
+// config file and flags — in that order, each overriding the one before — and validated as a
+// whole (conflicts, model-specific flags) before anything is launched or written.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { UsageError } from '../errors.js';
+import { readConfigFile } from './config-file.js';
+import { readRunSettings } from './run-config.js';
+import { coerceField, describeSource, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
+import {
+  BUNDLED_DATASETS,
+  DATASET_FORMS,
+  DATASET_PREFIXES,
+  isVaeModel,
+  type BackendName,
+  type GanLossChoice,
+  type ModelChoice,
+} from './vocabulary.js';
+
+/** Everything a run needs to know, after defaults and validation. */
+export interface TrainSettings {
+  model: ModelChoice;
+  /** GAN loss; null for VAEs. */
+  loss: GanLossChoice | null;
+  dataset: string;
+  /** Local CPU worker processes (train) or the number of workers to wait for (coordinator). */
+  workers: number;
+  /** GPU ids, 'all' (resolved at launch from nvidia-smi), or null for CPU workers. */
+  gpus: 'all' | number[] | null;
+  backend: BackendName;
+  /** The global batch, split over the workers. */
+  batchSize: number;
+  steps: number | null;
+  epochs: number | null;
+  /** Adam learning rate; null = the trainer's default for the model and loss. */
+  lr: number | null;
+  /** KL weight of VAEs; null for GANs. */
+  beta: number | null;
+  seed: number;
+  out: string;
+  /** Steps between checkpoints; 0 = only the final one. */
+  checkpointEvery: number;
+  /** Steps between sample grids; 0 = only the final one. */
+  sampleEvery: number;
+  resume: string | null;
+  json: boolean;
+  /** Coordinator address (coordinator command only). */
+  bind: string | null;
+}
+
+/** Settings that decide a run's trajectory: a resumed run must keep them. */
+export const TRAJECTORY_FIELDS: readonly TrainFieldName[] = ['model', 'loss', 'dataset', 'batch-size', 'lr', 'beta', 'seed'];
+
+/** Defaults chosen so `dgm train` with no flags finishes in minutes on a 2-core machine. */
+export const TRAIN_DEFAULTS = {
+  model: 'vae' as ModelChoice,
+  dataset: 'mnist',
+  workers: 2,
+  backend: 'auto' as BackendName,
+  batchSize: 64,
+  epochs: 3,
+  seed: 0,
+  ganLoss: 'non-saturating' as GanLossChoice,
+  vaeBeta: 1,
+  checkpointEvery: 0,
+  sampleEvery: 0,
+  bind: 'tcp://0.0.0.0:5555',
+};
+
+export type SettingsCommand = 'train' | 'coordinator';
+
+/** Keys a config file may set, per command. */
+export function configKeysFor(command: SettingsCommand): TrainFieldName[] {
+  const excluded: TrainFieldName[] = command === 'train' ? ['bind'] : ['gpus'];
+  return (Object.keys(TRAIN_FIELDS) as TrainFieldName[]).filter((k) => !excluded.includes(k));
+}
+
+interface Layer {
+  values: Partial<Record<TrainFieldName, unknown>>;
+  sources: Partial<Record<TrainFieldName, ValueSource>>;
+}
+
+function coerceLayer(raw: Record<string, unknown>, sourceOf: (key: string) => ValueSource): Layer {
+  const layer: Layer = { values: {}, sources: {} };
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const name = key as TrainFieldName;
+    const spec = TRAIN_FIELDS[name];
+    if (!spec) continue;
+    const source = sourceOf(key);
+    layer.values[name] = coerceField(spec, value, source);
+    layer.sources[name] = source;
+  }
+  return layer;
+}
+
+/** Rejects two settings that exclude each other when one layer gives both. */
+function rejectPairWithinLayer(layer: Layer, a: TrainFieldName, b: TrainFieldName, why: string): void {
+  const sa = layer.sources[a];
+  const sb = layer.sources[b];
+  if (sa && sb) {
+    throw new UsageError(`${describeSource(sa)} and ${describeSource(sb)} cannot be used together; ${why}.`);
+  }
+}
+
+/** A timestamp for run directory names: 20261122-004512. */
+export function runTimestamp(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-` +
+    `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`
+  );
+}
+
+/** A short, path-safe name for a dataset spec: 'idx:/data/digits' → 'digits'. */
+export function datasetSlug(spec: string): string {
+  const prefix = DATASET_PREFIXES.find((p) => spec.startsWith(p));
+  const name = prefix ? basename(spec.slice(prefix.length).replace(/[\\/]+$/, '')).replace(/\.[^.]*$/, '') : spec;
+  return name.replace(/[^A-Za-z0-9_-]+/g, '-') || 'data';
+}
+
+/** Checks a dataset spec's form and that its file or directory exists (contents are checked on load). */
+export function validateDatasetSpec(spec: string, source: ValueSource): void {
+  if ((BUNDLED_DATASETS as readonly string[]).includes(spec)) return;
+  const prefix = DATASET_PREFIXES.find((p) => spec.startsWith(p));
+  if (!prefix) {
+    throw new UsageError(`${describeSource(source)} '${spec}' is not a dataset; use ${DATASET_FORMS}.`);
+  }
+  const path = spec.slice(prefix.length);
+  if (path === '') {
+    throw new UsageError(`${describeSource(source)} '${spec}' names no path; use ${DATASET_FORMS}.`);
+  }
+  const wantDir = prefix === 'images:';
+  let ok = false;
+  try {
+    const st = statSync(path);
+    ok = wantDir ? st.isDirectory() : st.isFile() || st.isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new UsageError(
+      `${describeSource(source)} '${spec}': ${path} does not exist${wantDir ? ' or is not a directory' : ''}.`,
+    );
+  }
+}
+
+/** Checks `tcp://host:port` (host may be * or 0.0.0.0 for binding). */
+export function validateEndpoint(address: string, source: ValueSource): void {
+  const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new UsageError(
+      `${describeSource(source)} must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535), got '${address}'.`,
+    );
+  }
+}
+
+export interface ResolveInput {
+  command: SettingsCommand;
+  /** Parsed flag values keyed by flag name (strings and booleans as parseArgs gives them). */
+  flags: Record<string, unknown>;
+  /** Reads the stored settings (flag-named keys) of the run named by --resume; throws UsageError. */
+  readRun?: (dir: string) => Record<string, unknown>;
+  now?: Date;
+  /** Directory relative paths (config, dataset, out, resume) are taken from; default process.cwd(). */
+  cwd?: string;
+}
+
+/**
+ * Merges defaults < resumed run < --config file < flags and validates the result.
+ * Throws UsageError with one sentence for any bad value or combination. Pure except for reading
+ * the config file and checking that dataset paths exist.
+ */
+export function resolveTrainSettings(input: ResolveInput): TrainSettings {
+  const { command, flags } = input;
+  const cwd = input.cwd ?? process.cwd();
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolvePath(cwd, p));
+  const allowed = configKeysFor(command);
+  const flagValues: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) if (k !== 'config' && k !== 'help' && allowed.includes(k as TrainFieldName)) flagValues[k] = v;
+  const flagLayer = coerceLayer(flagValues, (key) => ({ flag: key }));
+
+  let fileLayer: Layer = { values: {}, sources: {} };
+  if (typeof flags.config === 'string') {
+    const file = flags.config;
+    fileLayer = coerceLayer(readConfigFile(absolute(file), allowed, file), (key) => ({ file, key }));
+  }
+  for (const layer of [fileLayer, flagLayer]) {
+    rejectPairWithinLayer(layer, 'steps', 'epochs', 'give the run length as a number of steps or of epochs');
+    rejectPairWithinLayer(layer, 'workers', 'gpus', 'use --workers N for CPU workers or --gpus for one worker per GPU');
+  }
+
+  // A later layer's steps replaces an earlier layer's epochs (and vice versa): the user said which.
+  const merged: Partial<Record<TrainFieldName, unknown>> = {};
+  const sources: Partial<Record<TrainFieldName, ValueSource>> = {};
+  const apply = (layer: Layer) => {
+    for (const [k, v] of Object.entries(layer.values) as [TrainFieldName, unknown][]) {
+      if (k === 'steps') delete merged.epochs;
+      if (k === 'epochs') delete merged.steps;
+      if (k === 'workers') delete merged.gpus;
+      if (k === 'gpus') delete merged.workers;
+      merged[k] = v;
+      sources[k] = layer.sources[k] as ValueSource;
+    }
+  };
+  apply(fileLayer);
+  apply(flagLayer);
+
+  // Paths are kept absolute from here on: workers may run in another directory.
+  for (const key of ['out', 'resume'] as const) if (typeof merged[key] === 'string') merged[key] = absolute(merged[key] as string);
+  if (typeof merged.dataset === 'string') {
+    const prefix = DATASET_PREFIXES.find((p) => (merged.dataset as string).startsWith(p));
+    if (prefix && (merged.dataset as string).length > prefix.length) merged.dataset = prefix + absolute((merged.dataset as string).slice(prefix.length));
+  }
+  const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
+  if (resumeDir !== null) {
+    const stored = (input.readRun ?? readRunSettings)(resumeDir);
+    checkResumeCompatible(resumeDir, stored, merged, sources);
+    for (const key of TRAJECTORY_FIELDS) if (stored[key] !== undefined && stored[key] !== null) merged[key] = stored[key];
+    if (merged.steps === undefined && merged.epochs === undefined) {
+      if (typeof stored.steps === 'number') merged.steps = stored.steps;
+      else if (typeof stored.epochs === 'number') merged.epochs = stored.epochs;
+    }
+    for (const key of ['checkpoint-every', 'sample-every', 'backend'] as const) {
+      if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
+    }
+    if (typeof merged.out === 'string' && merged.out !== resumeDir) {
+      throw new UsageError(
+        `${describeSource(sources.out ?? { flag: 'out' })} and --resume name different run directories; drop --out to continue ${resumeDir} in place.`,
+      );
+    }
+    merged.out = resumeDir;
+  }
+
+  const model = (merged.model as ModelChoice | undefined) ?? TRAIN_DEFAULTS.model;
+  const vae = isVaeModel(model);
+  if (vae && merged.loss !== undefined && merged.loss !== null) {
+    throw new UsageError(
+      `${describeSource(sources.loss ?? { flag: 'loss' })} applies only to the GAN models mlp-gan and dcgan; the ${model} model trains on its ELBO (use --beta).`,
+    );
+  }
+  if (!vae && merged.beta !== undefined && merged.beta !== null) {
+    throw new UsageError(
+      `${describeSource(sources.beta ?? { flag: 'beta' })} applies only to the VAE models vae and conv-vae; the ${model} model takes --loss.`,
+    );
+  }
+
+  const dataset = (merged.dataset as string | undefined) ?? TRAIN_DEFAULTS.dataset;
+  validateDatasetSpec(dataset, sources.dataset ?? { flag: 'dataset' });
+
+  const gpus = (merged.gpus as 'all' | number[] | undefined) ?? null;
+  const backend = (merged.backend as BackendName | undefined) ?? (gpus ? 'tensorflow' : TRAIN_DEFAULTS.backend);
+  if (gpus && backend !== 'tensorflow' && backend !== 'auto') {
+    throw new UsageError(
+      `${describeSource(sources.gpus ?? { flag: 'gpus' })} needs --backend tensorflow (or auto), not ${backend}: only @tensorflow/tfjs-node-gpu runs on GPUs.`,
+    );
+  }
+  const workers = (merged.workers as number | undefined) ?? TRAIN_DEFAULTS.workers;
+  const batchSize = (merged['batch-size'] as number | undefined) ?? TRAIN_DEFAULTS.batchSize;
+  const replicas = Array.isArray(gpus) ? gpus.length : gpus === 'all' ? 1 : workers;
+  if (batchSize < replicas) {
+    throw new UsageError(
+      `--batch-size ${batchSize} is the global batch and cannot be split over ${replicas} workers; use a batch size of at least ${replicas}.`,
+    );
+  }
+  let steps = (merged.steps as number | undefined) ?? null;
+  let epochs = (merged.epochs as number | undefined) ?? null;
+  if (steps === null && epochs === null) epochs = TRAIN_DEFAULTS.epochs;
+
+  let bind: string | null = null;
+  if (command === 'coordinator') {
+    bind = (merged.bind as string | undefined) ?? TRAIN_DEFAULTS.bind;
+    validateEndpoint(bind, sources.bind ?? { flag: 'bind' });
+  }
+
+  const now = input.now ?? new Date();
+  const out =
+    (merged.out as string | undefined) ??
+    join(cwd, 'runs', `${model}-${datasetSlug(dataset)}-${runTimestamp(now)}`);
+
+  return {
+    model,
+    loss: vae ? null : ((merged.loss as GanLossChoice | undefined) ?? TRAIN_DEFAULTS.ganLoss),
+    dataset,
+    workers: gpus ? (Array.isArray(gpus) ? gpus.length : 0) : workers,
+    gpus,
+    backend,
+    batchSize,
+    steps,
+    epochs,
+    lr: (merged.lr as number | undefined) ?? null,
+    beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
+    seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,
+    out,
+    checkpointEvery: (merged['checkpoint-every'] as number | undefined) ?? TRAIN_DEFAULTS.checkpointEvery,
+    sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
+    resume: resumeDir,
+    json: (merged.json as boolean | undefined) ?? false,
+    bind,
+  };
+}
+
+/**
+ * A resumed run keeps its trajectory settings: any explicitly given value that differs from the
+ * stored one is refused (defaults never conflict, so `--resume dir` alone always matches).
+ */
+function checkResumeCompatible(
+  dir: string,
+  stored: Record<string, unknown>,
+  given: Partial<Record<TrainFieldName, unknown>>,
+  sources: Partial<Record<TrainFieldName, ValueSource>>,
+): void {
+  for (const key of TRAJECTORY_FIELDS) {
+    if (given[key] === undefined) continue;
+    if (JSON.stringify(given[key]) !== JSON.stringify(stored[key] ?? null)) {
+      throw new UsageError(
+        `--resume ${dir}: that run was trained with ${key} ${stored[key] === null || stored[key] === undefined ? '(the default)' : JSON.stringify(stored[key])} but ${describeSource(
+          sources[key] ?? { flag: key },
+        )} asks for ${JSON.stringify(given[key])}; drop it to continue the run, or start a new run with another --out.`,
+      );
+    }
+  }
+}
+
+/** True when a path exists and is not an empty directory (a run that must not be overwritten). */
+export function isOccupied(path: string): boolean {
+  if (!existsSync(path)) return false;
+  return !statSync(path).isDirectory() || readdirSync(path).length > 0;
+}

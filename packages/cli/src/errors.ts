@@ -1,0 +1,43 @@
+// The two kinds of failure the CLI distinguishes. A UsageError is the user's to fix (a flag, a
+// config file, a path): it prints as one sentence and exits 2 without writing anything. Anything
+// else is our bug or the environment's, printed as its message and exit 1 (stack with DGM_DEBUG=1).
+
+/** Exit codes of the `dgm` command. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** 128 + SIGINT, what shells report for a Ctrl-C'd program. */
+  interrupted: 130,
+} as const;
+
+/** A mistake in the user's input: one sentence naming what was wrong and what is allowed. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A run that failed for a reason outside the user's input (a worker crashed, a timeout). */
+export class RunFailedError extends Error {
+  override readonly name = 'RunFailedError';
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.failure,
+  ) {
+    super(message);
+  }
+}
+
+/** Error classes of @dgm/core and the runtime whose messages are sentences about the user's input. */
+const USER_INPUT_ERROR_NAMES = ['UsageError', 'DatasetError', 'EvalInputError', 'ModelOptionError', 'CheckpointError', 'ConfigError'];
+
+/**
+ * Errors thrown by other dgm packages for bad input (unknown dataset, malformed file) carry a
+ * user-facing sentence; they are recognised by name so the CLI can map them to exit 2 without
+ * importing every package's error classes.
+ */
+export function isUserInputError(error: unknown): boolean {
+  if (error instanceof UsageError) return true;
+  if (!(error instanceof Error)) return false;
+  return USER_INPUT_ERROR_NAMES.includes(error.name);
+}

@@ -1,0 +1,262 @@
+// Running a training job from this process: the coordinator in-process, the workers as child
+// processes (train) or remote (coordinator command), progress to the Reporter, and one clean
+// ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
+import { join } from 'node:path';
+import type { CliContext } from '../commands/command.js';
+import { ExitCode, RunFailedError } from '../errors.js';
+import type { Reporter } from '../progress/reporter.js';
+import { RateMeter } from '../progress/rate.js';
+import { formatEvaluation, type Evaluation } from '../results/evaluation.js';
+import { freePort } from './free-port.js';
+import { launchLocalWorkers, type LocalWorkers, type WorkerExit, type WorkerSlot } from './local-workers.js';
+import { OutputTail } from './output-tail.js';
+import { createRunLog } from './run-dir.js';
+import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
+import { listenForStop } from './signals.js';
+import type { TrainPlan } from './train-plan.js';
+
+/** How long the parts may take to wind down before they are forced. */
+const FINAL_CHECKPOINT_TIMEOUT_MS = 120_000;
+const WORKER_EXIT_GRACE_MS = 15_000;
+
+type Ending =
+  | { kind: 'finished' }
+  | { kind: 'interrupted'; signal: NodeJS.Signals }
+  | { kind: 'worker-exit'; exit: WorkerExit }
+  | { kind: 'coordinator-failed'; error: unknown };
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RunFailedError(`${what} did not finish within ${Math.round(ms / 1000)} s.`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+function describeExit(exit: WorkerExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : exit.code === 0 ? 'exited before the run ended' : `exited with code ${exit.code}`;
+}
+
+/** Turns the coordinator's step reports into progress lines. */
+function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => void {
+  const meter = new RateMeter(plan.settings.batchSize);
+  const totalEpochs = plan.settings.epochs;
+  return (r) => {
+    meter.record(r.step, Date.now());
+    reporter.progress({
+      step: r.step,
+      totalSteps: plan.totalSteps,
+      epoch: Math.min(r.epoch + 1, totalEpochs ?? Infinity),
+      totalEpochs,
+      losses: r.losses,
+      imagesPerSec: meter.imagesPerSec(),
+      etaSeconds: meter.etaSeconds(r.step, plan.totalSteps),
+    });
+  };
+}
+
+/** Opens the run directory (config.json, logs/) — called only once every check has passed. */
+function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
+  const log = createRunLog(plan.settings.out, logName);
+  reporter.attachLog(log.sink);
+  const s = plan.settings;
+  reporter.info(
+    plan.resumeFrom
+      ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
+      : `Training ${s.model} on ${s.dataset}: ${plan.totalSteps} steps of global batch ${s.batchSize} (${plan.stepsPerEpoch} steps per epoch); run directory ${s.out}`,
+  );
+  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null });
+  return log;
+}
+
+/** `dgm train`: coordinator here, `settings.workers` (or one per GPU) local worker processes. */
+export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, context: CliContext): Promise<number> {
+  const { settings } = plan;
+  const log = openRun(plan, reporter, 'cli');
+  let workers: LocalWorkers | null = null;
+  const stop = listenForStop(() => {
+    reporter.warn('Second interrupt: killing the workers now.');
+    workers?.signalAll('SIGKILL');
+    process.exit(ExitCode.interrupted);
+  });
+  let coordinator: CoordinatorHandle | null = null;
+  try {
+    const port = await freePort();
+    coordinator = await startRunCoordinator(plan, {
+      bind: `tcp://127.0.0.1:${port}`,
+      expectedWorkers: plan.gpuIds ? plan.gpuIds.length : settings.workers,
+      onStep: progressFeed(plan, reporter),
+      log: (level, message) => (level === 'info' ? reporter.event('coordinator', { message }) : reporter.message(level, message)),
+    });
+    const slots: WorkerSlot[] = plan.gpuIds
+      ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
+      : Array.from({ length: settings.workers }, (_, index) => ({ index, gpu: null }));
+    const tails = slots.map(() => new OutputTail());
+    let onUnexpectedExit: (exit: WorkerExit) => void = () => {};
+    const unexpectedExit = new Promise<WorkerExit>((resolve) => (onUnexpectedExit = resolve));
+    let winding = false;
+    const endpoint = coordinator.endpoint;
+    workers = launchLocalWorkers({
+      slots,
+      command: process.execPath,
+      args: (slot) => [
+        context.entryScript,
+        'worker',
+        '--connect',
+        endpoint,
+        '--backend',
+        settings.backend,
+        '--log-file',
+        join(settings.out, 'logs', `worker-${slot.index}.log`),
+        ...(slot.gpu !== null ? ['--gpu', String(slot.gpu)] : []),
+      ],
+      cwd: context.cwd,
+      onLine: (slot, line) => {
+        tails[slot.index].push(line);
+        if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${slot.index}] ${line}`);
+      },
+      onExit: (exit) => {
+        if (!winding) onUnexpectedExit(exit);
+      },
+    });
+    reporter.event('workers', { pids: workers.pids, gpus: slots.map((s) => s.gpu) });
+    reporter.info(`Started ${slots.length} worker process${slots.length === 1 ? '' : 'es'} (pids ${workers.pids.join(', ')}) on ${plan.gpuIds ? `GPUs ${plan.gpuIds.join(', ')}` : `the ${settings.backend} backend`}`);
+
+    const ending: Ending = await Promise.race([
+      coordinator.finished.then(
+        (): Ending => ({ kind: 'finished' }),
+        (error): Ending => ({ kind: 'coordinator-failed', error }),
+      ),
+      unexpectedExit.then((exit): Ending => ({ kind: 'worker-exit', exit })),
+      stop.requested.then((signal): Ending => ({ kind: 'interrupted', signal })),
+    ]);
+    winding = true;
+
+    switch (ending.kind) {
+      case 'finished': {
+        await workers.stop(WORKER_EXIT_GRACE_MS);
+        const outcome = await coordinator.finished;
+        reporter.close();
+        await reportResults(plan, reporter, outcome.checkpointDir);
+        return ExitCode.ok;
+      }
+      case 'interrupted': {
+        reporter.close();
+        reporter.warn('Interrupted: writing a final checkpoint and stopping the workers (Ctrl-C again to force).');
+        const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
+        await workers.stop(WORKER_EXIT_GRACE_MS);
+        reporter.result(
+          { status: 'interrupted', runDir: settings.out, step: outcome.step, checkpoint: outcome.checkpointDir },
+          [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir ?? '(none)'}`, `Continue with: dgm train --resume ${settings.out}`],
+        );
+        return ExitCode.interrupted;
+      }
+      case 'worker-exit': {
+        reporter.close();
+        const { exit } = ending;
+        const tail = tails[exit.slot.index].lastError;
+        const message = `Worker ${exit.slot.index} (pid ${exit.pid}) ${describeExit(exit)}${tail ? `: ${tail}` : ''}; the run stops (see ${join(settings.out, 'logs', `worker-${exit.slot.index}.log`)}).`;
+        reporter.error(message);
+        await withTimeout(coordinator.stop(`worker ${exit.slot.index} failed`), 30_000, 'Stopping the coordinator').catch((e) => reporter.warn(String((e as Error).message)));
+        await workers.stop(5_000, 2_000);
+        throw new RunFailedError(message);
+      }
+      case 'coordinator-failed': {
+        reporter.close();
+        await workers.stop(5_000, 2_000);
+        throw ending.error;
+      }
+    }
+  } catch (error) {
+    if (workers && !workers.finished) await workers.stop(0, 2_000);
+    if (coordinator) await coordinator.stop('aborted').catch(() => undefined);
+    throw error;
+  } finally {
+    stop.dispose();
+    reporter.close();
+    reporter.attachLog(null);
+    await log.close();
+  }
+}
+
+/** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext): Promise<number> {
+  const { settings } = plan;
+  const log = openRun(plan, reporter, 'coordinator');
+  const stop = listenForStop(() => {
+    reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
+    process.exit(ExitCode.interrupted);
+  });
+  let coordinator: CoordinatorHandle | null = null;
+  try {
+    coordinator = await startRunCoordinator(plan, {
+      bind: settings.bind as string,
+      expectedWorkers: settings.workers,
+      onStep: progressFeed(plan, reporter),
+      log: (level, message) => reporter.message(level, message),
+    });
+    reporter.event('listening', { endpoint: coordinator.endpoint, workers: settings.workers });
+    reporter.info(`Listening on ${coordinator.endpoint}; waiting for ${settings.workers} worker${settings.workers === 1 ? '' : 's'} (dgm worker --connect tcp://<this host>:<port>)`);
+    const ending = await Promise.race([
+      coordinator.finished.then(() => 'finished' as const),
+      stop.requested.then(() => 'interrupted' as const),
+    ]);
+    if (ending === 'interrupted') {
+      reporter.close();
+      reporter.warn('Interrupted: writing a final checkpoint and telling the workers to stop (Ctrl-C again to force).');
+      const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
+      reporter.result(
+        { status: 'interrupted', runDir: settings.out, step: outcome.step, checkpoint: outcome.checkpointDir },
+        [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir ?? '(none)'}`, `Continue with: dgm coordinator --resume ${settings.out}`],
+      );
+      return ExitCode.interrupted;
+    }
+    const outcome = await coordinator.finished;
+    reporter.close();
+    await reportResults(plan, reporter, outcome.checkpointDir);
+    return ExitCode.ok;
+  } catch (error) {
+    if (coordinator) await coordinator.stop('aborted').catch(() => undefined);
+    throw error;
+  } finally {
+    stop.dispose();
+    reporter.close();
+    reporter.attachLog(null);
+    await log.close();
+  }
+}
+
+/** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
+async function reportResults(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null): Promise<void> {
+  const { settings } = plan;
+  const { loadTrainedModel } = await import('../results/trained-model.js');
+  const { writeSampleGrid } = await import('../results/sample-grid.js');
+  const { evaluateModel } = await import('../results/evaluation.js');
+  const trained = await loadTrainedModel(checkpointDir ?? settings.out, 'auto');
+  try {
+    const step = trained.state.step;
+    const grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
+    await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
+    let evaluation: Evaluation | null = null;
+    if (trained.model.family === 'vae') evaluation = await evaluateModel(trained, { count: 0, seed: 0 });
+    reporter.result(
+      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation },
+      [
+        `Run directory: ${settings.out}`,
+        `Checkpoint: ${trained.dir} (step ${step})`,
+        `Samples: ${grid}`,
+        ...(evaluation ? formatEvaluation(evaluation) : [`GAN scores (FID, classifier score): dgm eval ${settings.out}`]),
+      ],
+    );
+  } finally {
+    trained.dispose();
+  }
+}

@@ -1,0 +1,96 @@
+// Everything `dgm train` / `dgm coordinator` checks before writing a single file: the GPUs and
+// their runtime, the dataset (loaded, so a bad file is caught now), the run length, and the run
+// directory (free for a new run; holding a resumable checkpoint for --resume).
+import type { RunConfig } from '@dgm/protocol';
+import { UsageError } from '../errors.js';
+import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
+import { resolveGpuIds } from '../gpu/nvidia-smi.js';
+import { isOccupied, type TrainSettings } from '../config/train-settings.js';
+
+/** A validated run, ready to launch. */
+export interface TrainPlan {
+  settings: TrainSettings;
+  /** Concrete GPU ids (one local worker each), or null for CPU workers. */
+  gpuIds: number[] | null;
+  dataset: { name: string; imageShape: [number, number, number]; trainCount: number; testCount: number };
+  stepsPerEpoch: number;
+  totalSteps: number;
+  /** The checkpoint a --resume continues from. */
+  resumeFrom: { dir: string; step: number } | null;
+  /** What every replica trains, as the coordinator hands it to workers. */
+  runConfig: RunConfig;
+}
+
+/** The runtime's run config for validated settings on a dataset of `imageShape` images. */
+export function buildRunConfig(settings: TrainSettings, imageShape: [number, number, number], totalSteps: number): RunConfig {
+  const modelOptions: Record<string, unknown> = { imageShape };
+  if (settings.beta !== null) modelOptions.beta = settings.beta;
+  const trainer: Record<string, unknown> = {};
+  if (settings.loss !== null) trainer.loss = settings.loss;
+  if (settings.lr !== null) trainer.lr = settings.lr;
+  return {
+    model: settings.model,
+    modelOptions,
+    trainer,
+    data: settings.dataset,
+    seed: settings.seed,
+    globalBatch: settings.batchSize,
+    steps: totalSteps,
+  };
+}
+
+/** Validates a run end to end without writing anything. Throws UsageError (or core's input errors). */
+export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv, options: { localWorkers: boolean }): Promise<TrainPlan> {
+  let gpuIds: number[] | null = null;
+  if (settings.gpus && options.localWorkers) {
+    assertGpuRuntime();
+    gpuIds = resolveGpuIds(settings.gpus, env);
+  }
+
+  if (settings.resume === null && isOccupied(settings.out)) {
+    throw new UsageError(`--out ${settings.out} already holds files; choose another --out, or continue that run with --resume ${settings.out}.`);
+  }
+
+  const { loadDataset, latestValidCheckpoint, createModel } = await import('@dgm/core/node');
+  const data = await loadDataset(settings.dataset);
+  const { imageShape } = data;
+  if (settings.batchSize > data.train.count) {
+    throw new UsageError(`--batch-size ${settings.batchSize} is larger than the ${data.train.count} training images of ${settings.dataset}; use at most ${data.train.count}.`);
+  }
+  // The sampler drops an epoch's last partial window, so an epoch is a whole number of steps.
+  const stepsPerEpoch = Math.floor(data.train.count / settings.batchSize);
+  const totalSteps = settings.steps ?? (settings.epochs as number) * stepsPerEpoch;
+
+  const runConfig = buildRunConfig(settings, imageShape, totalSteps);
+  // Building the model once here turns a dataset the model cannot take (say 64x64 images for
+  // dcgan) into a sentence now, instead of a crash in every worker later.
+  createModel(settings.model, { seed: settings.seed, ...runConfig.modelOptions }).dispose();
+
+  let resumeFrom: TrainPlan['resumeFrom'] = null;
+  if (settings.resume !== null) {
+    let found: Awaited<ReturnType<typeof latestValidCheckpoint>> = null;
+    try {
+      found = await latestValidCheckpoint(settings.resume);
+    } catch {
+      found = null;
+    }
+    if (!found) {
+      throw new UsageError(`--resume ${settings.resume} has no complete checkpoint to continue from (expected ${settings.resume}/checkpoints/latest).`);
+    }
+    if (found.step >= totalSteps) {
+      throw new UsageError(
+        `--resume ${settings.resume} is already at step ${found.step} of ${totalSteps}; give a larger --steps or --epochs to train it further.`,
+      );
+    }
+    resumeFrom = { dir: found.dir, step: found.step };
+  }
+  return {
+    settings,
+    gpuIds,
+    dataset: { name: settings.dataset, imageShape, trainCount: data.train.count, testCount: data.test.count },
+    stepsPerEpoch,
+    totalSteps,
+    resumeFrom,
+    runConfig,
+  };
+}

@@ -1,0 +1,108 @@
+// `dgm worker` processes: one replica in this process, or (with several GPUs) a supervisor of one
+// child process per GPU.
+import type { CliContext } from '../commands/command.js';
+import type { WorkerSettings } from '../commands/worker.js';
+import { ExitCode, RunFailedError } from '../errors.js';
+import { workerEnv } from '../gpu/worker-env.js';
+import type { Reporter } from '../progress/reporter.js';
+import { launchLocalWorkers, type WorkerExit } from './local-workers.js';
+import { listenForStop } from './signals.js';
+
+/**
+ * True when this process was started by a local launcher (`dgm train` or `dgm worker --gpus`):
+ * the launcher owns Ctrl-C and the process must not outlive it.
+ */
+function isManaged(env: NodeJS.ProcessEnv): boolean {
+  return env.DGM_LAUNCHER_PID !== undefined && typeof process.send === 'function';
+}
+
+/** Runs one replica here until the coordinator stops the run. */
+export async function runWorkerProcess(settings: WorkerSettings, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+  if (settings.gpu !== null) {
+    // CUDA reads these when TensorFlow initialises, which happens in the import below: set them first.
+    const pinned = workerEnv(process.env, settings.gpu);
+    for (const key of ['CUDA_VISIBLE_DEVICES', 'CUDA_DEVICE_ORDER', 'TF_FORCE_GPU_ALLOW_GROWTH']) process.env[key] = pinned[key];
+  }
+  let stopListener: ReturnType<typeof listenForStop> | null = null;
+  if (isManaged(context.env)) {
+    // The launcher stops the run through the coordinator on Ctrl-C; this process only has to
+    // make sure it never outlives its launcher (the IPC channel closes when the launcher dies).
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => process.exit(ExitCode.interrupted));
+    process.on('disconnect', () => {
+      reporter.error('The launcher went away; this worker stops.');
+      process.exit(ExitCode.failure);
+    });
+    process.channel?.unref();
+  } else {
+    stopListener = listenForStop(() => process.exit(ExitCode.interrupted));
+    void stopListener.requested.then(() => {
+      reporter.warn('Interrupted: leaving the run (the coordinator carries on or stops without this worker).');
+      process.exit(ExitCode.interrupted);
+    });
+  }
+  try {
+    const { runWorker } = await import('@dgm/worker');
+    reporter.event('worker', { pid: process.pid, connect: settings.connect, gpu: settings.gpu, backend: settings.backend });
+    if (!isManaged(context.env)) reporter.info(`Worker ${process.pid} connecting to ${settings.connect} (${settings.gpu !== null ? `GPU ${settings.gpu}` : settings.backend})`);
+    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...(logFile ? { logFile } : {}) });
+    reporter.result(
+      { status: result.stoppedByError ? 'stopped-by-error' : 'finished', rank: result.rank, steps: result.steps, reason: result.stopReason, backend: result.backend, device: result.device },
+      [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
+    );
+    return result.stoppedByError ? ExitCode.failure : ExitCode.ok;
+  } catch (error) {
+    // The runtime's failures (coordinator gone, rejected) are sentences about the run, not bugs.
+    if (error instanceof Error && /^(RejectedError|CoordinatorGoneError)$/.test(error.constructor.name)) {
+      throw new RunFailedError(error.message);
+    }
+    throw error;
+  } finally {
+    stopListener?.dispose();
+  }
+}
+
+/** `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end. */
+export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: number[], reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+  const stop = listenForStop(() => workers.signalAll('SIGKILL'));
+  const failures: WorkerExit[] = [];
+  let stopping = false;
+  const workers = launchLocalWorkers({
+    slots: gpuIds.map((gpu, index) => ({ index, gpu })),
+    command: process.execPath,
+    args: (slot) => [
+      context.entryScript,
+      'worker',
+      '--connect',
+      settings.connect,
+      '--gpu',
+      String(slot.gpu),
+      '--backend',
+      settings.backend,
+      ...(settings.json ? ['--json'] : []),
+      ...(logFile ? ['--log-file', logFile.replace(/(\.log)?$/, `-gpu${slot.gpu}.log`)] : []),
+    ],
+    cwd: context.cwd,
+    onLine: (slot, line, stream) => (stream === 'stdout' ? context.stdout : context.stderr).write(settings.json ? `${line}\n` : `[gpu ${slot.gpu}] ${line}\n`),
+    onExit: (exit) => {
+      if (exit.code !== 0 && !stopping) failures.push(exit);
+    },
+  });
+  reporter.event('workers', { pids: workers.pids, gpus: gpuIds });
+  reporter.info(`Started ${gpuIds.length} worker processes on GPUs ${gpuIds.join(', ')} (pids ${workers.pids.join(', ')})`);
+  void stop.requested.then(() => {
+    stopping = true;
+    workers.signalAll('SIGTERM');
+  });
+  try {
+    await workers.waitAll();
+  } finally {
+    stop.dispose();
+  }
+  if (stopping) return ExitCode.interrupted;
+  if (failures.length > 0) {
+    const f = failures[0];
+    throw new RunFailedError(`The worker on GPU ${f.slot.gpu} (pid ${f.pid}) ${f.signal ? `was killed by ${f.signal}` : `exited with code ${f.code}`}.`);
+  }
+  return ExitCode.ok;
+}

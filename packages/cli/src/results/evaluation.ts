@@ -1,0 +1,75 @@
+// Scores of a trained model, as `dgm eval` and the end of `dgm train` report them.
+import { UsageError } from '../errors.js';
+import { formatNumber } from '../progress/format.js';
+import { generateImages, type TrainedModel } from './trained-model.js';
+
+export type Evaluation =
+  | { family: 'vae'; dataset: string; count: number; elbo: number; reconstruction: number; kl: number; binarized: boolean; seed: number }
+  | {
+      family: 'gan';
+      dataset: string;
+      count: number;
+      fid: number;
+      floorFid: number;
+      classifierScore: number;
+      realClassifierScore: number;
+      classHistogram: number[];
+      realClassHistogram: number[];
+      seed: number;
+    };
+
+/** The dataset spec a checkpoint was trained on, from the run config stored in it. */
+export function checkpointDataset(trained: TrainedModel): string {
+  const dataset = trained.state.config.dataset;
+  if (typeof dataset !== 'string') {
+    throw new UsageError(`Checkpoint ${trained.dir} does not record its dataset in state.json, so it cannot be evaluated.`);
+  }
+  return dataset;
+}
+
+/** Test ELBO of a VAE on its dataset's test split; FID, classifier score and histogram of a GAN. */
+export async function evaluateModel(trained: TrainedModel, options: { count: number; seed: number }): Promise<Evaluation> {
+  const core = await import('@dgm/core/node');
+  const dataset = checkpointDataset(trained);
+  const { model } = trained;
+  if (model.family === 'vae') {
+    const data = await core.loadDataset(dataset);
+    const r = await core.evaluateVae(model, data.test, { seed: options.seed });
+    return { family: 'vae', dataset, count: r.count, elbo: r.elbo, reconstruction: r.reconstruction, kl: r.kl, binarized: r.binarized, seed: r.seed };
+  }
+  if (dataset !== 'mnist' && dataset !== 'fashion-mnist') {
+    throw new UsageError(`GAN metrics need the classifier shipped for mnist or fashion-mnist; this model was trained on ${dataset}.`);
+  }
+  const m = await core.computeGanMetrics({
+    dataset,
+    count: options.count,
+    seed: options.seed,
+    generate: (n, start) => generateImages(trained, n, start, options.seed),
+  });
+  return {
+    family: 'gan',
+    dataset,
+    count: m.count,
+    fid: m.fid,
+    floorFid: m.floorFid,
+    classifierScore: m.classifierScore,
+    realClassifierScore: m.realClassifierScore,
+    classHistogram: m.classHistogram,
+    realClassHistogram: m.realClassHistogram,
+    seed: m.seed,
+  };
+}
+
+/** Human-readable lines of an evaluation. */
+export function formatEvaluation(e: Evaluation): string[] {
+  if (e.family === 'vae') {
+    return [
+      `Test ELBO: ${formatNumber(e.elbo)} nats per image (reconstruction ${formatNumber(e.reconstruction)}, KL ${formatNumber(e.kl)}; ${e.count} ${e.dataset} test images${e.binarized ? ', binarised' : ''})`,
+    ];
+  }
+  return [
+    `FID: ${formatNumber(e.fid)} (floor ${formatNumber(e.floorFid)}: real vs real at ${e.count} images)`,
+    `Classifier score: ${formatNumber(e.classifierScore)} (real data: ${formatNumber(e.realClassifierScore)})`,
+    `Class histogram: ${e.classHistogram.join(' ')} (real: ${e.realClassHistogram.join(' ')})`,
+  ];
+}

@@ -1,0 +1,94 @@
+// Bad input through the real dispatcher: exit code 2, one sentence on stderr, nothing written.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { dgm } from './support/capture.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dgm-cli-usage-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let cwd = '';
+let n = 0;
+beforeEach(() => {
+  cwd = join(root, `case-${n++}`);
+  mkdirSync(cwd);
+});
+
+/** Runs dgm in an empty directory and checks the usage-error contract. */
+async function usageError(argv: string[], pattern: RegExp, setup?: (dir: string) => string[]): Promise<void> {
+  const before = setup ? setup(cwd) : [];
+  const r = await dgm(argv, { cwd });
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stdout).toBe('');
+  expect(readdirSync(cwd).sort()).toEqual(before.sort());
+}
+
+describe('dgm usage errors', () => {
+  it('names unknown commands and flags', async () => {
+    await usageError(['trian'], /'trian' is not a dgm command; the commands are train, coordinator, worker, sample, eval, inspect\./);
+    await usageError(['train', '--modle', 'vae'], /dgm train has no flag --modle; its flags are --model, /);
+    await usageError(['train', '--steps'], /--steps needs a value \(n\)/);
+    await usageError(['train', 'extra'], /dgm train takes no arguments besides flags, got 'extra'/);
+  });
+
+  it.each([
+    [['train', '--model', 'gpt'], /--model must be one of vae, conv-vae, mlp-gan, dcgan, got 'gpt'\./],
+    [['train', '--model', 'dcgan', '--loss', 'l2'], /--loss must be one of minimax, non-saturating, lsgan, hinge, wgan-gp/],
+    [['train', '--dataset', 'cifar10'], /is not a dataset; use mnist, fashion-mnist, idx:<path>, npy:<path> or images:<dir>/],
+    [['train', '--dataset', 'npy:missing.npy'], /missing\.npy does not exist/],
+    [['train', '--steps', '10', '--epochs', '1'], /--steps and --epochs cannot be used together/],
+    [['train', '--workers', '2', '--gpus', '0,1'], /--workers and --gpus cannot be used together/],
+    [['train', '--batch-size=-4'], /--batch-size must be a whole number from 1 to 65536, got '-4'/],
+    [['train', '--config', 'nope.yaml'], /--config nope\.yaml does not exist/],
+    [['coordinator', '--bind', 'http://x:1'], /--bind must be an address like tcp:\/\/0\.0\.0\.0:5555/],
+    [['worker'], /dgm worker needs --connect <address>/],
+    [['worker', '--connect', 'tcp://h:1', '--gpus', '0', '--gpu', '1'], /--gpus and --gpu cannot be used together/],
+    [['sample'], /dgm sample needs a checkpoint/],
+    [['sample', 'run', '--count', '0'], /--count must be a whole number from 1 to 1024/],
+  ])('dgm %j', async (argv, pattern) => {
+    await usageError(argv, pattern);
+  });
+
+  it('rejects bad config files without writing anything', async () => {
+    await usageError(['train', '--config', 'run.yaml'], /--config run\.yaml has unknown key 'optimizer'; allowed keys are/, (dir) => {
+      writeFileSync(join(dir, 'run.yaml'), 'model: vae\noptimizer: sgd\n');
+      return ['run.yaml'];
+    });
+    await usageError(['train', '--config', 'run.json'], /'epochs' in run\.json must be a whole number from 1 to 1000000, got '3' \(a quoted string: write it without quotes\)\./, (dir) => {
+      writeFileSync(join(dir, 'run.json'), '{"epochs": "3"}');
+      return ['run.yaml', 'run.json'];
+    });
+  });
+
+  it('asks for tfjs-node-gpu (with CUDA 11.2 / cuDNN 8.1) when GPUs are requested without it', async () => {
+    await usageError(['train', '--gpus', '0,1'], /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0.*CUDA 11\.2 and cuDNN 8\.1/);
+    await usageError(['worker', '--connect', 'tcp://127.0.0.1:5555', '--gpus', 'all'], /npm install @tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('reports an error as JSON on stdout too with --json', async () => {
+    const r = await dgm(['train', '--json', '--model', 'gpt'], { cwd });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', exitCode: 2, message: expect.stringMatching(/--model must be one of/) });
+  });
+});
+
+describe('dgm --help', () => {
+  it.each(['train', 'coordinator', 'worker', 'sample', 'eval', 'inspect'])('dgm %s --help shows flags and examples', async (command) => {
+    const r = await dgm([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: dgm ${command}`);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toMatch(/--help\s+Show this help/);
+  });
+
+  it('lists the commands', async () => {
+    const r = await dgm(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['train', 'coordinator', 'worker', 'sample', 'eval', 'inspect']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
+    expect((await dgm([])).stdout).toBe(r.stdout);
+  });
+});

@@ -1,0 +1,120 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasGpuRuntime, launchLocalWorkers, listLocalGpus, MISSING_GPU_RUNTIME, parseNvidiaSmiList, resolveGpuIds, workerEnv } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-gpu-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SMI_OUTPUT = [
+  'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-11111111-2222-3333-4444-555555555555)',
+  'GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-66666666-7777-8888-9999-000000000000)',
+  '  MIG 1g.5gb     Device  0: (UUID: MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee)',
+  'GPU 2: Tesla T4 (UUID: GPU-abcdef00-0000-0000-0000-000000000000)',
+  '',
+].join('\n');
+
+/** A stand-in `nvidia-smi` (a real executable on PATH) printing `output` for `-L`. */
+function fakeNvidiaSmi(name: string, output: string, exitCode = 0): NodeJS.ProcessEnv {
+  const bin = join(dir, name);
+  rmSync(bin, { recursive: true, force: true });
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, 'nvidia-smi');
+  writeFileSync(script, `#!/bin/sh\n[ "$1" = "-L" ] || exit 9\ncat <<'OUT'\n${output}OUT\nexit ${exitCode}\n`);
+  chmodSync(script, 0o755);
+  return { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+}
+
+describe('nvidia-smi', () => {
+  it('parses GPU lines and skips MIG entries', () => {
+    expect(parseNvidiaSmiList(SMI_OUTPUT)).toEqual([0, 1, 2]);
+    expect(parseNvidiaSmiList('No devices found.\n')).toEqual([]);
+  });
+
+  it('lists GPUs through the nvidia-smi found on PATH', () => {
+    const env = fakeNvidiaSmi('smi-ok', SMI_OUTPUT);
+    expect(listLocalGpus(env)).toEqual([0, 1, 2]);
+    expect(resolveGpuIds('all', env)).toEqual([0, 1, 2]);
+    expect(resolveGpuIds([3], env)).toEqual([3]);
+  });
+
+  it('explains a missing, failing or empty nvidia-smi in one sentence', () => {
+    expect(() => listLocalGpus({ ...process.env, PATH: join(dir, 'nothing-here') })).toThrow(/nvidia-smi, which is not on PATH/);
+    expect(() => listLocalGpus(fakeNvidiaSmi('smi-fail', 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.\n', 9))).toThrow(
+      /nvidia-smi -L failed/,
+    );
+    expect(() => listLocalGpus(fakeNvidiaSmi('smi-none', 'No devices were found\n'))).toThrow(/found no GPU/);
+  });
+});
+
+describe('worker environment', () => {
+  it('pins one GPU per worker and grows memory on demand', () => {
+    const base = { PATH: '/bin', CUDA_VISIBLE_DEVICES: '0,1,2' };
+    expect(workerEnv(base, 1)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '1', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
+    expect(workerEnv({ ...base, TF_FORCE_GPU_ALLOW_GROWTH: 'true' }, null)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1' });
+    expect(base.CUDA_VISIBLE_DEVICES).toBe('0,1,2');
+  });
+
+  it('reports the missing GPU build of tfjs with the install command and CUDA/cuDNN versions', () => {
+    // tfjs-node-gpu is not installed on this machine (there is no GPU): the real check says so.
+    expect(hasGpuRuntime()).toBe(false);
+    expect(MISSING_GPU_RUNTIME).toMatch(/npm install @tensorflow\/tfjs-node-gpu/);
+    expect(MISSING_GPU_RUNTIME).toMatch(/CUDA 11\.2 and cuDNN 8\.1/);
+  });
+});
+
+describe('launchLocalWorkers', () => {
+  it('starts one process per GPU from `nvidia-smi -L`, each seeing only its own device', async () => {
+    const env = fakeNvidiaSmi('smi-launch', SMI_OUTPUT);
+    const ids = resolveGpuIds('all', env);
+    // A stand-in worker program: records the environment it was started with, as tfjs would see it.
+    const worker = join(dir, 'record-env.mjs');
+    writeFileSync(
+      worker,
+      "import { writeFileSync } from 'node:fs';\n" +
+        "const e = process.env;\n" +
+        "writeFileSync(process.argv[2], JSON.stringify({ pid: process.pid, cuda: e.CUDA_VISIBLE_DEVICES, growth: e.TF_FORCE_GPU_ALLOW_GROWTH, order: e.CUDA_DEVICE_ORDER, launcher: e.DGM_LAUNCHER_PID, ipc: typeof process.send }));\n" +
+        "console.log('ready ' + e.CUDA_VISIBLE_DEVICES);\n" +
+        'process.disconnect();\n',
+    );
+    const lines: string[] = [];
+    const workers = launchLocalWorkers({
+      slots: ids.map((gpu, index) => ({ index, gpu })),
+      command: process.execPath,
+      args: (slot) => [worker, join(dir, `env-${slot.index}.json`)],
+      baseEnv: env,
+      onLine: (slot, line) => lines.push(`${slot.index}:${line}`),
+    });
+    const exits = await workers.waitAll();
+    expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+    const seen = ids.map((_, i) => JSON.parse(readFileSync(join(dir, `env-${i}.json`), 'utf8')));
+    expect(seen.map((s) => s.cuda)).toEqual(['0', '1', '2']);
+    for (const s of seen) expect(s).toMatchObject({ growth: 'true', order: 'PCI_BUS_ID', launcher: String(process.pid), ipc: 'function' });
+    expect(new Set(seen.map((s) => s.pid)).size).toBe(3);
+    expect(lines.sort()).toEqual(['0:ready 0', '1:ready 1', '2:ready 2']);
+  });
+
+  it('stops workers that ignore the request: SIGTERM, then SIGKILL', async () => {
+    const stubborn = join(dir, 'stubborn.mjs');
+    writeFileSync(stubborn, "process.on('SIGTERM', () => {});\nconsole.log('up');\nsetInterval(() => {}, 1000);\n");
+    let up = 0;
+    const workers = launchLocalWorkers({
+      slots: [{ index: 0, gpu: null }, { index: 1, gpu: null }],
+      command: process.execPath,
+      args: () => [stubborn],
+      onLine: () => up++,
+    });
+    while (up < 2) await new Promise((r) => setTimeout(r, 20));
+    const pids = workers.pids;
+    const exits = await workers.stop(100, 300);
+    expect(exits.map((e) => e.signal)).toEqual(['SIGKILL', 'SIGKILL']);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('reports a worker that cannot start instead of hanging', async () => {
+    const workers = launchLocalWorkers({ slots: [{ index: 0, gpu: null }], command: join(dir, 'no-such-binary'), args: () => [] });
+    const [exit] = await workers.waitAll();
+    expect(exit.code).toBe(127);
+  });
+});

@@ -1,0 +1,145 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveTrainSettings, UsageError, type TrainSettings } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const now = new Date(Date.UTC(2026, 10, 22, 1, 2, 3));
+
+function resolve(flags: Record<string, unknown>, command: 'train' | 'coordinator' = 'train'): TrainSettings {
+  return resolveTrainSettings({ command, flags, now, cwd: '/w' });
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The sentence a bad input produces (and that it is a UsageError, not some other throw). */
+function sentence(flags: Record<string, unknown>, command: 'train' | 'coordinator' = 'train'): string {
+  try {
+    resolve(flags, command);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message.trim().split('\n')).toHaveLength(1);
+    return message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('resolveTrainSettings', () => {
+  it('defaults to the VAE on mnist with 2 CPU workers for a few epochs', () => {
+    const s = resolve({});
+    expect(s).toMatchObject({ model: 'vae', dataset: 'mnist', workers: 2, gpus: null, backend: 'auto', epochs: 3, steps: null, loss: null, beta: 1, lr: null, seed: 0 });
+    expect(s.out).toBe('/w/runs/vae-mnist-20261122-010203');
+  });
+
+  it('converts flag strings to typed values and gives GANs their loss and lr', () => {
+    const s = resolve({ model: 'dcgan', loss: 'hinge', 'batch-size': '32', steps: '10', lr: '0.0005', seed: '7', workers: '3' });
+    expect(s).toMatchObject({ model: 'dcgan', loss: 'hinge', batchSize: 32, steps: 10, epochs: null, lr: 0.0005, seed: 7, workers: 3, beta: null });
+    expect(resolve({ model: 'mlp-gan' })).toMatchObject({ loss: 'non-saturating', lr: null });
+  });
+
+  it('lets flags override a YAML config file, with camelCase or flag-named keys', () => {
+    const path = file('run.yaml', 'model: conv-vae\nbatchSize: 16\nsteps: 5\nseed: 3\n');
+    expect(resolve({ config: path })).toMatchObject({ model: 'conv-vae', batchSize: 16, steps: 5, seed: 3 });
+    expect(resolve({ config: path, seed: '9', epochs: '2' })).toMatchObject({ seed: 9, epochs: 2, steps: null });
+  });
+
+  it('reads JSON config files', () => {
+    const path = file('run.json', JSON.stringify({ model: 'mlp-gan', loss: 'lsgan', 'sample-every': 4 }));
+    expect(resolve({ config: path })).toMatchObject({ model: 'mlp-gan', loss: 'lsgan', sampleEvery: 4 });
+  });
+
+  it('parses --gpus and moves GPU runs to the tensorflow backend', () => {
+    expect(resolve({ gpus: '0,1' })).toMatchObject({ gpus: [0, 1], workers: 2, backend: 'tensorflow' });
+    expect(resolve({ gpus: 'all' })).toMatchObject({ gpus: 'all', backend: 'tensorflow' });
+  });
+
+  it('requires and checks --bind for the coordinator only', () => {
+    expect(resolve({}, 'coordinator').bind).toBe('tcp://0.0.0.0:5555');
+    expect(resolve({ bind: 'tcp://127.0.0.1:6000' }, 'coordinator').bind).toBe('tcp://127.0.0.1:6000');
+    expect(sentence({ bind: 'localhost:5555' }, 'coordinator')).toMatch(/--bind must be an address like tcp:\/\/0\.0\.0\.0:5555/);
+  });
+
+  it.each([
+    [{ model: 'vqvae' }, /--model must be one of vae, conv-vae, mlp-gan, dcgan, got 'vqvae'/],
+    [{ model: 'dcgan', loss: 'wasserstein' }, /--loss must be one of minimax, non-saturating, lsgan, hinge, wgan-gp/],
+    [{ loss: 'hinge' }, /--loss applies only to the GAN models mlp-gan and dcgan/],
+    [{ model: 'dcgan', beta: '2' }, /--beta applies only to the VAE models/],
+    [{ dataset: 'cifar10' }, /--dataset 'cifar10' is not a dataset; use mnist, fashion-mnist, idx:<path>, npy:<path> or images:<dir>/],
+    [{ dataset: 'npy:/nonexistent/x.npy' }, /\/nonexistent\/x\.npy does not exist/],
+    [{ dataset: 'images:' }, /names no path/],
+    [{ workers: '0' }, /--workers must be a whole number from 1 to 64, got '0'/],
+    [{ workers: 'two' }, /--workers must be a whole number/],
+    [{ 'batch-size': '1.5' }, /--batch-size must be a whole number from 1 to 65536/],
+    [{ lr: '0' }, /--lr must be a number greater than 0/],
+    [{ lr: 'fast' }, /--lr must be a number greater than 0 and at most 10, got 'fast'/],
+    [{ seed: '-1' }, /--seed must be a whole number from 0 to 4294967295/],
+    [{ steps: '5', epochs: '2' }, /--steps and --epochs cannot be used together/],
+    [{ workers: '2', gpus: '0' }, /--workers and --gpus cannot be used together/],
+    [{ gpus: '0,0' }, /lists GPU 0 twice/],
+    [{ gpus: 'first' }, /--gpus must be 'all' or a comma-separated list of GPU ids/],
+    [{ gpus: '0', backend: 'wasm' }, /--gpus needs --backend tensorflow/],
+    [{ backend: 'webgl' }, /--backend must be one of auto, tensorflow, wasm, cpu/],
+    [{ 'batch-size': '2', workers: '3' }, /--batch-size 2 is the global batch and cannot be split over 3 workers/],
+    [{ config: '/nonexistent/run.yaml' }, /--config \/nonexistent\/run\.yaml does not exist/],
+    [{ config: 'run.toml' }, /must be a \.yaml, \.yml or \.json file/],
+  ])('rejects %j with one sentence', (flags, pattern) => {
+    expect(sentence(flags)).toMatch(pattern);
+  });
+
+  it('rejects bad config files: unknown keys, wrong types, malformed text, conflicts', () => {
+    expect(sentence({ config: file('unknown.yaml', 'model: vae\nbatch: 3\n') })).toMatch(/has unknown key 'batch'; allowed keys are model, loss, dataset/);
+    expect(sentence({ config: file('types.yaml', 'workers: "two"\n') })).toMatch(/'workers' in .*types\.yaml must be a whole number from 1 to 64, got 'two'/);
+    expect(sentence({ config: file('string-num.yaml', 'steps: "10"\n') })).toMatch(/'steps' in .* must be a whole number/);
+    expect(sentence({ config: file('range.json', '{"lr": 50}') })).toMatch(/'lr' in .*range\.json must be a number greater than 0 and at most 10, got 50/);
+    expect(sentence({ config: file('bad.yaml', 'model: [vae\n') })).toMatch(/is not valid YAML/);
+    expect(sentence({ config: file('bad.json', '{"model": ') })).toMatch(/is not valid JSON/);
+    expect(sentence({ config: file('list.yaml', '- vae\n') })).toMatch(/must hold a mapping of settings/);
+    expect(sentence({ config: file('both.yaml', 'steps: 3\nepochs: 1\n') })).toMatch(/'steps' in .* and 'epochs' in .* cannot be used together/);
+    expect(sentence({ config: file('bind.yaml', 'bind: tcp://0.0.0.0:1\n') })).toMatch(/has unknown key 'bind'/);
+  });
+
+  it('lets a flag replace the file\'s run length or worker kind instead of conflicting', () => {
+    const path = file('len.yaml', 'epochs: 4\nworkers: 1\n');
+    expect(resolve({ config: path, steps: '8' })).toMatchObject({ steps: 8, epochs: null });
+    expect(resolve({ config: path, gpus: '1' })).toMatchObject({ gpus: [1], workers: 1 });
+  });
+});
+
+describe('resolveTrainSettings --resume', () => {
+  const stored = { model: 'vae', loss: null, dataset: 'mnist', 'batch-size': 16, lr: 0.001, beta: 1, seed: 4, steps: 6, epochs: null, 'checkpoint-every': 2, 'sample-every': 0, backend: 'wasm' };
+  const readRun = () => stored;
+
+  it('takes the stored settings and lets --steps extend the run', () => {
+    const s = resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a', steps: '12' }, readRun, now, cwd: '/w' });
+    expect(s).toMatchObject({ out: '/w/runs/a', resume: '/w/runs/a', batchSize: 16, seed: 4, steps: 12, checkpointEvery: 2, backend: 'wasm' });
+    expect(resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a' }, readRun, now, cwd: '/w' })).toMatchObject({ steps: 6 });
+  });
+
+  it('refuses a resume whose settings differ from the stored run', () => {
+    expect(() => resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a', seed: '5' }, readRun, now, cwd: '/w' })).toThrow(
+      /--resume \/w\/runs\/a: that run was trained with seed 4 but --seed asks for 5/,
+    );
+    expect(() => resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a', out: 'runs/b' }, readRun, now, cwd: '/w' })).toThrow(
+      /--out and --resume name different run directories/,
+    );
+  });
+
+  it('reads config.json from disk and explains a directory that is not a run', () => {
+    const runDir = join(dir, 'not-a-run');
+    mkdirSync(runDir);
+    expect(() => resolve({ resume: runDir })).toThrow(/is not a dgm run directory: .*config\.json is missing/);
+    writeFileSync(join(runDir, 'config.json'), '{"format": "other"}');
+    expect(() => resolve({ resume: runDir })).toThrow(/is not a dgm run config/);
+    const config = { model: 'vae', modelOptions: { imageShape: [28, 28, 1], beta: 1 }, trainer: {}, data: 'mnist', seed: 2, globalBatch: 8, steps: 4 };
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ config, configHash: 'x' }));
+    expect(resolve({ resume: runDir, steps: '9' })).toMatchObject({ model: 'vae', batchSize: 8, seed: 2, steps: 9, beta: 1, lr: null, out: runDir });
+    expect(() => resolve({ resume: runDir, lr: '0.01' })).toThrow(/trained with lr \(the default\) but --lr asks for 0\.01/);
+  });
+});

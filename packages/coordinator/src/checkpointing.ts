@@ -1,0 +1,79 @@
+// Checkpoints of a distributed run: the coordinator asks rank 0 for a full SNAPSHOT, loads it
+// into its own copy of the model and optimizer (built from the same config), and saves that with
+// core's saveCheckpoint, so a checkpoint is exactly a replica's state after a completed step.
+import { canonicalJson, unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
+import { latestValidCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpoint, type SavedCheckpoint } from '@dgm/core/node';
+import type { EpochSampler } from '@dgm/core/node';
+import { disposeSlots, restoreState, type ReplicaModel } from '@dgm/worker';
+import { createHash } from 'node:crypto';
+import { CoordinatorOptionsError } from './errors.js';
+
+/**
+ * Hash of what a resumed run must share with the saved one: the config minus `steps`, which a
+ * resume may raise to train longer.
+ */
+export function resumeCompatibilityHash(config: RunConfig): string {
+  return createHash('sha256').update(canonicalJson({ ...config, steps: 0 })).digest('hex');
+}
+
+/** Saves `snapshot` (rank 0's full state after `step` completed steps) as checkpoint `step`. */
+export async function saveSnapshotCheckpoint(
+  root: string,
+  parts: ReplicaModel,
+  snapshot: SnapshotMessage,
+  o: { step: number; sampler: EpochSampler; config: RunConfig; configHash: string; keep: number },
+): Promise<SavedCheckpoint> {
+  const slots = restoreState(parts.model, 'full', unpackTensors(snapshot.entries, snapshot.data));
+  try {
+    const next = o.sampler.cursorAt(o.step);
+    const manifestHashes: Record<string, string> = {};
+    for (const [phase, m] of Object.entries(parts.trainer.manifests)) if (m) manifestHashes[phase] = m.hash;
+    return await saveCheckpoint(
+      root,
+      {
+        step: o.step,
+        epoch: next.epoch,
+        sampler: { epoch: next.epoch, stepInEpoch: next.step },
+        seed: o.config.seed,
+        config: o.config as unknown as Record<string, unknown>,
+        configHash: o.configHash,
+        model: parts.model,
+        optimizerState: slots,
+        manifestHashes,
+        extra: { weightsHash: snapshot.hash, resumeHash: resumeCompatibilityHash(o.config) },
+      },
+      { keep: o.keep },
+    );
+  } finally {
+    disposeSlots(slots);
+  }
+}
+
+/**
+ * Loads the newest valid checkpoint of `runDir` into `parts` (weights and optimizer state) and
+ * returns the number of completed steps, or 0 when there is none yet.
+ */
+export async function resumeFrom(runDir: string, parts: ReplicaModel, config: RunConfig, log: (msg: string) => void): Promise<number> {
+  let valid;
+  try {
+    valid = await latestValidCheckpoint(runDir, { log });
+  } catch {
+    return 0; // no checkpoints folder yet: a fresh run
+  }
+  if (valid === null) return 0;
+  const saved = valid.state.extra?.resumeHash;
+  if (saved !== resumeCompatibilityHash(config)) {
+    throw new CoordinatorOptionsError(
+      `checkpoint ${valid.dir} was made with another config (model, data, seed, batch or trainer options differ); resume with the config in ${runDir}/config.json or start a new run directory.`,
+    );
+  }
+  const loaded = await loadCheckpoint(valid.dir, { models: false });
+  try {
+    restoreModelWeights(parts.model, loaded);
+    await parts.trainer.setOptimizerState(loaded.optimizerState);
+  } finally {
+    loaded.dispose();
+  }
+  log(`resuming from ${valid.dir} (${valid.step} steps done)`);
+  return valid.step;
+}

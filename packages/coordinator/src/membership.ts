@@ -1,0 +1,115 @@
+// Admission: who may join, under which rank. A worker is admitted when it speaks our protocol
+// version (checked by the decoder), names our run (or none), and has the same config hash and
+// parameter-manifest hash; otherwise it gets a REJECT whose sentence says what differs.
+import type { HelloMessage, Message, RunConfig } from '@dgm/protocol';
+import type { Peer } from './worker-router.js';
+
+export interface Member {
+  rank: number;
+  peer: Peer;
+  pid: number;
+  host: string;
+  backend: string;
+  device: string;
+  /** Last time anything was received from it (ms since epoch). */
+  lastHeard: number;
+}
+
+export interface AdmissionContext {
+  run: string;
+  config: RunConfig;
+  configHash: string;
+  manifestHash: string;
+  worldSize: number;
+  heartbeatMs: number;
+  timeoutMs: number;
+}
+
+const short = (hash: string | null): string => (hash === null ? 'none' : hash.length > 16 ? `${hash.slice(0, 16)}…` : hash);
+
+export class Membership {
+  private readonly slots: (Member | null)[];
+  private readonly byKey = new Map<string, Member>();
+  private started = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(private readonly ctx: AdmissionContext) {
+    this.slots = new Array<Member | null>(ctx.worldSize).fill(null);
+  }
+
+  /** Admitted members by rank (only complete once `full`). */
+  get members(): Member[] {
+    return this.slots.filter((m): m is Member => m !== null);
+  }
+
+  get full(): boolean {
+    return this.slots.every((m) => m !== null);
+  }
+
+  get(peer: Peer): Member | undefined {
+    return this.byKey.get(peer.key);
+  }
+
+  /** After start no one else is admitted: ranks and slices are fixed for the run. */
+  close(): void {
+    this.started = true;
+  }
+
+  /** Decides on a HELLO; returns the reply to send (WELCOME or REJECT) and the new member, if any. */
+  admit(peer: Peer, hello: HelloMessage): { reply: Message; member?: Member } {
+    const c = this.ctx;
+    const reject = (reason: string): { reply: Message } => ({ reply: { type: 'REJECT', run: c.run, reason } });
+    const welcome = (rank: number | null): Message => ({
+      type: 'WELCOME',
+      run: c.run,
+      rank,
+      worldSize: c.worldSize,
+      configHash: c.configHash,
+      config: c.config as unknown as Record<string, unknown>,
+      heartbeatMs: c.heartbeatMs,
+      timeoutMs: c.timeoutMs,
+    });
+    if (hello.run !== '' && hello.run !== c.run) return reject(`this coordinator runs '${c.run}', not '${hello.run}'.`);
+    const known = this.byKey.get(peer.key);
+    if (known) return { reply: welcome(known.rank) }; // a repeated HELLO gets the same answer
+    if (this.started || this.full) return reject(`run '${c.run}' already has all ${c.worldSize} workers it was started for.`);
+    // No config yet: send ours; the worker builds its model and says HELLO again with hashes.
+    if (hello.configHash === null) return { reply: welcome(null) };
+    if (hello.configHash !== c.configHash) {
+      return reject(
+        `config hash ${short(hello.configHash)} differs from the coordinator's ${short(c.configHash)}; start the worker with the same config, or with none to use the coordinator's.`,
+      );
+    }
+    if (hello.manifestHash !== c.manifestHash) {
+      return reject(
+        `parameter manifest ${short(hello.manifestHash)} differs from the coordinator's ${short(c.manifestHash)}: the worker builds a different model from the same config (another dgm version?).`,
+      );
+    }
+    const rank = this.slots.indexOf(null);
+    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, lastHeard: Date.now() };
+    this.slots[rank] = member;
+    this.byKey.set(peer.key, member);
+    if (this.full) this.waiter?.();
+    return { reply: welcome(rank), member };
+  }
+
+  /** Forgets a member that left before the run started, freeing its rank for the next worker. */
+  remove(member: Member): void {
+    if (this.slots[member.rank] === member) this.slots[member.rank] = null;
+    this.byKey.delete(member.peer.key);
+  }
+
+  /** Resolves when all ranks are taken; rejects with `onTimeout()` after `timeoutMs`. */
+  waitFull(timeoutMs: number, onTimeout: (joined: number) => Error, abort: Promise<never>): Promise<void> {
+    if (this.full) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const full = new Promise<void>((resolve, reject) => {
+      this.waiter = resolve;
+      timer = setTimeout(() => reject(onTimeout(this.members.length)), timeoutMs);
+    });
+    return Promise.race([full, abort]).finally(() => {
+      clearTimeout(timer);
+      this.waiter = null;
+    });
+  }
+}

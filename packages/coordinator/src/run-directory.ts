@@ -1,0 +1,64 @@
+// Paths of the run directory (DESIGN.md: config.json, metrics.jsonl, logs/, samples/,
+// checkpoints/) and the two files the coordinator writes line by line.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@dgm/core/node';
+
+export interface RunPaths {
+  root: string;
+  config: string;
+  metrics: string;
+  logs: string;
+  samples: string;
+  checkpoints: string;
+}
+
+export function runPaths(root: string): RunPaths {
+  return {
+    root,
+    config: join(root, 'config.json'),
+    metrics: join(root, 'metrics.jsonl'),
+    logs: join(root, 'logs'),
+    samples: join(root, 'samples'),
+    checkpoints: join(root, 'checkpoints'),
+  };
+}
+
+/** `step-NNNNNN.png`: six digits so names sort by step. */
+export function sampleFileName(step: number): string {
+  return `step-${String(step).padStart(6, '0')}.png`;
+}
+
+/** Creates the run directory's folders and writes config.json (resolved config + its hash). */
+export async function prepareRunDirectory(paths: RunPaths, config: unknown, hash: string): Promise<void> {
+  await mkdir(paths.logs, { recursive: true });
+  await mkdir(paths.samples, { recursive: true });
+  await mkdir(paths.checkpoints, { recursive: true });
+  await writeFileAtomic(paths.config, `${JSON.stringify({ config, configHash: hash }, null, 2)}\n`);
+}
+
+/** metrics.jsonl: one JSON object per line, appended (a resumed run continues the same file). */
+export class MetricsLog {
+  private readonly stream: WriteStream;
+  private failure: Error | null = null;
+
+  constructor(path: string) {
+    this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream.on('error', (error) => {
+      this.failure = error;
+    });
+  }
+
+  write(record: Record<string, unknown>): void {
+    if (this.failure) throw this.failure;
+    this.stream.write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Flushes and closes the file. */
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stream.end(() => (this.failure ? reject(this.failure) : resolve()));
+    });
+  }
+}

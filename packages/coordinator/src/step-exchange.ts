@@ -1,0 +1,116 @@
+// One training step across the workers: send each rank its slice, average each phase's GRADS as
+// they arrive (weighted by sample count, into the phase's preallocated buffers), send the one
+// averaged buffer back to every rank, and collect every rank's DONE. GANs run two phases per
+// step (D then G); the phase comes from the GRADS themselves, so the coordinator needs no copy
+// of the schedule. Bounded by the step timeout; abort() ends it at once (e.g. a worker died).
+import type { DoneMessage, GradsMessage, Message } from '@dgm/protocol';
+import { WorkerFailedError, WorkerLostError } from './errors.js';
+import { GradientAverager } from './gradient-averager.js';
+import type { Member } from './membership.js';
+
+export interface StepOutcome {
+  done: DoneMessage[];
+  /** The phases averaged, in order. */
+  phases: string[];
+}
+
+interface Round {
+  step: number;
+  done: Map<number, DoneMessage>;
+  phases: string[];
+  activePhase: string | null;
+  resolve(outcome: StepOutcome): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class StepExchange {
+  private readonly averagers = new Map<string, GradientAverager>();
+  private round: Round | null = null;
+
+  constructor(
+    private readonly run: string,
+    gradSizes: Record<string, number>,
+    private readonly members: () => Member[],
+    private readonly send: (member: Member, message: Message) => Promise<void>,
+    private readonly stepTimeoutMs: number,
+    /** Reports a message that broke the step protocol (logged and dropped, not fatal). */
+    private readonly dropped: (member: Member, reason: string) => void,
+  ) {
+    for (const [phase, size] of Object.entries(gradSizes)) this.averagers.set(phase, new GradientAverager(size));
+  }
+
+  /** Runs step `step`: `slices[rank]` are the global sample indices rank computes. */
+  async run(step: number, epoch: number, slices: Int32Array[]): Promise<StepOutcome> {
+    if (this.round) throw new Error(`step ${step} started while step ${this.round.step} is running`);
+    const outcome = new Promise<StepOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const missing = this.members().filter((m) => !this.round?.done.has(m.rank));
+        this.abort(
+          new WorkerLostError(
+            `step ${step} did not finish within ${this.stepTimeoutMs} ms: no answer from ${missing.map((m) => `rank ${m.rank} (pid ${m.pid} on ${m.host}, last heard ${Date.now() - m.lastHeard} ms ago)`).join(', ')}.`,
+          ),
+        );
+      }, this.stepTimeoutMs);
+      this.round = { step, done: new Map(), phases: [], activePhase: null, resolve, reject, timer };
+    });
+    // Sends are started together; a failed send means the peer is gone.
+    await Promise.all(
+      this.members().map((m) =>
+        this.send(m, { type: 'STEP', run: this.run, step, epoch, indices: slices[m.rank] }).catch((error: Error) =>
+          this.abort(new WorkerLostError(`could not send step ${step} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
+        ),
+      ),
+    );
+    return outcome;
+  }
+
+  onGrads(member: Member, m: GradsMessage): void {
+    const r = this.round;
+    if (!r || m.step !== r.step) return this.dropped(member, `GRADS for step ${m.step} while ${r ? `step ${r.step}` : 'no step'} is running`);
+    if (r.activePhase !== null && m.phase !== r.activePhase) {
+      return this.dropped(member, `GRADS for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
+    }
+    const avg = this.averagers.get(m.phase)!; // the decoder checked the phase against the manifest
+    if (!avg.add(member.rank, m.grads, m.sampleCount)) return this.dropped(member, `a second GRADS for phase '${m.phase}' of step ${r.step}`);
+    r.activePhase = m.phase;
+    const members = this.members();
+    if (avg.contributors.size < members.length) return;
+    const { grads } = avg.finish();
+    r.activePhase = null;
+    r.phases.push(m.phase);
+    const reduced: Message = { type: 'REDUCED', run: this.run, step: r.step, phase: m.phase, grads };
+    for (const target of members) {
+      this.send(target, reduced).catch((error: Error) =>
+        this.abort(new WorkerLostError(`could not send averaged gradients to rank ${target.rank} (pid ${target.pid} on ${target.host}): ${error.message}.`)),
+      );
+    }
+  }
+
+  onDone(member: Member, m: DoneMessage): void {
+    const r = this.round;
+    if (!r || m.step !== r.step) return this.dropped(member, `DONE for step ${m.step} while ${r ? `step ${r.step}` : 'no step'} is running`);
+    if (m.error !== null) {
+      this.abort(new WorkerFailedError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) failed at step ${m.step}: ${m.error}`));
+      return;
+    }
+    r.done.set(member.rank, m);
+    const members = this.members();
+    if (r.done.size < members.length) return;
+    this.settle()?.resolve({ done: members.map((mm) => r.done.get(mm.rank)!), phases: r.phases });
+  }
+
+  /** Ends the running step (if any) with `error` and forgets partial sums. */
+  abort(error: Error): void {
+    this.settle()?.reject(error);
+  }
+
+  private settle(): Round | null {
+    const r = this.round;
+    if (!r) return null;
+    clearTimeout(r.timer);
+    this.round = null;
+    for (const avg of this.averagers.values()) avg.reset();
+    return r;
+  }
+}

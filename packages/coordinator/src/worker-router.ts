@@ -1,0 +1,80 @@
+// The coordinator's end of the wire: one ROUTER. Every received message is validated before it
+// is dispatched; invalid ones are reported (with the sender) and dropped. Sends go to a peer's
+// routing id with Router.mandatory, so a send to a departed peer fails instead of vanishing:
+// that is how a dead worker is noticed (see liveness in start-coordinator.ts).
+import { Router } from 'zeromq';
+import { decodeMessage, encodeMessage, routerOptions, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
+
+export interface RouterEvents {
+  message(peer: Peer, message: Message): void;
+  invalid(peer: Peer, reason: string, detail: { type?: string; peerVersion?: number }): void;
+  /** A connection closed (which peer is found by probing). */
+  disconnect(): void;
+}
+
+/** A connected peer: its routing id as sent by ZeroMQ, and as a map key. */
+export interface Peer {
+  id: Buffer;
+  key: string;
+}
+
+export class WorkerRouter {
+  private readonly socket: Router;
+  private limits: DecodeLimits = {};
+  private closed = false;
+  /** Messages dropped by validation. */
+  invalidCount = 0;
+
+  constructor(
+    liveness: Liveness,
+    maxMessageBytes: number,
+    private readonly events: RouterEvents,
+  ) {
+    this.socket = new Router(routerOptions(liveness, maxMessageBytes));
+    this.socket.events.on('disconnect', () => this.events.disconnect());
+  }
+
+  /** Binds and starts receiving; resolves with the bound endpoint (a real port for tcp://...:*). */
+  async bind(address: string): Promise<string> {
+    await this.socket.bind(address);
+    void this.receiveLoop();
+    return this.socket.lastEndpoint ?? address;
+  }
+
+  /** Bounds for validation (gradient sizes, batch, state bytes); the run id is checked by the caller. */
+  setLimits(limits: DecodeLimits): void {
+    this.limits = limits;
+  }
+
+  /** Sends to one peer; rejects if the peer is gone or its queue stays full beyond the timeout. */
+  async send(peer: Peer, message: Message): Promise<void> {
+    if (this.closed) throw new Error('the coordinator socket is closed');
+    await this.socket.send([peer.id, ...encodeMessage(message)]);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        return; // closed
+      }
+      const [id, ...rest] = frames;
+      const peer = { id, key: id.toString('hex') };
+      const result = decodeMessage(rest, this.limits);
+      if (!result.ok) {
+        this.invalidCount++;
+        this.events.invalid(peer, result.reason, { type: result.type, peerVersion: result.peerVersion });
+        continue;
+      }
+      this.events.message(peer, result.message);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { backend_util } from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { KernelInputError } from './errors.js';
+
+type Shape4 = [number, number, number, number];
+
+/** The geometry of the forward conv a gradient kernel belongs to. */
+export interface ConvGeometry {
+  info: backend_util.Conv2DInfo;
+}
+
+function pair(value: unknown, name: string, kernel: string): [number, number] {
+  if (value === undefined || value === null) return [1, 1];
+  const v = typeof value === 'number' ? [value, value] : (value as number[]);
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= 1)) {
+    throw new KernelInputError(`${kernel}: ${name} must be a positive integer or a pair of them, got ${JSON.stringify(value)}.`);
+  }
+  return [v[0]!, v[1]!];
+}
+
+/**
+ * Reads the attributes tfjs passes to Conv2DBackpropInput / Conv2DBackpropFilter. tfjs itself
+ * never passes `dilations` to them (its conv2d gradient refuses dilated convs), but a caller
+ * running the kernel directly may, so an optional `dilations` attribute is honoured.
+ */
+export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): ConvGeometry {
+  const dataFormat = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
+  if (dataFormat !== 'NHWC') {
+    throw new KernelInputError(`${kernel} on the wasm backend supports dataFormat 'NHWC' only, got '${dataFormat}'.`);
+  }
+  if (xShape[3] !== filterShape[2]) {
+    throw new KernelInputError(
+      `${kernel}: the input has ${xShape[3]} channels but the filter [${filterShape.join(', ')}] expects ${filterShape[2]}.`,
+    );
+  }
+  const strides = pair(attrs['strides'], 'strides', kernel);
+  const dilations = pair(attrs['dilations'], 'dilations', kernel);
+  const pad = attrs['pad'] as backend_util.ExplicitPadding | 'same' | 'valid' | number;
+  const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
+  const info = backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+  return { info };
+}

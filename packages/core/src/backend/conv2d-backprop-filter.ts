@@ -1,0 +1,65 @@
+import type { backend_util, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { convGeometry } from './conv-attrs.js';
+import { KernelInputError } from './errors.js';
+import { withKernelCalls } from './kernel-calls.js';
+import type { KernelCalls } from './kernel-calls.js';
+
+/**
+ * Conv2DBackpropFilter (the filter gradient of conv2d and conv2dTranspose) as one forward Conv2D
+ * with the batch and channel axes swapped:
+ *   dW[ky,kx,ci,co] = sum_{n,oy,ox} x[n, oy*s + ky*d - p, ox*s + kx*d - p, ci] * dy[n,oy,ox,co]
+ * is a conv of x' = x as [ci, h, w, n] (ci is the batch, n the channels) with the filter
+ * dy' = dy as [oh, ow, n, co], whose stride is the forward dilation and whose dilation is the
+ * forward stride. The backend runs it as one large GEMM (M = ci*kh*kw, K = oh*ow*n, N = co).
+ */
+export function conv2dBackpropFilterFunc(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const filterShape = (attrs as NamedAttrMap)['filterShape'] as [number, number, number, number];
+    const { info } = convGeometry('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs as NamedAttrMap);
+    if (dy.shape[0] !== info.batchSize || dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== info.outChannels) {
+      throw new KernelInputError(
+        `Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}] but x [${x.shape.join(', ')}], filter ` +
+          `[${filterShape.join(', ')}] and these strides/padding give [${info.outShape.join(', ')}].`,
+      );
+    }
+    return withKernelCalls(backend as KernelBackend, backendName, (k) => backpropFilter(k, x, dy, info));
+  };
+}
+
+function backpropFilter(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Rows the swapped conv must see so that it yields exactly kh rows; the forward conv may have
+  // skipped trailing input rows (floor rounding), then the swapped conv's input is cut instead.
+  const rowsNeeded = (kh - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1;
+  const colsNeeded = (kw - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1;
+  const bottom = rowsNeeded - top - info.inHeight;
+  const right = colsNeeded - left - info.inWidth;
+
+  let swappedX = k.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
+  if (bottom < 0 || right < 0) {
+    swappedX = k.slice(swappedX, [0, 0, 0, 0], [ci, info.inHeight + Math.min(bottom, 0), info.inWidth + Math.min(right, 0), info.batchSize]);
+  }
+  const swappedDy = k.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
+  const grad = k.run(
+    'Conv2D',
+    { x: swappedX, filter: swappedDy },
+    {
+      strides: [info.dilationHeight, info.dilationWidth],
+      dilations: [info.strideHeight, info.strideWidth],
+      pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+      dataFormat: 'NHWC',
+      dimRoundingMode: 'floor',
+    },
+  ); // [ci, kh, kw, co]
+  if (grad.shape[1] !== kh || grad.shape[2] !== kw) {
+    throw new Error(`Conv2DBackpropFilter: internal shape error, got [${grad.shape.join(', ')}] for a ${kh}x${kw} filter.`);
+  }
+  return k.transpose(grad, [1, 2, 0, 3]);
+}
+
+export function conv2dBackpropFilterConfig(backendName: string): KernelConfig {
+  return { kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc: conv2dBackpropFilterFunc(backendName) };
+}

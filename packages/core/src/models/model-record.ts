@@ -1,0 +1,55 @@
+// Wraps built sub-models into the GanModel / VaeModel records every other area consumes.
+import type * as tf from '@tensorflow/tfjs';
+import type { GanModel, ModelName, VaeModel } from './types.js';
+
+export function ganModel(
+  name: ModelName,
+  latentDim: number,
+  imageShape: [number, number, number],
+  generator: tf.LayersModel,
+  discriminator: tf.LayersModel,
+  options: Record<string, unknown>,
+): GanModel {
+  return {
+    family: 'gan',
+    name,
+    latentDim,
+    imageShape,
+    generator,
+    discriminator,
+    options,
+    subModels: () => ({ generator, discriminator }),
+    dispose: () => {
+      generator.dispose();
+      discriminator.dispose();
+    },
+  };
+}
+
+export function vaeModel(
+  name: ModelName,
+  latentDim: number,
+  imageShape: [number, number, number],
+  beta: number,
+  likelihood: 'bernoulli' | 'gaussian',
+  encoder: tf.LayersModel,
+  decoder: tf.LayersModel,
+  options: Record<string, unknown>,
+): VaeModel {
+  return {
+    family: 'vae',
+    name,
+    latentDim,
+    imageShape,
+    beta,
+    likelihood,
+    encoder,
+    decoder,
+    options,
+    subModels: () => ({ encoder, decoder }),
+    dispose: () => {
+      encoder.dispose();
+      decoder.dispose();
+    },
+  };
+}

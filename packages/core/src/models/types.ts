@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** The models createModel() can build, in the order the CLI lists them. */
+export const MODEL_NAMES = ['mlp-gan', 'dcgan', 'vae', 'conv-vae'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** A generator/discriminator pair. Weights are owned by the model: call dispose() when done. */
+export interface GanModel {
+  family: 'gan';
+  name: ModelName;
+  latentDim: number;
+  imageShape: [number, number, number];
+  /** z [n, latentDim] -> image [n, h, w, c] in [-1, 1] (tanh). */
+  generator: tf.LayersModel;
+  /** image [n, h, w, c] in [-1, 1] -> logits [n, 1]. */
+  discriminator: tf.LayersModel;
+  /** Every option with its default filled in (what the model was built from). */
+  options: Record<string, unknown>;
+  subModels(): Record<string, tf.LayersModel>;
+  dispose(): void;
+}
+
+/** An encoder/decoder pair with its objective's settings. */
+export interface VaeModel {
+  family: 'vae';
+  name: ModelName;
+  latentDim: number;
+  imageShape: [number, number, number];
+  beta: number;
+  likelihood: 'bernoulli' | 'gaussian';
+  /** x [n, h, w, c] in [0, 1] -> [mean [n, latentDim], logVar [n, latentDim]]. */
+  encoder: tf.LayersModel;
+  /** z [n, latentDim] -> logits (bernoulli) or means in (0, 1) (gaussian), [n, h, w, c]. */
+  decoder: tf.LayersModel;
+  options: Record<string, unknown>;
+  subModels(): Record<string, tf.LayersModel>;
+  dispose(): void;
+}
+
+export type GenerativeModel = GanModel | VaeModel;

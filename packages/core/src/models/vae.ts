@@ -1,0 +1,51 @@
+// vae: the fully connected VAE of Kingma & Welling (2014), 784-400-20 by default.
+// encoder: x -> Flatten -> [Dense(h, relu)]* -> { Dense(latent) = mean, Dense(latent) = logVar }
+// decoder: z -> [Dense(h, relu)]* (mirrored) -> Dense(h*w*c) -> Reshape; the last Dense is
+// linear (Bernoulli logits) or sigmoid (Gaussian means in (0, 1)).
+import * as tf from '@tensorflow/tfjs';
+import { COMMON_OPTIONS, readDenseCommon, readVaeObjective, VAE_OPTIONS } from './common-options.js';
+import { glorotKernel } from './initializers.js';
+import { vaeModel } from './model-record.js';
+import { OptionReader } from './option-reader.js';
+import type { VaeModel } from './types.js';
+
+export const MLP_VAE_OPTIONS = [...COMMON_OPTIONS, ...VAE_OPTIONS, 'hidden'] as const;
+
+/** Builds vae; `hidden` sizes the encoder's hidden layers (default [400]), the decoder mirrors them. */
+export function buildVae(raw: Record<string, unknown>): VaeModel {
+  const r = new OptionReader('vae', raw, MLP_VAE_OPTIONS);
+  const { latentDim, imageShape, seed } = readDenseCommon(r, 20);
+  const { beta, likelihood } = readVaeObjective(r);
+  const hidden = r.intList('hidden', [400], 1, 8192, 8);
+  const pixels = imageShape[0] * imageShape[1] * imageShape[2];
+  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
+  const dense = (units: number, name: string, activation?: 'relu' | 'sigmoid') =>
+    tf.layers.dense({ units, name, activation, kernelInitializer: glorotKernel(seed, name) });
+
+  const x = tf.input({ shape: imageShape, name: 'enc_image' });
+  let e = apply(tf.layers.flatten({ name: 'enc_flatten' }), x);
+  hidden.forEach((units, k) => {
+    e = apply(dense(units, `enc_dense${k + 1}`, 'relu'), e);
+  });
+  const mean = apply(dense(latentDim, 'enc_mean'), e);
+  const logVar = apply(dense(latentDim, 'enc_logvar'), e);
+  const encoder = tf.model({ inputs: x, outputs: [mean, logVar], name: 'encoder' });
+
+  const z = tf.input({ shape: [latentDim], name: 'dec_z' });
+  let o = z;
+  [...hidden].reverse().forEach((units, k) => {
+    o = apply(dense(units, `dec_dense${k + 1}`, 'relu'), o);
+  });
+  o = apply(dense(pixels, 'dec_out', likelihood === 'gaussian' ? 'sigmoid' : undefined), o);
+  o = apply(tf.layers.reshape({ targetShape: imageShape, name: 'dec_image' }), o);
+  const decoder = tf.model({ inputs: z, outputs: o, name: 'decoder' });
+
+  return vaeModel('vae', latentDim, imageShape, beta, likelihood, encoder, decoder, {
+    latentDim,
+    imageShape,
+    seed,
+    beta,
+    likelihood,
+    hidden,
+  });
+}

@@ -1,0 +1,70 @@
+// The two phases of a GAN step, as objectives over per-sample keyed noise.
+// Both run the networks in training mode (BatchNorm uses the statistics of the batch in hand:
+// per replica, like PyTorch DDP without SyncBatchNorm) and D sees real and generated samples in
+// separate calls, as in the PyTorch DCGAN example.
+import * as tf from '@tensorflow/tfjs';
+import { gradientPenalty, type GanLoss } from '../losses/index.js';
+import type { GanModel } from '../models/index.js';
+import { keyedNormal, keyedUniform } from '../noise/index.js';
+import type { PhaseObjective } from './phase-objective.js';
+
+export interface StepNoise {
+  seed: number;
+  step: number;
+  indices: Int32Array;
+}
+
+function apply(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
+  return model.apply(x, { training: true }) as tf.Tensor;
+}
+
+function latent(model: GanModel, noise: StepNoise, phase: 'd' | 'g'): tf.Tensor2D {
+  const { seed, step, indices } = noise;
+  const values = keyedNormal({ seed, step, phase, stream: 'latent' }, indices, model.latentDim);
+  return tf.tensor2d(values, [indices.length, model.latentDim]);
+}
+
+/**
+ * Phase 'd': loss = discriminatorLoss(D(real), D(G(z_d))) (+ gpWeight * gradientPenalty for
+ * wgan-gp, with per-sample alpha from stream 'gp-alpha'). Real images arrive in [0, 1] and are
+ * rescaled to the generator's [-1, 1]; G(z_d) is computed before the tape, so it is a constant
+ * here (PyTorch's fake.detach()). Metrics: 'd' (without the penalty) and 'gp' (unweighted).
+ */
+export function discriminatorObjective(model: GanModel, ganLoss: GanLoss, images: tf.Tensor4D, noise: StepNoise): PhaseObjective {
+  const n = noise.indices.length;
+  const z = latent(model, noise, 'd');
+  const fake = tf.tidy(() => apply(model.generator, z));
+  const real = tf.tidy(() => tf.sub(tf.mul(images, 2), 1));
+  const owned: tf.Tensor[] = [z, fake, real];
+  let alpha: tf.Tensor | null = null;
+  if (ganLoss.gpWeight > 0) {
+    const { seed, step, indices } = noise;
+    alpha = tf.tensor4d(keyedUniform({ seed, step, phase: 'd', stream: 'gp-alpha' }, indices, 1), [n, 1, 1, 1]);
+    owned.push(alpha);
+  }
+  const kept: Record<string, tf.Tensor> = {};
+  return {
+    lossName: 'd',
+    kept,
+    owned,
+    loss: () => {
+      const adversarial = ganLoss.discriminatorLoss(apply(model.discriminator, real), apply(model.discriminator, fake));
+      kept.d = tf.keep(adversarial);
+      if (alpha === null) return adversarial;
+      const penalty = gradientPenalty((x) => apply(model.discriminator, x), real, fake, alpha);
+      kept.gp = tf.keep(penalty);
+      return tf.add(adversarial, tf.mul(penalty, ganLoss.gpWeight)) as tf.Scalar;
+    },
+  };
+}
+
+/** Phase 'g': loss = generatorLoss(D(G(z_g))) with its own latent (phase 'g'). Metric: 'g'. */
+export function generatorObjective(model: GanModel, ganLoss: GanLoss, noise: StepNoise): PhaseObjective {
+  const z = latent(model, noise, 'g');
+  return {
+    lossName: 'g',
+    kept: {},
+    owned: [z],
+    loss: () => ganLoss.generatorLoss(apply(model.discriminator, apply(model.generator, z))),
+  };
+}

@@ -1,0 +1,203 @@
+// The Trainer: one replica's training step for any model createModel() builds.
+//
+// Step schedule. GANs run phase 'd' then phase 'g'; with nCritic = n > 1 (wgan-gp defaults to
+// 5) phase 'd' runs at every step and phase 'g' only at steps with step % n == n - 1, so each
+// critic iteration uses the fresh batch window of its own step (as the WGAN-GP paper's inner
+// loop draws a fresh batch per critic iteration) and a step is always one batch of data.
+// VAEs run the single phase 'vae'.
+//
+// BatchNorm. Moving statistics are non-trainable weights updated by each replica from its own
+// batch in training mode (per-replica batch statistics, as PyTorch DDP without SyncBatchNorm);
+// they are not part of the gradient manifests. readNonTrainable()/writeNonTrainable() let the
+// distributed layer sync them (e.g. average them at checkpoints); with BatchNorm the trajectory
+// depends on how the global batch is split, without it it does not.
+import type * as tf from '@tensorflow/tfjs';
+import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
+import type { PhaseName } from '../noise/index.js';
+import { Adam, type NamedStateTensor } from './adam.js';
+import { TrainerInputError } from './errors.js';
+import { discriminatorObjective, generatorObjective, type StepNoise } from './gan-phases.js';
+import { buildManifest, type LayerWeight, type ParameterManifest } from './manifest.js';
+import type { PhaseObjective } from './phase-objective.js';
+import { runPhase, type PhaseParts } from './phase-runner.js';
+import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './trainer-options.js';
+import { vaeObjective } from './vae-phase.js';
+import { hashWeights, readWeights, weightLayout, writeWeights, type WeightLayout } from './weights-state.js';
+
+/** One replica's slice of a step: images and the global indices of those samples. */
+export interface Batch {
+  /** [n, h, w, c] float32 in [0, 1]; the caller owns (and disposes) it. */
+  images: tf.Tensor4D;
+  /** Global sample indices, one per image: they key the per-sample noise. */
+  indices: Int32Array;
+}
+
+export interface StepMetrics {
+  step: number;
+  /** This replica's batch means: 'd', 'gp', 'g' (GANs), 'vae', 'recon', 'kl', 'elbo' (VAEs), '<phase>_grad_norm' with clipNorm. */
+  losses: Record<string, number>;
+  sampleCount: number;
+  /** Time computing and applying gradients (all phases), in ms. */
+  computeMs: number;
+  /** Time waiting in the reducer (all phases), in ms. */
+  reduceMs: number;
+}
+
+/** Optimizer state per phase: 'iter', then '<weight>/m' for every weight, then '<weight>/v'. */
+export type OptimizerState = Record<string, NamedStateTensor[]>;
+
+const MAX_STEP = 2 ** 32 - 1;
+
+/**
+ * Trains a model one step at a time, with gradients averaged through a GradientReducer.
+ * The Trainer owns its optimizers (dispose() frees them), not the model.
+ */
+export class Trainer {
+  readonly manifests: Partial<Record<PhaseName, ParameterManifest>> = {};
+  /** Layout of all non-trainable weights (sub-model by sub-model): BatchNorm moving statistics. */
+  readonly nonTrainableLayout: WeightLayout;
+  private readonly parts: Partial<Record<PhaseName, PhaseParts>> = {};
+  private readonly resolved: ResolvedTrainerOptions;
+  private readonly allWeights: LayerWeight[];
+  private readonly nonTrainable: LayerWeight[];
+  private busy = false;
+  private disposed = false;
+
+  constructor(
+    readonly model: GenerativeModel,
+    options: TrainerOptions = {},
+  ) {
+    this.resolved = resolveTrainerOptions(model, options);
+    const phaseWeights: Array<[PhaseName, LayerWeight[]]> =
+      model.family === 'gan'
+        ? [
+            ['d', model.discriminator.trainableWeights],
+            ['g', model.generator.trainableWeights],
+          ]
+        : [['vae', [...model.encoder.trainableWeights, ...model.decoder.trainableWeights]]];
+    for (const [phase, weights] of phaseWeights) {
+      const manifest = buildManifest(phase, weights);
+      this.manifests[phase] = manifest;
+      this.parts[phase] = {
+        manifest,
+        variables: weights.map((w) => w.read() as tf.Variable),
+        optimizer: new Adam(this.resolved.adam, manifest.entries),
+      };
+    }
+    const subModels = Object.values(model.subModels());
+    this.allWeights = subModels.flatMap((m) => m.weights);
+    this.nonTrainable = subModels.flatMap((m) => m.nonTrainableWeights);
+    this.nonTrainableLayout = weightLayout(this.nonTrainable);
+  }
+
+  /** Critic steps per generator step (1 for VAEs). */
+  get nCritic(): number {
+    return this.resolved.family === 'gan' ? this.resolved.ganLoss.nCritic : 1;
+  }
+
+  /** The phases step `step` runs, in order. */
+  phasesAt(step: number): PhaseName[] {
+    if (this.resolved.family === 'vae') return ['vae'];
+    const n = this.resolved.ganLoss.nCritic;
+    return step % n === n - 1 ? ['d', 'g'] : ['d'];
+  }
+
+  /** Runs every phase of `step` on this replica's batch; resolves when the weights are updated. */
+  async step(step: number, batch: Batch): Promise<StepMetrics> {
+    if (this.disposed) throw new TrainerInputError('this Trainer was disposed; create a new one.');
+    if (this.busy) throw new TrainerInputError('Trainer.step() was called while the previous step was still running; await each step.');
+    if (!Number.isInteger(step) || step < 0 || step > MAX_STEP) {
+      throw new TrainerInputError(`step must be an integer in [0, 2^32), got ${String(step)}.`);
+    }
+    const n = this.checkBatch(batch);
+    this.busy = true;
+    try {
+      const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
+      const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0 };
+      for (const phase of this.phasesAt(step)) {
+        const result = await runPhase(
+          this.parts[phase] as PhaseParts,
+          this.objective(phase, batch, noise),
+          this.resolved.reducer,
+          step,
+          n,
+          this.resolved.clipNorm,
+        );
+        Object.assign(metrics.losses, result.losses);
+        metrics.computeMs += result.computeMs;
+        metrics.reduceMs += result.reduceMs;
+      }
+      if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
+        metrics.losses.elbo = -(metrics.losses.recon + metrics.losses.kl);
+      }
+      return metrics;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private objective(phase: PhaseName, batch: Batch, noise: StepNoise): PhaseObjective {
+    const r = this.resolved;
+    if (r.family === 'vae') return vaeObjective(this.model as VaeModel, r.binarize, batch.images, noise);
+    const model = this.model as GanModel;
+    return phase === 'd' ? discriminatorObjective(model, r.ganLoss, batch.images, noise) : generatorObjective(model, r.ganLoss, noise);
+  }
+
+  private checkBatch(batch: Batch): number {
+    const images = batch?.images as tf.Tensor | undefined;
+    const expected = this.model.imageShape;
+    if (!images || typeof images !== 'object' || images.isDisposed !== false || images.rank !== 4 || images.dtype !== 'float32') {
+      throw new TrainerInputError(`batch.images must be a live float32 tensor [n, ${expected.join(', ')}].`);
+    }
+    if (images.shape.slice(1).join('x') !== expected.join('x')) {
+      throw new TrainerInputError(
+        `batch.images must have shape [n, ${expected.join(', ')}] for model ${this.model.name}, got [${images.shape.join(', ')}].`,
+      );
+    }
+    const n = images.shape[0];
+    if (!(batch.indices instanceof Int32Array) || batch.indices.length !== n || n < 1) {
+      throw new TrainerInputError(`batch.indices must be an Int32Array of ${n} global sample indices (one per image, at least one).`);
+    }
+    return n;
+  }
+
+  /** A copy of every phase's optimizer state; the caller owns (and disposes) the tensors. */
+  async getOptimizerState(): Promise<OptimizerState> {
+    const state: OptimizerState = {};
+    for (const [phase, parts] of Object.entries(this.parts)) state[phase] = (parts as PhaseParts).optimizer.getState();
+    return state;
+  }
+
+  /** Restores every phase's optimizer state (from getOptimizerState, possibly of another process). Copies the tensors. */
+  async setOptimizerState(state: OptimizerState): Promise<void> {
+    const phases = Object.keys(this.parts);
+    if (state === null || typeof state !== 'object' || Object.keys(state).sort().join() !== [...phases].sort().join()) {
+      throw new TrainerInputError(`optimizer state must have exactly the phases ${phases.join(', ')}, got ${state && typeof state === 'object' ? Object.keys(state).join(', ') || 'none' : String(state)}.`);
+    }
+    for (const phase of phases) {
+      await (this.parts[phase as PhaseName] as PhaseParts).optimizer.setState(state[phase], `phase '${phase}'`);
+    }
+  }
+
+  /** FNV-1a-64 (hex) of every weight of every sub-model, bit-exact: replicas in sync have equal hashes. */
+  weightsHash(): string {
+    return hashWeights(this.allWeights);
+  }
+
+  /** The non-trainable weights (BatchNorm moving mean/variance), flat in nonTrainableLayout order. */
+  readNonTrainable(): Float32Array {
+    return readWeights(this.nonTrainableLayout, this.nonTrainable);
+  }
+
+  /** Overwrites the non-trainable weights from a flat array in nonTrainableLayout order. */
+  writeNonTrainable(values: Float32Array): void {
+    writeWeights(this.nonTrainableLayout, this.nonTrainable, values);
+  }
+
+  /** Frees the optimizers' state. The model stays usable (and is the caller's to dispose). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const parts of Object.values(this.parts)) (parts as PhaseParts).optimizer.dispose();
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ArrayImageSet } from '../../src/data/image-set.js';
+import { DEFAULT_SPLIT_SEED, seededSplit, testCountFor } from '../../src/data/split.js';
+
+/** A set of n 1x1x1 float32 images whose single value identifies the image. */
+function idSet(n: number): ArrayImageSet {
+  return new ArrayImageSet(Float32Array.from({ length: n }, (_, i) => i / n), [1, 1, 1], Uint8Array.from({ length: n }, (_, i) => i % 256));
+}
+
+const ids = (s: ArrayImageSet, n: number) => Array.from(s.pixels, (v) => Math.round(v * n));
+
+describe('seededSplit', () => {
+  it('partitions the set, keeps source order and labels, and depends only on the seed', () => {
+    const n = 1000;
+    const { train, test } = seededSplit(idSet(n), 200, DEFAULT_SPLIT_SEED);
+    const tr = ids(train, n);
+    const te = ids(test, n);
+    expect([tr.length, te.length]).toEqual([800, 200]);
+    expect([...tr, ...te].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
+    expect(tr).toEqual([...tr].sort((a, b) => a - b));
+    expect(te).toEqual([...te].sort((a, b) => a - b));
+    expect([...test.labels!]).toEqual(te.map((i) => i % 256));
+    // Spread over the whole range, not a block: a quarter of the test set in each quarter (±50%).
+    for (let q = 0; q < 4; q++) {
+      const inQ = te.filter((i) => i >= q * 250 && i < (q + 1) * 250).length;
+      expect(inQ).toBeGreaterThan(25);
+      expect(inQ).toBeLessThan(75);
+    }
+    expect(ids(seededSplit(idSet(n), 200, DEFAULT_SPLIT_SEED).test, n)).toEqual(te);
+    expect(ids(seededSplit(idSet(n), 200, 1).test, n)).not.toEqual(te);
+  });
+
+  it('sizes the test set as floor(n*fraction), at least 1 and at most n-1', () => {
+    expect(testCountFor(10_000, 0.2)).toBe(2000);
+    expect(testCountFor(25, 0.1)).toBe(2);
+    expect(testCountFor(3, 0.1)).toBe(1);
+    expect(testCountFor(2, 0.9)).toBe(1);
+  });
+});

@@ -1,0 +1,166 @@
+// The message kinds of protocol v1, as typed values in memory. Tensor payloads are typed-array
+// views that travel as raw little-endian frames after the header (see codec.ts); every other
+// field travels in the msgpack header.
+
+/** All message kinds, in the order a run meets them. */
+export const MESSAGE_KINDS = [
+  'HELLO',
+  'WELCOME',
+  'REJECT',
+  'STATE',
+  'STEP',
+  'GRADS',
+  'REDUCED',
+  'DONE',
+  'HEARTBEAT',
+  'SNAPSHOT_REQUEST',
+  'SNAPSHOT',
+  'STOP',
+] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** Element types a tensor entry may have: both are 4 bytes wide, little-endian on the wire. */
+export type TensorDtype = 'float32' | 'int32';
+
+/** One named tensor inside a packed STATE/SNAPSHOT payload. */
+export interface TensorEntry {
+  name: string;
+  dtype: TensorDtype;
+  shape: number[];
+}
+
+/** What a STATE or SNAPSHOT carries: every weight + optimizer slot, or only BatchNorm-style moving statistics. */
+export type StateScope = 'full' | 'stats';
+/** What a SNAPSHOT_REQUEST asks for: a full state, only moving statistics, or only the weights hash. */
+export type SnapshotScope = StateScope | 'hash';
+
+interface Base {
+  /** Run id; workers and coordinator must agree on it. */
+  run: string;
+}
+
+/** Worker → coordinator: asks to join. Hashes are null when the worker has no config yet and asks for it. */
+export interface HelloMessage extends Base {
+  type: 'HELLO';
+  configHash: string | null;
+  manifestHash: string | null;
+  backend: string;
+  device: string;
+  pid: number;
+  host: string;
+}
+
+/**
+ * Coordinator → worker: accepted. `rank` is null when the worker has not presented a manifest
+ * hash yet: it then builds its model from `config` and says HELLO again with both hashes.
+ */
+export interface WelcomeMessage extends Base {
+  type: 'WELCOME';
+  rank: number | null;
+  worldSize: number;
+  configHash: string;
+  config: Record<string, unknown>;
+  heartbeatMs: number;
+  timeoutMs: number;
+}
+
+/** Coordinator → worker: refused, with one sentence the worker prints. */
+export interface RejectMessage extends Base {
+  type: 'REJECT';
+  reason: string;
+}
+
+/** Coordinator → worker: weights (+ optimizer state) to load, for start, resync or moving-statistics sync. */
+export interface StateMessage extends Base {
+  type: 'STATE';
+  step: number;
+  scope: StateScope;
+  entries: TensorEntry[];
+  /** All entries back to back, 4 bytes per element, in `entries` order. */
+  data: Uint8Array;
+}
+
+/** Coordinator → worker: compute step `step` on these global sample indices. */
+export interface StepMessage extends Base {
+  type: 'STEP';
+  step: number;
+  epoch: number;
+  indices: Int32Array;
+}
+
+/** Worker → coordinator: the flattened gradient of one phase, mean over `sampleCount` local samples. */
+export interface GradsMessage extends Base {
+  type: 'GRADS';
+  step: number;
+  phase: string;
+  sampleCount: number;
+  grads: Float32Array;
+}
+
+/** Coordinator → worker: the sample-weighted average gradient of one phase. */
+export interface ReducedMessage extends Base {
+  type: 'REDUCED';
+  step: number;
+  phase: string;
+  grads: Float32Array;
+}
+
+/**
+ * Worker → coordinator: step finished and applied; local losses are means over `sampleCount`
+ * samples. `error` is non-null when the step failed on this worker (the run must stop).
+ */
+export interface DoneMessage extends Base {
+  type: 'DONE';
+  step: number;
+  error: string | null;
+  sampleCount: number;
+  losses: Record<string, number>;
+  computeMs: number;
+  reduceMs: number;
+}
+
+/** Either direction: I am alive (also sent while idle so waits can be bounded). */
+export interface HeartbeatMessage extends Base {
+  type: 'HEARTBEAT';
+}
+
+/** Coordinator → worker: send me your state (or only its hash) as of the last applied step. */
+export interface SnapshotRequestMessage extends Base {
+  type: 'SNAPSHOT_REQUEST';
+  step: number;
+  scope: SnapshotScope;
+}
+
+/** Worker → coordinator: answer to SNAPSHOT_REQUEST. `data` is empty for scope 'hash'. */
+export interface SnapshotMessage extends Base {
+  type: 'SNAPSHOT';
+  step: number;
+  scope: SnapshotScope;
+  hash: string;
+  entries: TensorEntry[];
+  data: Uint8Array;
+}
+
+/** Coordinator → worker: the run is over. `error` says whether it ended by a failure. */
+export interface StopMessage extends Base {
+  type: 'STOP';
+  reason: string;
+  error: boolean;
+}
+
+export type Message =
+  | HelloMessage
+  | WelcomeMessage
+  | RejectMessage
+  | StateMessage
+  | StepMessage
+  | GradsMessage
+  | ReducedMessage
+  | DoneMessage
+  | HeartbeatMessage
+  | SnapshotRequestMessage
+  | SnapshotMessage
+  | StopMessage;
+
+/** The message type of one kind, e.g. `MessageOf<'GRADS'>`. */
+export type MessageOf<K extends MessageKind> = Extract<Message, { type: K }>;

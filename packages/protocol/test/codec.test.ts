@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { Packr } from 'msgpackr';
+import { decodeMessage, encodeMessage, MESSAGE_KINDS, packTensors, PROTOCOL_VERSION, unpackTensors, type Message } from '../src/index.js';
+
+const run = 'run-1';
+const state = packTensors([
+  { name: 'g/dense/kernel', dtype: 'float32', shape: [2, 3], values: Float32Array.from([1, -2, 3.5, 1e-30, -0, 7]) },
+  { name: 'opt/iterations', dtype: 'int32', shape: [], values: Int32Array.of(42) },
+]);
+
+/** One valid example of every kind. */
+const examples: Message[] = [
+  { type: 'HELLO', run, configHash: 'c'.repeat(64), manifestHash: null, backend: 'wasm', device: 'cpu', pid: 123, host: 'h' },
+  { type: 'WELCOME', run, rank: 2, worldSize: 3, configHash: 'abc', config: { model: 'vae', nested: { a: [1, 2] } }, heartbeatMs: 500, timeoutMs: 5000 },
+  { type: 'WELCOME', run, rank: null, worldSize: 1, configHash: 'abc', config: {}, heartbeatMs: 1, timeoutMs: 1 },
+  { type: 'REJECT', run, reason: 'config hash differs' },
+  { type: 'STATE', run, step: 0, scope: 'full', entries: state.entries, data: state.data },
+  { type: 'STEP', run, step: 7, epoch: 1, indices: Int32Array.of(5, 9, 0) },
+  { type: 'GRADS', run, step: 7, phase: 'd', sampleCount: 3, grads: Float32Array.from([0.5, -1, NaN, Infinity]) },
+  { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
+  { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
+  { type: 'HEARTBEAT', run },
+  { type: 'SNAPSHOT_REQUEST', run, step: 7, scope: 'hash' },
+  { type: 'SNAPSHOT', run, step: 7, scope: 'full', hash: 'ff', entries: state.entries, data: state.data },
+  { type: 'SNAPSHOT', run, step: 7, scope: 'hash', hash: 'ff', entries: [], data: new Uint8Array(0) },
+  { type: 'STOP', run, reason: 'finished', error: false },
+];
+
+/** Copies frames into fresh buffers, as a socket would deliver them. */
+function overTheWire(frames: Buffer[]): Buffer[] {
+  return frames.map((f) => Buffer.from(f));
+}
+
+describe('codec round trip', () => {
+  it('covers every message kind', () => {
+    expect(new Set(examples.map((m) => m.type))).toEqual(new Set(MESSAGE_KINDS));
+  });
+
+  for (const message of examples) {
+    it(`${message.type} decodes to what was encoded`, () => {
+      const result = decodeMessage(overTheWire(encodeMessage(message)), { run, gradSizes: { d: 4 } });
+      expect(result.ok, result.ok ? '' : result.reason).toBe(true);
+      if (!result.ok) return;
+      // toEqual treats NaN as equal to NaN and compares typed arrays element-wise.
+      expect(result.message).toEqual(message);
+      for (const [k, v] of Object.entries(message)) {
+        if (ArrayBuffer.isView(v)) expect((result.message as unknown as Record<string, unknown>)[k]).toBeInstanceOf(v.constructor);
+      }
+    });
+  }
+
+  it('packs tensors little-endian and unpacks them to the same values', () => {
+    const back = unpackTensors(state.entries, state.data);
+    expect(back.map((t) => [t.name, t.dtype, t.shape, Array.from(t.values)])).toEqual([
+      ['g/dense/kernel', 'float32', [2, 3], [1, -2, 3.5, Math.fround(1e-30), -0, 7]],
+      ['opt/iterations', 'int32', [], [42]],
+    ]);
+    expect(Array.from(state.data.subarray(0, 4))).toEqual([0, 0, 0x80, 0x3f]); // 1.0f little-endian
+  });
+
+  it('never msgpacks tensors: payload bytes go in their own frame', () => {
+    const grads = new Float32Array(1000).fill(1.5);
+    const frames = encodeMessage({ type: 'GRADS', run, step: 1, phase: 'g', sampleCount: 8, grads });
+    expect(frames).toHaveLength(2);
+    expect(frames[0].byteLength).toBeLessThan(100);
+    expect(frames[1].buffer).toBe(grads.buffer); // the frame wraps the array's own memory
+  });
+});
+
+describe('decoder validation', () => {
+  const pack = (h: unknown) => new Packr({ useRecords: false }).pack(h);
+  const grads = (phase: string, n: number) => encodeMessage({ type: 'GRADS', run, step: 1, phase, sampleCount: 2, grads: new Float32Array(n) });
+  const reason = (frames: Uint8Array[], limits = {}) => {
+    const r = decodeMessage(frames, limits);
+    return r.ok ? 'ok' : r.reason;
+  };
+
+  it('checks gradient sizes and phases against the manifest', () => {
+    expect(reason(grads('d', 4), { gradSizes: { d: 4 } })).toBe('ok');
+    expect(reason(grads('d', 5), { gradSizes: { d: 4 } })).toMatch(/20 bytes, the manifest says 16/);
+    expect(reason(grads('x', 4), { gradSizes: { d: 4, g: 2 } })).toMatch(/phase 'x' is not one of this model's phases \(d, g\)/);
+  });
+
+  it('rejects another run, another version, unknown kinds and wrong frame counts', () => {
+    expect(reason(grads('d', 4), { run: 'other' })).toMatch(/is not this run/);
+    const r = decodeMessage([pack({ v: 2, type: 'HELLO' })]);
+    expect(r).toMatchObject({ ok: false, type: 'HELLO', peerVersion: 2 });
+    expect(reason([pack({ v: PROTOCOL_VERSION, type: 'NOPE', run })])).toMatch(/unknown message type "NOPE"/);
+    expect(reason([pack({ v: PROTOCOL_VERSION, type: 'GRADS', run })])).toMatch(/GRADS must have 2 frame\(s\), got 1/);
+    expect(reason([])).toMatch(/empty message/);
+    expect(reason([Buffer.alloc(0)])).toMatch(/empty header/);
+  });
+
+  it('names the bad field', () => {
+    const bad = pack({ v: 1, type: 'STEP', run, step: -1, epoch: 0 });
+    expect(reason([bad, Buffer.alloc(8)])).toBe("bad STEP: field 'step' is -1, allowed is 0..9007199254740991");
+    const noRun = pack({ v: 1, type: 'HEARTBEAT' });
+    expect(reason([noRun])).toBe("bad HEARTBEAT: field 'run' must be a string");
+    const float = pack({ v: 1, type: 'STOP', run, reason: 'x', error: 'yes' });
+    expect(reason([float])).toBe("bad STOP: field 'error' must be a boolean");
+  });
+
+  it('bounds STEP indices and STATE payloads', () => {
+    const step = encodeMessage({ type: 'STEP', run, step: 0, epoch: 0, indices: Int32Array.of(1, 2, 99) });
+    expect(reason(step, { maxIndices: 2 })).toMatch(/3 indices, at most 2/);
+    expect(reason(step, { indexBound: 50 })).toMatch(/sample index 99 is outside 0..49/);
+    const st = encodeMessage({ type: 'STATE', run, step: 0, scope: 'full', entries: state.entries, data: state.data });
+    expect(reason([st[0], st[1].subarray(0, 8)])).toMatch(/entries describe 28 bytes but the tensor frame has 8/);
+    expect(reason(st, { maxStateBytes: 16 })).toMatch(/more than 16 bytes/);
+    const huge = pack({ v: 1, type: 'STATE', run, step: 0, scope: 'full', entries: [{ name: 'w', dtype: 'float32', shape: [1e9, 1e9, 1e9] }] });
+    expect(reason([huge, Buffer.alloc(4)])).toMatch(/more than/);
+  });
+
+  it('views aligned frames in place and copies misaligned ones', () => {
+    const aligned = Buffer.alloc(16 + 4);
+    const view = decodeMessage([grads('d', 4)[0], aligned.subarray(4)], {});
+    expect(view.ok && view.message.type === 'GRADS' && view.message.grads.buffer === aligned.buffer).toBe(true);
+    const backing = Buffer.alloc(17);
+    backing.writeFloatLE(2.5, 1);
+    const odd = backing.subarray(1);
+    const copied = decodeMessage([grads('d', 4)[0], odd], {});
+    expect(copied.ok).toBe(true);
+    if (copied.ok && copied.message.type === 'GRADS') {
+      expect(copied.message.grads.buffer).not.toBe(backing.buffer);
+      expect(Array.from(copied.message.grads)).toEqual([2.5, 0, 0, 0]);
+    }
+  });
+
+  it('does not let a header reach Object.prototype', () => {
+    const evil = pack({ v: 1, type: 'HEARTBEAT', run, __proto__: { polluted: true } });
+    decodeMessage([evil]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,120 @@
+// The worker's end of the wire: one DEALER, a receive loop that validates every message, and a
+// watchdog that declares the coordinator gone when it has been silent (or disconnected) for
+// longer than the timeout. The coordinator sends HEARTBEAT while idle, so silence means trouble.
+import { Dealer } from 'zeromq';
+import { dealerOptions, decodeMessage, encodeMessage, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
+import { CoordinatorGoneError } from './errors.js';
+
+/** What the link reports upward. */
+export interface LinkEvents {
+  message(message: Message): void;
+  /** A received message failed validation and was dropped. */
+  invalid(reason: string): void;
+  /** The coordinator is gone; the link is closed. */
+  gone(error: CoordinatorGoneError): void;
+}
+
+export class CoordinatorLink {
+  private readonly socket: Dealer;
+  private limits: DecodeLimits = {};
+  private lastHeard = Date.now();
+  private lastTick = Date.now();
+  private disconnectedAt: number | null = null;
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Messages dropped by validation. */
+  invalidCount = 0;
+
+  constructor(
+    readonly address: string,
+    private readonly liveness: Liveness,
+    maxMessageBytes: number,
+    private readonly events: LinkEvents,
+  ) {
+    this.socket = new Dealer(dealerOptions(liveness, maxMessageBytes));
+  }
+
+  /** Connects and starts receiving (the coordinator may not be up yet: ZeroMQ keeps retrying). */
+  start(): void {
+    this.socket.connect(this.address);
+    this.socket.events.on('disconnect', () => {
+      this.disconnectedAt ??= Date.now();
+    });
+    this.socket.events.on('connect', () => {
+      this.disconnectedAt = null;
+    });
+    void this.receiveLoop();
+  }
+
+  /**
+   * Starts judging silence and disconnection, once admitted: from then on the coordinator sends
+   * at least a HEARTBEAT every heartbeat interval. (Before, the join timeout bounds the wait.)
+   */
+  watch(): void {
+    if (this.watchdog !== undefined || this.closed) return;
+    this.lastHeard = this.lastTick = Date.now();
+    const tick = Math.max(10, Math.min(this.liveness.heartbeatMs, this.liveness.timeoutMs / 4));
+    this.watchdog = setInterval(() => this.check(), tick);
+  }
+
+  /** Tightens validation once the run's manifest, batch and dataset are known. */
+  setLimits(limits: DecodeLimits): void {
+    this.limits = limits;
+  }
+
+  /** Sends a message; rejects if it cannot be queued within the timeout. */
+  async send(message: Message): Promise<void> {
+    if (this.closed) throw new CoordinatorGoneError('the connection to the coordinator is closed');
+    await this.socket.send(encodeMessage(message));
+  }
+
+  /** Closes the socket (pending sends are dropped: linger 0). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.watchdog);
+    this.socket.close();
+  }
+
+  private check(): void {
+    const now = Date.now();
+    const late = now - this.lastTick > 2 * this.liveness.heartbeatMs + 50;
+    this.lastTick = now;
+    // When this process itself was blocked (a long synchronous compute), messages that arrived
+    // meanwhile are still queued: give the receive loop one turn before judging silence.
+    if (late) return;
+    const silentFor = now - this.lastHeard;
+    if (this.disconnectedAt !== null && now - this.disconnectedAt > this.liveness.timeoutMs) {
+      this.fail(`lost the connection to the coordinator at ${this.address} and could not reconnect within ${this.liveness.timeoutMs} ms`);
+    } else if (silentFor > this.liveness.timeoutMs) {
+      this.fail(`heard nothing from the coordinator at ${this.address} for ${silentFor} ms (timeout ${this.liveness.timeoutMs} ms)`);
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.close();
+    this.events.gone(new CoordinatorGoneError(reason));
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch (error) {
+        if (this.closed) return;
+        this.fail(`receiving from the coordinator failed: ${(error as Error).message}`);
+        return;
+      }
+      this.lastHeard = Date.now();
+      const result = decodeMessage(frames, this.limits);
+      if (!result.ok) {
+        this.invalidCount++;
+        this.events.invalid(result.reason);
+        continue;
+      }
+      this.events.message(result.message);
+    }
+  }
+}

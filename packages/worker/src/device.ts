@@ -1,0 +1,45 @@
+// Device pinning. TensorFlow's native build grabs every visible GPU (and with several visible the
+// last one wins), and it reads CUDA_VISIBLE_DEVICES only once, when the library loads. So the
+// launcher decides the device of each worker process through its environment, before the
+// process starts; the worker itself only reports what it was given.
+
+/** The device a worker process is launched for: one GPU id, or none (CPU backends). */
+export type DeviceAssignment = { gpu: number } | { gpu: null };
+
+/** A GPU id that is not a non-negative integer. */
+export class DeviceAssignmentError extends Error {}
+
+/**
+ * The environment of a worker process for `device`, derived from `base` (not modified).
+ * A GPU worker sees exactly that GPU (CUDA_VISIBLE_DEVICES=<id>) and grows its GPU memory on
+ * demand (TF_FORCE_GPU_ALLOW_GROWTH=true) instead of reserving all of it up front; a CPU worker
+ * sees no GPU at all (CUDA_VISIBLE_DEVICES=-1) so a native GPU build cannot take one behind
+ * its back.
+ */
+export function workerEnv(base: Readonly<Record<string, string | undefined>>, device: DeviceAssignment): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  if (device.gpu === null) {
+    env.CUDA_VISIBLE_DEVICES = '-1';
+    delete env.TF_FORCE_GPU_ALLOW_GROWTH;
+    return env;
+  }
+  if (!Number.isSafeInteger(device.gpu) || device.gpu < 0) {
+    throw new DeviceAssignmentError(`GPU id ${String(device.gpu)} is not allowed; use a non-negative integer such as 0.`);
+  }
+  env.CUDA_VISIBLE_DEVICES = String(device.gpu);
+  env.TF_FORCE_GPU_ALLOW_GROWTH = 'true';
+  return env;
+}
+
+/**
+ * What this process runs on, for HELLO and the logs: 'gpu:<id>' when the active backend is
+ * native TensorFlow on CUDA and its launcher pinned one GPU, 'gpu:all-visible' when it did not,
+ * else 'cpu'.
+ */
+export function describeDevice(env: Readonly<Record<string, string | undefined>>, active: { backend: string; detail: string }): string {
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  const onGpu = active.backend === 'tensorflow' && /CUDA|GPU/.test(active.detail);
+  if (!onGpu) return 'cpu';
+  return visible !== undefined && /^\d+$/.test(visible) ? `gpu:${visible}` : 'gpu:all-visible';
+}

@@ -1,0 +1,88 @@
+// One replica: the model and Trainer built from the run config, the dataset it reads its
+// slices from, and the operations the coordinator asks of it (step, state in, snapshot out).
+import type * as tf from '@tensorflow/tfjs';
+import { createModel, Trainer, type GenerativeModel, type GradientReducer, type ModelName, type StepMetrics, type TrainerOptions } from '@dgm/core';
+import { loadDataset, type Dataset } from '@dgm/core/node';
+import { packTensors, unpackTensors, type RunConfig, type SnapshotScope, type StateScope, type TensorEntry } from '@dgm/protocol';
+import { captureState, disposeSlots, restoreState } from './replica-state.js';
+
+/** The model, Trainer and manifests a run config describes (no data). */
+export interface ReplicaModel {
+  model: GenerativeModel;
+  trainer: Trainer;
+  /** Elements of the flat gradient per phase. */
+  gradSizes: Record<string, number>;
+  /** One hash over every phase's manifest: equal means gradient layouts agree. */
+  manifestHash: string;
+}
+
+/** Builds the model and Trainer of `config`, averaging gradients through `reducer`. */
+export function buildReplicaModel(config: RunConfig, reducer: GradientReducer): ReplicaModel {
+  const model = createModel(config.model as ModelName, { seed: config.seed, ...config.modelOptions });
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(model, { seed: config.seed, ...(config.trainer as TrainerOptions), reducer });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  const gradSizes: Record<string, number> = {};
+  const hashes: string[] = [];
+  for (const [phase, manifest] of Object.entries(trainer.manifests)) {
+    if (!manifest) continue;
+    gradSizes[phase] = manifest.totalSize;
+    hashes.push(`${phase}:${manifest.hash}`);
+  }
+  return { model, trainer, gradSizes, manifestHash: hashes.sort().join(',') };
+}
+
+/** A replica of the run: model + Trainer + the local copy of the dataset. */
+export class Replica {
+  private constructor(
+    readonly parts: ReplicaModel,
+    readonly dataset: Dataset,
+  ) {}
+
+  /** Loads the dataset of `config` (each worker reads only the samples of its slices from it). */
+  static async create(parts: ReplicaModel, config: RunConfig): Promise<Replica> {
+    const dataset = await loadDataset(config.data, { seed: config.seed });
+    return new Replica(parts, dataset);
+  }
+
+  /** Runs one step on the given global sample indices; the batch tensor is freed afterwards. */
+  async step(step: number, indices: Int32Array): Promise<StepMetrics> {
+    const images = this.dataset.train.batch(indices) as tf.Tensor4D;
+    try {
+      return await this.parts.trainer.step(step, { images, indices });
+    } finally {
+      images.dispose();
+    }
+  }
+
+  /** Loads a STATE payload: weights of `scope`, and for 'full' the optimizer state if present. */
+  async load(scope: StateScope, entries: readonly TensorEntry[], data: Uint8Array): Promise<void> {
+    const slots = restoreState(this.parts.model, scope, unpackTensors(entries, data));
+    try {
+      if (Object.keys(slots).length > 0) await this.parts.trainer.setOptimizerState(slots);
+    } finally {
+      disposeSlots(slots);
+    }
+  }
+
+  /** The SNAPSHOT payload of `scope`: its weights hash, and tensors unless scope is 'hash'. */
+  async snapshot(scope: SnapshotScope): Promise<{ hash: string; entries: TensorEntry[]; data: Uint8Array }> {
+    const hash = this.parts.trainer.weightsHash();
+    if (scope === 'hash') return { hash, entries: [], data: new Uint8Array(0) };
+    const optimizer = scope === 'full' ? await this.parts.trainer.getOptimizerState() : undefined;
+    try {
+      return { hash, ...packTensors(await captureState(this.parts.model, scope, optimizer)) };
+    } finally {
+      if (optimizer) disposeSlots(optimizer);
+    }
+  }
+
+  dispose(): void {
+    this.parts.trainer.dispose();
+    this.parts.model.dispose();
+  }
+}

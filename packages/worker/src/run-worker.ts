@@ -1,0 +1,264 @@
+// One worker's life: backend, handshake, state, steps until STOP. Messages that need the replica
+// (STATE, STEP, SNAPSHOT_REQUEST) run one after another on a queue; REDUCED goes straight to the
+// waiting reducer, STOP and link failures end the run at once. Every wait has a bound.
+import { hostname } from 'node:os';
+import { initBackend } from '@dgm/core';
+import { checkRunConfig, configHash, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
+import type { Logger } from 'winston';
+import { CoordinatorLink } from './coordinator-link.js';
+import { describeDevice } from './device.js';
+import { CoordinatorGoneError, RejectedError, WorkerOptionsError } from './errors.js';
+import { closeLogger, createWorkerLogger } from './logger.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import { RemoteReducer } from './remote-reducer.js';
+import { buildReplicaModel, Replica, type ReplicaModel } from './replica.js';
+
+/** How a worker's run ended (when it ended by a STOP; other endings reject). */
+export interface WorkerResult {
+  rank: number;
+  run: string;
+  /** Steps this worker computed. */
+  steps: number;
+  /** The coordinator's reason in STOP. */
+  stopReason: string;
+  /** Whether the coordinator stopped the run because of an error. */
+  stoppedByError: boolean;
+  /** Received messages dropped by validation. */
+  invalidMessages: number;
+  backend: string;
+  device: string;
+}
+
+class WorkerSession {
+  private readonly link: CoordinatorLink;
+  private parts: ReplicaModel | null = null;
+  private replica: Promise<Replica> | null = null;
+  private reducer: RemoteReducer;
+  private config: RunConfig | null;
+  private run: string;
+  private rank = -1;
+  private steps = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private joinTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private busy = false;
+  private ended = false;
+  private resolveEnd!: (r: WorkerResult) => void;
+  private rejectEnd!: (e: Error) => void;
+  readonly ended$: Promise<WorkerResult>;
+
+  constructor(
+    private readonly o: ResolvedWorkerOptions,
+    private readonly log: Logger,
+    private readonly backend: string,
+    private readonly device: string,
+  ) {
+    this.config = o.config;
+    this.run = o.run;
+    this.ended$ = new Promise((resolve, reject) => {
+      this.resolveEnd = resolve;
+      this.rejectEnd = reject;
+    });
+    this.link = new CoordinatorLink(o.connect, { heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, o.maxMessageBytes, {
+      message: (m) => this.onMessage(m),
+      invalid: (reason) => this.log.warn('dropped an invalid message from the coordinator', { reason }),
+      gone: (error) => this.fail(error),
+    });
+    this.reducer = new RemoteReducer(this.run, (m) => this.link.send(m), o.reduceTimeoutMs);
+  }
+
+  async start(): Promise<void> {
+    this.link.start();
+    this.joinTimer = setTimeout(
+      () => this.fail(new CoordinatorGoneError(`no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`)),
+      this.o.joinTimeoutMs,
+    );
+    if (this.config) this.parts = this.build(this.config);
+    await this.hello();
+  }
+
+  private build(config: RunConfig): ReplicaModel {
+    return buildReplicaModel(config, { reduce: (phase, step, grads, n) => this.reducer.reduce(phase, step, grads, n) });
+  }
+
+  private async hello(): Promise<void> {
+    await this.link.send({
+      type: 'HELLO',
+      run: this.run,
+      configHash: this.config ? configHash(this.config) : null,
+      manifestHash: this.parts ? this.parts.manifestHash : null,
+      backend: this.backend,
+      device: this.device,
+      pid: process.pid,
+      host: hostname(),
+    });
+  }
+
+  private onMessage(m: Message): void {
+    if (this.ended) return;
+    switch (m.type) {
+      case 'WELCOME':
+        this.enqueue(() => this.onWelcome(m));
+        return;
+      case 'REJECT':
+        this.fail(new RejectedError(`the coordinator rejected this worker: ${m.reason}`));
+        return;
+      case 'STOP':
+        this.finish(m.reason, m.error);
+        return;
+      case 'REDUCED':
+        try {
+          this.reducer.deliver(m);
+        } catch (error) {
+          this.log.warn('dropped a REDUCED nobody waited for', { reason: (error as Error).message });
+        }
+        return;
+      case 'HEARTBEAT':
+        return;
+      case 'STATE':
+      case 'STEP':
+      case 'SNAPSHOT_REQUEST':
+        if (this.rank < 0) {
+          this.log.warn(`dropped ${m.type}: this worker has not been admitted yet`);
+          return;
+        }
+        this.enqueue(() => this.onWork(m));
+        return;
+      default:
+        this.log.warn(`dropped a ${m.type} message: coordinators do not send those`);
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.ended) return;
+      try {
+        await task();
+      } catch (error) {
+        this.fail(error as Error);
+      }
+    });
+  }
+
+  private async onWelcome(m: WelcomeMessage): Promise<void> {
+    if (this.rank >= 0) return; // a duplicate WELCOME changes nothing
+    if (m.rank === null) {
+      // The coordinator sent its config: build from it and present our manifest.
+      const config = checkRunConfig(m.config);
+      if (configHash(config) !== m.configHash) throw new RejectedError('the config in WELCOME does not match its own hash');
+      this.config = config;
+      this.parts = this.build(config);
+      await this.hello();
+      return;
+    }
+    clearTimeout(this.joinTimer);
+    this.link.watch();
+    this.rank = m.rank;
+    this.run = m.run;
+    this.reducer = new RemoteReducer(this.run, (msg) => this.link.send(msg), this.o.reduceTimeoutMs);
+    const config = this.config!;
+    this.link.setLimits({ run: m.run, gradSizes: this.parts!.gradSizes, maxIndices: config.globalBatch });
+    this.log.info('joined', { rank: m.rank, worldSize: m.worldSize, run: m.run, backend: this.backend, device: this.device });
+    this.replica = Replica.create(this.parts!, config);
+    const replica = await this.replica;
+    this.link.setLimits({ run: m.run, gradSizes: this.parts!.gradSizes, maxIndices: config.globalBatch, indexBound: replica.dataset.train.count });
+    this.heartbeat = setInterval(() => {
+      if (!this.busy && !this.ended) this.link.send({ type: 'HEARTBEAT', run: this.run }).catch(() => undefined);
+    }, this.o.heartbeatMs);
+  }
+
+  private async onWork(m: Message): Promise<void> {
+    const replica = await this.replica!;
+    if (m.type === 'STATE') {
+      await replica.load(m.scope, m.entries, m.data);
+      this.log.debug('state loaded', { step: m.step, scope: m.scope });
+    } else if (m.type === 'STEP') {
+      this.busy = true;
+      let error: string | null = null;
+      let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
+      try {
+        metrics = await replica.step(m.step, m.indices);
+        this.steps++;
+      } catch (e) {
+        error = (e as Error).message;
+      } finally {
+        this.busy = false;
+      }
+      await this.link.send({ type: 'DONE', run: this.run, step: m.step, error, ...pick(metrics) });
+      if (error !== null) throw new Error(`step ${m.step} failed: ${error}`);
+    } else if (m.type === 'SNAPSHOT_REQUEST') {
+      const snap = await replica.snapshot(m.scope);
+      await this.link.send({ type: 'SNAPSHOT', run: this.run, step: m.step, scope: m.scope, ...snap });
+    }
+  }
+
+  private finish(reason: string, error: boolean): void {
+    if (this.ended) return;
+    this.log.info('stopped by the coordinator', { reason, error });
+    this.end();
+    this.resolveEnd({
+      rank: this.rank,
+      run: this.run,
+      steps: this.steps,
+      stopReason: reason,
+      stoppedByError: error,
+      invalidMessages: this.link.invalidCount,
+      backend: this.backend,
+      device: this.device,
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.ended) return;
+    this.log.error(error.message, { error: error.name });
+    this.end();
+    this.rejectEnd(error);
+  }
+
+  private end(): void {
+    this.ended = true;
+    clearTimeout(this.joinTimer);
+    clearInterval(this.heartbeat);
+    this.reducer.fail(new CoordinatorGoneError('the run ended while gradients were being averaged'));
+    this.link.close();
+  }
+
+  /** Frees the replica once nothing uses it any more (the queue has drained). */
+  async dispose(): Promise<void> {
+    await this.queue;
+    if (this.replica) (await this.replica.catch(() => null))?.dispose();
+    else if (this.parts) {
+      this.parts.trainer.dispose();
+      this.parts.model.dispose();
+    }
+  }
+}
+
+function pick(m: { losses: Record<string, number>; sampleCount: number; computeMs: number; reduceMs: number }) {
+  return { losses: m.losses, sampleCount: m.sampleCount, computeMs: m.computeMs, reduceMs: m.reduceMs };
+}
+
+/**
+ * Runs one data-parallel replica until the coordinator says STOP. Resolves with a summary;
+ * rejects with WorkerOptionsError (bad options), RejectedError (the coordinator refused us) or
+ * CoordinatorGoneError (unreachable, silent or disconnected beyond the timeout).
+ */
+export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
+  const o = resolveWorkerOptions(options);
+  const log = o.logger ?? createWorkerLogger({ file: o.logFile, label: 'worker' });
+  try {
+    const active = await initBackend(o.backend, { log: (msg) => log.info(msg), ...(o.loadModule ? { loadModule: o.loadModule } : {}) });
+    const device = describeDevice(o.env, active);
+    const session = new WorkerSession(o, log, active.backend, device);
+    try {
+      await session.start();
+      return await session.ended$;
+    } finally {
+      await session.dispose();
+    }
+  } finally {
+    if (!o.logger) await closeLogger(log);
+  }
+}
+
+export { WorkerOptionsError };
