@@ -33,7 +33,7 @@ export async function saveSnapshotCheckpoint(
       {
         step: o.step,
         epoch: next.epoch,
-        sampler: { epoch: next.epoch, stepInEpoch: next.step },
+        sampler: { epoch: next.epoch, step: next.step },
         seed: o.config.seed,
         config: o.config as unknown as Record<string, unknown>,
         configHash: o.configHash,

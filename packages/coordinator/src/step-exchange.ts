@@ -29,7 +29,7 @@ export class StepExchange {
   private round: Round | null = null;
 
   constructor(
-    private readonly run: string,
+    private readonly runId: string,
     gradSizes: Record<string, number>,
     private readonly members: () => Member[],
     private readonly send: (member: Member, message: Message) => Promise<void>,
@@ -57,7 +57,7 @@ export class StepExchange {
     // Sends are started together; a failed send means the peer is gone.
     await Promise.all(
       this.members().map((m) =>
-        this.send(m, { type: 'STEP', run: this.run, step, epoch, indices: slices[m.rank] }).catch((error: Error) =>
+        this.send(m, { type: 'STEP', run: this.runId, step, epoch, indices: slices[m.rank] }).catch((error: Error) =>
           this.abort(new WorkerLostError(`could not send step ${step} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
         ),
       ),
@@ -79,7 +79,7 @@ export class StepExchange {
     const { grads } = avg.finish();
     r.activePhase = null;
     r.phases.push(m.phase);
-    const reduced: Message = { type: 'REDUCED', run: this.run, step: r.step, phase: m.phase, grads };
+    const reduced: Message = { type: 'REDUCED', run: this.runId, step: r.step, phase: m.phase, grads };
     for (const target of members) {
       this.send(target, reduced).catch((error: Error) =>
         this.abort(new WorkerLostError(`could not send averaged gradients to rank ${target.rank} (pid ${target.pid} on ${target.host}): ${error.message}.`)),

@@ -3,11 +3,11 @@
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
+import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
 import { formatEvaluation, type Evaluation } from '../results/evaluation.js';
-import { freePort } from './free-port.js';
 import { launchLocalWorkers, type LocalWorkers, type WorkerExit, type WorkerSlot } from './local-workers.js';
 import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
@@ -63,6 +63,14 @@ function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => v
   };
 }
 
+/**
+ * The coordinator only loads snapshots and draws sample grids. With GPU workers it stays off the
+ * GPUs (native TensorFlow in this process would claim every device the workers need).
+ */
+function coordinatorBackend(plan: TrainPlan): BackendName {
+  return plan.gpuIds ? 'wasm' : plan.settings.backend;
+}
+
 /** Opens the run directory (config.json, logs/) — called only once every check has passed. */
 function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
   const log = createRunLog(plan.settings.out, logName);
@@ -89,12 +97,13 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   });
   let coordinator: CoordinatorHandle | null = null;
   try {
-    const port = await freePort();
     coordinator = await startRunCoordinator(plan, {
-      bind: `tcp://127.0.0.1:${port}`,
+      // Loopback only, on a port the OS picks: a local run is nobody else's business.
+      bind: 'tcp://127.0.0.1:*',
       expectedWorkers: plan.gpuIds ? plan.gpuIds.length : settings.workers,
+      backend: coordinatorBackend(plan),
       onStep: progressFeed(plan, reporter),
-      log: (level, message) => (level === 'info' ? reporter.event('coordinator', { message }) : reporter.message(level, message)),
+      log: (level, message) => reporter.message(level, message),
     });
     const slots: WorkerSlot[] = plan.gpuIds
       ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
@@ -200,6 +209,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
     coordinator = await startRunCoordinator(plan, {
       bind: settings.bind as string,
       expectedWorkers: settings.workers,
+      backend: coordinatorBackend(plan),
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });

@@ -20,7 +20,8 @@ export type Evaluation =
 
 /** The dataset spec a checkpoint was trained on, from the run config stored in it. */
 export function checkpointDataset(trained: TrainedModel): string {
-  const dataset = trained.state.config.dataset;
+  // The coordinator stores the runtime's RunConfig, whose dataset spec is `data`.
+  const dataset = trained.state.config.data ?? trained.state.config.dataset;
   if (typeof dataset !== 'string') {
     throw new UsageError(`Checkpoint ${trained.dir} does not record its dataset in state.json, so it cannot be evaluated.`);
   }

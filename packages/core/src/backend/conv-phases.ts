@@ -42,7 +42,7 @@ export function axisPhases(kernel: number, stride: number, dilation: number, pad
   return phases;
 }
 
-/** How to cut and pad dy along one axis so a stride-1 correlation yields `outCount` rows of a phase. */
+/** How to cut and pad dy along one axis so a stride-1 correlation yields the rows of a phase. */
 export interface AxisWindow {
   begin: number;
   size: number;
@@ -50,13 +50,20 @@ export interface AxisWindow {
   padAfter: number;
 }
 
-/** The dy window a phase reads, or null when none of its taps ever lands inside dy. */
-export function phaseWindow(phase: AxisPhase, dyLength: number, outCount: number): AxisWindow | null {
-  if (phase.taps.length === 0) return null;
-  const span = (phase.taps.length - 1) * phase.dilation + 1;
+/** Rows a correlation with this phase's taps spans in dy (0 when it has no taps). */
+export function phaseSpan(phase: AxisPhase): number {
+  return phase.taps.length === 0 ? 0 : (phase.taps.length - 1) * phase.dilation + 1;
+}
+
+/**
+ * The dy window a stride-1 correlation reads to produce `outCount` rows, when its first row reads
+ * dy[first .. first + span - 1]; null when that window never overlaps dy (the rows are all zero).
+ */
+export function correlationWindow(first: number, span: number, dyLength: number, outCount: number): AxisWindow | null {
+  if (span === 0) return null;
   const needed = outCount - 1 + span; // padded rows the correlation reads
-  const begin = Math.max(phase.first, 0);
-  const padBefore = Math.max(-phase.first, 0);
+  const begin = Math.max(first, 0);
+  const padBefore = Math.max(-first, 0);
   let size = dyLength - begin;
   let padAfter = needed - padBefore - size;
   if (padAfter < 0) {

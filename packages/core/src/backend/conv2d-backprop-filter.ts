@@ -11,6 +11,7 @@ import type { KernelCalls } from './kernel-calls.js';
  * is a conv of x' = x as [ci, h, w, n] (ci is the batch, n the channels) with the filter
  * dy' = dy as [oh, ow, n, co], whose stride is the forward dilation and whose dilation is the
  * forward stride. The backend runs it as one large GEMM (M = ci*kh*kw, K = oh*ow*n, N = co).
+ * Small patches (first layers) take an im2col + matmul route instead.
  */
 export function conv2dBackpropFilterFunc(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -27,8 +28,46 @@ export function conv2dBackpropFilterFunc(backendName: string): KernelFunc {
   };
 }
 
+/** Largest patch (kh*kw*ci) the one-hot conv extracts; its cost grows with the patch squared. */
+const MAX_PATCH = 256;
+
 function backpropFilter(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const patch = info.filterHeight * info.filterWidth * info.inChannels;
+  return patch <= info.outChannels && patch <= MAX_PATCH ? patchesTimesDy(k, x, dy, info) : swappedConv(k, x, dy, info);
+}
+
+/**
+ * For small patches (a first layer: ci = 1 or 3): im2col as a conv with a one-hot filter, whose
+ * output channel (ky, kx, ci) copies that tap, then dW = patches^T · dy as one matmul. The one-hot
+ * conv costs patch/co of the matmul; the swapped conv would instead have only kh*kw*ci output rows
+ * to spread over, which leaves XNNPACK's tiles mostly empty.
+ */
+function patchesTimesDy(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  const patch = kh * kw * ci;
+  const oneHot = new Float32Array(patch * patch);
+  for (let j = 0; j < patch; j++) oneHot[j * patch + j] = 1; // [kh, kw, ci, patch]: tap (ky,kx,c) -> channel j
+  const { top, bottom, left, right } = info.padInfo;
+  const patches = k.run(
+    'Conv2D',
+    { x, filter: k.constant(oneHot, [kh, kw, ci, patch]) },
+    {
+      strides: [info.strideHeight, info.strideWidth],
+      dilations: [info.dilationHeight, info.dilationWidth],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: 'NHWC',
+      dimRoundingMode: 'floor',
+    },
+  ); // [n, oh, ow, patch]
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const patchesT = k.transpose(k.reshape(patches, [1, rows, patch]), [0, 2, 1]); // [1, patch, rows]
+  const grad = k.run('BatchMatMul', { a: patchesT, b: k.reshape(dy, [1, rows, co]) }, { transposeA: false, transposeB: false });
+  return k.reshape(grad, [kh, kw, ci, co]);
+}
+
+/** The general case: one conv with batch and channel axes swapped (see the file comment). */
+function swappedConv(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   // Rows the swapped conv must see so that it yields exactly kh rows; the forward conv may have

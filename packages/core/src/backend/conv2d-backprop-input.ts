@@ -1,11 +1,13 @@
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { axisPhases, phaseWindow } from './conv-phases.js';
+import { axisPhases, correlationWindow, phaseSpan } from './conv-phases.js';
 import type { AxisPhase, AxisWindow } from './conv-phases.js';
 import { withKernelCalls } from './kernel-calls.js';
 import type { KernelCalls } from './kernel-calls.js';
 import { convGeometry } from './conv-attrs.js';
 import { KernelInputError } from './errors.js';
+import { phaseFilter, unionFilter } from './transposed-conv-filters.js';
+import type { UnionPhase } from './transposed-conv-filters.js';
 
 /**
  * Conv2DBackpropInput (the input gradient of conv2d, and the forward pass of conv2dTranspose)
@@ -13,7 +15,7 @@ import { KernelInputError } from './errors.js';
  *
  * Each output phase (y mod stride, x mod stride) is one stride-1 Conv2D of dy with the flipped,
  * channel-swapped taps that reach that phase (see conv-phases.ts), and two concats interleave the
- * phases. No zeros are inserted into dy, so the work equals the forward conv's (the stock kernel
+ * phases; with few input channels one conv over the union of the phases' windows does all of them. No zeros are inserted into dy, so the work equals the forward conv's (the stock kernel
  * is a scalar loop, and zero insertion would waste 3/4 of the multiplies at stride 2).
  */
 export function conv2dBackpropInputFunc(backendName: string): KernelFunc {
@@ -31,24 +33,54 @@ export function conv2dBackpropInputFunc(backendName: string): KernelFunc {
   };
 }
 
+/** Below this many input channels a phase conv underfills XNNPACK's output tile; one union conv wins. */
+const UNION_MAX_CHANNELS = 8;
+
 function backpropInput(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const [n, h, w, ci] = info.inShape;
+  const rowPhases = axisPhases(info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
+  const colPhases = axisPhases(info.filterWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
+  const [, , ci, co] = filter.shape as [number, number, number, number];
+  const swapped = k.read(k.transpose(filter, [0, 1, 3, 2])); // [kh, kw, co, ci]
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (strided && undilated && ci < UNION_MAX_CHANNELS) return unionConv(k, dy, swapped, info, rowPhases, colPhases, co, ci);
+  return phaseConvs(k, dy, swapped, info, rowPhases, colPhases, co, ci);
+}
+
+/**
+ * One stride-1 conv per phase, interleaved with concats only: concatenating the column phases of
+ * a row phase along channels lays memory out as (x, rx, c), which is [.., cols*sx, c] after a free
+ * reshape; concatenating those along width lays out (y, ry, x, c), i.e. [.., rows*sy, width, c].
+ * (DepthToSpace does the same through a per-element strided loop, several times slower here.)
+ */
+function phaseConvs(
+  k: KernelCalls,
+  dy: TensorInfo,
+  swapped: Float32Array,
+  info: backend_util.Conv2DInfo,
+  rowPhases: AxisPhase[],
+  colPhases: AxisPhase[],
+  co: number,
+  ci: number,
+): TensorInfo {
+  const [n, h, w] = info.inShape;
   const { strideHeight: sy, strideWidth: sx } = info;
-  const rowPhases = axisPhases(info.filterHeight, sy, info.dilationHeight, info.padInfo.top);
-  const colPhases = axisPhases(info.filterWidth, sx, info.dilationWidth, info.padInfo.left);
   const rowsPerPhase = Math.ceil(h / sy);
   const colsPerPhase = Math.ceil(w / sx);
-
-  const phaseFilters = tapFilters(k, filter, rowPhases, colPhases);
-
-  // Interleave with concats only: concatenating the column phases of a row phase along channels
-  // lays memory out as (x, rx, c), which is [.., cols*sx, c] after a free reshape; concatenating
-  // those along width lays out (y, ry, x, c), i.e. [.., rows*sy, width, c]. (DepthToSpace does
-  // the same job through a per-element strided loop, several times slower here.)
   const rowsOut: TensorInfo[] = [];
-  let phase = 0;
   for (const rows of rowPhases) {
-    const cols = colPhases.map((c) => phaseConv(k, dy, phaseFilters[phase++] ?? null, info, rows, c, rowsPerPhase, colsPerPhase, ci));
+    const cols = colPhases.map((cols) => {
+      const rowWin = correlationWindow(rows.first, phaseSpan(rows), info.outHeight, rowsPerPhase);
+      const colWin = correlationWindow(cols.first, phaseSpan(cols), info.outWidth, colsPerPhase);
+      if (rowWin === null || colWin === null) return k.zeros([n, rowsPerPhase, colsPerPhase, ci]);
+      const taps = k.constant(phaseFilter(swapped, info.filterWidth, co * ci, rows.taps, cols.taps), [
+        rows.taps.length,
+        cols.taps.length,
+        co,
+        ci,
+      ]);
+      return correlate(k, dy, taps, rowWin, colWin, [rows.dilation, cols.dilation]);
+    });
     const joined = cols.length === 1 ? cols[0]! : k.run('Concat', cols, { axis: 3 });
     rowsOut.push(k.reshape(joined, [n, rowsPerPhase, colsPerPhase * sx, ci]));
   }
@@ -56,61 +88,69 @@ function backpropInput(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, info:
   return cropTo(k, k.reshape(all, [n, rowsPerPhase * sy, colsPerPhase * sx, ci]), [n, h, w, ci]);
 }
 
-/** One phase: a stride-1 conv of the dy window with the phase's taps, [n, rowsPerPhase, colsPerPhase, ci]. */
-function phaseConv(
+/**
+ * Every phase from one stride-1 conv over the union of the phases' windows (zero taps where a
+ * phase has none), with sy*sx*ci output channels; one transpose interleaves them. Costs more
+ * multiplies than phaseConvs (a 3x3 window instead of 2x2 at k4 s2) but fills XNNPACK's tiles
+ * when ci is small, where four 1-channel convs run at a fraction of the speed.
+ */
+function unionConv(
   k: KernelCalls,
   dy: TensorInfo,
-  taps: TensorInfo | null,
+  swapped: Float32Array,
   info: backend_util.Conv2DInfo,
-  rows: AxisPhase,
-  cols: AxisPhase,
-  rowsPerPhase: number,
-  colsPerPhase: number,
+  rowPhases: AxisPhase[],
+  colPhases: AxisPhase[],
+  co: number,
   ci: number,
 ): TensorInfo {
-  const n = info.batchSize;
-  const rowWin = phaseWindow(rows, info.outHeight, rowsPerPhase);
-  const colWin = phaseWindow(cols, info.outWidth, colsPerPhase);
-  if (taps === null || rowWin === null || colWin === null) return k.zeros([n, rowsPerPhase, colsPerPhase, ci]);
+  const [n, h, w] = info.inShape;
+  const { strideHeight: sy, strideWidth: sx } = info;
+  const rowsPerPhase = Math.ceil(h / sy);
+  const colsPerPhase = Math.ceil(w / sx);
+  const rowRange = unionRange(rowPhases);
+  const colRange = unionRange(colPhases);
+  const rowWin = rowRange && correlationWindow(rowRange.first, rowRange.span, info.outHeight, rowsPerPhase);
+  const colWin = colRange && correlationWindow(colRange.first, colRange.span, info.outWidth, colsPerPhase);
+  if (!rowRange || !colRange || !rowWin || !colWin) return k.zeros([n, h, w, ci]);
 
-  const input = windowOf(k, dy, rowWin, colWin);
+  const phases: UnionPhase[] = [];
+  for (const rows of rowPhases) {
+    for (const cols of colPhases) {
+      phases.push({ rowTaps: rows.taps, colTaps: cols.taps, rowOffset: rows.first - rowRange.first, colOffset: cols.first - colRange.first });
+    }
+  }
+  const outChannels = sy * sx * ci;
+  const values = unionFilter(swapped, info.filterWidth, co, ci, rowRange.span, colRange.span, phases);
+  const taps = k.constant(values, [rowRange.span, colRange.span, co, outChannels]);
+  const all = correlate(k, dy, taps, rowWin, colWin, [1, 1]); // [n, rows, cols, (ry, rx, c)]
+  const split = k.reshape(all, [n, rowsPerPhase, colsPerPhase, sy, sx * ci]);
+  const moved = k.transpose(split, [0, 1, 3, 2, 4]); // [n, rows, ry, cols, (rx, c)]
+  return cropTo(k, k.reshape(moved, [n, rowsPerPhase * sy, colsPerPhase * sx, ci]), [n, h, w, ci]);
+}
+
+/** The dy range every phase's taps fall into (dilation 1): first index and length. */
+function unionRange(phases: AxisPhase[]): { first: number; span: number } | null {
+  const used = phases.filter((p) => p.taps.length > 0);
+  if (used.length === 0) return null;
+  const first = Math.min(...used.map((p) => p.first));
+  const last = Math.max(...used.map((p) => p.first + p.taps.length - 1));
+  return { first, span: last - first + 1 };
+}
+
+/** A stride-1 conv of the dy window with `taps`, zero padding as the window says. */
+function correlate(k: KernelCalls, dy: TensorInfo, taps: TensorInfo, rows: AxisWindow, cols: AxisWindow, dilations: [number, number]): TensorInfo {
   return k.run(
     'Conv2D',
-    { x: input, filter: taps },
+    { x: windowOf(k, dy, rows, cols), filter: taps },
     {
       strides: [1, 1],
-      pad: [[0, 0], [rowWin.padBefore, rowWin.padAfter], [colWin.padBefore, colWin.padAfter], [0, 0]],
-      dilations: [rows.dilation, cols.dilation],
+      pad: [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]],
+      dilations,
       dataFormat: 'NHWC',
       dimRoundingMode: 'floor',
     },
   );
-}
-
-/**
- * Every phase's filter, [tapsY, tapsX, co, ci] each, in phase order (null for a phase without
- * taps). One transpose swaps the channel axes and one gather picks, flips and groups the taps of
- * all phases; the per-phase filters are then contiguous slices. (Reverse and StridedSlice would
- * do the same through per-element JavaScript loops, several ms per call on a 4x4x64x128 filter.)
- */
-function tapFilters(k: KernelCalls, filter: TensorInfo, rowPhases: AxisPhase[], colPhases: AxisPhase[]): (TensorInfo | null)[] {
-  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
-  const swapped = k.reshape(k.transpose(filter, [0, 1, 3, 2]), [kh * kw, co * ci]);
-  const order: number[] = [];
-  const spans: { begin: number; rows: number; cols: number }[] = [];
-  for (const rows of rowPhases) {
-    for (const cols of colPhases) {
-      spans.push({ begin: order.length, rows: rows.taps.length, cols: cols.taps.length });
-      for (const ty of rows.taps) for (const tx of cols.taps) order.push(ty * kw + tx);
-    }
-  }
-  if (order.length === 0) return spans.map(() => null);
-  const gathered = k.run('GatherV2', { x: swapped, indices: k.int32(Int32Array.from(order), [order.length]) }, { axis: 0, batchDims: 0 });
-  return spans.map(({ begin, rows, cols }) => {
-    if (rows * cols === 0) return null;
-    const part = spans.length === 1 ? gathered : k.slice(gathered, [begin, 0], [rows * cols, co * ci]);
-    return k.reshape(part, [rows, cols, co, ci]);
-  });
 }
 
 function windowOf(k: KernelCalls, dy: TensorInfo, rows: AxisWindow, cols: AxisWindow): TensorInfo {

@@ -43,11 +43,17 @@ export class KernelCalls {
     return this.run('Slice', { x }, { begin, size });
   }
 
-  /** A new int32 tensor holding `values` (e.g. gather indices), freed with the intermediates. */
-  int32(values: Int32Array, shape: number[]): TensorInfo {
-    const out: TensorInfo = { dataId: this.backend.write(values, shape, 'int32'), shape, dtype: 'int32' };
+  /** A new tensor holding `values` (a filter built in JavaScript), freed with the intermediates. */
+  constant(values: Float32Array | Int32Array, shape: number[]): TensorInfo {
+    const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+    const out: TensorInfo = { dataId: this.backend.write(values, shape, dtype), shape, dtype };
     this.made.push(out);
     return out;
+  }
+
+  /** The values of a float32 tensor (a copy); only for small tensors such as filters. */
+  read(x: TensorInfo): Float32Array {
+    return this.backend.readSync(x.dataId) as Float32Array;
   }
 
   zeros(shape: number[]): TensorInfo {

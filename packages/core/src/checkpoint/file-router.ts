@@ -30,7 +30,12 @@ class FileSystemModelHandler implements tf.io.IOHandler {
     } catch (error) {
       throw new CheckpointError(`Cannot read model file ${jsonPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { path: jsonPath, cause: error });
     }
-    const json = JSON.parse(jsonText) as tf.io.ModelJSON;
+    let json: tf.io.ModelJSON | null = null;
+    try {
+      json = JSON.parse(jsonText) as tf.io.ModelJSON;
+    } catch {
+      // artifactsFromFiles below reports unparsable JSON with the file name.
+    }
     const weights = new Map<string, Uint8Array>();
     for (const group of Array.isArray(json?.weightsManifest) ? json.weightsManifest : []) {
       for (const p of group.paths) {

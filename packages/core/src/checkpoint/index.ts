@@ -14,10 +14,10 @@ export {
   latestValidCheckpoint,
   resolveCheckpointDir,
   resolveCheckpointsRoot,
-  restoreModelWeights,
   verifyCheckpoint,
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
   type ValidCheckpoint,
 } from './load.js';
+export { restoreModelWeights } from './restore-weights.js';
 export { registerFileSystemRouter, fileUrlToPath } from './file-router.js';

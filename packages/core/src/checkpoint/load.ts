@@ -126,10 +126,17 @@ export interface ValidCheckpoint {
 /**
  * The newest checkpoint that verifies, for a checkpoints root or run dir: the one `latest` names
  * if it is intact, else the newest intact one older than it (saying so through `log`).
- * Null when the root holds no intact checkpoint.
+ * Null when the dir holds no intact checkpoint (or none at all); CheckpointError if it does not exist.
  */
 export async function latestValidCheckpoint(rootOrRun: string, options: { log?: (message: string) => void } = {}): Promise<ValidCheckpoint | null> {
-  const root = await resolveCheckpointsRoot(rootOrRun);
+  if (!(await isDir(rootOrRun))) throw new CheckpointError(`Checkpoint path ${rootOrRun} does not exist or is not a directory.`, { path: rootOrRun });
+  let root: string;
+  try {
+    root = await resolveCheckpointsRoot(rootOrRun);
+  } catch (error) {
+    if (error instanceof CheckpointError) return null; // an existing dir with no checkpoints yet
+    throw error;
+  }
   const skipped: { name: string; reason: string }[] = [];
   let latest: string | null = null;
   try {
@@ -159,37 +166,6 @@ export async function latestValidCheckpoint(rootOrRun: string, options: { log?: 
   }
   if (skipped.length > 0) options.log?.(`No intact checkpoint in ${root}: ${skipped.map((s) => `${s.name}: ${s.reason}`).join(' ')}`);
   return null;
-}
-
-/**
- * Copies a loaded checkpoint's weights into an existing model's sub-models (e.g. one built by
- * createModel from `state.model`), by position: layer names may differ between processes, the
- * architecture may not. Throws CheckpointError naming the first mismatch.
- */
-export function restoreModelWeights(target: { subModels(): Record<string, tf.LayersModel> }, checkpoint: Pick<LoadedCheckpoint, 'dir' | 'artifacts'>): void {
-  const subs = target.subModels();
-  const missing = Object.keys(subs).filter((s) => !(s in checkpoint.artifacts));
-  if (missing.length > 0) throw new CheckpointError(`Checkpoint ${checkpoint.dir} has no sub-model "${missing[0]}"; it holds ${Object.keys(checkpoint.artifacts).join(', ')}.`, { path: checkpoint.dir });
-  for (const [sub, model] of Object.entries(subs)) {
-    const art = checkpoint.artifacts[sub] as tf.io.ModelArtifacts;
-    const specs = art.weightSpecs ?? [];
-    const weights = model.weights;
-    if (specs.length !== weights.length) {
-      throw new CheckpointError(`Checkpoint sub-model "${sub}" in ${checkpoint.dir} has ${specs.length} weights but the target model has ${weights.length}.`, { path: checkpoint.dir });
-    }
-    specs.forEach((spec, i) => {
-      const shape = weights[i]?.shape ?? [];
-      if (spec.shape.length !== shape.length || spec.shape.some((d, k) => d !== shape[k])) {
-        throw new CheckpointError(`Checkpoint weight "${spec.name}" of sub-model "${sub}" has shape [${spec.shape.join(',')}] but the target's weight ${i} has [${shape.join(',')}].`, { path: checkpoint.dir });
-      }
-    });
-    const named = tf.io.decodeWeights(art.weightData as ArrayBuffer, specs);
-    try {
-      model.setWeights(specs.map((s) => named[s.name] as tf.Tensor));
-    } finally {
-      tf.dispose(Object.values(named));
-    }
-  }
 }
 
 function verified(files: Map<string, Uint8Array>, dir: string, relative: string): Uint8Array {

@@ -3,7 +3,7 @@
 // moves (atomically) only after that; old checkpoints are deleted only after `latest` moved.
 import type * as tf from '@tensorflow/tfjs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { fsyncDirectory, uniqueSuffix, writeFileAtomic, writeFileDurable } from './atomic-write.js';
 import { CheckpointError } from './errors.js';
@@ -75,7 +75,8 @@ export async function saveCheckpoint(root: string, input: SaveCheckpointInput, o
   const subModels = input.model.subModels();
   const phases = Object.keys(input.optimizerState);
 
-  await mkdir(root, { recursive: true });
+  const created = await mkdir(root, { recursive: true });
+  if (created !== undefined) await fsyncDirectory(dirname(created)); // make the new root itself durable
   await sweepLeftovers(root);
   const tempDir = join(root, `${TEMP_PREFIX}${name}-${uniqueSuffix()}`);
   await mkdir(tempDir);
@@ -104,7 +105,7 @@ export async function saveCheckpoint(root: string, input: SaveCheckpointInput, o
       name,
       step: input.step,
       epoch: input.epoch,
-      sampler: { epoch: input.sampler.epoch, stepInEpoch: input.sampler.stepInEpoch },
+      sampler: { epoch: input.sampler.epoch, step: input.sampler.step },
       seed: input.seed,
       config: input.config,
       configHash: input.configHash ?? configHashOf(input.config),
@@ -173,12 +174,16 @@ export async function pruneCheckpoints(root: string, keep: number): Promise<stri
   return doomed.map((c) => c.name);
 }
 
-/** Removes temp dirs of saves whose process is gone, and any trash a crashed delete left. */
+/**
+ * Removes temp dirs (and temp `latest` files) of saves whose process is gone, and any trash a
+ * crashed delete left. Assumes one writing host per root (the coordinator): a pid is only
+ * meaningful on the machine that wrote it.
+ */
 async function sweepLeftovers(root: string): Promise<void> {
   for (const entry of await readdir(root)) {
     if (entry.startsWith(TRASH_PREFIX)) {
       await rm(join(root, entry), { recursive: true, force: true });
-    } else if (entry.startsWith(TEMP_PREFIX)) {
+    } else if (entry.startsWith(TEMP_PREFIX) || entry.startsWith(`.${LATEST_FILE}.tmp-`)) {
       const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(entry)?.[1]);
       if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await rm(join(root, entry), { recursive: true, force: true });
     }
@@ -206,8 +211,8 @@ function validateInput(input: SaveCheckpointInput, keep: number): void {
   if (!nonNegInt(input.step)) throw new CheckpointError(`Checkpoint step must be a non-negative integer; got ${String(input.step)}.`);
   if (!nonNegInt(input.epoch)) throw new CheckpointError(`Checkpoint epoch must be a non-negative integer; got ${String(input.epoch)}.`);
   if (!Number.isSafeInteger(input.seed)) throw new CheckpointError(`Checkpoint seed must be an integer; got ${String(input.seed)}.`);
-  if (!nonNegInt(input.sampler?.epoch) || !nonNegInt(input.sampler?.stepInEpoch)) {
-    throw new CheckpointError('Checkpoint sampler must be { epoch, stepInEpoch } with non-negative integers.');
+  if (!nonNegInt(input.sampler?.epoch) || !nonNegInt(input.sampler?.step)) {
+    throw new CheckpointError('Checkpoint sampler must be { epoch, step } with non-negative integers.');
   }
   if (input.config === null || typeof input.config !== 'object') throw new CheckpointError('Checkpoint config must be an object (the resolved run config).');
   const subs = Object.entries(input.model?.subModels?.() ?? {});

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from './errors.js';
 import { sha256Hex } from './sha256-manifest.js';
 
-/** Where the epoch sampler stands: the next step to run is `stepInEpoch` of `epoch`. */
+/** Where the epoch sampler stands (data's EpochCursor): the next step to run is step `step` of epoch `epoch`. */
 export interface SamplerCursor {
   epoch: number;
-  stepInEpoch: number;
+  step: number;
 }
 
 /** Contents of `state.json`. */
@@ -83,7 +83,7 @@ function stateProblem(s: CheckpointState): string | null {
   if (s.formatVersion !== 1) return `formatVersion ${String(s.formatVersion)} is not supported (this reader knows 1)`;
   if (!isInt(s.step) || !isInt(s.epoch)) return 'step and epoch must be non-negative integers';
   if (!Number.isSafeInteger(s.seed)) return 'seed must be an integer';
-  if (!isRecord(s.sampler) || !isInt(s.sampler.epoch) || !isInt(s.sampler.stepInEpoch)) return 'sampler must be { epoch, stepInEpoch } with non-negative integers';
+  if (!isRecord(s.sampler) || !isInt(s.sampler.epoch) || !isInt(s.sampler.step)) return 'sampler must be { epoch, step } with non-negative integers';
   if (!isRecord(s.config) || typeof s.configHash !== 'string') return 'config must be an object and configHash a string';
   if (!isRecord(s.manifestHashes)) return 'manifestHashes must be an object';
   if (!isRecord(s.model) || typeof s.model.name !== 'string' || !Array.isArray(s.model.subModels)) return 'model must name the model and list its subModels';

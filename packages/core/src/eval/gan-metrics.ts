@@ -141,7 +141,7 @@ export class GanEvaluator {
     const shape = this.classifier.imageShape;
     const generated = await embedBatches(this.classifier, this.count, this.batchSize, async (n, start) => {
       const out = await generate(n, start);
-      return toImageTensor(out, n, shape);
+      return await toImageTensor(out, n, shape);
     });
     const fake = classPrediction(generated.probabilities, this.classifier.numClasses);
     const real = classPrediction(this.realProbabilities, this.classifier.numClasses);
@@ -203,7 +203,7 @@ async function embedBatches(
 const RANGE_SLACK = 1e-4;
 
 /** Checks a generator's output (count, shape, finite, in [0,1]) and returns it as [n,h,w,c]; takes ownership of a tensor. */
-function toImageTensor(out: tf.Tensor | Float32Array, n: number, shape: [number, number, number]): tf.Tensor4D {
+async function toImageTensor(out: tf.Tensor | Float32Array, n: number, shape: [number, number, number]): Promise<tf.Tensor4D> {
   const perImage = shape[0] * shape[1] * shape[2];
   let tensor: tf.Tensor;
   if (out instanceof Float32Array) {
@@ -220,10 +220,9 @@ function toImageTensor(out: tf.Tensor | Float32Array, n: number, shape: [number,
   } else {
     throw new EvalInputError('generate() must return a tf.Tensor or a Float32Array of images in [0,1].');
   }
-  const [min, max] = tf.tidy(() => [tensor.min(), tensor.max()]);
-  const lo = min.dataSync()[0];
-  const hi = max.dataSync()[0];
-  tf.dispose([min, max]);
+  const range = tf.tidy(() => tf.stack([tensor.min(), tensor.max()]));
+  const [lo, hi] = await range.data();
+  range.dispose();
   if (!(lo >= -RANGE_SLACK && hi <= 1 + RANGE_SLACK)) {
     tensor.dispose();
     throw new EvalInputError(

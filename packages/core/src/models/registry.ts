@@ -2,7 +2,7 @@ import { buildConvVae } from './conv-vae.js';
 import { buildDcgan } from './dcgan.js';
 import { ModelOptionError } from './errors.js';
 import { buildMlpGan } from './mlp-gan.js';
-import { MODEL_NAMES, type GenerativeModel, type ModelName } from './types.js';
+import { MODEL_NAMES, type GanModel, type GenerativeModel, type ModelName, type VaeModel } from './types.js';
 import { buildVae } from './vae.js';
 
 const BUILDERS: Record<ModelName, (options: Record<string, unknown>) => GenerativeModel> = {
@@ -17,6 +17,9 @@ const BUILDERS: Record<ModelName, (options: Record<string, unknown>) => Generati
  * bit-identical weights in any process. Throws ModelOptionError for an unknown name or option,
  * or a value out of range, naming what is allowed.
  */
+export function createModel(name: 'mlp-gan' | 'dcgan', options?: Record<string, unknown>): GanModel;
+export function createModel(name: 'vae' | 'conv-vae', options?: Record<string, unknown>): VaeModel;
+export function createModel(name: ModelName, options?: Record<string, unknown>): GenerativeModel;
 export function createModel(name: ModelName, options: Record<string, unknown> = {}): GenerativeModel {
   if (!Object.prototype.hasOwnProperty.call(BUILDERS, name)) {
     throw new ModelOptionError(`unknown model '${String(name)}'; available models are: ${MODEL_NAMES.join(', ')}.`);

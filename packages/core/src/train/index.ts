@@ -1,6 +1,6 @@
 // Public surface of train/: the training step, its gradient layout and the reducer seam.
 export { Trainer } from './trainer.js';
-export type { Batch, OptimizerState, StepMetrics } from './trainer.js';
+export type { Batch, OptimizerState, StepMetrics, TrainerSettings } from './trainer.js';
 export type { TrainerOptions } from './trainer-options.js';
 export { ADAM_EPSILON, GAN_TRAINER_OPTIONS, VAE_TRAINER_OPTIONS } from './trainer-options.js';
 export { LocalReducer } from './reducer.js';

@@ -43,6 +43,20 @@ export interface StepMetrics {
   reduceMs: number;
 }
 
+/** The resolved training settings (defaults filled in), for logs and run configs. */
+export interface TrainerSettings {
+  loss?: string;
+  nCritic: number;
+  gpWeight?: number;
+  binarize?: 'dynamic' | 'none';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  clipNorm: number | null;
+  seed: number;
+}
+
 /** Optimizer state per phase: 'iter', then '<weight>/m' for every weight, then '<weight>/v'. */
 export type OptimizerState = Record<string, NamedStateTensor[]>;
 
@@ -95,6 +109,16 @@ export class Trainer {
     return this.resolved.family === 'gan' ? this.resolved.ganLoss.nCritic : 1;
   }
 
+  /** The settings this Trainer runs with, defaults included. */
+  get settings(): TrainerSettings {
+    const r = this.resolved;
+    const { learningRate: lr, beta1, beta2, epsilon } = r.adam;
+    const shared = { nCritic: this.nCritic, lr, beta1, beta2, epsilon, clipNorm: r.clipNorm, seed: r.seed };
+    return r.family === 'gan'
+      ? { loss: r.ganLoss.name, gpWeight: r.ganLoss.gpWeight, ...shared }
+      : { binarize: r.binarize, ...shared };
+  }
+
   /** The phases step `step` runs, in order. */
   phasesAt(step: number): PhaseName[] {
     if (this.resolved.family === 'vae') return ['vae'];
@@ -102,7 +126,11 @@ export class Trainer {
     return step % n === n - 1 ? ['d', 'g'] : ['d'];
   }
 
-  /** Runs every phase of `step` on this replica's batch; resolves when the weights are updated. */
+  /**
+   * Runs every phase of `step` on this replica's batch; resolves when the weights are updated.
+   * `step` is the run's global step count (it keeps growing across epochs): it keys the noise
+   * and the critic schedule, so a per-epoch counter would replay noise.
+   */
   async step(step: number, batch: Batch): Promise<StepMetrics> {
     if (this.disposed) throw new TrainerInputError('this Trainer was disposed; create a new one.');
     if (this.busy) throw new TrainerInputError('Trainer.step() was called while the previous step was still running; await each step.');

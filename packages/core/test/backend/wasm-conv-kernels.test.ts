@@ -41,7 +41,8 @@ function randomCase(rand: () => number): Case {
     const roll = rand();
     const pad: Pad =
       roll < 0.35 ? 'same' : roll < 0.65 ? 'valid' : [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]];
-    const c: Case = { n: int(1, 3), h: int(3, 9), w: int(3, 9), ci: int(1, 5), co: int(1, 5), kh, kw, strides, dilations, pad };
+    // Channels straddle the kernels' path switches (ci < 8: union conv; kh*kw*ci <= co: im2col).
+    const c: Case = { n: int(1, 3), h: int(3, 9), w: int(3, 9), ci: int(1, 10), co: int(1, 18), kh, kw, strides, dilations, pad };
     const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [kh, kw, c.ci, c.co], strides, dilations, pad);
     if (info.outHeight >= 1 && info.outWidth >= 1) return c;
   }
@@ -154,11 +155,15 @@ describe('wasm training kernels: Conv2DBackpropInput and Conv2DBackpropFilter', 
     }
   });
 
-  it('match on the DCGAN layer geometry (k4 s2 same) with batch and channels above one', async () => {
+  it('match on the DCGAN layer geometry (k4 s2 same) on every internal path', async () => {
     const rand = rng(7);
     const cases: Case[] = [
+      // ci >= 8: one conv per phase; patch 128 > co: swapped conv for the filter.
       { n: 2, h: 14, w: 14, ci: 8, co: 16, kh: 4, kw: 4, strides: [2, 2], dilations: [1, 1], pad: 'same' },
-      { n: 2, h: 28, w: 28, ci: 1, co: 8, kh: 4, kw: 4, strides: [2, 2], dilations: [1, 1], pad: 'same' },
+      // ci = 1: union conv; patch 16 <= co: im2col + matmul for the filter.
+      { n: 2, h: 28, w: 28, ci: 1, co: 16, kh: 4, kw: 4, strides: [2, 2], dilations: [1, 1], pad: 'same' },
+      // ci = 3, unequal strides: union conv with a non-square phase grid; patch 48 > co.
+      { n: 1, h: 11, w: 10, ci: 3, co: 5, kh: 4, kw: 3, strides: [2, 3], dilations: [1, 1], pad: 'valid' },
     ];
     for (const c of cases) {
       const d = dataFor(c, rand);

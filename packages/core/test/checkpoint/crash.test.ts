@@ -21,7 +21,7 @@ afterAll(() => model.dispose());
 const input = (step: number): SaveCheckpointInput => ({
   step,
   epoch: 0,
-  sampler: { epoch: 0, stepInEpoch: step },
+  sampler: { epoch: 0, step: step },
   seed: 1,
   config: {},
   model,
@@ -66,7 +66,9 @@ describe('crash safety', () => {
   }
 
   const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-  for (const [stage, step] of [['files-written', 1], ['published', 1]] as const) {
+  // One real kill, at the stage that leaves debris (a finished but unpublished temp dir); the
+  // other stages are covered by the injected faults above.
+  for (const [stage, step] of [['files-written', 1]] as const) {
     it(`a child process killed (SIGKILL) after "${stage}" leaves step ${step}; its leftovers are invisible and swept`, async () => {
       await withTempDir(async (root) => {
         const child = spawn(process.execPath, ['--import', join(fixtures, 'register-ts-loader.mjs'), join(fixtures, 'save-then-stall.ts'), root, stage], {

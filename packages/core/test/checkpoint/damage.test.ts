@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,7 +16,7 @@ afterAll(() => model.dispose());
 const input = (step: number): SaveCheckpointInput => ({
   step,
   epoch: 0,
-  sampler: { epoch: 0, stepInEpoch: step },
+  sampler: { epoch: 0, step: step },
   seed: 1,
   config: {},
   model,
@@ -105,6 +105,10 @@ describe('damaged or incomplete checkpoints', () => {
 
       await rm(join(root, 'step-000001', 'state.json'));
       expect(await latestValidCheckpoint(root)).toBeNull();
+      await rm(root, { recursive: true });
+      await expect(latestValidCheckpoint(root)).rejects.toThrow(`Checkpoint path ${root} does not exist or is not a directory.`);
+      await mkdir(join(root, 'checkpoints'), { recursive: true });
+      expect(await latestValidCheckpoint(root)).toBeNull(); // a run dir before its first checkpoint
     });
   });
 });

@@ -2,7 +2,7 @@
 // (no tfjs-node here), and `tf.loadLayersModel('http://…')` from a real local HTTP server.
 import * as tf from '@tensorflow/tfjs';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -21,7 +21,7 @@ afterAll(() => model.dispose());
 
 async function saveOne(root: string): Promise<string> {
   const saved = await saveCheckpoint(root, {
-    step: 7, epoch: 0, sampler: { epoch: 0, stepInEpoch: 7 }, seed: 3, config: {}, model, optimizerState: {},
+    step: 7, epoch: 0, sampler: { epoch: 0, step: 7 }, seed: 3, config: {}, model, optimizerState: {},
   });
   return saved.dir;
 }
@@ -73,6 +73,8 @@ describe('stock tf.loadLayersModel on checkpoints', () => {
       again.dispose();
 
       await expect(tf.loadLayersModel(`file://${join(root, 'missing', 'model.json')}`)).rejects.toThrow(/Cannot read model file .*missing\/model\.json: ENOENT/);
+      await writeFile(join(root, 'bad.json'), '<html>');
+      await expect(tf.loadLayersModel(`file://${join(root, 'bad.json')}`)).rejects.toThrow(/bad\.json is not valid JSON/);
     });
   });
 
@@ -91,7 +93,9 @@ describe('stock tf.loadLayersModel on checkpoints', () => {
         discriminator.dispose();
         expect(tf.memory().numTensors).toBe(before);
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        const closed = new Promise((resolve) => server.close(resolve));
+        server.closeAllConnections(); // fetch keeps connections alive; do not wait for them to idle out
+        await closed;
       }
     });
   });

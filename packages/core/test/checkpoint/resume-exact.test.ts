@@ -65,7 +65,7 @@ async function resumedWeights(withBetaPowers: boolean): Promise<Float32Array[]> 
     for (let step = 0; step < STEPS_BEFORE_SAVE; step++) trainStep(model, optimizer, step);
     const state = await adamState(optimizer, withBetaPowers);
     await saveCheckpoint(root, {
-      step: STEPS_BEFORE_SAVE, epoch: 0, sampler: { epoch: 0, stepInEpoch: STEPS_BEFORE_SAVE }, seed: 0, config: {},
+      step: STEPS_BEFORE_SAVE, epoch: 0, sampler: { epoch: 0, step: STEPS_BEFORE_SAVE }, seed: 0, config: {},
       model: { name: 'net', options: {}, subModels: () => ({ net: model }) },
       optimizerState: { net: state },
     });

@@ -41,7 +41,7 @@ describe('resume from a checkpoint (createModel + Trainer)', () => {
       for (let step = 0; step < STEPS_BEFORE_SAVE; step++) await trainStep(trainer, step);
       const optimizerState = await trainer.getOptimizerState();
       await saveCheckpoint(root, {
-        step: STEPS_BEFORE_SAVE, epoch: 0, sampler: { epoch: 0, stepInEpoch: STEPS_BEFORE_SAVE }, seed: 11,
+        step: STEPS_BEFORE_SAVE, epoch: 0, sampler: { epoch: 0, step: STEPS_BEFORE_SAVE }, seed: 11,
         config: { model: name, options: OPTIONS }, model, optimizerState,
         manifestHashes: Object.fromEntries(Object.entries(trainer.manifests).map(([phase, m]) => [phase, m.hash])),
       });

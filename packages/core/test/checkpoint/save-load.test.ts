@@ -37,7 +37,7 @@ afterAll(() => {
 const input = (step: number, extra: Partial<SaveCheckpointInput> = {}): SaveCheckpointInput => ({
   step,
   epoch: 1,
-  sampler: { epoch: 1, stepInEpoch: 3 },
+  sampler: { epoch: 1, step: 3 },
   seed: 42,
   config: { model: 'tiny-gan', lr: 2e-4 },
   model,
@@ -72,7 +72,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
 
       const state = JSON.parse(await readFile(join(saved.dir, 'state.json'), 'utf8'));
       expect(state).toMatchObject({
-        format: 'dgm-checkpoint', step: 12, epoch: 1, sampler: { epoch: 1, stepInEpoch: 3 }, seed: 42,
+        format: 'dgm-checkpoint', step: 12, epoch: 1, sampler: { epoch: 1, step: 3 }, seed: 42,
         config: { model: 'tiny-gan', lr: 2e-4 }, manifestHashes: { d: 'abc', g: 'def' },
         library: { name: '@dgm/core', version: '0.1.0', tfjs: '4.22.0' },
         model: { name: 'tiny-gan', family: 'gan', options: { hidden: 8 }, subModels: ['generator', 'discriminator'] },

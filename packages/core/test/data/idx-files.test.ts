@@ -65,6 +65,16 @@ describe('idx: loader', () => {
     expect(bytesOf(viaDir.test)).toEqual(bytesOf(a.test));
   });
 
+  it("accepts the 'train-images.idx3-ubyte' spelling and finds its 'train-labels.idx1-ubyte'", async () => {
+    const dir = path.join(tmp.dir, 'dotted');
+    mkdirSync(dir);
+    writeIdx(path.join(dir, 'train-images.idx3-ubyte'), idxBytes([10, 2, 2], patternBytes(10, 4)));
+    writeIdx(path.join(dir, 'train-labels.idx1-ubyte'), idxBytes([10], new Uint8Array(10).fill(4)));
+    const d = await loadDataset(`idx:${dir}`);
+    expect([d.train.count, d.test.count]).toEqual([8, 2]);
+    expect(d.numClasses).toBe(5);
+  });
+
   it('works without a labels file', async () => {
     const dir = path.join(tmp.dir, 'nolabels');
     const { images } = writePair(dir, 'train', 10, 2, 2, { labels: false });

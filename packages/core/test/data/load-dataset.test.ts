@@ -46,6 +46,10 @@ describe('ArrayImageSet', () => {
     expect(v[8]).toBe(0);
     expect(v[16]).toBe(Math.fround(160 / 255));
     x.dispose();
+    // A rank whose slice is empty still gets a well-formed (empty) batch.
+    const none = set.batch([]);
+    expect(none.shape).toEqual([0, 2, 2, 2]);
+    none.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect([...set.labelsAt([2, 0])]).toEqual([2, 0]);
     expect(() => set.batch([3])).toThrow('image index must be an integer in [0, 3), got 3.');

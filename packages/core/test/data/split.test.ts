@@ -10,15 +10,18 @@ function idSet(n: number): ArrayImageSet {
 const ids = (s: ArrayImageSet, n: number) => Array.from(s.pixels, (v) => Math.round(v * n));
 
 describe('seededSplit', () => {
-  it('partitions the set, keeps source order and labels, and depends only on the seed', () => {
+  it('partitions the set in shuffled order, keeps labels, and depends only on the seed', () => {
     const n = 1000;
     const { train, test } = seededSplit(idSet(n), 200, DEFAULT_SPLIT_SEED);
     const tr = ids(train, n);
     const te = ids(test, n);
     expect([tr.length, te.length]).toEqual([800, 200]);
     expect([...tr, ...te].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
-    expect(tr).toEqual([...tr].sort((a, b) => a - b));
-    expect(te).toEqual([...te].sort((a, b) => a - b));
+    // Shuffled, not source order: prefixes of a split must be mixed samples of a class-sorted source.
+    expect(tr).not.toEqual([...tr].sort((a, b) => a - b));
+    expect(te).not.toEqual([...te].sort((a, b) => a - b));
+    const firstTen = te.slice(0, 10);
+    expect(Math.max(...firstTen) - Math.min(...firstTen)).toBeGreaterThan(n / 4);
     expect([...test.labels!]).toEqual(te.map((i) => i % 256));
     // Spread over the whole range, not a block: a quarter of the test set in each quarter (±50%).
     for (let q = 0; q < 4; q++) {

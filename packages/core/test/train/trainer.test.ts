@@ -208,6 +208,25 @@ describe('non-trainable weights', () => {
   });
 });
 
+describe('reproducible initialisation', () => {
+  it('builds the same weights as the process that recorded these hashes', () => {
+    // Recorded in another process (tfjs 4.22.0): seeded per-layer initializers make weights a
+    // function of (model, options) alone, whatever else the process built before.
+    const gan = createModel('mlp-gan', { hidden: [8] });
+    const vae = createModel('vae', { hidden: [8] });
+    const [tg, tv] = [new Trainer(gan), new Trainer(vae)];
+    expect(tg.weightsHash()).toBe('259cac3c0442837c');
+    expect(tv.weightsHash()).toBe('410e6bfa34e1c063');
+    expect(tg.settings).toEqual({
+      loss: 'non-saturating', gpWeight: 0, nCritic: 1, lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, clipNorm: null, seed: 0,
+    });
+    const tw = new Trainer(gan, { loss: 'wgan-gp' });
+    expect(tw.settings).toMatchObject({ nCritic: 5, gpWeight: 10, lr: 1e-4, beta1: 0, beta2: 0.9 });
+    [tg, tv, tw].forEach((t) => t.dispose());
+    [gan, vae].forEach((m) => m.dispose());
+  });
+});
+
 describe('Trainer input errors', () => {
   it('rejects unknown and out-of-range options, naming what is allowed', () => {
     const gan = tinyGan();

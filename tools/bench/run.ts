@@ -1,0 +1,159 @@
+// Training-throughput benchmarks of dgm (kept out of `npm test`).
+//
+//   npm run build && npm run bench -- <name> [--rounds N] [--steps N] [--batch N] [--backend wasm]
+//
+// names:
+//   dcgan    dgm's Trainer on createModel('dcgan') vs the PyTorch anchor (/work/shared/anchors/
+//            ddp_dcgan.py 1 <batch> <steps>), alternated --rounds times; medians and ratio.
+//   mlp-gan  dgm's Trainer, images/s (no anchor).
+//   vae      dgm's Trainer on the 784-400-20 VAE, images/s (no anchor).
+//   profile  per-kernel self CPU time of --steps steps of --model (default dcgan).
+//   all      dcgan, mlp-gan and vae.
+// Prints a table, then one JSON line with every figure (--json FILE also writes it there).
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { initBackend } from '@dgm/core';
+import type { BackendChoice } from '@dgm/core';
+import { instrumentKernels } from './kernel-profile.js';
+import type { KernelTime } from './kernel-profile.js';
+import { machineInfo } from './machine.js';
+import { dcganSideBySide } from './side-by-side.js';
+import { fmt, median } from './stats.js';
+import { checkAnchor, DCGAN_ANCHOR, PYTHON } from './torch-anchor.js';
+import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
+
+const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'all'] as const;
+type BenchName = (typeof NAMES)[number];
+
+interface Settings {
+  rounds: number;
+  steps: number;
+  batch: number;
+  warmup: number;
+  model: string;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run bench -- <${NAMES.join('|')}> [--rounds N] [--steps N] [--batch N] [--warmup N] [--backend auto|tensorflow|wasm|cpu] [--model NAME] [--json FILE]\n`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) usage(`--${name} must be a positive integer, got '${raw}'.`);
+  return v;
+}
+
+async function benchDcgan(s: Settings, report: Record<string, unknown>): Promise<void> {
+  checkAnchor();
+  const bench = new TrainerBench('dcgan', s.batch);
+  try {
+    await bench.warmUp(s.warmup);
+    console.log(`\ndcgan, batch ${s.batch}, ${s.steps} steps per measurement, ${s.rounds} rounds alternating with`);
+    console.log(`  ${PYTHON} ${DCGAN_ANCHOR} 1 ${s.batch} ${s.steps}`);
+    console.log('  round   dgm img/s   dgm img/s (per CPU s)   torch img/s   dgm/torch');
+    const result = await dcganSideBySide(bench, s.rounds, s.steps, (r, i) => {
+      console.log(
+        `  ${String(i + 1).padStart(5)}   ${fmt(r.oursImagesPerSec).padStart(9)}   ${fmt(r.oursCpuImagesPerSec).padStart(21)}   ${fmt(r.torchImagesPerSec).padStart(11)}   ${fmt(r.oursImagesPerSec / r.torchImagesPerSec, 2).padStart(9)}`,
+      );
+    });
+    console.log(
+      `  median  ${fmt(result.oursMedian).padStart(9)}   ${fmt(result.oursCpuMedian).padStart(21)}   ${fmt(result.torchMedian).padStart(11)}   ratio of medians ${fmt(result.ratio, 2)}, median of paired ratios ${fmt(result.pairedRatio, 2)}`,
+    );
+    report.dcgan = { note: BENCH_MODELS.dcgan!.note, batch: s.batch, steps: s.steps, ...result };
+  } finally {
+    bench.dispose();
+  }
+}
+
+async function benchAlone(name: 'mlp-gan' | 'vae', s: Settings, report: Record<string, unknown>): Promise<void> {
+  const bench = new TrainerBench(name, s.batch);
+  try {
+    await bench.warmUp(s.warmup);
+    const samples = [];
+    for (let r = 0; r < s.rounds; r++) samples.push(await bench.measure(s.steps));
+    const wall = median(samples.map((x) => x.imagesPerSec));
+    const cpu = median(samples.map((x) => (x.steps * x.batch) / x.cpuSeconds));
+    const msPerStep = median(samples.map((x) => (x.seconds * 1000) / x.steps));
+    console.log(`\n${name} (${BENCH_MODELS[name]!.note}), batch ${s.batch}, ${s.rounds} x ${s.steps} steps`);
+    console.log(`  median ${fmt(wall)} img/s (${fmt(msPerStep, 2)} ms/step); ${fmt(cpu)} img/s per CPU second`);
+    report[name] = { note: BENCH_MODELS[name]!.note, batch: s.batch, steps: s.steps, rounds: s.rounds, imagesPerSec: wall, cpuImagesPerSec: cpu, msPerStep, samples };
+  } finally {
+    bench.dispose();
+  }
+}
+
+async function benchProfile(backend: string, s: Settings, report: Record<string, unknown>): Promise<void> {
+  const bench = new TrainerBench(s.model, s.batch);
+  const times = new Map<string, KernelTime>();
+  try {
+    await bench.warmUp(s.warmup);
+    const restore = instrumentKernels(backend, times);
+    let sample;
+    try {
+      sample = await bench.measure(s.steps);
+    } finally {
+      restore();
+    }
+    const rows = [...times.values()].sort((a, b) => b.selfMs - a.selfMs);
+    const kernelMs = rows.reduce((sum, r) => sum + r.selfMs, 0) / s.steps;
+    console.log(`\nprofile of ${s.model}, batch ${s.batch}: ${fmt((sample.cpuSeconds * 1000) / s.steps)} CPU ms/step, of which kernels ${fmt(kernelMs)} ms`);
+    console.log('  ms/step  calls/step  kernel  input shapes');
+    for (const r of rows.slice(0, 30)) {
+      console.log(`  ${fmt(r.selfMs / s.steps, 2).padStart(7)}  ${fmt(r.calls / s.steps).padStart(10)}  ${r.kernel}  ${r.shapes}`);
+    }
+    report.profile = { model: s.model, batch: s.batch, steps: s.steps, cpuMsPerStep: (sample.cpuSeconds * 1000) / s.steps, kernelMsPerStep: kernelMs, kernels: rows.slice(0, 40) };
+  } finally {
+    bench.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      warmup: { type: 'string' },
+      backend: { type: 'string' },
+      model: { type: 'string' },
+      json: { type: 'string' },
+    },
+  });
+  const name = positionals[0] as BenchName | undefined;
+  if (name === undefined || !NAMES.includes(name)) usage(`name one benchmark: ${NAMES.join(', ')}.`);
+  const s: Settings = {
+    rounds: positiveInt('rounds', values.rounds, 5),
+    steps: positiveInt('steps', values.steps, name === 'profile' ? 5 : 20),
+    batch: positiveInt('batch', values.batch, 64),
+    warmup: positiveInt('warmup', values.warmup, 3),
+    model: values.model ?? 'dcgan',
+  };
+  if (BENCH_MODELS[s.model] === undefined) usage(`--model must be one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${s.model}'.`);
+
+  const started = performance.now();
+  const backend = await initBackend((values.backend ?? 'wasm') as BackendChoice, { log: (m) => console.log(m) });
+  const machine = machineInfo();
+  console.log(`backend ${backend.backend}: ${backend.detail}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, tfjs ${machine.tfjs}, load ${machine.loadAverage.join(' ')}`);
+
+  const report: Record<string, unknown> = { bench: name, backend, machine, settings: s };
+  if (name === 'dcgan' || name === 'all') await benchDcgan(s, report);
+  if (name === 'mlp-gan' || name === 'all') await benchAlone('mlp-gan', s, report);
+  if (name === 'vae' || name === 'all') await benchAlone('vae', s, report);
+  if (name === 'profile') await benchProfile(backend.backend, s, report);
+
+  report.wallSeconds = (performance.now() - started) / 1000;
+  report.loadAverageAfter = machineInfo().loadAverage;
+  console.log(`\nwall time ${fmt(report.wallSeconds as number)} s; load average after ${(report.loadAverageAfter as number[]).join(' ')}`);
+  const line = JSON.stringify(report);
+  console.log(line);
+  if (values.json !== undefined) await writeFile(values.json, `${line}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import { createModel, Trainer } from '@dgm/core';
+import type { GenerativeModel, ModelName, TrainerOptions } from '@dgm/core';
+
+/** The models this harness knows how to drive, with the options that match the anchors. */
+export const BENCH_MODELS: Record<string, { model: ModelName; options: Record<string, unknown>; trainer: TrainerOptions; note: string }> = {
+  // normalization 'none' is the anchor's exact network (no BatchNorm); the default loss
+  // 'non-saturating' is the anchor's BCE-with-logits against ones for G; Adam(2e-4, 0.5, 0.999).
+  dcgan: {
+    model: 'dcgan',
+    options: { normalization: 'none' },
+    trainer: { loss: 'non-saturating', lr: 2e-4, beta1: 0.5, beta2: 0.999 },
+    note: 'G: dense 100->7*7*128, convT 64 k4 s2, ReLU, convT 1 k4 s2 tanh; D: conv 64 k4 s2, LeakyReLU .2, conv 128 k4 s2, LeakyReLU .2, dense 1',
+  },
+  'mlp-gan': {
+    model: 'mlp-gan',
+    options: {},
+    trainer: { loss: 'non-saturating', lr: 2e-4, beta1: 0.5, beta2: 0.999 },
+    note: 'G: 100-256-784 (LeakyReLU .2, tanh); D: 784-256-1',
+  },
+  vae: {
+    model: 'vae',
+    options: {},
+    trainer: { binarize: 'dynamic' },
+    note: '784-400-20 encoder, 20-400-784 decoder, Bernoulli likelihood, Adam(1e-3)',
+  },
+};
+
+export interface ThroughputSample {
+  steps: number;
+  batch: number;
+  seconds: number;
+  /** Process CPU time over the same steps (user + system): less sensitive to a shared machine. */
+  cpuSeconds: number;
+  imagesPerSec: number;
+}
+
+/**
+ * A warmed-up Trainer on random images in [0, 1] (the anchor trains on uniform noise too): each
+ * measure() call times `steps` full Trainer steps (for GANs one D phase and one G phase).
+ */
+export class TrainerBench {
+  private readonly model: GenerativeModel;
+  private readonly trainer: Trainer;
+  private readonly images: tf.Tensor4D;
+  private readonly indices: Int32Array;
+  private nextStep = 0;
+
+  constructor(
+    name: string,
+    readonly batch: number,
+  ) {
+    const spec = BENCH_MODELS[name];
+    if (spec === undefined) throw new Error(`unknown benchmark model '${name}'; choose one of ${Object.keys(BENCH_MODELS).join(', ')}.`);
+    this.model = createModel(spec.model, spec.options);
+    this.trainer = new Trainer(this.model, spec.trainer);
+    this.images = tf.randomUniform([batch, ...this.model.imageShape], 0, 1, 'float32', 1) as tf.Tensor4D;
+    this.indices = Int32Array.from({ length: batch }, (_, i) => i);
+  }
+
+  async warmUp(steps: number): Promise<void> {
+    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, { images: this.images, indices: this.indices });
+  }
+
+  async measure(steps: number): Promise<ThroughputSample> {
+    const tensorsBefore = tf.memory().numTensors;
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, { images: this.images, indices: this.indices });
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked !== 0) throw new Error(`the Trainer leaked ${leaked} tensors over ${steps} steps; figures would be meaningless.`);
+    return { steps, batch: this.batch, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, imagesPerSec: (steps * this.batch) / seconds };
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    this.model.dispose();
+    this.images.dispose();
+  }
+}
