@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // End-to-end files each start several Node processes: one file at a time on 2 cores.
+    fileParallelism: false,
+    globalSetup: ['test/support/build-dist.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -9,7 +9,22 @@ export interface AnchorResult {
   secPerStep: number;
   /** Wall time of the whole python process, startup included. */
   processSeconds: number;
+  /** CPU time (user + system) of the anchor's worker process, startup and warm-up included. */
+  workerCpuSeconds: number;
 }
+
+/**
+ * Runs the anchor file unchanged as __main__ (exactly as `python3 ddp_dcgan.py ...` would), then
+ * prints the CPU time its worker process used: the anchor only reports wall time, which on a
+ * shared machine measures the scheduler as much as PyTorch.
+ */
+const CPU_ACCOUNTING_WRAPPER = [
+  'import json, resource, runpy, sys',
+  'anchor = sys.argv[1]; sys.argv = sys.argv[1:]',
+  "runpy.run_path(anchor, run_name='__main__')",
+  'c = resource.getrusage(resource.RUSAGE_CHILDREN)',
+  'print(json.dumps({"worker_cpu_s": c.ru_utime + c.ru_stime}), flush=True)',
+].join('\n');
 
 /** Throws a clear error when the PyTorch anchor cannot run here. */
 export function checkAnchor(): void {
@@ -18,13 +33,15 @@ export function checkAnchor(): void {
 }
 
 /**
- * Runs `python3 ddp_dcgan.py 1 <batch> <steps>` (one process, one thread, DDP over gloo: the
- * anchor's own timer excludes startup and its 3 warm-up steps) and parses its JSON line.
+ * Runs the anchor as `python3 ddp_dcgan.py 1 <batch> <steps>` would (one process, one thread, DDP
+ * over gloo; the anchor's own timer excludes startup and its 3 warm-up steps) and parses its JSON
+ * line, plus the worker's CPU time.
  */
 export function runDcganAnchor(batch: number, steps: number, timeoutMs = 30 * 60_000): Promise<AnchorResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(PYTHON, [DCGAN_ANCHOR, '1', String(batch), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['-c', CPU_ACCOUNTING_WRAPPER, DCGAN_ANCHOR, '1', String(batch), String(steps)];
+    const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -39,13 +56,20 @@ export function runDcganAnchor(batch: number, steps: number, timeoutMs = 30 * 60
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.trim().startsWith('{'));
-      if (code !== 0 || line === undefined) {
+      const lines = out.split('\n').filter((l) => l.trim().startsWith('{'));
+      const result = lines.find((l) => l.includes('images_per_s'));
+      const cpu = lines.find((l) => l.includes('worker_cpu_s'));
+      if (code !== 0 || result === undefined || cpu === undefined) {
         reject(new Error(`the PyTorch anchor exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
         return;
       }
-      const parsed = JSON.parse(line) as { images_per_s: number; sec_per_step: number };
-      resolve({ imagesPerSec: parsed.images_per_s, secPerStep: parsed.sec_per_step, processSeconds: (performance.now() - started) / 1000 });
+      const parsed = JSON.parse(result) as { images_per_s: number; sec_per_step: number };
+      resolve({
+        imagesPerSec: parsed.images_per_s,
+        secPerStep: parsed.sec_per_step,
+        processSeconds: (performance.now() - started) / 1000,
+        workerCpuSeconds: (JSON.parse(cpu) as { worker_cpu_s: number }).worker_cpu_s,
+      });
     });
   });
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { formatCommandHelp, parseCommandArgs } from './args/command-spec.js';
 import type { CliContext, Command } from './commands/command.js';
 import { COMMANDS } from './commands/registry.js';
-import { ExitCode, isUserInputError, UsageError } from './errors.js';
+import { ExitCode, isUserInputError, RunFailedError, UsageError } from './errors.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -78,7 +78,7 @@ export function reportError(error: unknown, argv: string[], context: CliContext)
   context.stderr.write(`error: ${message}\n`);
   if (!userError && context.env.DGM_DEBUG === '1' && error instanceof Error && error.stack) {
     context.stderr.write(`${error.stack}\n`);
-  } else if (!userError && code === ExitCode.failure) {
+  } else if (!userError && !(error instanceof RunFailedError)) {
     context.stderr.write('(set DGM_DEBUG=1 to see where it happened)\n');
   }
   return code;

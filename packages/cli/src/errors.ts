@@ -28,8 +28,20 @@ export class RunFailedError extends Error {
   }
 }
 
-/** Error classes of @dgm/core and the runtime whose messages are sentences about the user's input. */
-const USER_INPUT_ERROR_NAMES = ['UsageError', 'DatasetError', 'EvalInputError', 'ModelOptionError', 'CheckpointError', 'ConfigError'];
+/**
+ * @dgm/core's input errors all extend DgmInputError; they are recognised by the names in their
+ * class chain so that the CLI need not load tfjs (through @dgm/core) just to classify an error.
+ */
+const USER_INPUT_ERROR_NAMES = ['UsageError', 'DgmInputError', 'DatasetError', 'EvalInputError', 'ModelOptionError', 'CheckpointError', 'SampleGridError', 'BackendUnavailableError'];
+
+function classNames(error: Error): string[] {
+  const names = [error.name];
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+    const ctor = (proto as { constructor?: { name?: string } }).constructor;
+    if (ctor?.name) names.push(ctor.name);
+  }
+  return names;
+}
 
 /**
  * Errors thrown by other dgm packages for bad input (unknown dataset, malformed file) carry a
@@ -39,5 +51,5 @@ const USER_INPUT_ERROR_NAMES = ['UsageError', 'DatasetError', 'EvalInputError', 
 export function isUserInputError(error: unknown): boolean {
   if (error instanceof UsageError) return true;
   if (!(error instanceof Error)) return false;
-  return USER_INPUT_ERROR_NAMES.includes(error.name);
+  return classNames(error).some((n) => USER_INPUT_ERROR_NAMES.includes(n));
 }

@@ -118,3 +118,35 @@ describe('launchLocalWorkers', () => {
     expect(exit.code).toBe(127);
   });
 });
+
+describe('dgm worker --gpus all (supervisor)', () => {
+  it('starts `dgm worker --gpu <id>` once per GPU listed by nvidia-smi, each pinned to its device', async () => {
+    const { superviseGpuWorkers } = await import('../src/launch/worker-run.js');
+    const { resolveWorkerSettings } = await import('../src/commands/worker.js');
+    const { Reporter } = await import('../src/progress/reporter.js');
+    const env = fakeNvidiaSmi('smi-supervise', SMI_OUTPUT);
+    const settings = resolveWorkerSettings({ connect: 'tcp://10.0.0.1:5555', gpus: 'all' });
+    expect(settings).toMatchObject({ gpus: 'all', gpu: null, backend: 'tensorflow' });
+    // Stand-in for the dgm entry script (tfjs-node-gpu cannot run here): records how it was started.
+    const entry = join(dir, 'entry-record.mjs');
+    writeFileSync(
+      entry,
+      "import { writeFileSync } from 'node:fs';\n" +
+        "const gpu = process.argv[process.argv.indexOf('--gpu') + 1];\n" +
+        `writeFileSync(${JSON.stringify(dir)} + '/supervised-' + gpu + '.json', JSON.stringify({ argv: process.argv.slice(2), cuda: process.env.CUDA_VISIBLE_DEVICES, growth: process.env.TF_FORCE_GPU_ALLOW_GROWTH }));\n` +
+        "console.log('worker on ' + gpu);\n",
+    );
+    let out = '';
+    const sink = { write: (s: string) => (out += s) };
+    const context = { stdout: sink, stderr: sink, env, cwd: dir, entryScript: entry };
+    const reporter = new Reporter({ mode: 'plain', stdout: sink, stderr: sink, color: false });
+    const code = await superviseGpuWorkers(settings, resolveGpuIds('all', env), reporter, context);
+    expect(code).toBe(0);
+    for (const gpu of [0, 1, 2]) {
+      const seen = JSON.parse(readFileSync(join(dir, `supervised-${gpu}.json`), 'utf8'));
+      expect(seen).toEqual({ argv: ['worker', '--connect', 'tcp://10.0.0.1:5555', '--gpu', String(gpu), '--backend', 'tensorflow'], cuda: String(gpu), growth: 'true' });
+    }
+    expect(out).toContain('[gpu 1] worker on 1');
+    expect(out).toMatch(/Started 3 worker processes on GPUs 0, 1, 2/);
+  });
+});

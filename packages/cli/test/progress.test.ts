@@ -15,8 +15,10 @@ describe('progress formatting', () => {
 
   it('draws step/total, epoch, losses, images/s and ETA on one line that fits the terminal', () => {
     const line = formatProgressLine(progress, 120, false);
-    expect(line).toBe('[########......................] 30/120  epoch 1/3  loss=143.3 kl=8.123  812 img/s  ETA 1m35s');
+    expect(line).toBe('[######..................] 30/120  epoch 1/3  loss=143.3 kl=8.123  812 img/s  ETA 1m35s');
+    expect(formatProgressLine({ ...progress, losses: { loss: 1 } }, 120, false)).toMatch(/^\[######\.{18}\] 30\/120/);
     expect(formatProgressLine(progress, 60, false).length).toBeLessThan(60);
+    expect(formatProgressLine(progress, 60, false)).toMatch(/^30\/120  epoch/);
     expect(formatProgressLine(progress, 120, true)).toContain('\x1b[32m');
   });
 

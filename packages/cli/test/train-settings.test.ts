@@ -34,7 +34,7 @@ function sentence(flags: Record<string, unknown>, command: 'train' | 'coordinato
 describe('resolveTrainSettings', () => {
   it('defaults to the VAE on mnist with 2 CPU workers for a few epochs', () => {
     const s = resolve({});
-    expect(s).toMatchObject({ model: 'vae', dataset: 'mnist', workers: 2, gpus: null, backend: 'auto', epochs: 3, steps: null, loss: null, beta: 1, lr: null, seed: 0 });
+    expect(s).toMatchObject({ model: 'vae', dataset: 'mnist', workers: 2, gpus: null, backend: 'auto', epochs: 10, steps: null, loss: null, beta: 1, lr: null, seed: 0 });
     expect(s.out).toBe('/w/runs/vae-mnist-20261122-010203');
   });
 

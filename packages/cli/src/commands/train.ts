@@ -17,7 +17,7 @@ const spec: CommandSpec = {
     ...RUN_OPTIONS.slice(3),
   ],
   notes: [
-    'With no flags: the VAE on the bundled MNIST digits, 2 CPU workers, a few epochs; it ends by',
+    'With no flags: the VAE on the bundled MNIST digits, 2 CPU workers, 10 epochs; it ends by',
     'printing the sample grid path and the test-set ELBO. Results go to stdout, progress and logs to',
     'stderr and <run>/logs/. Ctrl-C stops the workers, writes a final checkpoint and exits 130.',
   ],

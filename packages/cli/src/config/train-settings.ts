@@ -58,7 +58,7 @@ export const TRAIN_DEFAULTS = {
   workers: 2,
   backend: 'auto' as BackendName,
   batchSize: 64,
-  epochs: 3,
+  epochs: 10,
   seed: 0,
   ganLoss: 'non-saturating' as GanLossChoice,
   vaeBeta: 1,
@@ -145,11 +145,11 @@ export function validateDatasetSpec(spec: string, source: ValueSource): void {
   }
 }
 
-/** Checks `tcp://host:port` (host may be * or 0.0.0.0 for binding). */
-export function validateEndpoint(address: string, source: ValueSource): void {
-  const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(address);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) {
+/** Checks `tcp://host:port`; a bind address may use port * (any free port, reported when listening). */
+export function validateEndpoint(address: string, source: ValueSource, role: 'bind' | 'connect' = 'connect'): void {
+  const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5}|\*)$/.exec(address);
+  const port = m ? (m[2] === '*' && role === 'bind' ? 1 : Number(m[2])) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) {
     throw new UsageError(
       `${describeSource(source)} must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535), got '${address}'.`,
     );
@@ -271,7 +271,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   let bind: string | null = null;
   if (command === 'coordinator') {
     bind = (merged.bind as string | undefined) ?? TRAIN_DEFAULTS.bind;
-    validateEndpoint(bind, sources.bind ?? { flag: 'bind' });
+    validateEndpoint(bind, sources.bind ?? { flag: 'bind' }, 'bind');
   }
 
   const now = input.now ?? new Date();

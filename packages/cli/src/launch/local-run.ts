@@ -1,9 +1,9 @@
 // Running a training job from this process: the coordinator in-process, the workers as child
 // processes (train) or remote (coordinator command), progress to the Reporter, and one clean
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
-import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
@@ -11,7 +11,7 @@ import { formatEvaluation, type Evaluation } from '../results/evaluation.js';
 import { launchLocalWorkers, type LocalWorkers, type WorkerExit, type WorkerSlot } from './local-workers.js';
 import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
-import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
+import { startRunCoordinator, type CoordinatorHandle, type CoordinatorOutcome, type StepReport } from './runtime.js';
 import { listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -41,6 +41,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+/** The runtime's own failures (a worker lost, replicas disagree, a timeout) are sentences, not bugs. */
+function asRunFailure(error: unknown): unknown {
+  const runtimeErrors = ['WorkerLostError', 'WorkerFailedError', 'JoinTimeoutError', 'ReplicaMismatchError', 'RunStoppedError'];
+  return error instanceof Error && runtimeErrors.includes(error.constructor.name) ? new RunFailedError(error.message) : error;
+}
+
 function describeExit(exit: WorkerExit): string {
   return exit.signal ? `was killed by ${exit.signal}` : exit.code === 0 ? 'exited before the run ended' : `exited with code ${exit.code}`;
 }
@@ -63,12 +69,12 @@ function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => v
   };
 }
 
-/**
- * The coordinator only loads snapshots and draws sample grids. With GPU workers it stays off the
- * GPUs (native TensorFlow in this process would claim every device the workers need).
- */
-function coordinatorBackend(plan: TrainPlan): BackendName {
-  return plan.gpuIds ? 'wasm' : plan.settings.backend;
+/** The result of an interrupted run: where it stopped and how to continue it. */
+function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
+  const lines = outcome.checkpointDir
+    ? [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir}`, `Continue with: dgm ${command} --resume ${runDir}`]
+    : ['Interrupted before any checkpoint was written; nothing to resume.'];
+  reporter.result({ status: 'interrupted', runDir, step: outcome.step, checkpoint: outcome.checkpointDir }, lines);
 }
 
 /** Opens the run directory (config.json, logs/) — called only once every check has passed. */
@@ -101,7 +107,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
       // Loopback only, on a port the OS picks: a local run is nobody else's business.
       bind: 'tcp://127.0.0.1:*',
       expectedWorkers: plan.gpuIds ? plan.gpuIds.length : settings.workers,
-      backend: coordinatorBackend(plan),
+      backend: plan.localBackend,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
@@ -133,9 +139,23 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${slot.index}] ${line}`);
       },
       onExit: (exit) => {
-        if (!winding) onUnexpectedExit(exit);
+        // While winding down, only a failed exit still counts (it explains a coordinator failure).
+        if (!winding || exit.code !== 0) onUnexpectedExit(exit);
       },
     });
+    const started = workers;
+    const coordinatorNow = coordinator;
+    const failOnWorkerExit = async (exit: WorkerExit, coordinatorError?: unknown): Promise<never> => {
+      winding = true;
+      reporter.close();
+      const tail = tails[exit.slot.index].lastError;
+      const message = `Worker ${exit.slot.index} (pid ${exit.pid}) ${describeExit(exit)}${tail ? ` (last output: ${tail})` : ''}; the run stops. See ${join(settings.out, 'logs', `worker-${exit.slot.index}.log`)}.`;
+      if (coordinatorError === undefined) {
+        await withTimeout(coordinatorNow.stop(`worker ${exit.slot.index} failed`), 30_000, 'Stopping the coordinator').catch(() => undefined);
+      }
+      await started.stop(5_000, 2_000);
+      throw new RunFailedError(message);
+    };
     reporter.event('workers', { pids: workers.pids, gpus: slots.map((s) => s.gpu) });
     reporter.info(`Started ${slots.length} worker process${slots.length === 1 ? '' : 'es'} (pids ${workers.pids.join(', ')}) on ${plan.gpuIds ? `GPUs ${plan.gpuIds.join(', ')}` : `the ${settings.backend} backend`}`);
 
@@ -161,27 +181,21 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         reporter.close();
         reporter.warn('Interrupted: writing a final checkpoint and stopping the workers (Ctrl-C again to force).');
         const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
-        await workers.stop(WORKER_EXIT_GRACE_MS);
-        reporter.result(
-          { status: 'interrupted', runDir: settings.out, step: outcome.step, checkpoint: outcome.checkpointDir },
-          [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir ?? '(none)'}`, `Continue with: dgm train --resume ${settings.out}`],
-        );
+        // Workers that had joined were told to stop; any still joining are not waited for long.
+        await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
+        reportInterrupted(reporter, outcome, settings.out, 'train');
         return ExitCode.interrupted;
       }
-      case 'worker-exit': {
-        reporter.close();
-        const { exit } = ending;
-        const tail = tails[exit.slot.index].lastError;
-        const message = `Worker ${exit.slot.index} (pid ${exit.pid}) ${describeExit(exit)}${tail ? `: ${tail}` : ''}; the run stops (see ${join(settings.out, 'logs', `worker-${exit.slot.index}.log`)}).`;
-        reporter.error(message);
-        await withTimeout(coordinator.stop(`worker ${exit.slot.index} failed`), 30_000, 'Stopping the coordinator').catch((e) => reporter.warn(String((e as Error).message)));
-        await workers.stop(5_000, 2_000);
-        throw new RunFailedError(message);
-      }
+      case 'worker-exit':
+        return await failOnWorkerExit(ending.exit);
       case 'coordinator-failed': {
+        // A dead worker usually shows up at both ends at once; its own exit says more (the signal
+        // or exit code), so give it a moment to arrive before reporting the coordinator's view.
+        const exit = await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
+        if (exit) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
-        throw ending.error;
+        throw asRunFailure(ending.error);
       }
     }
   } catch (error) {
@@ -199,7 +213,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
 export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext): Promise<number> {
   const { settings } = plan;
-  const log = openRun(plan, reporter, 'coordinator');
+  const log = openRun(plan, reporter, 'cli');
   const stop = listenForStop(() => {
     reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
     process.exit(ExitCode.interrupted);
@@ -209,7 +223,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
     coordinator = await startRunCoordinator(plan, {
       bind: settings.bind as string,
       expectedWorkers: settings.workers,
-      backend: coordinatorBackend(plan),
+      backend: plan.localBackend,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
@@ -223,13 +237,12 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reporter.close();
       reporter.warn('Interrupted: writing a final checkpoint and telling the workers to stop (Ctrl-C again to force).');
       const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
-      reporter.result(
-        { status: 'interrupted', runDir: settings.out, step: outcome.step, checkpoint: outcome.checkpointDir },
-        [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir ?? '(none)'}`, `Continue with: dgm coordinator --resume ${settings.out}`],
-      );
+      reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
-    const outcome = await coordinator.finished;
+    const outcome = await coordinator.finished.catch((error: unknown) => {
+      throw asRunFailure(error);
+    });
     reporter.close();
     await reportResults(plan, reporter, outcome.checkpointDir);
     return ExitCode.ok;
@@ -250,11 +263,15 @@ async function reportResults(plan: TrainPlan, reporter: Reporter, checkpointDir:
   const { loadTrainedModel } = await import('../results/trained-model.js');
   const { writeSampleGrid } = await import('../results/sample-grid.js');
   const { evaluateModel } = await import('../results/evaluation.js');
-  const trained = await loadTrainedModel(checkpointDir ?? settings.out, 'auto');
+  const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
   try {
     const step = trained.state.step;
-    const grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
-    await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
+    // The coordinator draws the grid of the last step; draw one only if it could not.
+    let grid = join(settings.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
+    if (!existsSync(grid)) {
+      grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
+      await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
+    }
     let evaluation: Evaluation | null = null;
     if (trained.model.family === 'vae') evaluation = await evaluateModel(trained, { count: 0, seed: 0 });
     reporter.result(

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { resolveGpuIds } from '../gpu/nvidia-smi.js';
 import { isOccupied, type TrainSettings } from '../config/train-settings.js';
+import type { BackendName } from '../config/vocabulary.js';
 
 /** A validated run, ready to launch. */
 export interface TrainPlan {
@@ -19,6 +20,16 @@ export interface TrainPlan {
   resumeFrom: { dir: string; step: number } | null;
   /** What every replica trains, as the coordinator hands it to workers. */
   runConfig: RunConfig;
+  /** Backend of this process (the coordinator: snapshots, sample grids, the final evaluation). */
+  localBackend: BackendName;
+}
+
+/**
+ * The coordinator's process only loads snapshots and draws sample grids. With GPU workers it stays
+ * off the GPUs (native TensorFlow here would claim the devices the workers need).
+ */
+export function localBackendFor(settings: TrainSettings): BackendName {
+  return settings.gpus ? 'wasm' : settings.backend;
 }
 
 /** The runtime's run config for validated settings on a dataset of `imageShape` images. */
@@ -51,7 +62,10 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     throw new UsageError(`--out ${settings.out} already holds files; choose another --out, or continue that run with --resume ${settings.out}.`);
   }
 
-  const { loadDataset, latestValidCheckpoint, createModel } = await import('@dgm/core/node');
+  const { loadDataset, latestValidCheckpoint, createModel, initBackend } = await import('@dgm/core/node');
+  // Also checks that the requested backend is installed (BackendUnavailableError otherwise).
+  const localBackend = localBackendFor(settings);
+  await initBackend(localBackend);
   const data = await loadDataset(settings.dataset);
   const { imageShape } = data;
   if (settings.batchSize > data.train.count) {
@@ -92,5 +106,6 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     totalSteps,
     resumeFrom,
     runConfig,
+    localBackend,
   };
 }

@@ -62,9 +62,9 @@ export function formatProgressLine(p: StepProgress, columns: number, color: bool
   const pct = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
   const counter = `${p.step}/${p.totalSteps}`;
   const tail = `${formatEpoch(p)}  ${formatLosses(p.losses)}  ${formatRate(p.imagesPerSec)}  ETA ${formatDuration(p.etaSeconds)}`;
-  const room = columns - counter.length - tail.length - 6;
-  const barWidth = Math.max(0, Math.min(30, room));
-  const bar = barWidth >= 5 ? `${formatBar(pct, barWidth, color)} ` : '';
+  // The bar's width depends on the terminal only, so it does not jitter as the numbers change.
+  const barWidth = Math.max(0, Math.min(24, columns - 80));
+  const bar = barWidth >= 8 ? `${formatBar(pct, barWidth, color)} ` : '';
   const line = `${bar}${counter}  ${tail}`;
   // Cut without counting escape codes: only the bar has them, and it is kept whole.
   const visible = line.replace(/\x1b\[[0-9;]*m/g, '');

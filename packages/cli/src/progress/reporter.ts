@@ -73,7 +73,9 @@ export class Reporter {
     } else if (mode === 'tty') {
       if (last || t - this.lastDraw >= (this.options.redrawIntervalMs ?? 100)) {
         this.lastDraw = t;
-        const columns = this.options.stderr.columns ?? 100;
+        // A pseudo-terminal without a size reports 0 columns: fall back to a common width.
+        const reported = this.options.stderr.columns ?? 0;
+        const columns = reported >= 20 ? reported : 100;
         this.options.stderr.write(`\r\x1b[2K${formatProgressLine(p, columns, this.options.color)}`);
         this.barVisible = true;
       }

@@ -60,9 +60,11 @@ function patchesTimesDy(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: bac
     },
   ); // [n, oh, ow, patch]
   const rows = info.batchSize * info.outHeight * info.outWidth;
-  const patchesT = k.transpose(k.reshape(patches, [1, rows, patch]), [0, 2, 1]); // [1, patch, rows]
-  const grad = k.run('BatchMatMul', { a: patchesT, b: k.reshape(dy, [1, rows, co]) }, { transposeA: false, transposeB: false });
-  return k.reshape(grad, [kh, kw, ci, co]);
+  // dW^T = dy^T · patches, so XNNPACK packs the small patches matrix (it repacks its right-hand
+  // side on every call, slower per element than the transpose of dy this needs).
+  const dyT = k.transpose(k.reshape(dy, [1, rows, co]), [0, 2, 1]); // [1, co, rows]
+  const gradT = k.run('BatchMatMul', { a: dyT, b: k.reshape(patches, [1, rows, patch]) }, { transposeA: false, transposeB: false });
+  return k.reshape(k.transpose(gradT, [0, 2, 1]), [kh, kw, ci, co]);
 }
 
 /** The general case: one conv with batch and channel axes swapped (see the file comment). */

@@ -1,15 +1,18 @@
-/** A requested backend cannot be used here; the message says what to install or choose instead. */
-export class BackendUnavailableError extends Error {
+import { DgmInputError } from '../input-error.js';
+
+/**
+ * A requested backend cannot be used here (not installed, failed to load, unknown name); the
+ * message says what to install or choose instead.
+ */
+export class BackendUnavailableError extends DgmInputError {
+  override name = 'BackendUnavailableError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'BackendUnavailableError';
   }
 }
 
 /** A kernel was called with arguments it does not support; the message names what is allowed. */
-export class KernelInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KernelInputError';
-  }
+export class KernelInputError extends DgmInputError {
+  override name = 'KernelInputError';
 }

@@ -37,12 +37,19 @@ const INSTALL_HINT =
 
 const defaultLoader: ModuleLoader = (specifier) => import(specifier);
 
-/** True when `err` says `specifier` itself is not installed (not that it failed while loading). */
+/**
+ * True when `err` says `specifier` itself is not installed (not that it failed while loading, nor
+ * that one of its own dependencies is missing). Node says "Cannot find package 'x'"; Vite-based
+ * runners and bundlers say 'Could not resolve "x"' / 'Failed to resolve import "x"'.
+ */
 function isNotInstalled(err: unknown, specifier: string): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${specifier}'`);
+  const namesIt = message.includes(`'${specifier}'`) || message.includes(`"${specifier}"`);
+  const notFound =
+    code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(message);
+  return namesIt && notFound;
 }
 
 function reason(err: unknown): string {

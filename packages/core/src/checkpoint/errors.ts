@@ -1,8 +1,10 @@
+import { DgmInputError } from '../input-error.js';
+
 /**
  * Raised for anything wrong with a checkpoint on disk (missing, incomplete, damaged) or with the
  * arguments given to save one. The message is one sentence naming the file and the problem.
  */
-export class CheckpointError extends Error {
+export class CheckpointError extends DgmInputError {
   /** The file or directory the problem is about, when there is one. */
   readonly path: string | undefined;
 

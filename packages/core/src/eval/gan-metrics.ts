@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EpochSampler, loadDataset, type Dataset } from '../data/index.js';
 import { classPrediction } from './classifier-score.js';
-import { loadEvalClassifier, type EvalClassifier } from './classifier.js';
+import { assertClassifierDataset, loadEvalClassifier, type EvalClassifier } from './classifier.js';
 import { EvalInputError } from './errors.js';
 import { FeatureAccumulator, type FeatureStats } from './feature-stats.js';
 import { frechetDistance } from './fid.js';
@@ -105,6 +105,8 @@ export class GanEvaluator {
     if (!Number.isInteger(seed) || seed < 0) {
       throw new EvalInputError(`seed must be a non-negative integer; got ${seed}.`);
     }
+    // Refuse a dataset without a classifier before spending seconds loading it.
+    assertClassifierDataset(typeof options.dataset === 'string' ? options.dataset : options.dataset.name);
     const dataset = typeof options.dataset === 'string' ? await loadDataset(options.dataset) : options.dataset;
     const test = dataset.test;
     if (2 * options.count > test.count) {

@@ -99,8 +99,11 @@ export async function evaluateVae(
       raw.dispose();
       throw error;
     }
-    const x = binarized ? binarize(raw, keyedUniform(evalKey(seed, 'binarize'), indices, pixels)) : tf.clone(raw);
-    raw.dispose();
+    let x = raw;
+    if (binarized) {
+      x = binarize(raw, keyedUniform(evalKey(seed, 'binarize'), indices, pixels));
+      raw.dispose();
+    }
     try {
       const [mean, logVar] = model.encoder.predict(x) as tf.Tensor2D[];
       try {

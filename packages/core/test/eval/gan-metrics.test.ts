@@ -11,13 +11,13 @@ const SEED = 3;
 
 let mnist: Dataset;
 let evaluator: GanEvaluator;
-let tensorsBefore: number;
+let tensorsAfterCreate: number;
 
 beforeAll(async () => {
   await initBackend('wasm');
-  tensorsBefore = tf.memory().numTensors;
   mnist = await loadDataset('mnist');
   evaluator = await GanEvaluator.create({ dataset: mnist, count: COUNT, seed: SEED, batchSize: 128 });
+  tensorsAfterCreate = tf.memory().numTensors;
 });
 
 afterAll(() => {
@@ -111,10 +111,9 @@ describe('GanEvaluator on mnist', () => {
     await expect(evaluator.evaluate((n) => tf.zeros([n, 14, 14, 1]))).rejects.toThrow(/shape/);
   });
 
-  it('leaks no tensors', () => {
-    // Everything above has run; only the evaluator's classifier weights may remain.
-    const weights = 6; // 3 dense layers × (kernel, bias)
-    expect(tf.memory().numTensors).toBe(tensorsBefore + weights);
+  it('leaks no tensors across evaluations, including refused ones', () => {
+    // Everything above has run; computeGanMetrics below checks that dispose() frees the rest.
+    expect(tf.memory().numTensors).toBe(tensorsAfterCreate);
   });
 });
 
@@ -141,6 +140,7 @@ describe('computeGanMetrics', () => {
     await expect(computeGanMetrics({ dataset: { ...mnist, name: 'cifar10' }, count: 10, generate })).rejects.toThrow(
       /No evaluation classifier ships for dataset 'cifar10'/,
     );
+    await expect(computeGanMetrics({ dataset: 'idx:/nonexistent', count: 10, generate })).rejects.toThrow(EvalInputError);
   });
 });
 

@@ -1,0 +1,49 @@
+// `dgm coordinator` + two `dgm worker` processes over TCP on loopback, as on a cluster.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDgm, startDgm } from './support/spawn-dgm.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dgm-cli-cluster-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('dgm coordinator + dgm worker', () => {
+  it('trains over tcp on loopback and every process exits 0', async () => {
+    const port = await freePort();
+    const out = join(root, 'cluster-run');
+    const coordinator = startDgm(['coordinator', '--bind', `tcp://127.0.0.1:${port}`, '--workers', '2', '--steps', '3', '--batch-size', '8', '--out', out, '--json'], { cwd: root });
+    const listening = await coordinator.waitFor((e) => e.event === 'listening');
+    expect(listening.endpoint).toBe(`tcp://127.0.0.1:${port}`);
+    const workers = [0, 1].map(() => runDgm(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--json'], { cwd: root }));
+    const [w0, w1] = await Promise.all(workers);
+    expect(await coordinator.exited, coordinator.stderr).toBe(0);
+    for (const w of [w0, w1]) {
+      expect(w.code, w.stderr).toBe(0);
+      expect(w.events.find((e) => e.event === 'result')).toMatchObject({ status: 'finished', steps: 3 });
+    }
+    expect(new Set([w0, w1].map((w) => (w.events.find((e) => e.event === 'result') as { rank: number }).rank))).toEqual(new Set([0, 1]));
+    expect(coordinator.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(coordinator.events.find((e) => e.event === 'result')).toMatchObject({ status: 'finished', step: 3 });
+    expect(readFileSync(join(out, 'checkpoints/latest'), 'utf8').trim()).toBe('step-000003');
+    expect(existsSync(join(out, 'logs/coordinator.log'))).toBe(true);
+  });
+
+  it('a worker with a bad address exits 2 at once', async () => {
+    const r = await runDgm(['worker', '--connect', 'tcp://127.0.0.1'], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("error: --connect must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535), got 'tcp://127.0.0.1'.");
+  });
+});

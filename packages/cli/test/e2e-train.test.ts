@@ -1,0 +1,166 @@
+// `dgm train` end to end: real coordinator, real worker processes, real files.
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, registerFileSystemRouter } from '@dgm/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDgm, startDgm, waitGone } from './support/spawn-dgm.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dgm-cli-e2e-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// Small and quick: the MLP VAE on MNIST, global batch 16 over 2 workers.
+const TINY = ['--batch-size', '16', '--checkpoint-every', '2', '--json'];
+
+function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      const rel = prefix ? `${prefix}/${name}` : name;
+      out.push(`${rel}:${statSync(path).mtimeMs}`);
+      if (statSync(path).isDirectory()) walk(path, rel);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+function weights(checkpoint: string, sub: string): Buffer {
+  return readFileSync(join(checkpoint, sub, 'weights.bin'));
+}
+
+describe('dgm train', () => {
+  const runA = join(root, 'a');
+  let resultA: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const r = await runDgm(['train', '--steps', '4', '--out', runA, ...TINY], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.every((e) => e.event !== 'not-json'), r.stdout).toBe(true);
+    resultA = r.events.find((e) => e.event === 'result') as Record<string, unknown>;
+    expect(r.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('writes the run directory: config, metrics, logs, samples, checkpoints', () => {
+    expect(resultA).toMatchObject({ status: 'finished', step: 4, runDir: runA });
+    for (const f of ['config.json', 'metrics.jsonl', 'logs/cli.log', 'logs/coordinator.log', 'logs/worker-0.log', 'logs/worker-1.log', 'checkpoints/latest']) {
+      expect(existsSync(join(runA, f)), f).toBe(true);
+    }
+    expect(readFileSync(join(runA, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(readFileSync(join(runA, 'checkpoints/latest'), 'utf8').trim()).toBe('step-000004');
+    expect(existsSync(resultA.samples as string)).toBe(true);
+    const evaluation = resultA.evaluation as { family: string; elbo: number; count: number };
+    expect(evaluation.family).toBe('vae');
+    expect(evaluation.count).toBe(2000);
+    expect(evaluation.elbo).toBeLessThan(0);
+  });
+
+  it('leaves a checkpoint that stock tf.loadLayersModel loads', async () => {
+    await initBackend('wasm');
+    registerFileSystemRouter();
+    const decoder = await tf.loadLayersModel(`file://${join(runA, 'checkpoints/step-000004/decoder/model.json')}`);
+    const out = decoder.predict(tf.zeros([1, decoder.inputs[0].shape[1] as number])) as tf.Tensor;
+    expect(out.shape).toEqual([1, 28, 28, 1]);
+    tf.dispose([out]);
+    decoder.dispose();
+  });
+
+  it('--resume continues at the next step with the weights of a run that never stopped', async () => {
+    const runB = join(root, 'b');
+    const first = await runDgm(['train', '--steps', '2', '--out', runB, ...TINY], { cwd: root });
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = await runDgm(['train', '--resume', runB, '--steps', '4', '--json'], { cwd: root });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.events.find((e) => e.event === 'run')).toMatchObject({ resumeFrom: 2, totalSteps: 4 });
+    expect(resumed.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([3, 4]);
+    for (const sub of ['encoder', 'decoder']) {
+      expect(weights(join(runB, 'checkpoints/step-000004'), sub).equals(weights(join(runA, 'checkpoints/step-000004'), sub)), sub).toBe(true);
+    }
+  });
+
+  it('refuses to resume with another config, or to overwrite a run, and writes nothing', async () => {
+    const before = listTree(runA);
+    const other = await runDgm(['train', '--resume', runA, '--seed', '5', '--steps', '6'], { cwd: root });
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim()).toMatch(/^error: --resume .*a: that run was trained with seed 0 but --seed asks for 5; drop it to continue the run/);
+    const again = await runDgm(['train', '--out', runA], { cwd: root });
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toMatch(/^error: --out .*a already holds files; choose another --out, or continue that run with --resume/);
+    const done = await runDgm(['train', '--resume', runA], { cwd: root });
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(/is already at step 4 of 4; give a larger --steps or --epochs/);
+    expect(listTree(runA)).toEqual(before);
+  });
+
+  it('inspect, sample and eval read the run', async () => {
+    const inspected = await runDgm(['inspect', runA, '--json'], { cwd: root });
+    expect(inspected.code, inspected.stderr).toBe(0);
+    const info = inspected.events[0] as { model: string; step: number; parameters: Record<string, number>; totalParameters: number; filesVerified: number };
+    expect(info).toMatchObject({ model: 'vae', step: 4 });
+    expect(info.parameters.encoder).toBe(784 * 400 + 400 + 2 * (400 * 20 + 20));
+    expect(info.totalParameters).toBe(info.parameters.encoder + info.parameters.decoder);
+    expect(info.filesVerified).toBeGreaterThanOrEqual(5);
+    const text = await runDgm(['inspect', join(runA, 'checkpoints/step-000002')], { cwd: root });
+    expect(text.stdout).toMatch(/^step\s+2 \(epoch 0\)/m);
+    expect(text.stdout).toMatch(/files\s+\d+ verified against manifest\.sha256/);
+
+    const grid = async (seed: string) => {
+      const r = await runDgm(['sample', runA, '--count', '16', '--seed', seed, '--out', `grid-${seed}.png`], { cwd: root });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(join(root, `grid-${seed}.png`));
+      return readFileSync(join(root, `grid-${seed}.png`));
+    };
+    const [a, b] = [await grid('3'), await grid('4')];
+    expect(a.subarray(1, 4).toString()).toBe('PNG');
+    expect(a.equals(b)).toBe(false);
+    expect((await grid('3')).equals(a)).toBe(true);
+
+    const evaluated = await runDgm(['eval', runA, '--json'], { cwd: root });
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.events[0]).toMatchObject({ family: 'vae', step: 4, elbo: (resultA.evaluation as { elbo: number }).elbo });
+  });
+
+  it('names a damaged checkpoint in one sentence (exit 2)', async () => {
+    const damaged = join(root, 'damaged');
+    cpSync(join(runA, 'checkpoints/step-000004'), damaged, { recursive: true });
+    const bin = join(damaged, 'decoder/weights.bin');
+    const bytes = readFileSync(bin);
+    bytes[0] ^= 0xff;
+    writeFileSync(bin, bytes);
+    for (const command of ['inspect', 'sample', 'eval']) {
+      const r = await runDgm([command, damaged], { cwd: root });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: .*decoder\/weights\.bin/);
+    }
+  });
+
+  it('Ctrl-C stops everything: final checkpoint, no worker left, exit 130', async () => {
+    const runC = join(root, 'c');
+    const p = startDgm(['train', '--steps', '100000', '--out', runC, ...TINY], { cwd: root });
+    const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
+    expect(pids).toHaveLength(2);
+    await p.waitFor((e) => e.event === 'step');
+    p.child.kill('SIGINT');
+    expect(await p.exited, p.stderr).toBe(130);
+    expect(await waitGone(pids, 5_000)).toEqual([]);
+    const result = p.events.find((e) => e.event === 'result') as { status: string; step: number; checkpoint: string };
+    expect(result.status).toBe('interrupted');
+    expect(result.step).toBeGreaterThan(0);
+    expect(readFileSync(join(runC, 'checkpoints/latest'), 'utf8').trim()).toBe(`step-${String(result.step).padStart(6, '0')}`);
+  });
+
+  it('a crashed worker ends the run with a clear message and exit 1, never a hang', async () => {
+    const runD = join(root, 'd');
+    const p = startDgm(['train', '--steps', '100000', '--out', runD, ...TINY], { cwd: root });
+    const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
+    await p.waitFor((e) => e.event === 'step');
+    process.kill(pids[1], 'SIGKILL');
+    expect(await p.exited).toBe(1);
+    expect(p.stderr).toMatch(new RegExp(`error: Worker 1 \\(pid ${pids[1]}\\) was killed by SIGKILL; the run stops\\. See .*worker-1\\.log\\.\\n$`));
+    expect(p.stderr).not.toContain('DGM_DEBUG');
+    expect(await waitGone(pids, 5_000)).toEqual([]);
+  });
+});

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendUnavailableError, initBackend, registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
+import type { ModuleLoader } from '../../src/backend/index.js';
+import { isInputError } from '../../src/input-error.js';
+
+// tfjs-node(-gpu) cannot be installed here (no CUDA, native build): the 'tensorflow' paths run
+// once for real (the packages are absent, so the real dynamic import fails) and otherwise with a
+// stand-in loader that records which module is asked for and, where a test needs it, registers
+// a 'tensorflow' backend on our tfjs-core the way tfjs-node does on import.
+
+/** What Node's import() throws for a package that is not installed. */
+function notInstalled(specifier: string): Error {
+  return Object.assign(new Error(`Cannot find package '${specifier}' imported from /somewhere/init-backend.js`), { code: 'ERR_MODULE_NOT_FOUND' });
+}
+
+/** A loader where `installed` modules "load" (running their side effect) and the rest are absent. */
+function standIn(installed: Record<string, () => void>): { load: ModuleLoader; requested: string[] } {
+  const requested: string[] = [];
+  const load: ModuleLoader = async (specifier) => {
+    requested.push(specifier);
+    const effect = installed[specifier];
+    if (effect === undefined) throw notInstalled(specifier);
+    effect();
+    return {};
+  };
+  return { load, requested };
+}
+
+/** What importing tfjs-node(-gpu) does to tfjs-core: register a backend named 'tensorflow' (here a cpu one). */
+function registerFakeTensorflow(): void {
+  tf.registerBackend('tensorflow', tf.findBackendFactory('cpu')!, 3);
+}
+
+const realImport: ModuleLoader = (specifier) => import(specifier);
+
+afterEach(async () => {
+  if (tf.findBackendFactory('tensorflow') !== null) tf.removeBackend('tensorflow');
+  await tf.setBackend('cpu');
+});
+
+describe('initBackend', () => {
+  it("'tensorflow' with neither package installed (the real import) names both npm install commands", async () => {
+    const err = await initBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect(isInputError(err)).toBe(true); // the CLI prints the sentence and exits 2
+    const message = (err as Error).message;
+    expect(message).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    expect(message).toContain('@tensorflow/tfjs-node is not installed');
+    expect(message).toContain('npm install @tensorflow/tfjs-node-gpu@4.22.0');
+    expect(message).toContain('CUDA 11.2 and cuDNN 8.1');
+    expect(message).toContain('npm install @tensorflow/tfjs-node@4.22.0');
+  });
+
+  it("'tensorflow' asks for tfjs-node-gpu first and uses it when present", async () => {
+    const { load, requested } = standIn({ '@tensorflow/tfjs-node-gpu': registerFakeTensorflow });
+    const logs: string[] = [];
+    const result = await initBackend('tensorflow', { loadModule: load, log: (m) => logs.push(m) });
+    expect(requested).toEqual(['@tensorflow/tfjs-node-gpu']);
+    expect(result.backend).toBe('tensorflow');
+    expect(result.detail).toContain('@tensorflow/tfjs-node-gpu');
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(logs.join('\n')).toContain('tensorflow');
+  });
+
+  it("'tensorflow' falls back to tfjs-node when tfjs-node-gpu is absent", async () => {
+    const { load, requested } = standIn({ '@tensorflow/tfjs-node': registerFakeTensorflow });
+    const result = await initBackend('tensorflow', { loadModule: load });
+    expect(requested).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    expect(result.detail).toContain('@tensorflow/tfjs-node (native TensorFlow, CPU)');
+  });
+
+  it('says why an installed tfjs-node-gpu failed to load (missing CUDA libraries)', async () => {
+    const load: ModuleLoader = async (specifier) => {
+      if (specifier === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');
+      throw notInstalled(specifier);
+    };
+    const err = await initBackend('tensorflow', { loadModule: load }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toContain('@tensorflow/tfjs-node-gpu failed to load (libcudart.so.11.0');
+  });
+
+  it('reports a package that registered on another copy of tfjs-core', async () => {
+    const { load } = standIn({ '@tensorflow/tfjs-node-gpu': () => {}, '@tensorflow/tfjs-node': () => {} });
+    const err = await initBackend('tensorflow', { loadModule: load }).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('another copy of @tensorflow/tfjs-core');
+  });
+
+  it("'auto' prefers tensorflow when it loads", async () => {
+    const { load } = standIn({ '@tensorflow/tfjs-node-gpu': registerFakeTensorflow, '@tensorflow/tfjs-backend-wasm': () => {} });
+    const result = await initBackend('auto', { loadModule: load });
+    expect(result.backend).toBe('tensorflow');
+  });
+
+  it("'auto' without tensorflow picks wasm (real import), registers the training kernels and says so", async () => {
+    const logs: string[] = [];
+    const result = await initBackend('auto', { log: (m) => logs.push(m) });
+    expect(result.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toContain('backend: wasm');
+    expect(logs[0]).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    for (const name of WASM_TRAINING_KERNELS) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+  });
+
+  it("'auto' falls back to cpu when wasm cannot load either", async () => {
+    const { load } = standIn({});
+    const logs: string[] = [];
+    const result = await initBackend('auto', { loadModule: load, log: (m) => logs.push(m) });
+    expect(result.backend).toBe('cpu');
+    expect(logs[0]).toContain('backend: cpu');
+  });
+
+  it("'cpu' and 'wasm' activate those backends; registering the kernels again changes nothing", async () => {
+    expect((await initBackend('cpu')).backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect((await initBackend('wasm', { loadModule: realImport })).backend).toBe('wasm');
+    const before = WASM_TRAINING_KERNELS.map((n) => tf.getKernel(n, 'wasm'));
+    registerWasmTrainingKernels();
+    await initBackend('wasm');
+    expect(WASM_TRAINING_KERNELS.map((n) => tf.getKernel(n, 'wasm'))).toEqual(before);
+  });
+
+  it('conv training works on wasm after initBackend (the stock backend throws there)', async () => {
+    await initBackend('wasm');
+    const g = tf.tidy(() => {
+      const x = tf.ones([1, 6, 6, 2]);
+      const w = tf.variable(tf.ones([3, 3, 2, 4]));
+      const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as unknown as tf.Tensor4D, 2, 'same')), [w]);
+      const out = grads[w.name]!.dataSync();
+      w.dispose();
+      return out;
+    });
+    expect(g.length).toBe(3 * 3 * 2 * 4);
+    expect(Array.from(g).every((v) => v > 0)).toBe(true);
+  });
+
+  it('rejects an unknown choice with the allowed ones', async () => {
+    await expect(initBackend('gpu' as never)).rejects.toThrow("Unknown backend 'gpu'; choose one of auto, tensorflow, wasm, cpu.");
+  });
+});
