@@ -92,3 +92,40 @@ describe('dgm --help', () => {
     expect((await dgm([])).stdout).toBe(r.stdout);
   });
 });
+
+describe('reportError', () => {
+  const io = () => {
+    const out = { stdout: '', stderr: '' };
+    return {
+      out,
+      context: (env: NodeJS.ProcessEnv) => ({
+        stdout: { write: (s: string) => (out.stdout += s) },
+        stderr: { write: (s: string) => (out.stderr += s) },
+        env,
+        cwd: '/',
+        entryScript: '/dgm',
+      }),
+    };
+  };
+
+  it('prints an unexpected error as its message and exit 1, with the stack only under DGM_DEBUG=1', async () => {
+    const { reportError } = await import('../src/cli.js');
+    const plain = io();
+    expect(reportError(new TypeError('x is not a function'), ['train'], plain.context({}))).toBe(1);
+    expect(plain.out.stderr).toBe('error: x is not a function\n(set DGM_DEBUG=1 to see where it happened)\n');
+    const debug = io();
+    expect(reportError(new TypeError('x is not a function'), ['train'], debug.context({ DGM_DEBUG: '1' }))).toBe(1);
+    expect(debug.out.stderr).toMatch(/^error: x is not a function\nTypeError: x is not a function\n\s+at /);
+  });
+
+  it('maps core input errors (any subclass of DgmInputError) to exit 2 without a stack', async () => {
+    const { reportError } = await import('../src/cli.js');
+    const { DatasetError, DgmInputError } = await import('@dgm/core/node');
+    class FutureInputError extends DgmInputError {}
+    for (const error of [new DatasetError('bad.npy holds int64 values; use float32 or uint8.'), new FutureInputError('one sentence.')]) {
+      const r = io();
+      expect(reportError(error, ['train'], r.context({ DGM_DEBUG: '1' }))).toBe(2);
+      expect(r.out.stderr).toBe(`error: ${error.message}\n`);
+    }
+  });
+});

@@ -41,6 +41,15 @@ describe('dgm coordinator + dgm worker', () => {
     expect(existsSync(join(out, 'logs/coordinator.log'))).toBe(true);
   });
 
+  it('Ctrl-C while waiting for workers ends the coordinator with exit 130', async () => {
+    const coordinator = startDgm(['coordinator', '--bind', 'tcp://127.0.0.1:*', '--workers', '2', '--steps', '3', '--out', join(root, 'waiting'), '--json'], { cwd: root });
+    const listening = await coordinator.waitFor((e) => e.event === 'listening');
+    expect(listening.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    coordinator.child.kill('SIGINT');
+    expect(await coordinator.exited).toBe(130);
+    expect(coordinator.events.find((e) => e.event === 'result')).toMatchObject({ status: 'interrupted', checkpoint: null });
+  });
+
   it('a worker with a bad address exits 2 at once', async () => {
     const r = await runDgm(['worker', '--connect', 'tcp://127.0.0.1'], { cwd: root });
     expect(r.code).toBe(2);

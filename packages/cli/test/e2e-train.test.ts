@@ -152,6 +152,16 @@ describe('dgm train', () => {
     expect(readFileSync(join(runC, 'checkpoints/latest'), 'utf8').trim()).toBe(`step-${String(result.step).padStart(6, '0')}`);
   });
 
+  it('workers never outlive a launcher that is killed outright (SIGKILL)', async () => {
+    const p = startDgm(['train', '--steps', '100000', '--out', join(root, 'e'), ...TINY], { cwd: root });
+    const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
+    await p.waitFor((e) => e.event === 'step');
+    p.child.kill('SIGKILL');
+    await p.exited;
+    // Well inside the workers' 10 s coordinator timeout: they leave because their launcher did.
+    expect(await waitGone(pids, 3_000)).toEqual([]);
+  });
+
   it('a crashed worker ends the run with a clear message and exit 1, never a hang', async () => {
     const runD = join(root, 'd');
     const p = startDgm(['train', '--steps', '100000', '--out', runD, ...TINY], { cwd: root });

@@ -118,10 +118,8 @@ class WorkerSession {
       case 'STATE':
       case 'STEP':
       case 'SNAPSHOT_REQUEST':
-        if (this.rank < 0) {
-          this.log.warn(`dropped ${m.type}: this worker has not been admitted yet`);
-          return;
-        }
+        // Queued behind the WELCOME being processed (the coordinator sends STATE right after
+        // the last worker is admitted): admission is judged when the task runs, not now.
         this.enqueue(() => this.onWork(m));
         return;
       default:
@@ -168,7 +166,11 @@ class WorkerSession {
   }
 
   private async onWork(m: Message): Promise<void> {
-    const replica = await this.replica!;
+    if (this.rank < 0 || this.replica === null) {
+      this.log.warn(`dropped ${m.type}: this worker has not been admitted yet`);
+      return;
+    }
+    const replica = await this.replica;
     if (m.type === 'STATE') {
       await replica.load(m.scope, m.entries, m.data);
       this.log.debug('state loaded', { step: m.step, scope: m.scope });

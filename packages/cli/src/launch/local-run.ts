@@ -1,17 +1,16 @@
 // Running a training job from this process: the coordinator in-process, the workers as child
 // processes (train) or remote (coordinator command), progress to the Reporter, and one clean
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
-import { formatEvaluation, type Evaluation } from '../results/evaluation.js';
+import { reportFinished, reportInterrupted } from '../results/run-results.js';
 import { launchLocalWorkers, type LocalWorkers, type WorkerExit, type WorkerSlot } from './local-workers.js';
 import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
-import { startRunCoordinator, type CoordinatorHandle, type CoordinatorOutcome, type StepReport } from './runtime.js';
+import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
 import { listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -67,14 +66,6 @@ function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => v
       etaSeconds: meter.etaSeconds(r.step, plan.totalSteps),
     });
   };
-}
-
-/** The result of an interrupted run: where it stopped and how to continue it. */
-function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
-  const lines = outcome.checkpointDir
-    ? [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir}`, `Continue with: dgm ${command} --resume ${runDir}`]
-    : ['Interrupted before any checkpoint was written; nothing to resume.'];
-  reporter.result({ status: 'interrupted', runDir, step: outcome.step, checkpoint: outcome.checkpointDir }, lines);
 }
 
 /** Opens the run directory (config.json, logs/) — called only once every check has passed. */
@@ -174,7 +165,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         await workers.stop(WORKER_EXIT_GRACE_MS);
         const outcome = await coordinator.finished;
         reporter.close();
-        await reportResults(plan, reporter, outcome.checkpointDir);
+        await reportFinished(plan, reporter, outcome.checkpointDir);
         return ExitCode.ok;
       }
       case 'interrupted': {
@@ -244,7 +235,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       throw asRunFailure(error);
     });
     reporter.close();
-    await reportResults(plan, reporter, outcome.checkpointDir);
+    await reportFinished(plan, reporter, outcome.checkpointDir);
     return ExitCode.ok;
   } catch (error) {
     if (coordinator) await coordinator.stop('aborted').catch(() => undefined);
@@ -254,36 +245,5 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
     reporter.close();
     reporter.attachLog(null);
     await log.close();
-  }
-}
-
-/** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
-async function reportResults(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null): Promise<void> {
-  const { settings } = plan;
-  const { loadTrainedModel } = await import('../results/trained-model.js');
-  const { writeSampleGrid } = await import('../results/sample-grid.js');
-  const { evaluateModel } = await import('../results/evaluation.js');
-  const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
-  try {
-    const step = trained.state.step;
-    // The coordinator draws the grid of the last step; draw one only if it could not.
-    let grid = join(settings.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
-    if (!existsSync(grid)) {
-      grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
-      await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
-    }
-    let evaluation: Evaluation | null = null;
-    if (trained.model.family === 'vae') evaluation = await evaluateModel(trained, { count: 0, seed: 0 });
-    reporter.result(
-      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation },
-      [
-        `Run directory: ${settings.out}`,
-        `Checkpoint: ${trained.dir} (step ${step})`,
-        `Samples: ${grid}`,
-        ...(evaluation ? formatEvaluation(evaluation) : [`GAN scores (FID, classifier score): dgm eval ${settings.out}`]),
-      ],
-    );
-  } finally {
-    trained.dispose();
   }
 }

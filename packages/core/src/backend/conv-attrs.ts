@@ -4,11 +4,6 @@ import { KernelInputError } from './errors.js';
 
 type Shape4 = [number, number, number, number];
 
-/** The geometry of the forward conv a gradient kernel belongs to. */
-export interface ConvGeometry {
-  info: backend_util.Conv2DInfo;
-}
-
 function pair(value: unknown, name: string, kernel: string): [number, number] {
   if (value === undefined || value === null) return [1, 1];
   const v = typeof value === 'number' ? [value, value] : (value as number[]);
@@ -19,11 +14,14 @@ function pair(value: unknown, name: string, kernel: string): [number, number] {
 }
 
 /**
- * Reads the attributes tfjs passes to Conv2DBackpropInput / Conv2DBackpropFilter. tfjs itself
+ * The geometry of the forward conv a gradient kernel belongs to, from the attributes tfjs passes to Conv2DBackpropInput / Conv2DBackpropFilter. tfjs itself
  * never passes `dilations` to them (its conv2d gradient refuses dilated convs), but a caller
  * running the kernel directly may, so an optional `dilations` attribute is honoured.
  */
-export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): ConvGeometry {
+export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  if (xShape?.length !== 4 || filterShape?.length !== 4) {
+    throw new KernelInputError(`${kernel}: input and filter must be rank 4 (NHWC and [kh, kw, ci, co]), got [${xShape}] and [${filterShape}].`);
+  }
   const dataFormat = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
   if (dataFormat !== 'NHWC') {
     throw new KernelInputError(`${kernel} on the wasm backend supports dataFormat 'NHWC' only, got '${dataFormat}'.`);
@@ -37,6 +35,5 @@ export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4
   const dilations = pair(attrs['dilations'], 'dilations', kernel);
   const pad = attrs['pad'] as backend_util.ExplicitPadding | 'same' | 'valid' | number;
   const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
-  const info = backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
-  return { info };
+  return backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
 }

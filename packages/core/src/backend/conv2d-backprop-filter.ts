@@ -17,8 +17,8 @@ export function conv2dBackpropFilterFunc(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const filterShape = (attrs as NamedAttrMap)['filterShape'] as [number, number, number, number];
-    const { info } = convGeometry('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs as NamedAttrMap);
-    if (dy.shape[0] !== info.batchSize || dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== info.outChannels) {
+    const info = convGeometry('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs as NamedAttrMap);
+    if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== info.outShape[i])) {
       throw new KernelInputError(
         `Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}] but x [${x.shape.join(', ')}], filter ` +
           `[${filterShape.join(', ')}] and these strides/padding give [${info.outShape.join(', ')}].`,

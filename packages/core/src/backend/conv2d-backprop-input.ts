@@ -15,21 +15,23 @@ import type { UnionPhase } from './transposed-conv-filters.js';
  *
  * Each output phase (y mod stride, x mod stride) is one stride-1 Conv2D of dy with the flipped,
  * channel-swapped taps that reach that phase (see conv-phases.ts), and two concats interleave the
- * phases; with few input channels one conv over the union of the phases' windows does all of them. No zeros are inserted into dy, so the work equals the forward conv's (the stock kernel
- * is a scalar loop, and zero insertion would waste 3/4 of the multiplies at stride 2).
+ * phases; with few input channels one conv over the union of the phases' windows does them all.
+ * No zeros are inserted into dy, so the work equals the forward conv's (the stock kernel is a
+ * scalar loop, and zero insertion would waste 3/4 of the multiplies at stride 2).
  */
 export function conv2dBackpropInputFunc(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const inputShape = (attrs as NamedAttrMap)['inputShape'] as [number, number, number, number];
-    const geo = convGeometry('Conv2DBackpropInput', inputShape, filter.shape as [number, number, number, number], attrs as NamedAttrMap);
-    if (dy.shape[1] !== geo.info.outHeight || dy.shape[2] !== geo.info.outWidth || dy.shape[3] !== geo.info.outChannels) {
+    const info = convGeometry('Conv2DBackpropInput', inputShape, filter.shape as [number, number, number, number], attrs as NamedAttrMap);
+    const expected = info.outShape;
+    if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
       throw new KernelInputError(
         `Conv2DBackpropInput: dy has shape [${dy.shape.join(', ')}] but input shape [${inputShape.join(', ')}], ` +
-          `filter [${filter.shape.join(', ')}] and these strides/padding give [${geo.info.outShape.join(', ')}].`,
+          `filter [${filter.shape.join(', ')}] and these strides/padding give [${info.outShape.join(', ')}].`,
       );
     }
-    return withKernelCalls(backend as KernelBackend, backendName, (k) => backpropInput(k, dy, filter, geo.info));
+    return withKernelCalls(backend as KernelBackend, backendName, (k) => backpropInput(k, dy, filter, info));
   };
 }
 

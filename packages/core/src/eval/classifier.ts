@@ -73,13 +73,22 @@ export async function loadEvalClassifier(dataset: string, opts: { dir?: string }
   const name = assertClassifierDataset(dataset);
   const dir = opts.dir ?? classifierAssetDir(name);
   const join = (file: string): string => (dir.endsWith('/') ? dir + file : `${dir}/${file}`);
-  const modelJson = JSON.parse(await readFile(join('model.json'), 'utf8')) as ModelJson;
-  const info = JSON.parse(await readFile(join('info.json'), 'utf8')) as ClassifierInfo;
-  const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
-  const buffers = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(join(p))));
-  const joined = Buffer.concat(buffers);
-  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-  const base = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+  let base: tf.LayersModel;
+  let info: ClassifierInfo;
+  try {
+    const modelJson = JSON.parse(await readFile(join('model.json'), 'utf8')) as ModelJson;
+    info = JSON.parse(await readFile(join('info.json'), 'utf8')) as ClassifierInfo;
+    const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
+    const buffers = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(join(p))));
+    const joined = Buffer.concat(buffers);
+    const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
+    base = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EvalInputError(
+      `Could not load the ${name} evaluation classifier from ${dir} (it needs model.json, weights.bin and info.json written by tools/classifier/train.ts): ${reason}`,
+    );
+  }
   const featureLayer = base.getLayer(FEATURE_LAYER);
   // Same layers and weights, two outputs: no copy of the parameters is made.
   const twoHeaded = tf.model({ inputs: base.inputs, outputs: [featureLayer.output as tf.SymbolicTensor, base.outputs[0]] });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/index.js';
+import { isInputError } from '../../src/input-error.js';
 import { EpochSampler, loadDataset, type Dataset } from '../../src/data/index.js';
 import { EvalInputError, GanEvaluator, computeGanMetrics, loadEvalClassifier } from '../../src/eval/index.js';
 
@@ -141,6 +142,9 @@ describe('computeGanMetrics', () => {
       /No evaluation classifier ships for dataset 'cifar10'/,
     );
     await expect(computeGanMetrics({ dataset: 'idx:/nonexistent', count: 10, generate })).rejects.toThrow(EvalInputError);
+    const missing = computeGanMetrics({ dataset: mnist, count: 10, generate, classifierDir: '/nonexistent-dgm-classifier' });
+    await expect(missing).rejects.toThrow(/Could not load the mnist evaluation classifier from \/nonexistent-dgm-classifier/);
+    await missing.catch((error: unknown) => expect(isInputError(error)).toBe(true));
   });
 });
 

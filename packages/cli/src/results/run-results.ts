@@ -1,0 +1,46 @@
+// What a run prints when it ends: where its files are and how good the model is (finished), or
+// where it stopped and how to continue it (interrupted).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CoordinatorOutcome } from '../launch/runtime.js';
+import type { TrainPlan } from '../launch/train-plan.js';
+import type { Reporter } from '../progress/reporter.js';
+import { evaluateModel, formatEvaluation, type Evaluation } from './evaluation.js';
+import { writeSampleGrid } from './sample-grid.js';
+import { loadTrainedModel } from './trained-model.js';
+
+/** The result of an interrupted run: where it stopped and how to continue it. */
+export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
+  const lines = outcome.checkpointDir
+    ? [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir}`, `Continue with: dgm ${command} --resume ${runDir}`]
+    : ['Interrupted before any checkpoint was written; nothing to resume.'];
+  reporter.result({ status: 'interrupted', runDir, step: outcome.step, checkpoint: outcome.checkpointDir }, lines);
+}
+
+/** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
+export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null): Promise<void> {
+  const { settings } = plan;
+  const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
+  try {
+    const step = trained.state.step;
+    // The coordinator draws the grid of the last step; draw one only if it could not.
+    let grid = join(settings.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
+    if (!existsSync(grid)) {
+      grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
+      await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
+    }
+    let evaluation: Evaluation | null = null;
+    if (trained.model.family === 'vae') evaluation = await evaluateModel(trained, { count: 0, seed: 0 });
+    reporter.result(
+      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation },
+      [
+        `Run directory: ${settings.out}`,
+        `Checkpoint: ${trained.dir} (step ${step})`,
+        `Samples: ${grid}`,
+        ...(evaluation ? formatEvaluation(evaluation) : [`GAN scores (FID, classifier score): dgm eval ${settings.out}`]),
+      ],
+    );
+  } finally {
+    trained.dispose();
+  }
+}

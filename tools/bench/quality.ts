@@ -1,0 +1,119 @@
+// Sample-quality benchmarks of dgm (issue: data, checkpoints, metrics), kept out of `npm test`.
+//
+//   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
+//
+// Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
+// EpochSampler, Trainer), then scores the model on the held-out split:
+//   vae    784-400-20 VAE on `mnist`: test ELBO in nats (beta = 1, test images binarised once),
+//          plus the importance-weighted bound (k = 100). Target: -ELBO <= 100 nats.
+//   dcgan  the anchor DCGAN on `mnist`: FID on the shipped classifier's features against the
+//          test split, with the real-vs-real floor at the same count. Target: FID <= 5x floor.
+// Prints progress, then one JSON line with every figure and the wall time.
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { createModel, initBackend, Trainer } from '@dgm/core';
+import type { GanModel, VaeModel } from '@dgm/core';
+import { EpochSampler, GanEvaluator, evaluateVae, loadDataset } from '@dgm/core/node';
+
+interface Settings {
+  model: 'vae' | 'dcgan';
+  epochs: number;
+  batch: number;
+  seed: number;
+  evalCount: number;
+}
+
+function parse(): Settings {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' } },
+  });
+  const model = positionals[0];
+  if (model !== 'vae' && model !== 'dcgan') {
+    console.error("name one benchmark: 'vae' or 'dcgan'.");
+    process.exit(2);
+  }
+  const int = (raw: string | undefined, fallback: number, name: string): number => {
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < 1) {
+      console.error(`--${name} must be a positive integer, got '${raw}'.`);
+      process.exit(2);
+    }
+    return v;
+  };
+  return {
+    model,
+    epochs: int(values.epochs, model === 'vae' ? 60 : 15, 'epochs'),
+    batch: int(values.batch, model === 'vae' ? 100 : 64, 'batch'),
+    seed: int(values.seed, 1, 'seed'),
+    evalCount: int(values['eval-count'], 1000, 'eval-count'),
+  };
+}
+
+async function train(trainer: Trainer, s: Settings, images: { count: number; batch(i: ArrayLike<number>): tf.Tensor4D }, onEpoch: (e: number, losses: Record<string, number>) => void): Promise<number> {
+  const sampler = new EpochSampler({ count: images.count, globalBatch: s.batch, seed: s.seed });
+  let step = 0;
+  for (let epoch = 0; epoch < s.epochs; epoch++) {
+    const sums: Record<string, number> = {};
+    for (let k = 0; k < sampler.stepsPerEpoch; k++, step++) {
+      const indices = sampler.window(epoch, k);
+      const batch = images.batch(indices);
+      const m = await trainer.step(step, { images: batch, indices });
+      batch.dispose();
+      for (const [name, v] of Object.entries(m.losses)) sums[name] = (sums[name] ?? 0) + v / sampler.stepsPerEpoch;
+    }
+    onEpoch(epoch, sums);
+  }
+  return step;
+}
+
+async function main(): Promise<void> {
+  const s = parse();
+  const started = performance.now();
+  const backend = await initBackend('wasm');
+  const data = await loadDataset('mnist');
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, ${backend.backend}`);
+  const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
+  const log = (e: number, l: Record<string, number>) =>
+    console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+  if (s.model === 'vae') {
+    const model = createModel('vae', { seed: s.seed }) as VaeModel;
+    const trainer = new Trainer(model, { seed: s.seed });
+    const steps = await train(trainer, s, data.train, log);
+    const trainSeconds = (performance.now() - started) / 1000;
+    const result = await evaluateVae(model, data.test, { k: 100 });
+    console.log(`test ELBO ${result.elbo.toFixed(2)} nats (-ELBO ${(-result.elbo).toFixed(2)}; target <= 100), IWAE(k=100) ${result.iwae?.toFixed(2)}, recon ${result.reconstruction.toFixed(2)}, KL ${result.kl.toFixed(2)}`);
+    Object.assign(report, { steps, trainSeconds, negElbo: -result.elbo, evaluation: result, targetMet: -result.elbo <= 100 });
+    trainer.dispose();
+    model.dispose();
+  } else {
+    const model = createModel('dcgan', { seed: s.seed }) as GanModel;
+    const trainer = new Trainer(model, { seed: s.seed });
+    const steps = await train(trainer, s, data.train, log);
+    const trainSeconds = (performance.now() - started) / 1000;
+    const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
+    const metrics = await evaluator.evaluate((n, start) =>
+      tf.tidy(() => {
+        const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
+        const x = model.generator.predict(z) as tf.Tensor;
+        return x.add(1).div(2).clipByValue(0, 1);
+      }),
+    );
+    evaluator.dispose();
+    const ratio = metrics.fid / metrics.floorFid;
+    console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}`);
+    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, targetMet: ratio <= 5 });
+    trainer.dispose();
+    model.dispose();
+  }
+  report.wallSeconds = (performance.now() - started) / 1000;
+  console.log(`wall time ${(report.wallSeconds as number).toFixed(0)} s`);
+  console.log(JSON.stringify(report));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
