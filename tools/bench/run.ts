@@ -8,12 +8,14 @@
 //   mlp-gan  dgm's Trainer, images/s (no anchor).
 //   vae      dgm's Trainer on the 784-400-20 VAE, images/s (no anchor).
 //   profile  per-kernel self CPU time of --steps steps of --model (default dcgan).
+//   kernels  the DCGAN step's gradient kernels: stock tfjs-backend-wasm vs dgm's, CPU ms per call.
 //   all      dcgan, mlp-gan and vae.
 // Prints a table, then one JSON line with every figure (--json FILE also writes it there).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@dgm/core';
 import type { BackendChoice } from '@dgm/core';
+import { compareKernels } from './kernel-compare.js';
 import { instrumentKernels } from './kernel-profile.js';
 import type { KernelTime } from './kernel-profile.js';
 import { machineInfo } from './machine.js';
@@ -22,7 +24,7 @@ import { fmt, median } from './stats.js';
 import { checkAnchor, DCGAN_ANCHOR, PYTHON } from './torch-anchor.js';
 import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
 
-const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'all'] as const;
+const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all'] as const;
 type BenchName = (typeof NAMES)[number];
 
 interface Settings {
@@ -112,6 +114,18 @@ async function benchProfile(backend: string, s: Settings, report: Record<string,
   }
 }
 
+async function benchKernels(s: Settings, report: Record<string, unknown>): Promise<void> {
+  const rows = await compareKernels(s.rounds);
+  console.log(`\nkernels of a DCGAN step, batch 64, median process CPU ms per call (${s.rounds} calls; stock: at most 3)`);
+  console.log('     stock       dgm   speed-up  kernel: what');
+  for (const r of rows) {
+    const stock = r.stockMs === null ? 'missing' : fmt(r.stockMs);
+    const speedUp = r.stockMs === null ? '-' : `${fmt(r.stockMs / r.dgmMs)}x`;
+    console.log(`  ${stock.padStart(8)}  ${fmt(r.dgmMs).padStart(8)}  ${speedUp.padStart(9)}  ${r.kernel}: ${r.what}`);
+  }
+  report.kernels = rows;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -137,6 +151,17 @@ async function main(): Promise<void> {
   if (BENCH_MODELS[s.model] === undefined) usage(`--model must be one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${s.model}'.`);
 
   const started = performance.now();
+  if (name === 'kernels') {
+    // Captures the stock kernels before initBackend replaces them, so it must run first.
+    const report: Record<string, unknown> = { bench: name, settings: s };
+    await benchKernels(s, report);
+    report.machine = machineInfo();
+    report.wallSeconds = (performance.now() - started) / 1000;
+    console.log(`\nwall time ${fmt(report.wallSeconds as number)} s`);
+    console.log(JSON.stringify(report));
+    if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(report)}\n`);
+    return;
+  }
   const backend = await initBackend((values.backend ?? 'wasm') as BackendChoice, { log: (m) => console.log(m) });
   const machine = machineInfo();
   console.log(`backend ${backend.backend}: ${backend.detail}`);

@@ -69,6 +69,17 @@ describe('dgm usage errors', () => {
     await usageError(['worker', '--connect', 'tcp://127.0.0.1:5555', '--gpus', 'all'], /npm install @tensorflow\/tfjs-node-gpu/);
   });
 
+  it('loads the dataset before writing anything: a malformed file is exit 2', async () => {
+    await usageError(['train', '--dataset', 'npy:digits.npy'], /digits\.npy/, (dir) => {
+      writeFileSync(join(dir, 'digits.npy'), 'this is not a numpy file');
+      return ['digits.npy'];
+    });
+  });
+
+  it('names the packages to install for --backend tensorflow when neither native build is there', async () => {
+    await usageError(['train', '--backend', 'tensorflow', '--steps', '2'], /Backend 'tensorflow' is unavailable: .*npm install @tensorflow\/tfjs-node@4\.22\.0/);
+  });
+
   it('reports an error as JSON on stdout too with --json', async () => {
     const r = await dgm(['train', '--json', '--model', 'gpt'], { cwd });
     expect(r.code).toBe(2);

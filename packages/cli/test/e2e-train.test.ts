@@ -122,6 +122,23 @@ describe('dgm train', () => {
     expect(evaluated.events[0]).toMatchObject({ family: 'vae', step: 4, elbo: (resultA.evaluation as { elbo: number }).elbo });
   });
 
+  it('rebuilds the trained model in-process without leaking tensors', async () => {
+    const { loadTrainedModel, generateImages } = await import('../src/results/trained-model.js');
+    const { writeSampleGrid } = await import('../src/results/sample-grid.js');
+    const trained = await loadTrainedModel(runA, 'wasm');
+    const before = tf.memory().numTensors;
+    const images = await generateImages(trained, 5, 0, 1);
+    expect(images.shape).toEqual([5, 28, 28, 1]);
+    const values = await images.data();
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThanOrEqual(1);
+    images.dispose();
+    await writeSampleGrid(trained, { count: 4, seed: 1, path: join(root, 'inproc.png') });
+    expect(tf.memory().numTensors).toBe(before);
+    trained.dispose();
+    expect(existsSync(join(root, 'inproc.png'))).toBe(true);
+  });
+
   it('names a damaged checkpoint in one sentence (exit 2)', async () => {
     const damaged = join(root, 'damaged');
     cpSync(join(runA, 'checkpoints/step-000004'), damaged, { recursive: true });
@@ -137,13 +154,26 @@ describe('dgm train', () => {
     }
   });
 
+  it('trains a GAN with the chosen loss and ends with its FID, floor and class histogram', async () => {
+    const r = await runDgm(['train', '--model', 'mlp-gan', '--loss', 'lsgan', '--steps', '2', '--batch-size', '8', '--out', join(root, 'gan'), '--json'], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys((r.events.find((e) => e.event === 'step') as { losses: object }).losses).sort()).toEqual(['d', 'g']);
+    const { evaluation } = r.events.find((e) => e.event === 'result') as { evaluation: { family: string; fid: number; floorFid: number; classHistogram: number[] } };
+    expect(evaluation.family).toBe('gan');
+    expect(evaluation.fid).toBeGreaterThan(evaluation.floorFid);
+    expect(evaluation.classHistogram.reduce((a, b) => a + b, 0)).toBe(1000);
+    const config = JSON.parse(readFileSync(join(root, 'gan/config.json'), 'utf8')) as { config: { trainer: { loss: string } } };
+    expect(config.config.trainer.loss).toBe('lsgan');
+  });
+
   it('Ctrl-C stops everything: final checkpoint, no worker left, exit 130', async () => {
     const runC = join(root, 'c');
-    const p = startDgm(['train', '--steps', '100000', '--out', runC, ...TINY], { cwd: root });
+    const p = startDgm(['train', '--steps', '100000', '--out', runC, ...TINY], { cwd: root, ownProcessGroup: true });
     const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
     expect(pids).toHaveLength(2);
     await p.waitFor((e) => e.event === 'step');
-    p.child.kill('SIGINT');
+    // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group.
+    process.kill(-(p.child.pid as number), 'SIGINT');
     expect(await p.exited, p.stderr).toBe(130);
     expect(await waitGone(pids, 5_000)).toEqual([]);
     const result = p.events.find((e) => e.event === 'result') as { status: string; step: number; checkpoint: string };

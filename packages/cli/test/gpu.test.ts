@@ -23,7 +23,9 @@ function fakeNvidiaSmi(name: string, output: string, exitCode = 0): NodeJS.Proce
   const script = join(bin, 'nvidia-smi');
   writeFileSync(script, `#!/bin/sh\n[ "$1" = "-L" ] || exit 9\ncat <<'OUT'\n${output}OUT\nexit ${exitCode}\n`);
   chmodSync(script, 0o755);
-  return { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+  delete env.CUDA_VISIBLE_DEVICES;
+  return env;
 }
 
 describe('nvidia-smi', () => {
@@ -37,6 +39,13 @@ describe('nvidia-smi', () => {
     expect(listLocalGpus(env)).toEqual([0, 1, 2]);
     expect(resolveGpuIds('all', env)).toEqual([0, 1, 2]);
     expect(resolveGpuIds([3], env)).toEqual([3]);
+  });
+
+  it('takes `all` to mean the GPUs CUDA_VISIBLE_DEVICES grants, when a scheduler set it', () => {
+    const env = fakeNvidiaSmi('smi-visible', SMI_OUTPUT);
+    expect(resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: '2,0' })).toEqual([2, 0]);
+    expect(resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: 'GPU-11111111-2222' })).toEqual([0, 1, 2]);
+    expect(() => resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: '-1' })).toThrow(/CUDA_VISIBLE_DEVICES='-1' hides them all/);
   });
 
   it('explains a missing, failing or empty nvidia-smi in one sentence', () => {
@@ -67,6 +76,7 @@ describe('worker environment', () => {
 describe('launchLocalWorkers', () => {
   it('starts one process per GPU from `nvidia-smi -L`, each seeing only its own device', async () => {
     const env = fakeNvidiaSmi('smi-launch', SMI_OUTPUT);
+    delete env.CUDA_VISIBLE_DEVICES;
     const ids = resolveGpuIds('all', env);
     // A stand-in worker program: records the environment it was started with, as tfjs would see it.
     const worker = join(dir, 'record-env.mjs');
@@ -125,6 +135,7 @@ describe('dgm worker --gpus all (supervisor)', () => {
     const { resolveWorkerSettings } = await import('../src/commands/worker.js');
     const { Reporter } = await import('../src/progress/reporter.js');
     const env = fakeNvidiaSmi('smi-supervise', SMI_OUTPUT);
+    delete env.CUDA_VISIBLE_DEVICES;
     const settings = resolveWorkerSettings({ connect: 'tcp://10.0.0.1:5555', gpus: 'all' });
     expect(settings).toMatchObject({ gpus: 'all', gpu: null, backend: 'tensorflow' });
     // Stand-in for the dgm entry script (tfjs-node-gpu cannot run here): records how it was started.

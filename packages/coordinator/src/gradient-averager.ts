@@ -28,9 +28,11 @@ export class GradientAverager {
   add(rank: number, grads: Float32Array, sampleCount: number): boolean {
     if (grads.length !== this.size) throw new RangeError(`gradient has ${grads.length} values, this phase has ${this.size}`);
     if (this.seen.has(rank)) return false;
-    this.seen.add(rank);
     const s = this.sum;
-    for (let i = 0; i < s.length; i++) s[i] += sampleCount * grads[i];
+    // The first contribution overwrites: no pass to zero the sum between rounds.
+    if (this.seen.size === 0) for (let i = 0; i < s.length; i++) s[i] = sampleCount * grads[i];
+    else for (let i = 0; i < s.length; i++) s[i] += sampleCount * grads[i];
+    this.seen.add(rank);
     this.samples += sampleCount;
     return true;
   }
@@ -41,16 +43,18 @@ export class GradientAverager {
     const out = this.out[this.flip];
     this.flip ^= 1;
     const s = this.sum;
-    const n = this.samples;
-    for (let i = 0; i < s.length; i++) out[i] = s[i] / n;
-    const sampleCount = n;
+    const scale = 1 / this.samples;
+    // A multiply by the reciprocal instead of a division per element (several times faster):
+    // the float64 results differ by at most an ulp of float64, far below float32's rounding,
+    // and with one worker n·g·(1/n) still rounds back to g exactly (g is a float32).
+    for (let i = 0; i < s.length; i++) out[i] = s[i] * scale;
+    const sampleCount = this.samples;
     this.reset();
     return { grads: out, sampleCount };
   }
 
   /** Forgets a partial round (e.g. a step abandoned because a worker died). */
   reset(): void {
-    this.sum.fill(0);
     this.samples = 0;
     this.seen.clear();
   }

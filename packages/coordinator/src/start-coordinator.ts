@@ -23,7 +23,7 @@ import { configHash, elementCount, packTensors, unpackTensors, type Message, typ
 import { buildReplicaModel, captureState, disposeSlots, hasMovingStatistics, restoreState, type ReplicaModel } from '@dgm/worker';
 import type { Logger } from 'winston';
 import { resumeFrom, saveSnapshotCheckpoint } from './checkpointing.js';
-import { JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerLostError } from './errors.js';
+import { CoordinatorOptionsError, JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerLostError } from './errors.js';
 import { closeLogger, createCoordinatorLogger } from './logger.js';
 import { Membership, type Member } from './membership.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions, type StepRecord } from './options.js';
@@ -358,26 +358,30 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const o = resolveCoordinatorOptions(options);
   const paths = o.runDir ? runPaths(o.runDir) : null;
   const hash = configHash(o.config);
-  if (paths) await prepareRunDirectory(paths, o.config, hash);
-  const log = o.logger ?? createCoordinatorLogger({ file: paths ? join(paths.logs, 'coordinator.log') : undefined });
-  const closeLog = async () => {
-    if (!o.logger) await closeLogger(log);
-  };
+  // Everything that can be wrong with the config or the data is found before the run directory
+  // is touched: a bad run writes nothing. Lines logged until then are kept for the log file.
+  const early: string[] = [];
+  let log: Logger | null = o.logger ?? null;
+  const note = (msg: string) => (log ? log.info(msg) : early.push(msg));
   let parts: ReplicaModel | null = null;
   let run: CoordinatorRun;
   let router: WorkerRouter;
   let address: string;
-  let dataset: Dataset;
   try {
-    const backend = await initBackend(o.backend, { log: (msg) => log.info(msg) });
-    log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
+    const backend = await initBackend(o.backend, { log: note });
     parts = buildReplicaModel(o.config, new LocalReducer());
-    dataset = await loadDataset(o.config.data, { seed: o.config.seed });
+    const dataset = await loadDataset(o.config.data, { seed: o.config.seed });
     if (dataset.imageShape.join('x') !== parts.model.imageShape.join('x')) {
-      throw new Error(`dataset '${o.config.data}' has images of shape [${dataset.imageShape.join(', ')}] but model ${o.config.model} expects [${parts.model.imageShape.join(', ')}]; set the model's imageShape option to match.`);
+      throw new CoordinatorOptionsError(
+        `dataset '${o.config.data}' has images of shape [${dataset.imageShape.join(', ')}] but model ${o.config.model} expects [${parts.model.imageShape.join(', ')}]; set the model's imageShape option to match.`,
+      );
     }
     const sampler = new EpochSampler({ count: dataset.train.count, globalBatch: o.config.globalBatch, seed: o.config.seed });
-    const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, (msg) => log.info(msg)) : 0;
+    if (paths) await prepareRunDirectory(paths, o.config, hash);
+    log ??= createCoordinatorLogger({ file: paths ? join(paths.logs, 'coordinator.log') : undefined });
+    for (const line of early) log.info(line);
+    log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
+    const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : 0;
     const p = parts;
     router = new WorkerRouter({ heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, maxMessageBytes(parts), {
       message: (peer, m) => run.onMessage(peer, m),
@@ -391,9 +395,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   } catch (error) {
     parts?.trainer.dispose();
     parts?.model.dispose();
-    await closeLog();
+    if (log && !o.logger) await closeLogger(log);
     throw error;
   }
+  const closeLog = async () => {
+    if (!o.logger) await closeLogger(log!);
+  };
   const finalParts = parts;
   const done = run.execute().finally(async () => {
     finalParts.trainer.dispose();

@@ -40,6 +40,7 @@ export function workerEnv(base: Readonly<Record<string, string | undefined>>, de
 export function describeDevice(env: Readonly<Record<string, string | undefined>>, active: { backend: string; detail: string }): string {
   const visible = env.CUDA_VISIBLE_DEVICES;
   const onGpu = active.backend === 'tensorflow' && /CUDA|GPU/.test(active.detail);
-  if (!onGpu) return 'cpu';
+  // '-1' (or empty) hides every GPU: a GPU build then runs on the CPU.
+  if (!onGpu || visible === '-1' || visible === '') return 'cpu';
   return visible !== undefined && /^\d+$/.test(visible) ? `gpu:${visible}` : 'gpu:all-visible';
 }

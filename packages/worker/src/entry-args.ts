@@ -9,6 +9,8 @@ import type { WorkerOptions } from './options.js';
 
 /** Exit codes of the worker entry script. */
 export const EXIT = { stopped: 0, failed: 1, badInput: 2, coordinatorGone: 3 } as const;
+// A STOP that ends a failed run (error: true) also exits with `failed`: the launcher sees the
+// run did not succeed even if it watches only the workers.
 
 function intArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -60,7 +62,7 @@ export function parseWorkerArgs(argv: string[]): WorkerOptions {
 
 /** The exit code for how runWorker ended. */
 export function exitCodeOf(outcome: { result: WorkerResult } | { error: unknown }): number {
-  if ('result' in outcome) return EXIT.stopped;
+  if ('result' in outcome) return outcome.result.stoppedByError ? EXIT.failed : EXIT.stopped;
   const e = outcome.error;
   if (e instanceof WorkerOptionsError || e instanceof RejectedError) return EXIT.badInput;
   if (e instanceof CoordinatorGoneError) return EXIT.coordinatorGone;

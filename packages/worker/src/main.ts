@@ -5,8 +5,9 @@
 //                [--heartbeat-ms N] [--timeout-ms N] [--join-timeout-ms N]
 // The launcher pins the device through the environment (see device.ts: workerEnv) BEFORE this
 // process starts, because native TensorFlow reads CUDA_VISIBLE_DEVICES once, when it loads.
-// Exit codes: 0 stopped by the coordinator, 2 bad arguments/config or rejected by the
-// coordinator, 3 coordinator unreachable or gone, 1 any other failure.
+// Exit codes: 0 stopped by the coordinator at the end of a run, 1 the run failed (STOP with an
+// error, or a failure here), 2 bad arguments/config or rejected by the coordinator,
+// 3 coordinator unreachable or gone.
 import { exitCodeOf, parseWorkerArgs } from './entry-args.js';
 import { runWorker } from './run-worker.js';
 

@@ -38,6 +38,8 @@ class WorkerSession {
   private run: string;
   private rank = -1;
   private steps = 0;
+  /** The step the coordinator may ask for next; null until the first full STATE. */
+  private nextStep: number | null = null;
   private queue: Promise<void> = Promise.resolve();
   private joinTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -61,7 +63,12 @@ class WorkerSession {
     });
     this.link = new CoordinatorLink(o.connect, { heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, o.maxMessageBytes, {
       message: (m) => this.onMessage(m),
-      invalid: (reason) => this.log.warn('dropped an invalid message from the coordinator', { reason }),
+      invalid: (reason) => {
+        // The first drops in full, then a count now and then: a flood must not flood the log.
+        const n = this.link.invalidCount;
+        if (n <= 20) this.log.warn('dropped an invalid message from the coordinator', { reason });
+        else if (n % 1000 === 0) this.log.warn(`dropped ${n} invalid messages so far`, { last: reason });
+      },
       gone: (error) => this.fail(error),
     });
     this.reducer = new RemoteReducer(this.run, (m) => this.link.send(m), o.reduceTimeoutMs);
@@ -110,7 +117,7 @@ class WorkerSession {
         try {
           this.reducer.deliver(m);
         } catch (error) {
-          this.log.warn('dropped a REDUCED nobody waited for', { reason: (error as Error).message });
+          this.noteDrop('dropped a REDUCED nobody waited for', (error as Error).message);
         }
         return;
       case 'HEARTBEAT':
@@ -123,8 +130,16 @@ class WorkerSession {
         this.enqueue(() => this.onWork(m));
         return;
       default:
-        this.log.warn(`dropped a ${m.type} message: coordinators do not send those`);
+        this.noteDrop('dropped a message coordinators do not send', m.type);
     }
+  }
+
+  /** Valid messages that made no sense now (wrong step, wrong direction): counted, logged sparingly. */
+  private dropped = 0;
+  private noteDrop(what: string, reason: string): void {
+    this.dropped++;
+    if (this.dropped <= 20) this.log.warn(what, { reason });
+    else if (this.dropped % 1000 === 0) this.log.warn(`dropped ${this.dropped} out-of-protocol messages so far`, { last: reason });
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -167,14 +182,22 @@ class WorkerSession {
 
   private async onWork(m: Message): Promise<void> {
     if (this.rank < 0 || this.replica === null) {
-      this.log.warn(`dropped ${m.type}: this worker has not been admitted yet`);
+      this.noteDrop('dropped a message sent before admission', m.type);
       return;
     }
     const replica = await this.replica;
     if (m.type === 'STATE') {
       await replica.load(m.scope, m.entries, m.data);
+      if (m.scope === 'full') this.nextStep = m.step;
       this.log.debug('state loaded', { step: m.step, scope: m.scope });
     } else if (m.type === 'STEP') {
+      // Steps come in order from the state's step on; anything else is not from a sane
+      // coordinator (computing it would leave this worker waiting for an average never sent).
+      if (m.step !== this.nextStep) {
+        this.noteDrop('dropped a STEP out of order', `step ${m.step}, expected ${this.nextStep ?? 'a STATE first'}`);
+        return;
+      }
+      this.nextStep = m.step + 1;
       this.busy = true;
       let error: string | null = null;
       let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
@@ -196,7 +219,7 @@ class WorkerSession {
 
   private finish(reason: string, error: boolean): void {
     if (this.ended) return;
-    this.log.info('stopped by the coordinator', { reason, error });
+    this.log.info('stopped by the coordinator', { reason, error, steps: this.steps, invalidMessages: this.link.invalidCount, droppedMessages: this.dropped });
     this.end();
     this.resolveEnd({
       rank: this.rank,

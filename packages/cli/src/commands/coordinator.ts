@@ -11,9 +11,13 @@ const spec: CommandSpec = {
   name: 'coordinator',
   summary: 'Run the coordinator of a multi-machine run; workers join with `dgm worker --connect`.',
   options: [
-    { name: 'bind', type: 'string', value: 'address', description: `Address to listen on (default ${TRAIN_DEFAULTS.bind}); open this TCP port in the firewall.` },
+    { name: 'bind', type: 'string', value: 'address', description: `Address to listen on (default ${TRAIN_DEFAULTS.bind}; port * picks a free one); open this TCP port in the firewall.` },
     { name: 'workers', type: 'string', value: 'n', description: `Workers to wait for before the first step (default ${TRAIN_DEFAULTS.workers}).` },
-    ...RUN_OPTIONS,
+    ...RUN_OPTIONS.map((o) =>
+      o.name === 'backend'
+        ? { ...o, description: "This process's backend (it loads snapshots and draws sample grids); each worker picks its own with dgm worker --backend." }
+        : o,
+    ),
   ],
   notes: [
     'Workers receive the model, data and settings from the coordinator; each worker machine needs the',

@@ -6,7 +6,7 @@ import { coerceField, TRAIN_FIELDS } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode } from '../errors.js';
 import { chooseOutputMode, Reporter } from '../progress/reporter.js';
-import { evaluateModel, formatEvaluation } from '../results/evaluation.js';
+import { DEFAULT_EVAL_COUNT, evaluateModel, formatEvaluation } from '../results/evaluation.js';
 import { loadTrainedModel } from '../results/trained-model.js';
 import type { CliContext, Command } from './command.js';
 
@@ -26,7 +26,7 @@ const spec: CommandSpec = {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const v = args.values;
-  const count = v.count === undefined ? 1000 : (coerceField({ kind: 'int', min: 10, max: 10000 }, v.count, { flag: 'count' }) as number);
+  const count = v.count === undefined ? DEFAULT_EVAL_COUNT : (coerceField({ kind: 'int', min: 10, max: 10000 }, v.count, { flag: 'count' }) as number);
   const seed = v.seed === undefined ? 0 : (coerceField(TRAIN_FIELDS.seed, v.seed, { flag: 'seed' }) as number);
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
   const mode = chooseOutputMode(Boolean(v.json), context.stdout, context.stderr);

@@ -13,13 +13,19 @@ const spec: CommandSpec = {
   options: [
     ...RUN_OPTIONS.slice(0, 3),
     { name: 'workers', type: 'string', value: 'n', description: `Number of CPU worker processes (default ${TRAIN_DEFAULTS.workers}; exclusive with --gpus).` },
-    { name: 'gpus', type: 'string', value: 'ids|all', description: 'One worker per GPU: a list such as 0,1, or all (from nvidia-smi -L). Needs @tensorflow/tfjs-node-gpu.' },
+    { name: 'gpus', type: 'string', value: 'ids|all', description: 'One worker per GPU: a list such as 0,1, or all (CUDA_VISIBLE_DEVICES if set, else nvidia-smi -L). Needs @tensorflow/tfjs-node-gpu.' },
     ...RUN_OPTIONS.slice(3),
   ],
   notes: [
     'With no flags: the VAE on the bundled MNIST digits, 2 CPU workers, 10 epochs; it ends by',
     'printing the sample grid path and the test-set ELBO. Results go to stdout, progress and logs to',
     'stderr and <run>/logs/. Ctrl-C stops the workers, writes a final checkpoint and exits 130.',
+    '',
+    'A --config file holds the same settings by flag name, for example run.yaml:',
+    '  model: dcgan',
+    '  loss: hinge',
+    '  batch-size: 128',
+    '  epochs: 5',
   ],
   examples: [
     'dgm train',

@@ -2,7 +2,7 @@
 // it starts one child process per GPU, each pinned through its environment.
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { coerceField, parseGpuValue, TRAIN_FIELDS } from '../config/fields.js';
-import { validateEndpoint } from '../config/train-settings.js';
+import { validateEndpoint } from '../config/endpoint.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
@@ -16,7 +16,7 @@ const spec: CommandSpec = {
   summary: 'Join a coordinator as a worker (one process per GPU with --gpus).',
   options: [
     { name: 'connect', type: 'string', value: 'address', description: 'Coordinator address, such as tcp://head:5555 (required).' },
-    { name: 'gpus', type: 'string', value: 'ids|all', description: 'Start one worker process per GPU: a list such as 0,1, or all (from nvidia-smi -L).' },
+    { name: 'gpus', type: 'string', value: 'ids|all', description: 'Start one worker process per GPU: a list such as 0,1, or all (CUDA_VISIBLE_DEVICES if set, else nvidia-smi -L).' },
     { name: 'gpu', type: 'string', value: 'id', description: 'Run this worker on one GPU (sets CUDA_VISIBLE_DEVICES before tfjs loads).' },
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto; tensorflow with GPUs).' },
     { name: 'log-file', type: 'string', value: 'file', description: 'Also write the log (JSON lines) to this file.' },

@@ -2,20 +2,15 @@
 // config file and flags — in that order, each overriding the one before — and validated as a
 // whole (conflicts, model-specific flags) before anything is launched or written.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
-import { readRunSettings } from './run-config.js';
+import { datasetSlug, validateDatasetSpec } from './dataset-spec.js';
+import { validateEndpoint } from './endpoint.js';
 import { coerceField, describeSource, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
-import {
-  BUNDLED_DATASETS,
-  DATASET_FORMS,
-  DATASET_PREFIXES,
-  isVaeModel,
-  type BackendName,
-  type GanLossChoice,
-  type ModelChoice,
-} from './vocabulary.js';
+import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
+import { readRunSettings } from './run-config.js';
+import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
 
 /** Everything a run needs to know, after defaults and validation. */
 export interface TrainSettings {
@@ -48,8 +43,6 @@ export interface TrainSettings {
   bind: string | null;
 }
 
-/** Settings that decide a run's trajectory: a resumed run must keep them. */
-export const TRAJECTORY_FIELDS: readonly TrainFieldName[] = ['model', 'loss', 'dataset', 'batch-size', 'lr', 'beta', 'seed'];
 
 /** Defaults chosen so `dgm train` with no flags finishes in minutes on a 2-core machine. */
 export const TRAIN_DEFAULTS = {
@@ -110,50 +103,6 @@ export function runTimestamp(now: Date): string {
     `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-` +
     `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`
   );
-}
-
-/** A short, path-safe name for a dataset spec: 'idx:/data/digits' → 'digits'. */
-export function datasetSlug(spec: string): string {
-  const prefix = DATASET_PREFIXES.find((p) => spec.startsWith(p));
-  const name = prefix ? basename(spec.slice(prefix.length).replace(/[\\/]+$/, '')).replace(/\.[^.]*$/, '') : spec;
-  return name.replace(/[^A-Za-z0-9_-]+/g, '-') || 'data';
-}
-
-/** Checks a dataset spec's form and that its file or directory exists (contents are checked on load). */
-export function validateDatasetSpec(spec: string, source: ValueSource): void {
-  if ((BUNDLED_DATASETS as readonly string[]).includes(spec)) return;
-  const prefix = DATASET_PREFIXES.find((p) => spec.startsWith(p));
-  if (!prefix) {
-    throw new UsageError(`${describeSource(source)} '${spec}' is not a dataset; use ${DATASET_FORMS}.`);
-  }
-  const path = spec.slice(prefix.length);
-  if (path === '') {
-    throw new UsageError(`${describeSource(source)} '${spec}' names no path; use ${DATASET_FORMS}.`);
-  }
-  const wantDir = prefix === 'images:';
-  let ok = false;
-  try {
-    const st = statSync(path);
-    ok = wantDir ? st.isDirectory() : st.isFile() || st.isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    throw new UsageError(
-      `${describeSource(source)} '${spec}': ${path} does not exist${wantDir ? ' or is not a directory' : ''}.`,
-    );
-  }
-}
-
-/** Checks `tcp://host:port`; a bind address may use port * (any free port, reported when listening). */
-export function validateEndpoint(address: string, source: ValueSource, role: 'bind' | 'connect' = 'connect'): void {
-  const m = /^tcp:\/\/([^:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5}|\*)$/.exec(address);
-  const port = m ? (m[2] === '*' && role === 'bind' ? 1 : Number(m[2])) : NaN;
-  if (!m || !(port >= 1 && port <= 65535)) {
-    throw new UsageError(
-      `${describeSource(source)} must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535), got '${address}'.`,
-    );
-  }
 }
 
 export interface ResolveInput {
@@ -264,7 +213,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `--batch-size ${batchSize} is the global batch and cannot be split over ${replicas} workers; use a batch size of at least ${replicas}.`,
     );
   }
-  let steps = (merged.steps as number | undefined) ?? null;
+  const steps = (merged.steps as number | undefined) ?? null;
   let epochs = (merged.epochs as number | undefined) ?? null;
   if (steps === null && epochs === null) epochs = TRAIN_DEFAULTS.epochs;
 
@@ -299,28 +248,6 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     json: (merged.json as boolean | undefined) ?? false,
     bind,
   };
-}
-
-/**
- * A resumed run keeps its trajectory settings: any explicitly given value that differs from the
- * stored one is refused (defaults never conflict, so `--resume dir` alone always matches).
- */
-function checkResumeCompatible(
-  dir: string,
-  stored: Record<string, unknown>,
-  given: Partial<Record<TrainFieldName, unknown>>,
-  sources: Partial<Record<TrainFieldName, ValueSource>>,
-): void {
-  for (const key of TRAJECTORY_FIELDS) {
-    if (given[key] === undefined) continue;
-    if (JSON.stringify(given[key]) !== JSON.stringify(stored[key] ?? null)) {
-      throw new UsageError(
-        `--resume ${dir}: that run was trained with ${key} ${stored[key] === null || stored[key] === undefined ? '(the default)' : JSON.stringify(stored[key])} but ${describeSource(
-          sources[key] ?? { flag: key },
-        )} asks for ${JSON.stringify(given[key])}; drop it to continue the run, or start a new run with another --out.`,
-      );
-    }
-  }
 }
 
 /** True when a path exists and is not an empty directory (a run that must not be overwritten). */

@@ -37,7 +37,17 @@ export function listLocalGpus(env: NodeJS.ProcessEnv = process.env): number[] {
   return ids;
 }
 
-/** Resolves a --gpus value to concrete ids; 'all' asks nvidia-smi. */
+/**
+ * Resolves a --gpus value to concrete ids. 'all' means the GPUs this process may use: those
+ * CUDA_VISIBLE_DEVICES lists when it holds device numbers (schedulers such as SLURM set it to the
+ * job's share of the machine), else every GPU `nvidia-smi -L` lists.
+ */
 export function resolveGpuIds(gpus: 'all' | number[], env: NodeJS.ProcessEnv = process.env): number[] {
-  return gpus === 'all' ? listLocalGpus(env) : gpus;
+  if (gpus !== 'all') return gpus;
+  const visible = env.CUDA_VISIBLE_DEVICES?.trim();
+  if (visible !== undefined && /^\d+(\s*,\s*\d+)*$/.test(visible)) return visible.split(',').map((id) => Number(id.trim()));
+  if (visible === '' || visible === '-1') {
+    throw new UsageError(`--gpus all found no usable GPU: CUDA_VISIBLE_DEVICES='${visible}' hides them all; unset it or use --workers N for CPU workers.`);
+  }
+  return listLocalGpus(env);
 }

@@ -165,6 +165,8 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         await workers.stop(WORKER_EXIT_GRACE_MS);
         const outcome = await coordinator.finished;
         reporter.close();
+        // Training is over and saved: from here Ctrl-C simply ends the evaluation.
+        stop.dispose();
         await reportFinished(plan, reporter, outcome.checkpointDir);
         return ExitCode.ok;
       }
@@ -235,6 +237,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       throw asRunFailure(error);
     });
     reporter.close();
+    stop.dispose();
     await reportFinished(plan, reporter, outcome.checkpointDir);
     return ExitCode.ok;
   } catch (error) {

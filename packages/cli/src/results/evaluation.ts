@@ -18,6 +18,12 @@ export type Evaluation =
       seed: number;
     };
 
+/** Datasets with a shipped classifier, on which GANs get FID and classifier scores. */
+export const GAN_SCORED_DATASETS: readonly string[] = ['mnist', 'fashion-mnist'];
+
+/** Generated images scored for a GAN (and the size of each real reference set) unless told otherwise. */
+export const DEFAULT_EVAL_COUNT = 1000;
+
 /** The dataset spec a checkpoint was trained on, from the run config stored in it. */
 export function checkpointDataset(trained: TrainedModel): string {
   // The coordinator stores the runtime's RunConfig, whose dataset spec is `data`.
@@ -38,7 +44,7 @@ export async function evaluateModel(trained: TrainedModel, options: { count: num
     const r = await core.evaluateVae(model, data.test, { seed: options.seed });
     return { family: 'vae', dataset, count: r.count, elbo: r.elbo, reconstruction: r.reconstruction, kl: r.kl, binarized: r.binarized, seed: r.seed };
   }
-  if (dataset !== 'mnist' && dataset !== 'fashion-mnist') {
+  if (!GAN_SCORED_DATASETS.includes(dataset)) {
     throw new UsageError(`GAN metrics need the classifier shipped for mnist or fashion-mnist; this model was trained on ${dataset}.`);
   }
   const m = await core.computeGanMetrics({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CoordinatorOutcome } from '../launch/runtime.js';
 import type { TrainPlan } from '../launch/train-plan.js';
 import type { Reporter } from '../progress/reporter.js';
-import { evaluateModel, formatEvaluation, type Evaluation } from './evaluation.js';
+import { DEFAULT_EVAL_COUNT, evaluateModel, formatEvaluation, GAN_SCORED_DATASETS, type Evaluation } from './evaluation.js';
 import { writeSampleGrid } from './sample-grid.js';
 import { loadTrainedModel } from './trained-model.js';
 
@@ -29,15 +29,19 @@ export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkp
       grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
       await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
     }
+    // The same numbers `dgm eval <run>` prints with its defaults. GAN scores need the classifier
+    // shipped for the two bundled datasets; other GAN runs end with the grid alone.
     let evaluation: Evaluation | null = null;
-    if (trained.model.family === 'vae') evaluation = await evaluateModel(trained, { count: 0, seed: 0 });
+    if (trained.model.family === 'vae' || GAN_SCORED_DATASETS.includes(settings.dataset)) {
+      evaluation = await evaluateModel(trained, { count: DEFAULT_EVAL_COUNT, seed: 0 });
+    }
     reporter.result(
       { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation },
       [
         `Run directory: ${settings.out}`,
         `Checkpoint: ${trained.dir} (step ${step})`,
         `Samples: ${grid}`,
-        ...(evaluation ? formatEvaluation(evaluation) : [`GAN scores (FID, classifier score): dgm eval ${settings.out}`]),
+        ...(evaluation ? formatEvaluation(evaluation) : ['(FID and classifier scores need a model trained on mnist or fashion-mnist.)']),
       ],
     );
   } finally {

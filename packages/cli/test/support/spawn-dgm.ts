@@ -17,8 +17,15 @@ export interface DgmProcess {
 }
 
 /** Starts `dgm <argv>`; it is SIGKILLed if still running after `timeoutMs` (a hang fails the test, never the suite). */
-export function startDgm(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): DgmProcess {
-  const child = spawn(process.execPath, [DGM, ...argv], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startDgm(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; ownProcessGroup?: boolean }): DgmProcess {
+  // ownProcessGroup: dgm leads a process group, as in a terminal, so a test can send Ctrl-C's
+  // SIGINT to the whole group (dgm and its workers) with process.kill(-pid, 'SIGINT').
+  const child = spawn(process.execPath, [DGM, ...argv], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   const p: DgmProcess = {
     child,
     stdout: '',

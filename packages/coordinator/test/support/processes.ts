@@ -1,7 +1,7 @@
 // Real worker (and coordinator) processes for tests, started from the built entry scripts, and
 // always reaped: a test must never leave a process behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { COORDINATOR_ENTRY } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
 import { WORKER_ENTRY, workerEnv } from '@dgm/worker';
 
 export interface Spawned {
@@ -9,6 +9,7 @@ export interface Spawned {
   /** Resolves with the exit code (or the signal's name) and everything printed. */
   exit: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
   stdout(): string;
+  stderr(): string;
 }
 
 const children = new Set<ChildProcess>();
@@ -26,7 +27,7 @@ function track(child: ChildProcess): Spawned {
       setTimeout(() => resolve({ code, signal, stdout, stderr }), 50);
     });
   });
-  return { child, exit, stdout: () => stdout };
+  return { child, exit, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Starts the worker entry script on CPU (wasm backend) connecting to `address`. */
@@ -37,6 +38,9 @@ export function spawnWorker(address: string, extra: string[] = []): Spawned {
   });
   return track(child);
 }
+
+// The built script (tests import src/, whose folder has no main.js): `test` depends on `build`.
+const COORDINATOR_ENTRY = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 /** Starts the coordinator entry script. */
 export function spawnCoordinator(args: string[]): Spawned {
@@ -56,5 +60,5 @@ export async function waitForOutput(p: Spawned, predicate: (out: string) => bool
     if (predicate(p.stdout())) return p.stdout();
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`expected output did not appear within ${ms} ms; got:\n${p.stdout()}`);
+  throw new Error(`expected output did not appear within ${ms} ms; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
 }

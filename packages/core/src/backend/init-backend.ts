@@ -14,8 +14,10 @@ export interface InitBackendOptions {
   /** Receives one line saying which backend was chosen and why. */
   log?: (msg: string) => void;
   /**
-   * Replaces dynamic import() for the optional backend packages. Only for tests that stand in for
-   * packages that cannot be installed here (tfjs-node-gpu needs CUDA); real runs leave it unset.
+   * Replaces dynamic import() for every backend package (tfjs-node-gpu, tfjs-node and
+   * tfjs-backend-wasm; a stand-in should pass the ones it does not fake to import()). Only for
+   * tests that stand in for packages that cannot be installed here (tfjs-node-gpu needs CUDA);
+   * real runs leave it unset.
    */
   loadModule?: ModuleLoader;
 }
@@ -35,7 +37,11 @@ const INSTALL_HINT =
   `install one of them next to @dgm/core: \`npm install ${TFJS_NODE_GPU}@${tf.version_core}\` ` +
   `(NVIDIA GPUs; needs CUDA 11.2 and cuDNN 8.1) or \`npm install ${TFJS_NODE}@${tf.version_core}\` (CPU, native TensorFlow)`;
 
-const defaultLoader: ModuleLoader = (specifier) => import(specifier);
+/**
+ * The wasm backend is imported by a literal specifier so bundlers ship it for the browser; the
+ * optional native packages by a computed one, which bundlers leave alone (they are Node-only).
+ */
+const defaultLoader: ModuleLoader = (specifier) => (specifier === TFJS_WASM ? import('@tensorflow/tfjs-backend-wasm') : import(specifier));
 
 /**
  * True when `err` says `specifier` itself is not installed (not that it failed while loading, nor
@@ -93,7 +99,7 @@ async function tryTensorflow(load: ModuleLoader): Promise<{ result: InitBackendR
     }
     const onGpu = specifier === TFJS_NODE_GPU;
     return {
-      result: { backend: 'tensorflow', detail: `${specifier} (native TensorFlow${onGpu ? ', CUDA GPU' : ', CPU'})` },
+      result: { backend: 'tensorflow', detail: `${specifier} (native TensorFlow${onGpu ? ' built for CUDA GPUs' : ', CPU'})` },
       attempts,
     };
   }

@@ -1,0 +1,95 @@
+// Fuzzing a live run: while two real workers train through a relaying proxy, thousands of junk
+// messages hit the coordinator (from a stranger and on the workers' own connections) and the
+// workers (as if from the coordinator). Nothing may crash or hang, and the run must end with
+// the weights a clean run gets.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dealer } from 'zeromq';
+import { initBackend } from '@dgm/core';
+import type { RunConfig } from '@dgm/protocol';
+import { buildReplicaModel } from '@dgm/worker';
+import { LocalReducer } from '@dgm/core';
+import { startCoordinator } from '../src/index.js';
+import { FuzzProxy } from './support/fuzz-proxy.js';
+import { junk, rng } from './support/junk.js';
+import { killAll, spawnWorker } from './support/processes.js';
+import { maxAbsDiff, referenceWeights, weightsOf } from './support/reference.js';
+import { writeNpyImages } from './support/synthetic-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dgm-fuzz-'));
+beforeAll(async () => {
+  await initBackend('wasm');
+  writeNpyImages(join(dir, 'small.npy'), 120, 8, 8);
+});
+afterAll(() => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const PER_TARGET = 1000;
+
+it('a run under thousands of junk messages finishes with the weights of a clean run', async () => {
+  const config: RunConfig = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 12, globalBatch: 10, steps: 30 };
+  const parts = buildReplicaModel(config, new LocalReducer());
+  const gradSizes = parts.gradSizes;
+  parts.trainer.dispose();
+  parts.model.dispose();
+
+  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000 });
+  const proxy = new FuzzProxy(handle.address);
+  const front = await proxy.start();
+  const logs = [0, 1].map((i) => join(dir, `worker-${i}.log`));
+  const workers = logs.map((log) => spawnWorker(front, ['--log-file', log]));
+  const stranger = new Dealer({ linger: 0 });
+  stranger.connect(handle.address);
+
+  const r = rng(99);
+  let finished = false;
+  const sent = { stranger: 0, asWorker: 0, toWorker: 0 };
+  const fuzzing = (async () => {
+    while (proxy.workers.length < 2 && !finished) await new Promise((res) => setTimeout(res, 10));
+    // Oversized frames (beyond the coordinator's maxMessageSize): libzmq drops the stranger's
+    // connection; it reconnects and the junk goes on.
+    for (let i = 0; i < 3; i++) await stranger.send([Buffer.alloc(64 << 20)]);
+    while (!finished && (sent.stranger < PER_TARGET || sent.toWorker < 2 * PER_TARGET)) {
+      for (let k = 0; k < 20; k++) {
+        if (sent.stranger < PER_TARGET) {
+          await stranger.send(junk(r, handle.run, gradSizes, false));
+          sent.stranger++;
+        }
+        for (const w of proxy.workers) {
+          if (sent.asWorker < 2 * PER_TARGET) {
+            await proxy.asWorker(w, junk(r, handle.run, gradSizes, false));
+            sent.asWorker++;
+          }
+          if (sent.toWorker < 2 * PER_TARGET) {
+            await proxy.toWorker(w, junk(r, handle.run, gradSizes, true));
+            sent.toWorker++;
+          }
+        }
+      }
+      await new Promise((res) => setTimeout(res, 1));
+    }
+  })();
+
+  const result = await handle.done;
+  finished = true;
+  await fuzzing;
+  stranger.close();
+  const exits = await Promise.all(workers.map((w) => w.exit));
+  proxy.close();
+
+  expect(exits.map((e) => e.code), exits.map((e) => e.stderr).join('\n')).toEqual([0, 0]);
+  expect(result.steps).toBe(30);
+  // Most junk arrived during the run (the rest after it ended is simply never read).
+  expect(sent.stranger + sent.asWorker).toBeGreaterThan(2000);
+  expect(result.droppedMessages).toBeGreaterThan(1000);
+  const workerDrops = logs.map((log) => {
+    const stop = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.message === 'stopped by the coordinator');
+    return stop.invalidMessages + stop.droppedMessages;
+  });
+  expect(workerDrops[0] + workerDrops[1]).toBeGreaterThan(500);
+  expect(maxAbsDiff(weightsOf(result.finalState), await referenceWeights(config))).toBeLessThanOrEqual(1e-4);
+});

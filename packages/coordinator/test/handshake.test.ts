@@ -1,0 +1,79 @@
+// Admission with real sockets and processes: a worker with another config, another run id or
+// another protocol version gets a REJECT sentence (worker exit code 2); too few workers make
+// the run fail after the join timeout with a sentence saying so; bad options fail up front.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Packr } from 'msgpackr';
+import { Dealer } from 'zeromq';
+import { decodeMessage, type RunConfig } from '@dgm/protocol';
+import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator } from '../src/index.js';
+import { killAll, spawnWorker } from './support/processes.js';
+import { quietLogger } from './support/quiet-logger.js';
+import { writeNpyImages } from './support/synthetic-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dgm-handshake-'));
+let config: RunConfig;
+beforeAll(() => {
+  writeNpyImages(join(dir, 'small.npy'), 50, 8, 8);
+  config = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [8] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 1, globalBatch: 4, steps: 2 };
+});
+afterAll(() => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('admission', () => {
+  it('rejects a worker with another config, another run id, or another protocol version, with a sentence', async () => {
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 1, backend: 'wasm', joinTimeoutMs: 60_000, logger: quietLogger() });
+    const otherConfig = join(dir, 'other.json');
+    writeFileSync(otherConfig, JSON.stringify({ ...config, seed: 2 }));
+    const [byConfig, byRun] = await Promise.all([
+      spawnWorker(handle.address, ['--config', otherConfig]).exit,
+      spawnWorker(handle.address, ['--run', 'some-other-run']).exit,
+    ]);
+    expect(byConfig.code).toBe(2);
+    expect(byConfig.stderr).toMatch(/rejected this worker: config hash [0-9a-f]{16}… differs from the coordinator's [0-9a-f]{16}…; start the worker with the same config/);
+    expect(byRun.code).toBe(2);
+    expect(byRun.stderr).toMatch(new RegExp(`rejected this worker: this coordinator runs '${handle.run}', not 'some-other-run'\\.`));
+
+    // A peer speaking protocol version 2 hears why, instead of waiting for its timeout.
+    const stranger = new Dealer({ linger: 0, receiveTimeout: 5000 });
+    stranger.connect(handle.address);
+    await stranger.send(new Packr({ useRecords: false }).pack({ v: 2, type: 'HELLO', run: '' }));
+    const reply = decodeMessage(await stranger.receive());
+    stranger.close();
+    expect(reply.ok && reply.message.type === 'REJECT' && reply.message.reason).toBe('protocol version 2 is not supported (this side speaks version 1)');
+
+    // The run still takes the right worker afterwards, which fetches the config from WELCOME.
+    const good = spawnWorker(handle.address);
+    await expect(handle.done).resolves.toMatchObject({ steps: 2 });
+    expect((await good.exit).code).toBe(0);
+  });
+
+  it('fails the run with a sentence when too few workers join in time', async () => {
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', joinTimeoutMs: 4000, logger: quietLogger() });
+    const lone = spawnWorker(handle.address);
+    const error = await handle.done.then(() => null, (e: Error) => e);
+    expect(error).toBeInstanceOf(JoinTimeoutError);
+    expect(error?.message).toMatch(/^only 1 of 2 workers joined within 4000 ms; start the missing workers/);
+    expect((await lone.exit).code).toBe(1); // told by STOP that the run failed
+  });
+
+  it('makes a worker with no coordinator exit with code 3 after its join timeout', async () => {
+    const started = Date.now();
+    const exit = await spawnWorker('tcp://127.0.0.1:9', ['--join-timeout-ms', '1500']).exit;
+    expect(exit.code).toBe(3);
+    expect(exit.stderr).toMatch(/no answer from a coordinator at tcp:\/\/127\.0\.0\.1:9 within 1500 ms/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('refuses bad options before binding anything', async () => {
+    await expect(startCoordinator({ bind: 'http://x', config, workers: 1 })).rejects.toThrow(CoordinatorOptionsError);
+    await expect(startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 8 })).rejects.toThrow(
+      'the global batch (4) is smaller than the number of workers (8); every worker needs at least one sample per step.',
+    );
+    await expect(startCoordinator({ bind: 'tcp://127.0.0.1:*', config: { ...config, steps: 0 }, workers: 1 })).rejects.toThrow("The run config's 'steps' must be an integer of at least 1.");
+  });
+});

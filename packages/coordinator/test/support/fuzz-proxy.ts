@@ -1,0 +1,87 @@
+// A man in the middle for fuzzing a live run: workers connect to the proxy, which relays every
+// message to and from the coordinator over one DEALER per worker, and can inject frames into
+// either direction of any worker's connection (so junk reaches a worker "from the coordinator",
+// and reaches the coordinator from an admitted worker's own connection).
+import { Dealer, Router } from 'zeromq';
+
+export class FuzzProxy {
+  private readonly front = new Router({ linger: 0 });
+  private readonly backs = new Map<string, { id: Buffer; dealer: Dealer }>();
+  private closed = false;
+  address = '';
+
+  /**
+   * `tamper` may rewrite each coordinator → worker message (frames without identity) of the
+   * worker with index `worker` (in order of first contact) before it is relayed.
+   */
+  constructor(
+    private readonly coordinator: string,
+    private readonly tamper?: (frames: Buffer[], worker: number) => Buffer[],
+  ) {}
+
+  async start(): Promise<string> {
+    await this.front.bind('tcp://127.0.0.1:*');
+    this.address = this.front.lastEndpoint!;
+    void this.relayFront();
+    return this.address;
+  }
+
+  /** Identities of the workers seen so far. */
+  get workers(): string[] {
+    return [...this.backs.keys()];
+  }
+
+  /** Sends raw frames to a worker as if from the coordinator. */
+  async toWorker(key: string, frames: Uint8Array[]): Promise<void> {
+    const b = this.backs.get(key);
+    if (b && !this.closed) await this.front.send([b.id, ...frames]);
+  }
+
+  /** Sends raw frames to the coordinator on a worker's own connection. */
+  async asWorker(key: string, frames: Uint8Array[]): Promise<void> {
+    const b = this.backs.get(key);
+    if (b && !this.closed) await b.dealer.send(frames);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.front.close();
+    for (const b of this.backs.values()) b.dealer.close();
+  }
+
+  private async relayFront(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.front.receive();
+      } catch {
+        return;
+      }
+      const [id, ...rest] = frames;
+      const key = id.toString('hex');
+      let back = this.backs.get(key);
+      if (!back) {
+        const dealer = new Dealer({ linger: 0 });
+        dealer.connect(this.coordinator);
+        back = { id, dealer };
+        this.backs.set(key, back);
+        void this.relayBack(back);
+      }
+      await back.dealer.send(rest).catch(() => undefined);
+    }
+  }
+
+  private async relayBack(back: { id: Buffer; dealer: Dealer }): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await back.dealer.receive();
+      } catch {
+        return;
+      }
+      const index = [...this.backs.values()].indexOf(back);
+      const out = this.tamper ? this.tamper(frames, index) : frames;
+      await this.front.send([back.id, ...out]).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Whole-runtime benchmarks: a real coordinator (this process) and real worker processes.
+// - scaling: DCGAN images/s at a fixed global batch with 1 and 2 workers;
+// - overhead: per-step cost of distribution for a tiny (latency-bound) model.
+import { spawn } from 'node:child_process';
+import { startCoordinator, type StepRecord } from '@dgm/coordinator';
+import type { RunConfig } from '@dgm/protocol';
+import { WORKER_ENTRY, workerEnv } from '@dgm/worker';
+import { median } from './stats.js';
+
+export interface TrainingRun {
+  workers: number;
+  records: StepRecord[];
+}
+
+/** Trains `config` with `workers` worker processes (wasm, CPU) and returns every step's metrics. */
+export async function trainDistributed(config: RunConfig, workers: number, transport: 'tcp' | 'ipc'): Promise<TrainingRun> {
+  const records: StepRecord[] = [];
+  const bind = transport === 'ipc' ? `ipc:///tmp/dgm-bench-${process.pid}-${workers}.sock` : 'tcp://127.0.0.1:*';
+  const handle = await startCoordinator({ bind, config, workers, backend: 'wasm', checkEvery: 0, onStep: (r) => records.push(r) });
+  const procs = Array.from({ length: workers }, () =>
+    spawn(process.execPath, [WORKER_ENTRY, '--connect', handle.address, '--backend', 'wasm'], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
+  try {
+    await handle.done;
+  } finally {
+    await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve(null) : p.on('exit', resolve)))));
+  }
+  return { workers, records };
+}
+
+/** Images per second over the steps after `warmup`: samples / wall time of those steps. */
+export function imagesPerSec(run: TrainingRun, warmup: number): number {
+  const measured = run.records.slice(warmup);
+  const samples = measured.reduce((a, r) => a + r.samples, 0);
+  const seconds = measured.reduce((a, r) => a + r.stepMs, 0) / 1000;
+  return samples / seconds;
+}
+
+/** Median step time, median slowest-worker compute time, and the median of their difference. */
+export function stepOverhead(run: TrainingRun, warmup: number): { stepMs: number; computeMs: number; overheadMs: number } {
+  const measured = run.records.slice(warmup);
+  return {
+    stepMs: median(measured.map((r) => r.stepMs)),
+    computeMs: median(measured.map((r) => r.computeMs)),
+    overheadMs: median(measured.map((r) => r.stepMs - r.computeMs)),
+  };
+}

@@ -1,0 +1,105 @@
+// Distributed-runtime benchmarks of dgm (kept out of `npm test`):
+//
+//   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all>
+//        [--workers 2,4] [--reps 10] [--transport tcp,ipc] [--steps N] [--json FILE]
+//
+//   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on loopback: dgm's star through
+//              the coordinator (the runtime's codec, socket presets and averager) next to
+//              /work/shared/anchors/ddp_allreduce.py (PyTorch gloo), seconds/algbw/busbw.
+//   scaling    DCGAN (normalization none, the anchor's layers) images/s at global batch 128 with
+//              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.
+//   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute.
+// Prints tables, then one JSON line with every figure.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { RunConfig } from '@dgm/protocol';
+import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
+import { starAllReduce, type AllReduceRow } from './allreduce-star.js';
+import { imagesPerSec, stepOverhead, trainDistributed } from './allreduce-training.js';
+import { machineInfo } from './machine.js';
+
+const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--transport tcp,ipc] [--steps N] [--json FILE]\n`);
+  process.exit(2);
+}
+
+const f = (v: number, d = 3) => v.toFixed(d);
+const human = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`);
+
+async function allreduce(workers: number[], reps: number, transports: ('tcp' | 'ipc')[], report: Record<string, unknown>): Promise<void> {
+  const all: AllReduceRow[] = [];
+  for (const n of workers) {
+    const rows: AllReduceRow[][] = [];
+    for (const t of transports) rows.push(await starAllReduce(n, SIZES, reps, 2, t));
+    const gloo = await glooAllReduce(n, SIZES, reps);
+    rows.push(gloo);
+    console.log(`\nall-reduce among ${n} ranks on loopback (median of ${reps}; busbw = algbw·2(n-1)/n)`);
+    console.log(`  size     ${rows.map((r) => r[0]!.impl.padStart(30)).join('')}`);
+    console.log(`           ${rows.map(() => '      sec   algbw   busbw GB/s').join('')}`);
+    for (let i = 0; i < SIZES.length; i++) {
+      console.log(`  ${human(SIZES[i]!).padEnd(8)} ${rows.map((r) => `${f(r[i]!.sec, 5).padStart(9)}${f(r[i]!.algbw_GBs).padStart(8)}${f(r[i]!.busbw_GBs).padStart(8)}     `).join('')}`);
+    }
+    all.push(...rows.flat());
+  }
+  report.allreduce = all;
+}
+
+async function scaling(steps: number, report: Record<string, unknown>): Promise<void> {
+  const config = (globalBatch: number): RunConfig => ({
+    model: 'dcgan', modelOptions: { normalization: 'none' }, trainer: {}, data: 'mnist', seed: 1, globalBatch, steps,
+  });
+  const warmup = 2;
+  const one = imagesPerSec(await trainDistributed(config(128), 1, 'ipc'), warmup);
+  const two = imagesPerSec(await trainDistributed(config(128), 2, 'ipc'), warmup);
+  const torchOne = await ddpDcgan(1, 128, steps - warmup);
+  const torchTwo = await ddpDcgan(2, 64, steps - warmup);
+  const eff = (a: number, b: number) => b / (2 * a);
+  console.log(`\nDCGAN (anchor layers, normalization none), global batch 128, ${steps - warmup} measured steps`);
+  console.log('             1 worker img/s   2 workers img/s   efficiency (2)/(2·1)');
+  console.log(`  dgm        ${f(one, 1).padStart(14)}   ${f(two, 1).padStart(15)}   ${f(eff(one, two), 2).padStart(8)}`);
+  console.log(`  torch DDP  ${f(torchOne, 1).padStart(14)}   ${f(torchTwo, 1).padStart(15)}   ${f(eff(torchOne, torchTwo), 2).padStart(8)}`);
+  report.scaling = { globalBatch: 128, steps: steps - warmup, dgm: { one, two, efficiency: eff(one, two) }, torch: { one: torchOne, two: torchTwo, efficiency: eff(torchOne, torchTwo) } };
+}
+
+async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Record<string, unknown>): Promise<void> {
+  const config: RunConfig = { model: 'mlp-gan', modelOptions: { latentDim: 4, hidden: [16] }, trainer: {}, data: 'mnist', seed: 1, globalBatch: 8, steps };
+  const rows: Record<string, unknown>[] = [];
+  console.log(`\nper-step overhead, mlp-gan (hidden 16, 28x28), global batch 8, median of ${steps - 10} steps`);
+  console.log('  transport  workers   step ms   compute ms   overhead ms');
+  for (const t of transports) {
+    for (const n of [1, 2]) {
+      const o = stepOverhead(await trainDistributed(config, n, t), 10);
+      console.log(`  ${t.padEnd(9)}  ${String(n).padStart(7)}  ${f(o.stepMs, 2).padStart(8)}  ${f(o.computeMs, 2).padStart(11)}  ${f(o.overheadMs, 2).padStart(12)}`);
+      rows.push({ transport: t, workers: n, ...o });
+    }
+  }
+  report.overhead = rows;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { workers: { type: 'string' }, reps: { type: 'string' }, transport: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+  });
+  const name = positionals[0];
+  if (!name || !['allreduce', 'scaling', 'overhead', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead or all.');
+  const workers = (values.workers ?? '2,4').split(',').map(Number);
+  const reps = Number(values.reps ?? 10);
+  const transports = (values.transport ?? 'tcp,ipc').split(',') as ('tcp' | 'ipc')[];
+  if (workers.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(reps) || reps < 1 || transports.some((t) => t !== 'tcp' && t !== 'ipc')) {
+    usage('--workers is a list of positive integers, --reps a positive integer, --transport a list of tcp and ipc.');
+  }
+  const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
+  console.log(`machine: ${JSON.stringify(report.machine)}`);
+  if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, transports, report);
+  if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), report);
+  if (name === 'overhead' || name === 'all') await overhead(Number(values.steps ?? 110), transports, report);
+  const json = JSON.stringify(report);
+  console.log(json);
+  if (values.json) await writeFile(values.json, `${json}\n`);
+  process.exit(0);
+}
+
+void main();
