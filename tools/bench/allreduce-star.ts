@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { context, Router } from 'zeromq';
+import { Router } from 'zeromq';
 import { GradientAverager } from '@dgm/coordinator';
 import { decodeMessage, encodeMessage, routerOptions } from '@dgm/protocol';
 import { median } from './stats.js';
@@ -32,7 +32,6 @@ export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: 
 
 /** Runs the star all-reduce among `n` peer processes over `transport`; one row per size. */
 export async function starAllReduce(n: number, sizes: number[], reps: number, warmup: number, transport: 'tcp' | 'ipc'): Promise<AllReduceRow[]> {
-  if (process.env.DGM_IO_THREADS) context.ioThreads = Number(process.env.DGM_IO_THREADS);
   const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
   const router = new Router(routerOptions({ heartbeatMs: 500, timeoutMs: 60_000 }, 2 ** 30));
   await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
@@ -63,9 +62,12 @@ export async function starAllReduce(n: number, sizes: number[], reps: number, wa
           if (!r.ok) throw new Error(`coordinator got an invalid message: ${r.reason}`);
           const m = r.message;
           if (m.type === 'GRADS') {
-            averager.add(ids.findIndex((x) => x.equals(id)), m.grads, m.sampleCount);
-            if (averager.contributors.size === n) {
-              const reduced = encodeMessage({ type: 'REDUCED', run, step: iteration, phase: 'x', grads: averager.finish().grads });
+            // As the runtime's StepExchange does: sum on arrival, the last one fused with the scaling.
+            const rank = ids.findIndex((x) => x.equals(id));
+            if (averager.contributors.size + 1 < n) {
+              averager.add(rank, m.grads, m.sampleCount);
+            } else {
+              const reduced = encodeMessage({ type: 'REDUCED', run, step: iteration, phase: 'x', grads: averager.addLast(rank, m.grads, m.sampleCount)!.grads });
               await Promise.all(ids.map((peer) => router.send([peer, ...reduced])));
             }
           } else if (m.type === 'DONE') {

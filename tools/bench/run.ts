@@ -5,8 +5,8 @@
 // names:
 //   dcgan    dgm's Trainer on createModel('dcgan') vs the PyTorch anchor (/work/shared/anchors/
 //            ddp_dcgan.py 1 <batch> <steps>), alternated --rounds times; medians and ratio.
-//   mlp-gan  dgm's Trainer, images/s (no anchor).
-//   vae      dgm's Trainer on the 784-400-20 VAE, images/s (no anchor).
+//   mlp-gan  dgm's Trainer vs its PyTorch counterpart (tools/bench/torch/dense_models.py), alternated.
+//   vae      the same for the 784-400-20 VAE.
 //   profile  per-kernel self CPU time of --steps steps of --model (default dcgan).
 //   kernels  the DCGAN step's gradient kernels: stock tfjs-backend-wasm vs dgm's, CPU ms per call.
 //   all      dcgan, mlp-gan and vae.
@@ -21,7 +21,7 @@ import type { KernelTime } from './kernel-profile.js';
 import { machineInfo } from './machine.js';
 import { dcganSideBySide } from './side-by-side.js';
 import { fmt, median } from './stats.js';
-import { checkAnchor, DCGAN_ANCHOR, PYTHON } from './torch-anchor.js';
+import { checkAnchor, DCGAN_ANCHOR, DENSE_ANCHOR, PYTHON, runDenseAnchor } from './torch-anchor.js';
 import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
 
 const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all'] as const;
@@ -72,21 +72,56 @@ async function benchDcgan(s: Settings, report: Record<string, unknown>): Promise
   }
 }
 
-async function benchAlone(name: 'mlp-gan' | 'vae', s: Settings, report: Record<string, unknown>): Promise<void> {
+interface DenseRound {
+  oursImagesPerSec: number;
+  oursCpuImagesPerSec: number;
+  oursMsPerStep: number;
+  torchImagesPerSec: number;
+  torchCpuImagesPerSec: number;
+}
+
+async function benchDense(name: 'mlp-gan' | 'vae', s: Settings, report: Record<string, unknown>): Promise<void> {
+  checkAnchor();
   const bench = new TrainerBench(name, s.batch);
   try {
     await bench.warmUp(s.warmup);
-    const samples = [];
-    for (let r = 0; r < s.rounds; r++) samples.push(await bench.measure(s.steps));
-    const wall = median(samples.map((x) => x.imagesPerSec));
-    const cpu = median(samples.map((x) => (x.steps * x.batch) / x.cpuSeconds));
-    const msPerStep = median(samples.map((x) => (x.seconds * 1000) / x.steps));
-    console.log(`\n${name} (${BENCH_MODELS[name]!.note}), batch ${s.batch}, ${s.rounds} x ${s.steps} steps`);
-    console.log(`  median ${fmt(wall)} img/s (${fmt(msPerStep, 2)} ms/step); ${fmt(cpu)} img/s per CPU second`);
-    report[name] = { note: BENCH_MODELS[name]!.note, batch: s.batch, steps: s.steps, rounds: s.rounds, imagesPerSec: wall, cpuImagesPerSec: cpu, msPerStep, samples };
+    console.log(`\n${name} (${BENCH_MODELS[name]!.note}), batch ${s.batch}, ${s.steps} steps per measurement, ${s.rounds} rounds alternating with`);
+    console.log(`  ${PYTHON} ${DENSE_ANCHOR} ${name} ${s.batch} ${s.steps}   (its PyTorch counterpart, one thread)`);
+    console.log('  round    dgm img/s  torch img/s  dgm/torch    dgm img/CPU-s  torch img/CPU-s  dgm/torch');
+    const rounds: DenseRound[] = [];
+    for (let r = 0; r < s.rounds; r++) {
+      const oursFirst = r % 2 === 0;
+      const torchEarly = oursFirst ? null : await runDenseAnchor(name, s.batch, s.steps);
+      const ours = await bench.measure(s.steps);
+      const torch = torchEarly ?? (await runDenseAnchor(name, s.batch, s.steps));
+      const round = {
+        oursImagesPerSec: ours.imagesPerSec,
+        oursCpuImagesPerSec: (ours.steps * ours.batch) / ours.cpuSeconds,
+        oursMsPerStep: (ours.seconds * 1000) / ours.steps,
+        torchImagesPerSec: torch.imagesPerSec,
+        torchCpuImagesPerSec: torch.cpuImagesPerSec,
+      };
+      rounds.push(round);
+      console.log(denseRow(String(r + 1), round.oursImagesPerSec, round.torchImagesPerSec, round.oursCpuImagesPerSec, round.torchCpuImagesPerSec));
+    }
+    const m = (f: (r: DenseRound) => number) => median(rounds.map(f));
+    const result = {
+      oursMedian: m((r) => r.oursImagesPerSec),
+      torchMedian: m((r) => r.torchImagesPerSec),
+      oursCpuMedian: m((r) => r.oursCpuImagesPerSec),
+      torchCpuMedian: m((r) => r.torchCpuImagesPerSec),
+      msPerStep: m((r) => r.oursMsPerStep),
+    };
+    console.log(denseRow('median', result.oursMedian, result.torchMedian, result.oursCpuMedian, result.torchCpuMedian));
+    console.log(`  dgm ${fmt(result.msPerStep, 2)} ms/step; ratio (dgm/torch): wall clock ${fmt(result.oursMedian / result.torchMedian, 2)}, per CPU second ${fmt(result.oursCpuMedian / result.torchCpuMedian, 2)}`);
+    report[name] = { note: BENCH_MODELS[name]!.note, batch: s.batch, steps: s.steps, rounds, ...result };
   } finally {
     bench.dispose();
   }
+}
+
+function denseRow(label: string, a: number, b: number, c: number, d: number): string {
+  return `  ${label.padEnd(6)} ${fmt(a).padStart(10)} ${fmt(b).padStart(12)} ${fmt(a / b, 2).padStart(10)} ${fmt(c).padStart(16)} ${fmt(d).padStart(16)} ${fmt(c / d, 2).padStart(10)}`;
 }
 
 async function benchProfile(backend: string, s: Settings, report: Record<string, unknown>): Promise<void> {
@@ -169,8 +204,8 @@ async function main(): Promise<void> {
 
   const report: Record<string, unknown> = { bench: name, backend, machine, settings: s };
   if (name === 'dcgan' || name === 'all') await benchDcgan(s, report);
-  if (name === 'mlp-gan' || name === 'all') await benchAlone('mlp-gan', s, report);
-  if (name === 'vae' || name === 'all') await benchAlone('vae', s, report);
+  if (name === 'mlp-gan' || name === 'all') await benchDense('mlp-gan', s, report);
+  if (name === 'vae' || name === 'all') await benchDense('vae', s, report);
   if (name === 'profile') await benchProfile(backend.backend, s, report);
 
   report.wallSeconds = (performance.now() - started) / 1000;

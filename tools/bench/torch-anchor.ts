@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const PYTHON = process.env.DGM_BENCH_PYTHON ?? '/usr/bin/python3';
 export const DCGAN_ANCHOR = process.env.DGM_BENCH_ANCHOR ?? '/work/shared/anchors/ddp_dcgan.py';
@@ -30,6 +31,7 @@ const CPU_ACCOUNTING_WRAPPER = [
 export function checkAnchor(): void {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install Debian's python3-torch (or set DGM_BENCH_PYTHON).`);
   if (!existsSync(DCGAN_ANCHOR)) throw new Error(`the PyTorch anchor ${DCGAN_ANCHOR} is missing (set DGM_BENCH_ANCHOR).`);
+  if (!existsSync(DENSE_ANCHOR)) throw new Error(`${DENSE_ANCHOR} is missing: run the benchmarks from a checkout of the repository.`);
 }
 
 /**
@@ -70,6 +72,44 @@ export function runDcganAnchor(batch: number, steps: number, timeoutMs = 30 * 60
         processSeconds: (performance.now() - started) / 1000,
         workerCpuSeconds: (JSON.parse(cpu) as { worker_cpu_s: number }).worker_cpu_s,
       });
+    });
+  });
+}
+
+/** tools/bench/torch/dense_models.py, found from the compiled file (tools/dist/bench/). */
+export const DENSE_ANCHOR = fileURLToPath(new URL('../../bench/torch/dense_models.py', import.meta.url));
+
+export interface DenseAnchorResult {
+  imagesPerSec: number;
+  /** Images per CPU second of the timed steps (time.process_time in the script). */
+  cpuImagesPerSec: number;
+}
+
+/** Runs the PyTorch counterpart of dgm's mlp-gan or vae for `steps` steps (after 3 warm-up steps). */
+export function runDenseAnchor(model: 'mlp-gan' | 'vae', batch: number, steps: number, timeoutMs = 10 * 60_000): Promise<DenseAnchorResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [DENSE_ANCHOR, model, String(batch), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the PyTorch ${model} counterpart did not finish within ${timeoutMs / 1000} s.`));
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.includes('images_per_s'));
+      if (code !== 0 || line === undefined) {
+        reject(new Error(`the PyTorch ${model} counterpart exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+        return;
+      }
+      const parsed = JSON.parse(line) as { images_per_s: number; cpu_images_per_s: number };
+      resolve({ imagesPerSec: parsed.images_per_s, cpuImagesPerSec: parsed.cpu_images_per_s });
     });
   });
 }

@@ -245,7 +245,7 @@ class CoordinatorRun {
       throw e;
     } finally {
       clearInterval(this.heartbeat);
-      this.router.close();
+      this.router.close(Math.min(1000, this.o.timeoutMs));
       await this.metrics?.close();
     }
   }

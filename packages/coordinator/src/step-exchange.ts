@@ -72,11 +72,14 @@ export class StepExchange {
       return this.dropped(member, `GRADS for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
     }
     const avg = this.averagers.get(m.phase)!; // the decoder checked the phase against the manifest
-    if (!avg.add(member.rank, m.grads, m.sampleCount)) return this.dropped(member, `a second GRADS for phase '${m.phase}' of step ${r.step}`);
-    r.activePhase = m.phase;
     const members = this.members();
-    if (avg.contributors.size < members.length) return;
-    const { grads } = avg.finish();
+    if (avg.contributors.has(member.rank)) return this.dropped(member, `a second GRADS for phase '${m.phase}' of step ${r.step}`);
+    r.activePhase = m.phase;
+    if (avg.contributors.size + 1 < members.length) {
+      avg.add(member.rank, m.grads, m.sampleCount);
+      return;
+    }
+    const { grads } = avg.addLast(member.rank, m.grads, m.sampleCount)!;
     r.activePhase = null;
     r.phases.push(m.phase);
     const reduced: Message = { type: 'REDUCED', run: this.runId, step: r.step, phase: m.phase, grads };

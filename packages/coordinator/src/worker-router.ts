@@ -52,9 +52,15 @@ export class WorkerRouter {
     await this.socket.send([peer.id, ...encodeMessage(message)]);
   }
 
-  close(): void {
+  /**
+   * Closes the socket. The last messages (STOP) may still be queued: they get a short, bounded
+   * linger to reach live peers (linger 0 would drop them, and a worker would then wait for its
+   * timeout instead of stopping at once).
+   */
+  close(lingerMs = 0): void {
     if (this.closed) return;
     this.closed = true;
+    this.socket.linger = lingerMs;
     this.socket.close();
   }
 

@@ -10,6 +10,7 @@ import { initBackend } from '@dgm/core';
 import type { RunConfig } from '@dgm/protocol';
 import { startCoordinator } from '../src/index.js';
 import { killAll, spawnWorker } from './support/processes.js';
+import { quietLogger } from './support/quiet-logger.js';
 import { maxAbsDiff, referenceWeights, weightsOf } from './support/reference.js';
 import { writeNpyImages } from './support/synthetic-data.js';
 
@@ -44,7 +45,7 @@ const configs: Record<string, RunConfig> = {
 
 /** Runs `config` with `workers` worker processes; returns rank 0's final weights. */
 async function distributed(config: RunConfig, workers: number) {
-  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers, backend: 'wasm', checkEvery: 10, timeoutMs: 5000, joinTimeoutMs: 60_000 });
+  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers, backend: 'wasm', checkEvery: 10, timeoutMs: 5000, joinTimeoutMs: 60_000, logger: quietLogger() });
   const procs = Array.from({ length: workers }, () => spawnWorker(handle.address));
   const result = await handle.done;
   const exits = await Promise.all(procs.map((p) => p.exit));

@@ -54,3 +54,25 @@ describe('GradientAverager', () => {
     expect([first[0], second[0]]).toEqual([1, 2]);
   });
 });
+
+describe('GradientAverager.addLast', () => {
+  it('gives exactly what add() then finish() give', () => {
+    const a = Float32Array.from({ length: 257 }, (_, i) => Math.fround(Math.sin(i) * 1e-2));
+    const b = Float32Array.from({ length: 257 }, (_, i) => Math.fround(Math.cos(i * 3) * 1e-3));
+    const c = Float32Array.from({ length: 257 }, (_, i) => Math.fround((i % 7) - 3));
+    const twoStep = new GradientAverager(257);
+    twoStep.add(0, a, 5);
+    twoStep.add(1, b, 3);
+    twoStep.add(2, c, 2);
+    const expected = Float32Array.from(twoStep.finish().grads);
+    const fused = new GradientAverager(257);
+    fused.add(0, a, 5);
+    fused.add(1, b, 3);
+    const got = fused.addLast(2, c, 2)!;
+    expect(got.sampleCount).toBe(10);
+    expect(got.grads).toEqual(expected);
+    const alone = new GradientAverager(257);
+    expect(alone.addLast(0, a, 7)!.grads).toEqual(a); // one worker: its gradient, bit for bit
+    expect(fused.addLast(0, a, 1)!.grads).toEqual(a); // the round before was reset
+  });
+});

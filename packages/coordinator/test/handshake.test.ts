@@ -2,7 +2,7 @@
 // another protocol version gets a REJECT sentence (worker exit code 2); too few workers make
 // the run fail after the join timeout with a sentence saying so; bad options fail up front.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
@@ -75,5 +75,14 @@ describe('admission', () => {
       'the global batch (4) is smaller than the number of workers (8); every worker needs at least one sample per step.',
     );
     await expect(startCoordinator({ bind: 'tcp://127.0.0.1:*', config: { ...config, steps: 0 }, workers: 1 })).rejects.toThrow("The run config's 'steps' must be an integer of at least 1.");
+  });
+
+  it('refuses data that does not fit the model and writes nothing', async () => {
+    const runDir = join(dir, 'never-written');
+    const wrongShape = { ...config, modelOptions: { ...config.modelOptions, imageShape: [28, 28, 1] } };
+    await expect(startCoordinator({ bind: 'tcp://127.0.0.1:*', config: wrongShape, workers: 1, runDir, backend: 'wasm', logger: quietLogger() })).rejects.toThrow(
+      /has images of shape \[8, 8, 1\] but model mlp-gan expects \[28, 28, 1\]; set the model's imageShape option to match\./,
+    );
+    expect(existsSync(runDir)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 // (STATE, STEP, SNAPSHOT_REQUEST) run one after another on a queue; REDUCED goes straight to the
 // waiting reducer, STOP and link failures end the run at once. Every wait has a bound.
 import { hostname } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dgm/core';
 import { checkRunConfig, configHash, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from 'winston';
@@ -38,6 +39,7 @@ class WorkerSession {
   private run: string;
   private rank = -1;
   private steps = 0;
+  private tensorsAfterFirstStep: number | null = null;
   /** The step the coordinator may ask for next; null until the first full STATE. */
   private nextStep: number | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -204,6 +206,8 @@ class WorkerSession {
       try {
         metrics = await replica.step(m.step, m.indices);
         this.steps++;
+        // Live tensors after the first step and now: equal unless something leaks per step.
+        this.tensorsAfterFirstStep ??= tf.memory().numTensors;
       } catch (e) {
         error = (e as Error).message;
       } finally {
@@ -219,7 +223,15 @@ class WorkerSession {
 
   private finish(reason: string, error: boolean): void {
     if (this.ended) return;
-    this.log.info('stopped by the coordinator', { reason, error, steps: this.steps, invalidMessages: this.link.invalidCount, droppedMessages: this.dropped });
+    this.log.info('stopped by the coordinator', {
+      reason,
+      error,
+      steps: this.steps,
+      invalidMessages: this.link.invalidCount,
+      droppedMessages: this.dropped,
+      tensorsAfterFirstStep: this.tensorsAfterFirstStep,
+      tensorsNow: tf.memory().numTensors,
+    });
     this.end();
     this.resolveEnd({
       rank: this.rank,

@@ -37,3 +37,17 @@ export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4
   const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
   return backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
 }
+
+/**
+ * Explicit pads with which a floor-rounding conv over the input yields exactly outHeight x
+ * outWidth rows and columns. A negative bottom/right means that many trailing input rows/columns
+ * must be cut first: tfjs may round the output size up ('ceil'/'round' with a numeric pad; the
+ * extra rows read zero padding, as in the cpu backend) or, with a numeric pad, size the width
+ * with the height's stride, leaving trailing columns unread.
+ */
+export function exactPads(info: backend_util.Conv2DInfo): { top: number; bottom: number; left: number; right: number } {
+  const { top, left } = info.padInfo;
+  const rows = (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
+  const cols = (info.outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;
+  return { top, bottom: rows - top - info.inHeight, left, right: cols - left - info.inWidth };
+}

@@ -1,5 +1,5 @@
 import type { backend_util, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { convGeometry } from './conv-attrs.js';
+import { convGeometry, exactPads } from './conv-attrs.js';
 import { KernelInputError } from './errors.js';
 import { withKernelCalls } from './kernel-calls.js';
 import type { KernelCalls } from './kernel-calls.js';
@@ -31,7 +31,19 @@ export function conv2dBackpropFilterFunc(backendName: string): KernelFunc {
 /** Largest patch (kh*kw*ci) the one-hot conv extracts; its cost grows with the patch squared. */
 const MAX_PATCH = 256;
 
+/** x without its last -bottom rows / -right columns when those are negative (never read). */
+function cutTrailing(k: KernelCalls, x: TensorInfo, bottom: number, right: number): TensorInfo {
+  if (bottom >= 0 && right >= 0) return x;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  return k.slice(x, [0, 0, 0, 0], [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c]);
+}
+
 function backpropFilter(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { bottom, right } = exactPads(info);
+  if (info.inHeight + Math.min(bottom, 0) <= 0 || info.inWidth + Math.min(right, 0) <= 0) {
+    // The forward conv only ever read padding (possible with tfjs' numeric-pad geometry).
+    return k.zeros([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
+  }
   const patch = info.filterHeight * info.filterWidth * info.inChannels;
   return patch <= info.outChannels && patch <= MAX_PATCH ? patchesTimesDy(k, x, dy, info) : swappedConv(k, x, dy, info);
 }
@@ -47,14 +59,14 @@ function patchesTimesDy(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: bac
   const patch = kh * kw * ci;
   const oneHot = new Float32Array(patch * patch);
   for (let j = 0; j < patch; j++) oneHot[j * patch + j] = 1; // [kh, kw, ci, patch]: tap (ky,kx,c) -> channel j
-  const { top, bottom, left, right } = info.padInfo;
+  const { top, bottom, left, right } = exactPads(info);
   const patches = k.run(
     'Conv2D',
-    { x, filter: k.constant(oneHot, [kh, kw, ci, patch]) },
+    { x: cutTrailing(k, x, bottom, right), filter: k.constant(oneHot, [kh, kw, ci, patch]) },
     {
       strides: [info.strideHeight, info.strideWidth],
       dilations: [info.dilationHeight, info.dilationWidth],
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
       dataFormat: 'NHWC',
       dimRoundingMode: 'floor',
     },
@@ -69,20 +81,10 @@ function patchesTimesDy(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: bac
 
 /** The general case: one conv with batch and channel axes swapped (see the file comment). */
 function swappedConv(k: KernelCalls, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { filterHeight: kh, filterWidth: kw, inChannels: ci } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  // Rows the swapped conv must see so that it yields exactly kh rows; the forward conv may have
-  // skipped trailing input rows (floor rounding), then the swapped conv's input is cut instead.
-  const rowsNeeded = (kh - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1;
-  const colsNeeded = (kw - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1;
-  const bottom = rowsNeeded - top - info.inHeight;
-  const right = colsNeeded - left - info.inWidth;
-
-  let swappedX = k.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
-  if (bottom < 0 || right < 0) {
-    swappedX = k.slice(swappedX, [0, 0, 0, 0], [ci, info.inHeight + Math.min(bottom, 0), info.inWidth + Math.min(right, 0), info.batchSize]);
-  }
+  const { filterHeight: kh, filterWidth: kw } = info;
+  // The swapped conv must see exactly the rows the forward conv read (see exactPads).
+  const { top, bottom, left, right } = exactPads(info);
+  const swappedX = k.transpose(cutTrailing(k, x, bottom, right), [3, 1, 2, 0]); // [ci, h, w, n]
   const swappedDy = k.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
   const grad = k.run(
     'Conv2D',

@@ -5,7 +5,7 @@ import { initBackend } from '../../src/backend/index.js';
 // Every case runs the same kernel on the pure-JS cpu backend (the reference) and on wasm with
 // dgm's kernels, on small random shapes so the whole file takes seconds.
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
   n: number;
   h: number;
@@ -17,6 +17,8 @@ interface Case {
   strides: [number, number];
   dilations: [number, number];
   pad: Pad;
+  /** Only with a numeric pad, as tfjs allows. */
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
 /** Small deterministic generator so a failing case can be reproduced from its printed description. */
@@ -40,12 +42,17 @@ function randomCase(rand: () => number): Case {
     const kw = int(1, 4);
     const roll = rand();
     const pad: Pad =
-      roll < 0.35 ? 'same' : roll < 0.65 ? 'valid' : [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]];
+      roll < 0.3 ? 'same' : roll < 0.55 ? 'valid' : roll < 0.7 ? int(0, 2) : [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]];
     // Channels straddle the kernels' path switches (ci < 8: union conv; kh*kw*ci <= co: im2col).
     const c: Case = { n: int(1, 3), h: int(3, 9), w: int(3, 9), ci: int(1, 10), co: int(1, 18), kh, kw, strides, dilations, pad };
-    const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [kh, kw, c.ci, c.co], strides, dilations, pad);
+    if (typeof pad === 'number') c.dimRoundingMode = (['floor', 'round', 'ceil'] as const)[int(0, 2)];
+    const info = geometry(c);
     if (info.outHeight >= 1 && info.outWidth >= 1) return c;
   }
+}
+
+function geometry(c: Case): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.strides, c.dilations, c.pad, c.dimRoundingMode);
 }
 
 function describeCase(c: Case): string {
@@ -94,14 +101,13 @@ interface Data {
 }
 
 function dataFor(c: Case, rand: () => number): Data {
-  const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.strides, c.dilations, c.pad);
+  const info = geometry(c);
   const fill = (size: number) => Float32Array.from({ length: size }, () => rand() * 2 - 1);
   return { x: fill(c.n * c.h * c.w * c.ci), filter: fill(c.kh * c.kw * c.ci * c.co), dy: fill(info.outShape.reduce((a, b) => a * b, 1)) };
 }
 
 function outShape(c: Case): [number, number, number, number] {
-  return tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.strides, c.dilations, c.pad)
-    .outShape as [number, number, number, number];
+  return geometry(c).outShape as [number, number, number, number];
 }
 
 function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array {
@@ -117,7 +123,7 @@ function cpuReference(c: Case, d: Data): { dx: Float32Array; dw: Float32Array } 
     const filter = dilate(tf.tensor4d(d.filter, [c.kh, c.kw, c.ci, c.co]), c.dilations);
     const x = tf.tensor4d(d.x, [c.n, c.h, c.w, c.ci]);
     const dy = tf.tensor4d(d.dy, outShape(c));
-    const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+    const common = { strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode, dataFormat: 'NHWC' };
     const dx = runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape });
     const dwDilated = runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: filter.shape });
     return { dx, dw: undilate(dwDilated, filter.shape, c.dilations, c.kh, c.kw) };
@@ -129,7 +135,7 @@ function wasmResult(c: Case, d: Data): { dx: Float32Array; dw: Float32Array } {
     const filter = tf.tensor4d(d.filter, [c.kh, c.kw, c.ci, c.co]);
     const x = tf.tensor4d(d.x, [c.n, c.h, c.w, c.ci]);
     const dy = tf.tensor4d(d.dy, outShape(c));
-    const common = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+    const common = { strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode, dilations: c.dilations, dataFormat: 'NHWC' };
     const dx = runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape });
     const dw = runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: filter.shape });
     return { dx, dw };
@@ -143,7 +149,7 @@ describe('wasm training kernels: Conv2DBackpropInput and Conv2DBackpropFilter', 
 
   it('match the cpu backend on random shapes, strides, paddings and dilations', async () => {
     const rand = rng(20261122);
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 80; i++) {
       const c = randomCase(rand);
       const d = dataFor(c, rand);
       await tf.setBackend('cpu');
