@@ -1,7 +1,7 @@
 // Distributed-runtime benchmarks of dgm (kept out of `npm test`):
 //
 //   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all>
-//        [--workers 2,4] [--reps 10] [--transport tcp,ipc] [--steps N] [--json FILE]
+//        [--workers 2,4] [--reps 10] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]
 //
 //   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on loopback: dgm's star through
 //              the coordinator (the runtime's codec, socket presets and averager) next to
@@ -17,11 +17,12 @@ import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
 import { starAllReduce, type AllReduceRow } from './allreduce-star.js';
 import { imagesPerSec, stepOverhead, trainDistributed } from './allreduce-training.js';
 import { machineInfo } from './machine.js';
+import { median } from './stats.js';
 
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--transport tcp,ipc] [--steps N] [--json FILE]\n`);
+  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
   process.exit(2);
 }
 
@@ -46,21 +47,34 @@ async function allreduce(workers: number[], reps: number, transports: ('tcp' | '
   report.allreduce = all;
 }
 
-async function scaling(steps: number, report: Record<string, unknown>): Promise<void> {
+async function scaling(steps: number, rounds: number, report: Record<string, unknown>): Promise<void> {
   const config = (globalBatch: number): RunConfig => ({
     model: 'dcgan', modelOptions: { normalization: 'none' }, trainer: {}, data: 'mnist', seed: 1, globalBatch, steps,
   });
   const warmup = 2;
-  const one = imagesPerSec(await trainDistributed(config(128), 1, 'ipc'), warmup);
-  const two = imagesPerSec(await trainDistributed(config(128), 2, 'ipc'), warmup);
-  const torchOne = await ddpDcgan(1, 128, steps - warmup);
-  const torchTwo = await ddpDcgan(2, 64, steps - warmup);
   const eff = (a: number, b: number) => b / (2 * a);
-  console.log(`\nDCGAN (anchor layers, normalization none), global batch 128, ${steps - warmup} measured steps`);
-  console.log('             1 worker img/s   2 workers img/s   efficiency (2)/(2·1)');
-  console.log(`  dgm        ${f(one, 1).padStart(14)}   ${f(two, 1).padStart(15)}   ${f(eff(one, two), 2).padStart(8)}`);
-  console.log(`  torch DDP  ${f(torchOne, 1).padStart(14)}   ${f(torchTwo, 1).padStart(15)}   ${f(eff(torchOne, torchTwo), 2).padStart(8)}`);
-  report.scaling = { globalBatch: 128, steps: steps - warmup, dgm: { one, two, efficiency: eff(one, two) }, torch: { one: torchOne, two: torchTwo, efficiency: eff(torchOne, torchTwo) } };
+  // The machine is shared: rounds alternate the four runs so each sees the same (noisy) load,
+  // and the medians are compared.
+  const dgm1: number[] = [];
+  const dgm2: number[] = [];
+  const torch1: number[] = [];
+  const torch2: number[] = [];
+  console.log(`\nDCGAN (anchor layers, normalization none), global batch 128, ${steps - warmup} measured steps, ${rounds} rounds`);
+  console.log('  round   dgm 1w img/s   dgm 2w img/s   eff    torch 1p img/s   torch 2p img/s   eff');
+  for (let r = 0; r < rounds; r++) {
+    dgm1.push(imagesPerSec(await trainDistributed(config(128), 1, 'ipc'), warmup));
+    dgm2.push(imagesPerSec(await trainDistributed(config(128), 2, 'ipc'), warmup));
+    torch1.push(await ddpDcgan(1, 128, steps - warmup));
+    torch2.push(await ddpDcgan(2, 64, steps - warmup));
+    console.log(`  ${String(r + 1).padEnd(6)}${f(dgm1[r]!, 1).padStart(14)}${f(dgm2[r]!, 1).padStart(15)}${f(eff(dgm1[r]!, dgm2[r]!), 2).padStart(7)}${f(torch1[r]!, 1).padStart(17)}${f(torch2[r]!, 1).padStart(17)}${f(eff(torch1[r]!, torch2[r]!), 2).padStart(7)}`);
+  }
+  const [one, two, torchOne, torchTwo] = [median(dgm1), median(dgm2), median(torch1), median(torch2)];
+  console.log(`  median${f(one, 1).padStart(14)}${f(two, 1).padStart(15)}${f(eff(one, two), 2).padStart(7)}${f(torchOne, 1).padStart(17)}${f(torchTwo, 1).padStart(17)}${f(eff(torchOne, torchTwo), 2).padStart(7)}`);
+  report.scaling = {
+    globalBatch: 128, steps: steps - warmup, rounds,
+    dgm: { one, two, efficiency: eff(one, two), rounds: { one: dgm1, two: dgm2 } },
+    torch: { one: torchOne, two: torchTwo, efficiency: eff(torchOne, torchTwo), rounds: { one: torch1, two: torch2 } },
+  };
 }
 
 async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Record<string, unknown>): Promise<void> {
@@ -81,7 +95,7 @@ async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Re
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { workers: { type: 'string' }, reps: { type: 'string' }, transport: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
   });
   const name = positionals[0];
   if (!name || !['allreduce', 'scaling', 'overhead', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead or all.');
@@ -94,7 +108,7 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
   console.log(`machine: ${JSON.stringify(report.machine)}`);
   if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, transports, report);
-  if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), report);
+  if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
   if (name === 'overhead' || name === 'all') await overhead(Number(values.steps ?? 110), transports, report);
   const json = JSON.stringify(report);
   console.log(json);

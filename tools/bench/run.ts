@@ -13,7 +13,7 @@
 // Prints a table, then one JSON line with every figure (--json FILE also writes it there).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { initBackend } from '@dgm/core';
+import { BACKEND_CHOICES, initBackend } from '@dgm/core';
 import type { BackendChoice } from '@dgm/core';
 import { compareKernels } from './kernel-compare.js';
 import { instrumentKernels } from './kernel-profile.js';
@@ -184,6 +184,9 @@ async function main(): Promise<void> {
     model: values.model ?? 'dcgan',
   };
   if (BENCH_MODELS[s.model] === undefined) usage(`--model must be one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${s.model}'.`);
+  if ((name === 'dcgan' || name === 'all') && s.steps < 2) usage('--steps must be 2 or more for dcgan (a 1-step anchor run is the CPU-time baseline).');
+  const backendChoice = values.backend ?? 'wasm';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backendChoice)) usage(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${backendChoice}'.`);
 
   const started = performance.now();
   if (name === 'kernels') {
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
     if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(report)}\n`);
     return;
   }
-  const backend = await initBackend((values.backend ?? 'wasm') as BackendChoice, { log: (m) => console.log(m) });
+  const backend = await initBackend(backendChoice as BackendChoice, { log: (m) => console.log(m) });
   const machine = machineInfo();
   console.log(`backend ${backend.backend}: ${backend.detail}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, tfjs ${machine.tfjs}, load ${machine.loadAverage.join(' ')}`);

@@ -37,7 +37,11 @@ export interface CoordinatorOptions {
   run?: string;
   /** Continue from the run directory's newest valid checkpoint. */
   resume?: boolean;
-  /** The coordinator's own tfjs backend (it only loads snapshots and draws sample grids). Default 'auto'. */
+  /**
+   * The coordinator's own tfjs backend: it only loads snapshots and draws sample grids. Default
+   * 'wasm', not 'auto': native TensorFlow with CUDA would reserve the memory of every visible GPU
+   * in the coordinator's process, which the workers need.
+   */
   backend?: BackendChoice;
   /** ZMTP heartbeat and liveness-probe interval (default 500 ms). */
   heartbeatMs?: number;
@@ -104,7 +108,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
   if (config.globalBatch < workers) {
     throw new CoordinatorOptionsError(`the global batch (${config.globalBatch}) is smaller than the number of workers (${workers}); every worker needs at least one sample per step.`);
   }
-  const backend = o.backend ?? 'auto';
+  const backend = o.backend ?? 'wasm';
   if (!BACKENDS.includes(backend)) throw new CoordinatorOptionsError(`coordinator option 'backend' is '${String(backend)}'; allowed are ${BACKENDS.join(', ')}.`);
   const heartbeatMs = int('heartbeatMs', o.heartbeatMs, 500, 10, ' ms');
   const timeoutMs = int('timeoutMs', o.timeoutMs, 10_000, 100, ' ms');

@@ -255,9 +255,18 @@ class CoordinatorRun {
     try {
       const { entries, data } = packTensors(await captureState(this.parts.model, 'full', optimizer));
       const state: Message = { type: 'STATE', run: this.run, step: this.startStep, scope: 'full', entries, data };
-      await this.race(Promise.all(members.map((m) => this.router.send(m.peer, state))));
+      await this.race(Promise.all(members.map((m) => this.sendTo(m, state, 'the initial state'))));
     } finally {
       disposeSlots(optimizer);
+    }
+  }
+
+  /** Sends to a member; a failure means the member is gone, said in a sentence naming it. */
+  private async sendTo(m: Member, message: Message, what: string): Promise<void> {
+    try {
+      await this.router.send(m.peer, message);
+    } catch (error) {
+      throw new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
     }
   }
 
@@ -294,7 +303,7 @@ class CoordinatorRun {
     if (members.length > 1 && hasMovingStatistics(this.parts.model)) {
       const stats = await this.race(this.replies.request(members[0], { type: 'SNAPSHOT_REQUEST', run: this.run, step, scope: 'stats' }));
       const state: Message = { type: 'STATE', run: this.run, step, scope: 'stats', entries: stats.entries, data: stats.data };
-      await this.race(Promise.all(members.slice(1).map((m) => this.router.send(m.peer, state))));
+      await this.race(Promise.all(members.slice(1).map((m) => this.sendTo(m, state, 'the moving statistics'))));
     }
     const answers = await this.race(Promise.all(members.map((m) => this.replies.request(m, { type: 'SNAPSHOT_REQUEST', run: this.run, step, scope: 'hash' }))));
     const reference = answers[0].hash;

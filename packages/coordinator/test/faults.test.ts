@@ -56,6 +56,22 @@ describe('a worker killed with SIGKILL', () => {
   });
 });
 
+describe('a worker frozen with SIGSTOP (alive, silent)', () => {
+  it('is noticed through ZeroMQ heartbeats within the timeout; the run stops non-zero', async () => {
+    const { coordinator, procs } = await startRun(join(dir, 'frozen-worker'), 2);
+    await waitForOutput(coordinator, (out) => out.includes('"step":3,'), 60_000);
+    const frozenAt = Date.now();
+    procs[0].child.kill('SIGSTOP');
+    const exit = await coordinator.exit;
+    procs[0].child.kill('SIGKILL');
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(new RegExp(`worker rank [01] \\(pid ${procs[0].child.pid} on .+\\) is gone`));
+    // ZMTP heartbeat timeout, then the probe: about TIMEOUT_MS, never a hang.
+    expect(Date.now() - frozenAt).toBeLessThan(TIMEOUT_MS + 4000);
+    expect((await procs[1].exit).code).toBe(1);
+  });
+});
+
 describe('a coordinator killed with SIGKILL', () => {
   it('makes each worker exit with code 3 and a clear message within the timeout', async () => {
     const { coordinator, procs } = await startRun(join(dir, 'killed-coordinator'), 2);
