@@ -16,10 +16,12 @@ export interface StepRecord {
   samplesPerSec: number;
   /** Wall time of the step at the coordinator. */
   stepMs: number;
-  /** Slowest worker's compute time (forward, backward, apply). */
+  /** Slowest worker's local work: batch loading, noise, forward, backward, apply (its step time minus its reduce time). */
   computeMs: number;
   /** stepMs - computeMs: what distribution costs (messages, averaging, waiting). */
   commMs: number;
+  /** Longest time a worker spent inside gradient averaging (send GRADS → REDUCED), all phases. */
+  reduceMs: number;
   workers: number;
 }
 

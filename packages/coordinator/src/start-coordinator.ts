@@ -291,6 +291,7 @@ class CoordinatorRun {
       stepMs,
       computeMs,
       commMs: Math.max(0, stepMs - computeMs),
+      reduceMs: Math.max(...outcome.done.map((d) => d.reduceMs)),
       workers: members.length,
     };
     this.metrics?.write(record as unknown as Record<string, unknown>);

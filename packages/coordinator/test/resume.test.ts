@@ -1,7 +1,8 @@
 // Stopping and resuming: SIGTERM stops a run cleanly after the current step (checkpoint, STOP to
 // all, exit code 3), and --resume continues exactly: 10 + 10 steps end bit-identical to 20.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { latestValidCheckpoint } from '@dgm/core/node';
@@ -32,7 +33,11 @@ async function train(steps: number, runDir: string, resume: boolean) {
 }
 
 it('resumes from the last checkpoint exactly: 10 + 10 steps equal 20 steps', async () => {
+  const tensorsBefore = tf.memory().numTensors;
   const straight = await train(20, join(dir, 'straight'), false);
+  // The coordinator's own model, snapshots, checkpoint and sample grid leave no tensor behind.
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+  expect(existsSync(join(dir, 'straight', 'samples', 'step-000020.png'))).toBe(true);
   const resumedDir = join(dir, 'resumed');
   const first = await train(10, resumedDir, false);
   expect(first.steps).toBe(10);

@@ -204,7 +204,11 @@ class WorkerSession {
       let error: string | null = null;
       let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
       try {
+        const started = performance.now();
         metrics = await replica.step(m.step, m.indices);
+        // Local work is the whole step minus the wait for averages: it includes loading the
+        // batch and drawing the noise, which the Trainer's own computeMs leaves out.
+        metrics = { ...metrics, computeMs: performance.now() - started - metrics.reduceMs };
         this.steps++;
         // Live tensors after the first step and now: equal unless something leaks per step.
         this.tensorsAfterFirstStep ??= tf.memory().numTensors;
