@@ -1,7 +1,8 @@
 // Device pinning. TensorFlow's native build grabs every visible GPU (and with several visible the
 // last one wins), and it reads CUDA_VISIBLE_DEVICES only once, when the library loads. So the
 // launcher decides the device of each worker process through its environment, before the
-// process starts; the worker itself only reports what it was given.
+// process starts; the worker itself only reports what it was given. This module imports nothing
+// (no tfjs, no ZeroMQ) so launchers load it cheaply as '@dgm/worker/device'.
 
 /** The device a worker process is launched for: one GPU id, or none (CPU backends). */
 export type DeviceAssignment = { gpu: number } | { gpu: null };
@@ -27,6 +28,9 @@ export function workerEnv(base: Readonly<Record<string, string | undefined>>, de
   if (!Number.isSafeInteger(device.gpu) || device.gpu < 0) {
     throw new DeviceAssignmentError(`GPU id ${String(device.gpu)} is not allowed; use a non-negative integer such as 0.`);
   }
+  // Number devices as nvidia-smi does, so GPU 1 means the device that nvidia-smi calls 1
+  // (CUDA's default order is fastest-first, which differs on mixed machines).
+  env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
   env.CUDA_VISIBLE_DEVICES = String(device.gpu);
   env.TF_FORCE_GPU_ALLOW_GROWTH = 'true';
   return env;

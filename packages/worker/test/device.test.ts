@@ -18,7 +18,7 @@ const fixture = fileURLToPath(new URL('./fixtures/gpu-stand-in-worker.mjs', impo
 describe('workerEnv', () => {
   it('shows a GPU worker exactly its GPU, with memory growth, and hides every GPU from a CPU worker', () => {
     const base = { PATH: '/bin', CUDA_VISIBLE_DEVICES: '0,1,2,3', TF_FORCE_GPU_ALLOW_GROWTH: 'false' };
-    expect(workerEnv(base, { gpu: 2 })).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '2', TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
+    expect(workerEnv(base, { gpu: 2 })).toEqual({ PATH: '/bin', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: '2', TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
     expect(workerEnv(base, { gpu: null })).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1' });
     expect(base.CUDA_VISIBLE_DEVICES).toBe('0,1,2,3'); // not modified
     expect(() => workerEnv(base, { gpu: -1 })).toThrow(DeviceAssignmentError);
