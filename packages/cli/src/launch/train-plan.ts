@@ -36,6 +36,10 @@ export function localBackendFor(settings: TrainSettings): BackendName {
 export function buildRunConfig(settings: TrainSettings, imageShape: [number, number, number], totalSteps: number): RunConfig {
   const modelOptions: Record<string, unknown> = { imageShape };
   if (settings.beta !== null) modelOptions.beta = settings.beta;
+  // WGAN-GP's penalty is a per-sample gradient norm, which BatchNorm (it mixes the samples of a
+  // batch) would make meaningless; the paper's critic has no BatchNorm either. So dcgan under
+  // wgan-gp is built without normalisation instead of being refused.
+  if (settings.model === 'dcgan' && settings.loss === 'wgan-gp') modelOptions.normalization = 'none';
   const trainer: Record<string, unknown> = {};
   if (settings.loss !== null) trainer.loss = settings.loss;
   if (settings.lr !== null) trainer.lr = settings.lr;
@@ -62,7 +66,7 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     throw new UsageError(`--out ${settings.out} already holds files; choose another --out, or continue that run with --resume ${settings.out}.`);
   }
 
-  const { loadDataset, latestValidCheckpoint, createModel, initBackend } = await import('@dgm/core/node');
+  const { loadDataset, latestValidCheckpoint, createModel, initBackend, Trainer } = await import('@dgm/core/node');
   // Also checks that the requested backend is installed (BackendUnavailableError otherwise).
   const localBackend = localBackendFor(settings);
   await initBackend(localBackend);
@@ -78,7 +82,13 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
   const runConfig = buildRunConfig(settings, imageShape, totalSteps);
   // Building the model once here turns a dataset the model cannot take (say 64x64 images for
   // dcgan) into a sentence now, instead of a crash in every worker later.
-  createModel(settings.model, { seed: settings.seed, ...runConfig.modelOptions }).dispose();
+  // The Trainer too: it refuses model/loss combinations (and bad trainer options) with a sentence.
+  const model = createModel(settings.model, { seed: settings.seed, ...runConfig.modelOptions });
+  try {
+    new Trainer(model, { seed: settings.seed, ...runConfig.trainer }).dispose();
+  } finally {
+    model.dispose();
+  }
 
   let resumeFrom: TrainPlan['resumeFrom'] = null;
   if (settings.resume !== null) {
