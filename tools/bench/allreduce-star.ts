@@ -1,16 +1,16 @@
-// The coordinator side of the all-reduce benchmark: the star the runtime uses. N peer processes
-// each send S bytes (GRADS); the coordinator sums them as they arrive into its preallocated
-// buffer (GradientAverager, the runtime's own) and sends the one averaged buffer back (REDUCED).
-// Per repetition: a go signal to all, then the time each peer saw from send to averaged receive;
-// the repetition's time is the slowest peer's (as a collective finishes when its last rank does).
+// The coordinator side of the all-reduce benchmark, on the runtime's own code path: the
+// WorkerRouter (ROUTER, validation) and the StepExchange that averages GRADS chunks as they
+// arrive and sends each averaged chunk back (REDUCED) to all; the peers are separate processes
+// running the worker's CoordinatorLink and RemoteReducer. Per repetition one STEP to all; the
+// repetition's time is the slowest peer's reduce() time (as a collective finishes when its
+// last rank does).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Router } from 'zeromq';
-import { GradientAverager } from '@dgm/coordinator';
-import { decodeMessage, encodeMessage, routerOptions } from '@dgm/protocol';
+import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/coordinator';
+import type { Message } from '@dgm/protocol';
 import { median } from './stats.js';
 
 export interface AllReduceRow {
@@ -33,60 +33,54 @@ export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: 
 /** Runs the star all-reduce among `n` peer processes over `transport`; one row per size. */
 export async function starAllReduce(n: number, sizes: number[], reps: number, warmup: number, transport: 'tcp' | 'ipc'): Promise<AllReduceRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
-  const router = new Router(routerOptions({ heartbeatMs: 500, timeoutMs: 60_000 }, 2 ** 30));
-  await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
-  const address = router.lastEndpoint!;
+  const run = 'allreduce-bench';
+  const members: Member[] = [];
+  let exchange: StepExchange | null = null;
+  let joined: () => void = () => undefined;
+  const fail = (reason: string) => exchange?.abort(new Error(reason));
+  const router = new WorkerRouter({ heartbeatMs: 500, timeoutMs: 60_000 }, 2 ** 30, {
+    message(peer, m) {
+      let member = members.find((x) => x.peer.key === peer.key);
+      if (!member) {
+        member = { rank: members.length, peer, pid: 0, host: 'localhost', backend: '', device: '', lastHeard: Date.now() };
+        members.push(member);
+        if (members.length === n) joined();
+      }
+      if (m.type === 'GRADS') exchange?.onGrads(member, m);
+      else if (m.type === 'DONE') exchange?.onDone(member, m);
+    },
+    invalid: (_peer, reason) => fail(`coordinator got an invalid message: ${reason}`),
+    disconnect: () => undefined,
+  });
+  const address = await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
   const total = warmup + reps;
   const peers = Array.from({ length: n }, () => spawn(process.execPath, [PEER, address, sizes.join(','), String(total)], { stdio: ['ignore', 'inherit', 'inherit'] }));
-  const run = 'allreduce-bench';
   try {
-    const ids: Buffer[] = [];
-    while (ids.length < n) {
-      const [id, ...frames] = await router.receive();
-      if (decodeMessage(frames).ok) ids.push(id);
-    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${members.length} of ${n} peers joined within 60 s`)), 60_000);
+      joined = () => (clearTimeout(timer), resolve());
+    });
+    const send = (m: Member, msg: Message) => router.send(m.peer, msg);
     const rows: AllReduceRow[] = [];
+    const empty = Array.from({ length: n }, () => new Int32Array(0));
     let iteration = 0;
     for (const bytes of sizes) {
-      const averager = new GradientAverager(bytes / 4);
-      const limits = { gradSizes: { x: bytes / 4 } };
+      router.setLimits({ run, gradSizes: { d: bytes / 4 } });
+      exchange = new StepExchange(run, { d: bytes / 4 }, () => members, send, 60_000, (m, reason) => fail(`rank ${m.rank}: ${reason}`));
       const times: number[] = [];
       for (let rep = 0; rep < total; rep++, iteration++) {
-        const go = encodeMessage({ type: 'HEARTBEAT', run });
-        await Promise.all(ids.map((id) => router.send([id, ...go])));
-        let done = 0;
-        let slowest = 0;
-        while (done < n) {
-          const [id, ...frames] = await router.receive();
-          const r = decodeMessage(frames, limits);
-          if (!r.ok) throw new Error(`coordinator got an invalid message: ${r.reason}`);
-          const m = r.message;
-          if (m.type === 'GRADS') {
-            // As the runtime's StepExchange does: sum on arrival, the last one fused with the scaling.
-            const rank = ids.findIndex((x) => x.equals(id));
-            if (averager.contributors.size + 1 < n) {
-              averager.add(rank, m.grads, m.sampleCount);
-            } else {
-              const reduced = encodeMessage({ type: 'REDUCED', run, step: iteration, phase: 'x', grads: averager.addLast(rank, m.grads, m.sampleCount)!.grads });
-              await Promise.all(ids.map((peer) => router.send([peer, ...reduced])));
-            }
-          } else if (m.type === 'DONE') {
-            done++;
-            slowest = Math.max(slowest, m.reduceMs);
-          }
-        }
-        if (rep >= warmup) times.push(slowest / 1000);
+        const outcome: StepOutcome = await exchange.run(iteration, 0, empty);
+        if (rep >= warmup) times.push(Math.max(...outcome.done.map((d) => d.reduceMs)) / 1000);
       }
       const sec = median(times);
       rows.push({ impl: `dgm-star-${transport}`, n, bytes, sec, ...bandwidths(bytes, sec, n) });
     }
-    const stop = encodeMessage({ type: 'STOP', run, reason: 'done', error: false });
-    await Promise.all(ids.map((id) => router.send([id, ...stop])));
+    await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
     await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve(null) : p.on('exit', resolve)))));
     return rows;
   } finally {
     for (const p of peers) if (p.exitCode === null) p.kill('SIGKILL');
-    router.close();
+    router.close(200);
     rmSync(dir, { recursive: true, force: true });
   }
 }

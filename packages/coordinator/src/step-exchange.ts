@@ -71,6 +71,9 @@ export class StepExchange {
     if (r.activePhase !== null && m.phase !== r.activePhase) {
       return this.dropped(member, `GRADS for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
     }
+    // A phase runs at most once per step (Trainer.phasesAt): a late duplicate must not open a new
+    // round, which would hold the step's next phase off until the step timeout.
+    if (r.phases.includes(m.phase)) return this.dropped(member, `GRADS for phase '${m.phase}' of step ${r.step}, which was already averaged`);
     const avg = this.averagers.get(m.phase)!; // the decoder checked the phase against the manifest
     const members = this.members();
     if (avg.contributors.has(member.rank)) return this.dropped(member, `a second GRADS for phase '${m.phase}' of step ${r.step}`);

@@ -74,5 +74,9 @@ describe('GradientAverager.addLast', () => {
     const alone = new GradientAverager(257);
     expect(alone.addLast(0, a, 7)!.grads).toEqual(a); // one worker: its gradient, bit for bit
     expect(fused.addLast(0, a, 1)!.grads).toEqual(a); // the round before was reset
+    const two = new GradientAverager(257);
+    two.add(1, b, 3);
+    const pair = two.addLast(0, a, 5)!.grads; // float64 sum, one rounding to float32
+    for (let i = 0; i < 257; i++) expect(pair[i]).toBe(Math.fround((3 * b[i] + 5 * a[i]) * (1 / 8)));
   });
 });

@@ -7,6 +7,7 @@ export { workerEnv, describeDevice, DeviceAssignmentError, type DeviceAssignment
 export { captureState, restoreState, disposeSlots, hasMovingStatistics, ReplicaStateError, type HasSubModels, type OptimizerSlots } from './replica-state.js';
 export { buildReplicaModel, type ReplicaModel } from './replica.js';
 export { RemoteReducer } from './remote-reducer.js';
+export { CoordinatorLink, type LinkEvents } from './coordinator-link.js';
 
 /** Path of the worker entry script, for launchers: `node <WORKER_ENTRY> --connect ...`. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
