@@ -1,8 +1,23 @@
-// The critics dgm ships, at test size, built from stock tf.layers only: an MLP critic shaped like
-// mlp-gan's (Dense + LeakyReLU) and a DCGAN critic (Conv2D k4 s2 + LeakyReLU 0.2, twice, then
-// flatten and Dense 1). Seeded initialisers make every run see the same weights.
+// Test critics built from stock tf.layers (an MLP critic shaped like
+// mlp-gan's, a DCGAN-like conv critic: Conv2D k4 s2 + LeakyReLU 0.2, twice, then
+// flatten and Dense 1) and the discriminators createModel ships (shippedCritic). Seeded
+// initialisers make every run see the same weights.
 import * as tf from '@tensorflow/tfjs';
 import { gradientPenalty } from '../../src/losses/index.js';
+import { createModel } from '../../src/models/index.js';
+import type { GanModel } from '../../src/models/index.js';
+
+/**
+ * The discriminator that createModel ships for a GAN (same layers and activations as at full
+ * size, only narrower); its generator is disposed, the caller disposes the returned model.
+ */
+export function shippedCritic(name: 'mlp-gan' | 'dcgan', options: Record<string, unknown>, weightScale = 1): tf.LayersModel {
+  const model = createModel(name, { seed: 3, ...options }) as GanModel;
+  model.generator.dispose();
+  const critic = model.discriminator;
+  if (weightScale !== 1) assignFlatWeights(critic, flatWeights(critic).map((w) => w * weightScale));
+  return critic;
+}
 
 function init(seed: number) {
   return {
