@@ -29,10 +29,11 @@ export class RunFailedError extends Error {
 }
 
 /**
- * @dgm/core's input errors all extend DgmInputError; they are recognised by the names in their
- * class chain so that the CLI need not load tfjs (through @dgm/core) just to classify an error.
+ * Base classes of every input error: our own UsageError and @dgm/core's DgmInputError, which all
+ * of core's areas subclass. They are recognised by name in the class chain so that the CLI need
+ * not load tfjs (through @dgm/core) just to classify an error.
  */
-const USER_INPUT_ERROR_NAMES = ['UsageError', 'DgmInputError', 'DatasetError', 'EvalInputError', 'ModelOptionError', 'CheckpointError', 'SampleGridError', 'BackendUnavailableError'];
+const USER_INPUT_ERROR_NAMES = ['UsageError', 'DgmInputError'];
 
 function classNames(error: Error): string[] {
   const names = [error.name];

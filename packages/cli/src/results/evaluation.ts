@@ -1,22 +1,17 @@
 // Scores of a trained model, as `dgm eval` and the end of `dgm train` report them.
+// Types only: erased at build, so printing --help never loads tfjs.
+import type { GanMetrics, VaeEvaluation } from '@dgm/core/node';
 import { UsageError } from '../errors.js';
 import { formatNumber } from '../progress/format.js';
 import { generateImages, type TrainedModel } from './trained-model.js';
 
+/** What `dgm eval` reports: core's own result types, narrowed to the fields it prints. */
 export type Evaluation =
-  | { family: 'vae'; dataset: string; count: number; elbo: number; reconstruction: number; kl: number; binarized: boolean; seed: number }
-  | {
-      family: 'gan';
-      dataset: string;
-      count: number;
-      fid: number;
-      floorFid: number;
-      classifierScore: number;
-      realClassifierScore: number;
-      classHistogram: number[];
-      realClassHistogram: number[];
-      seed: number;
-    };
+  | ({ family: 'vae'; dataset: string } & Pick<VaeEvaluation, 'count' | 'elbo' | 'reconstruction' | 'kl' | 'binarized' | 'seed'>)
+  | ({ family: 'gan' } & Pick<
+      GanMetrics,
+      'dataset' | 'count' | 'fid' | 'floorFid' | 'classifierScore' | 'realClassifierScore' | 'classHistogram' | 'realClassHistogram' | 'seed'
+    >);
 
 /** Datasets with a shipped classifier, on which GANs get FID and classifier scores. */
 export const GAN_SCORED_DATASETS: readonly string[] = ['mnist', 'fashion-mnist'];
