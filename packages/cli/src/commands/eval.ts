@@ -5,7 +5,7 @@ import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { coerceField, TRAIN_FIELDS } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode } from '../errors.js';
-import { chooseOutputMode, Reporter } from '../progress/reporter.js';
+import { commandReporter } from '../progress/reporter.js';
 import { DEFAULT_EVAL_COUNT, evaluateModel, formatEvaluation } from '../results/evaluation.js';
 import { loadTrainedModel } from '../results/trained-model.js';
 import type { CliContext, Command } from './command.js';
@@ -29,8 +29,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const count = v.count === undefined ? DEFAULT_EVAL_COUNT : (coerceField({ kind: 'int', min: 10, max: 10000 }, v.count, { flag: 'count' }) as number);
   const seed = v.seed === undefined ? 0 : (coerceField(TRAIN_FIELDS.seed, v.seed, { flag: 'seed' }) as number);
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
-  const mode = chooseOutputMode(Boolean(v.json), context.stdout, context.stderr);
-  const reporter = new Reporter({ mode: mode === 'tty' ? 'plain' : mode, stdout: context.stdout, stderr: context.stderr, color: false });
+  const reporter = commandReporter(Boolean(v.json), context, { progressBar: false });
   const trained = await loadTrainedModel(resolve(context.cwd, args.positional as string), backend);
   try {
     const result = await evaluateModel(trained, { count, seed });

@@ -4,7 +4,7 @@ import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { coerceField, TRAIN_FIELDS } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { chooseOutputMode, Reporter } from '../progress/reporter.js';
+import { commandReporter } from '../progress/reporter.js';
 import { writeSampleGrid } from '../results/sample-grid.js';
 import { loadTrainedModel } from '../results/trained-model.js';
 import type { CliContext, Command } from './command.js';
@@ -30,8 +30,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
   const out = resolve(context.cwd, typeof v.out === 'string' ? v.out : 'samples.png');
   if (!out.toLowerCase().endsWith('.png')) throw new UsageError(`--out ${String(v.out)} must name a .png file.`);
-  const mode = chooseOutputMode(Boolean(v.json), context.stdout, context.stderr);
-  const reporter = new Reporter({ mode: mode === 'tty' ? 'plain' : mode, stdout: context.stdout, stderr: context.stderr, color: false });
+  const reporter = commandReporter(Boolean(v.json), context, { progressBar: false });
   const trained = await loadTrainedModel(resolve(context.cwd, args.positional as string), backend);
   try {
     await writeSampleGrid(trained, { count, seed, path: out });

@@ -3,7 +3,7 @@ import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { resolveTrainSettings, TRAIN_DEFAULTS } from '../config/train-settings.js';
 import { runLocalTraining } from '../launch/local-run.js';
 import { planTrain } from '../launch/train-plan.js';
-import { chooseOutputMode, colorEnabled, Reporter } from '../progress/reporter.js';
+import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
 import { RUN_OPTIONS } from './train-options.js';
 
@@ -39,8 +39,7 @@ const spec: CommandSpec = {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const settings = resolveTrainSettings({ command: 'train', flags: args.values, cwd: context.cwd });
-  const mode = chooseOutputMode(settings.json, context.stdout, context.stderr);
-  const reporter = new Reporter({ mode, stdout: context.stdout, stderr: context.stderr, color: colorEnabled(mode, context.env) });
+  const reporter = commandReporter(settings.json, context);
   const plan = await planTrain(settings, context.env, { localWorkers: true });
   return runLocalTraining(plan, reporter, context);
 }

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { resolveGpuIds } from '../gpu/nvidia-smi.js';
 import { runWorkerProcess, superviseGpuWorkers } from '../launch/worker-run.js';
-import { chooseOutputMode, colorEnabled, Reporter } from '../progress/reporter.js';
+import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
 
 const spec: CommandSpec = {
@@ -74,8 +74,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const settings = resolveWorkerSettings(args.values);
   const logFile = typeof args.values['log-file'] === 'string' ? args.values['log-file'] : undefined;
   if (settings.gpus !== null || settings.gpu !== null) assertGpuRuntime();
-  const mode = chooseOutputMode(settings.json, context.stdout, context.stderr);
-  const reporter = new Reporter({ mode, stdout: context.stdout, stderr: context.stderr, color: colorEnabled(mode, context.env) });
+  const reporter = commandReporter(settings.json, context);
   if (settings.gpus !== null) {
     const ids = resolveGpuIds(settings.gpus, context.env);
     return superviseGpuWorkers(settings, ids, reporter, context, logFile);

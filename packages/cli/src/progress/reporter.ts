@@ -26,6 +26,22 @@ export function colorEnabled(mode: OutputMode, env: NodeJS.ProcessEnv): boolean 
   return mode === 'tty' && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
+/**
+ * The reporter of one command run: the mode chosen from --json and the terminals, colour by
+ * colorEnabled. Commands without a running progress bar (sample, eval) pass `progressBar: false`
+ * and print plain lines on a terminal, uncoloured.
+ */
+export function commandReporter(
+  json: boolean,
+  io: { stdout: TextStream; stderr: TextStream; env: NodeJS.ProcessEnv },
+  o: { progressBar: boolean } = { progressBar: true },
+): Reporter {
+  const chosen = chooseOutputMode(json, io.stdout, io.stderr);
+  const mode = !o.progressBar && chosen === 'tty' ? 'plain' : chosen;
+  const color = o.progressBar && colorEnabled(mode, io.env);
+  return new Reporter({ mode, stdout: io.stdout, stderr: io.stderr, color });
+}
+
 /** Receives every message and progress line for the run's log file. */
 export type LogSink = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 
