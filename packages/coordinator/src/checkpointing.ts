@@ -1,11 +1,10 @@
 // Checkpoints of a distributed run: the coordinator asks rank 0 for a full SNAPSHOT, loads it
 // into its own copy of the model and optimizer (built from the same config), and saves that with
 // core's saveCheckpoint, so a checkpoint is exactly a replica's state after a completed step.
-import { canonicalJson, unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
+import { configHash, unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
 import { latestValidCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpoint, type SavedCheckpoint } from '@dgm/core/node';
 import type { EpochSampler } from '@dgm/core/node';
 import { disposeSlots, restoreState, type ReplicaModel } from '@dgm/worker';
-import { createHash } from 'node:crypto';
 import { CoordinatorOptionsError } from './errors.js';
 
 /**
@@ -13,7 +12,7 @@ import { CoordinatorOptionsError } from './errors.js';
  * resume may raise to train longer.
  */
 export function resumeCompatibilityHash(config: RunConfig): string {
-  return createHash('sha256').update(canonicalJson({ ...config, steps: 0 })).digest('hex');
+  return configHash({ ...config, steps: 0 });
 }
 
 /** Saves `snapshot` (rank 0's full state after `step` completed steps) as checkpoint `step`. */
