@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, initBackend, Trainer } from '@dgm/core';
-import type { GanModel, VaeModel } from '@dgm/core';
+import type { GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { EpochSampler, GanEvaluator, evaluateVae, loadDataset } from '@dgm/core/node';
 
 interface Settings {
@@ -21,12 +21,16 @@ interface Settings {
   batch: number;
   seed: number;
   evalCount: number;
+  /** dcgan: also score FID after every this many epochs (0: only at the end). */
+  evalEvery: number;
+  /** 'cosine': anneal the learning rate to 0 over the run (core's lrSchedule). */
+  lrSchedule: 'constant' | 'cosine';
 }
 
 function parse(): Settings {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -48,10 +52,18 @@ function parse(): Settings {
     batch: int(values.batch, model === 'vae' ? 100 : 64, 'batch'),
     seed: int(values.seed, 1, 'seed'),
     evalCount: int(values['eval-count'], 1000, 'eval-count'),
+    evalEvery: values['eval-every'] === undefined ? 0 : int(values['eval-every'], 0, 'eval-every'),
+    lrSchedule: schedule(values['lr-schedule']),
   };
 }
 
-async function train(trainer: Trainer, s: Settings, images: { count: number; batch(i: ArrayLike<number>): tf.Tensor4D }, onEpoch: (e: number, losses: Record<string, number>) => void): Promise<number> {
+function schedule(raw: string | undefined): 'constant' | 'cosine' {
+  if (raw === undefined || raw === 'constant' || raw === 'cosine') return raw ?? 'constant';
+  console.error(`--lr-schedule must be 'constant' or 'cosine', got '${raw}'.`);
+  process.exit(2);
+}
+
+async function train(trainer: Trainer, s: Settings, images: { count: number; batch(i: ArrayLike<number>): tf.Tensor4D }, onEpoch: (e: number, losses: Record<string, number>) => void | Promise<void>): Promise<number> {
   const sampler = new EpochSampler({ count: images.count, globalBatch: s.batch, seed: s.seed });
   let step = 0;
   for (let epoch = 0; epoch < s.epochs; epoch++) {
@@ -63,9 +75,15 @@ async function train(trainer: Trainer, s: Settings, images: { count: number; bat
       batch.dispose();
       for (const [name, v] of Object.entries(m.losses)) sums[name] = (sums[name] ?? 0) + v / sampler.stepsPerEpoch;
     }
-    onEpoch(epoch, sums);
+    await onEpoch(epoch, sums);
   }
   return step;
+}
+
+/** Trainer options of the run: the seed, and the learning-rate schedule over all its steps. */
+function trainerOptions(s: Settings, trainCount: number): TrainerOptions {
+  const steps = s.epochs * Math.floor(trainCount / s.batch);
+  return { seed: s.seed, lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant' };
 }
 
 async function main(): Promise<void> {
@@ -73,14 +91,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr schedule ${s.lrSchedule}, ${backend.backend}`);
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
     console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 
   if (s.model === 'vae') {
     const model = createModel('vae', { seed: s.seed }) as VaeModel;
-    const trainer = new Trainer(model, { seed: s.seed });
+    const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const steps = await train(trainer, s, data.train, log);
     const trainSeconds = (performance.now() - started) / 1000;
     const result = await evaluateVae(model, data.test, { k: 100 });
@@ -90,21 +108,36 @@ async function main(): Promise<void> {
     model.dispose();
   } else {
     const model = createModel('dcgan', { seed: s.seed }) as GanModel;
-    const trainer = new Trainer(model, { seed: s.seed });
-    const steps = await train(trainer, s, data.train, log);
-    const trainSeconds = (performance.now() - started) / 1000;
+    const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
-    const metrics = await evaluator.evaluate((n, start) =>
-      tf.tidy(() => {
-        const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
-        const x = model.generator.predict(z) as tf.Tensor;
-        return x.add(1).div(2).clipByValue(0, 1);
-      }),
-    );
+    const score = () =>
+      evaluator.evaluate((n, start) =>
+        tf.tidy(() => {
+          const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
+          const x = model.generator.predict(z) as tf.Tensor;
+          return x.add(1).div(2).clipByValue(0, 1);
+        }),
+      );
+    // Intermediate scores (--eval-every) show how far training still moves FID; the time spent
+    // scoring is left out of trainSeconds.
+    const curve: { epoch: number; fid: number; floorFid: number }[] = [];
+    let scoringSeconds = 0;
+    const steps = await train(trainer, s, data.train, async (e, l) => {
+      log(e, l);
+      if (s.evalEvery > 0 && (e + 1) % s.evalEvery === 0 && e + 1 < s.epochs) {
+        const t0 = performance.now();
+        const m = await score();
+        scoringSeconds += (performance.now() - t0) / 1000;
+        curve.push({ epoch: e + 1, fid: m.fid, floorFid: m.floorFid });
+        console.log(`  after epoch ${e + 1}: FID ${m.fid.toFixed(3)} (${(m.fid / m.floorFid).toFixed(2)}x floor)`);
+      }
+    });
+    const trainSeconds = (performance.now() - started) / 1000 - scoringSeconds;
+    const metrics = await score();
     evaluator.dispose();
     const ratio = metrics.fid / metrics.floorFid;
     console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}`);
-    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, targetMet: ratio <= 5 });
+    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, curve, targetMet: ratio <= 5 });
     trainer.dispose();
     model.dispose();
   }

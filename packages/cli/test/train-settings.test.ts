@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveTrainSettings, UsageError, type TrainSettings } from '../src/index.js';
+import { resolveTrainSettings, settingsFromRunConfig, UsageError, type TrainSettings } from '../src/index.js';
+import { buildRunConfig } from '../src/launch/train-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +42,16 @@ describe('resolveTrainSettings', () => {
   it('converts flag strings to typed values and gives GANs their loss and lr', () => {
     const s = resolve({ model: 'dcgan', loss: 'hinge', 'batch-size': '32', steps: '10', lr: '0.0005', seed: '7', workers: '3' });
     expect(s).toMatchObject({ model: 'dcgan', loss: 'hinge', batchSize: 32, steps: 10, epochs: null, lr: 0.0005, seed: 7, workers: 3, beta: null });
-    expect(resolve({ model: 'mlp-gan' })).toMatchObject({ loss: 'non-saturating', lr: null });
+    expect(resolve({ model: 'mlp-gan' })).toMatchObject({ loss: 'non-saturating', lr: null, lrSchedule: 'constant' });
+  });
+
+  it('takes --lr-schedule constant|cosine; cosine anneals over the whole run in the run config', () => {
+    const s = resolve({ 'lr-schedule': 'cosine', steps: '40' });
+    expect(s.lrSchedule).toBe('cosine');
+    expect(buildRunConfig(s, [28, 28, 1], 40).trainer).toEqual({ lrSchedule: { kind: 'cosine', steps: 40 } });
+    expect(buildRunConfig(resolve({}), [28, 28, 1], 40).trainer).toEqual({});
+    expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 40))['lr-schedule']).toBe('cosine');
+    expect(() => resolve({ 'lr-schedule': 'step' })).toThrow(/--lr-schedule must be one of constant, cosine, got 'step'/);
   });
 
   it('lets flags override a YAML config file, with camelCase or flag-named keys', () => {

@@ -29,6 +29,7 @@ export const TRAIN_FIELDS = {
   steps: { kind: 'int', min: 1, max: 1e9 },
   epochs: { kind: 'int', min: 1, max: 1e6 },
   lr: { kind: 'number', min: 0, max: 10, minExclusive: true },
+  'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
   out: { kind: 'string' },

@@ -25,6 +25,7 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
     dataset: config.data,
     'batch-size': config.globalBatch,
     lr: config.trainer?.lr ?? null,
+    'lr-schedule': (config.trainer?.lrSchedule as { kind?: string } | undefined)?.kind ?? 'constant',
     beta: config.modelOptions?.beta ?? null,
     seed: config.seed,
     steps: config.steps,

@@ -29,6 +29,8 @@ export interface TrainSettings {
   epochs: number | null;
   /** Adam learning rate; null = the trainer's default for the model and loss. */
   lr: number | null;
+  /** 'cosine' anneals the learning rate to 0 over the run's steps. */
+  lrSchedule: 'constant' | 'cosine';
   /** KL weight of VAEs; null for GANs. */
   beta: number | null;
   seed: number;
@@ -239,6 +241,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     steps,
     epochs,
     lr: (merged.lr as number | undefined) ?? null,
+    lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,
     out,

@@ -41,10 +41,13 @@ export class Adam {
     this.v = tf.tidy(() => entries.map((e) => tf.variable(tf.zeros(e.shape), false)));
   }
 
-  /** Updates `variables` (in manifest order) with `grads` (same order and shapes). */
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
+  /**
+   * Updates `variables` (in manifest order) with `grads` (same order and shapes), at
+   * `learningRate` (a schedule's rate for this step; default the settings' rate).
+   */
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate = this.settings.learningRate): void {
     this.iterations += 1;
-    const { learningRate, beta1, beta2, epsilon } = this.settings;
+    const { beta1, beta2, epsilon } = this.settings;
     const correction1 = 1 - beta1 ** this.iterations;
     const correction2 = 1 - beta2 ** this.iterations;
     tf.tidy(() => {

@@ -3,6 +3,8 @@ export { Trainer } from './trainer.js';
 export type { Batch, OptimizerState, StepMetrics, TrainerSettings } from './trainer.js';
 export type { TrainerOptions } from './trainer-options.js';
 export { ADAM_EPSILON, GAN_TRAINER_OPTIONS, VAE_TRAINER_OPTIONS } from './trainer-options.js';
+export { learningRateAt } from './lr-schedule.js';
+export type { LrSchedule, ResolvedLrSchedule } from './lr-schedule.js';
 export { LocalReducer } from './reducer.js';
 export type { GradientReducer } from './reducer.js';
 export { buildManifest, flattenGradients, unflattenGradients } from './manifest.js';

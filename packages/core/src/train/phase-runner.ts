@@ -32,6 +32,7 @@ export async function runPhase(
   step: number,
   sampleCount: number,
   clipNorm: number | null,
+  learningRate: number,
 ): Promise<PhaseResult> {
   const { manifest, variables, optimizer } = parts;
   const started = performance.now();
@@ -65,7 +66,7 @@ export async function runPhase(
       applied = clipped;
       losses[`${manifest.phase}_grad_norm`] = norm;
     }
-    optimizer.apply(variables, applied);
+    optimizer.apply(variables, applied, learningRate);
   } finally {
     tf.dispose(applied);
   }

@@ -3,6 +3,7 @@ import { createGanLoss, ganLossNames, type GanLoss, type GanLossName } from '../
 import type { GenerativeModel } from '../models/index.js';
 import type { AdamSettings } from './adam.js';
 import { TrainerInputError } from './errors.js';
+import { resolveLrSchedule, type LrSchedule, type ResolvedLrSchedule } from './lr-schedule.js';
 import { LocalReducer, type GradientReducer } from './reducer.js';
 
 export interface TrainerOptions {
@@ -18,6 +19,8 @@ export interface TrainerOptions {
   binarize?: 'dynamic' | 'none';
   /** Adam learning rate. Default 2e-4 (GANs), 1e-4 (wgan-gp), 1e-3 (VAEs). */
   lr?: number;
+  /** How the learning rate moves with the training step. Default 'constant'. */
+  lrSchedule?: LrSchedule;
   /** Adam beta1. Default 0.5 (GANs), 0 (wgan-gp), 0.9 (VAEs). */
   beta1?: number;
   /** Adam beta2. Default 0.999 (GANs, VAEs), 0.9 (wgan-gp). */
@@ -30,7 +33,7 @@ export interface TrainerOptions {
   reducer?: GradientReducer;
 }
 
-const SHARED = ['lr', 'beta1', 'beta2', 'clipNorm', 'seed', 'reducer'] as const;
+const SHARED = ['lr', 'lrSchedule', 'beta1', 'beta2', 'clipNorm', 'seed', 'reducer'] as const;
 export const GAN_TRAINER_OPTIONS = ['loss', 'labelSmoothing', 'gpWeight', 'nCritic', ...SHARED] as const;
 export const VAE_TRAINER_OPTIONS = ['binarize', ...SHARED] as const;
 
@@ -41,6 +44,7 @@ export interface ResolvedGanOptions {
   family: 'gan';
   ganLoss: GanLoss;
   adam: AdamSettings;
+  lrSchedule: ResolvedLrSchedule;
   clipNorm: number | null;
   seed: number;
   reducer: GradientReducer;
@@ -50,6 +54,7 @@ export interface ResolvedVaeOptions {
   family: 'vae';
   binarize: 'dynamic' | 'none';
   adam: AdamSettings;
+  lrSchedule: ResolvedLrSchedule;
   clipNorm: number | null;
   seed: number;
   reducer: GradientReducer;
@@ -102,6 +107,7 @@ export function resolveTrainerOptions(model: GenerativeModel, options: TrainerOp
       family: 'vae',
       binarize,
       adam: adamSettings(number, 1e-3, 0.9, 0.999),
+      lrSchedule: resolveLrSchedule(o.lrSchedule),
       clipNorm: clip,
       seed,
       reducer,
@@ -132,6 +138,7 @@ export function resolveTrainerOptions(model: GenerativeModel, options: TrainerOp
     family: 'gan',
     ganLoss,
     adam: adamSettings(number, wgan ? 1e-4 : 2e-4, wgan ? 0 : 0.5, wgan ? 0.9 : 0.999),
+    lrSchedule: resolveLrSchedule(o.lrSchedule),
     clipNorm: clip,
     seed,
     reducer,

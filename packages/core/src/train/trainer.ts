@@ -16,6 +16,7 @@ import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
 import type { PhaseName } from '../noise/index.js';
 import { Adam, type NamedStateTensor } from './adam.js';
 import { TrainerInputError } from './errors.js';
+import { learningRateAt, type ResolvedLrSchedule } from './lr-schedule.js';
 import { discriminatorObjective, generatorObjective, type StepNoise } from './gan-phases.js';
 import { buildManifest, type LayerWeight, type ParameterManifest } from './manifest.js';
 import type { PhaseObjective } from './phase-objective.js';
@@ -50,6 +51,7 @@ export interface TrainerSettings {
   gpWeight?: number;
   binarize?: 'dynamic' | 'none';
   lr: number;
+  lrSchedule: ResolvedLrSchedule;
   beta1: number;
   beta2: number;
   epsilon: number;
@@ -113,7 +115,7 @@ export class Trainer {
   get settings(): TrainerSettings {
     const r = this.resolved;
     const { learningRate: lr, beta1, beta2, epsilon } = r.adam;
-    const shared = { nCritic: this.nCritic, lr, beta1, beta2, epsilon, clipNorm: r.clipNorm, seed: r.seed };
+    const shared = { nCritic: this.nCritic, lr, lrSchedule: r.lrSchedule, beta1, beta2, epsilon, clipNorm: r.clipNorm, seed: r.seed };
     return r.family === 'gan'
       ? { loss: r.ganLoss.name, gpWeight: r.ganLoss.gpWeight, ...shared }
       : { binarize: r.binarize, ...shared };
@@ -142,6 +144,7 @@ export class Trainer {
     try {
       const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
       const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0 };
+      const learningRate = learningRateAt(this.resolved.adam.learningRate, this.resolved.lrSchedule, step);
       for (const phase of this.phasesAt(step)) {
         const result = await runPhase(
           this.parts[phase] as PhaseParts,
@@ -150,6 +153,7 @@ export class Trainer {
           step,
           n,
           this.resolved.clipNorm,
+          learningRate,
         );
         Object.assign(metrics.losses, result.losses);
         metrics.computeMs += result.computeMs;
