@@ -5,6 +5,7 @@ import type { RunConfig } from '@dgm/protocol';
 import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { resolveGpuIds } from '../gpu/nvidia-smi.js';
+import { readRunSettings } from '../config/run-config.js';
 import { isOccupied, type TrainSettings } from '../config/train-settings.js';
 import type { BackendName } from '../config/vocabulary.js';
 
@@ -101,6 +102,12 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     }
     if (!found) {
       throw new UsageError(`--resume ${settings.resume} has no complete checkpoint to continue from (expected ${settings.resume}/checkpoints/latest).`);
+    }
+    const storedSteps = readRunSettings(settings.resume).steps;
+    if (settings.lrSchedule === 'cosine' && storedSteps !== totalSteps) {
+      throw new UsageError(
+        `--resume ${settings.resume}: its cosine learning-rate schedule anneals over the run's ${String(storedSteps)} steps, so the run cannot change to ${totalSteps}; resume without --steps/--epochs, or start a new run.`,
+      );
     }
     if (found.step >= totalSteps) {
       throw new UsageError(
