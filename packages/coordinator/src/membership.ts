@@ -11,6 +11,8 @@ export interface Member {
   host: string;
   backend: string;
   device: string;
+  /** The shared-memory segment it offers (HELLO's shmId/shmPath), or null. */
+  shm: { id: string; path: string } | null;
   /** Last time anything was received from it (ms since epoch). */
   lastHeard: number;
 }
@@ -86,7 +88,7 @@ export class Membership {
       );
     }
     const rank = this.slots.indexOf(null);
-    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, lastHeard: Date.now() };
+    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, lastHeard: Date.now() };
     this.slots[rank] = member;
     this.byKey.set(peer.key, member);
     if (this.full) this.waiter?.();

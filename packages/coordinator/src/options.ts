@@ -61,11 +61,21 @@ export interface CoordinatorOptions {
   keepCheckpoints?: number;
   /** Write a sample grid every this many steps (default 0: only at the end). Needs runDir. */
   sampleEvery?: number;
+  /**
+   * Where gradients are averaged. 'shared': through the workers' shared-memory segments (every
+   * worker on this host's /dev/shm; the coordinator only orders the stages). 'star': sent to the
+   * coordinator and back. 'auto' (default): shared when every worker offers a segment on one
+   * shared-memory filesystem and there are at least 2, else star.
+   */
+  dataPlane?: DataPlaneChoice;
   /** A logger to use instead of creating one. */
   logger?: Logger;
   /** Called after every step with its metrics line. */
   onStep?: (record: StepRecord) => void;
 }
+
+export const DATA_PLANES = ['auto', 'star', 'shared'] as const;
+export type DataPlaneChoice = (typeof DATA_PLANES)[number];
 
 export interface ResolvedCoordinatorOptions {
   bind: string;
@@ -83,6 +93,7 @@ export interface ResolvedCoordinatorOptions {
   checkpointEvery: number;
   keepCheckpoints: number;
   sampleEvery: number;
+  dataPlane: DataPlaneChoice;
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
 }
@@ -122,6 +133,8 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
   if (o.run !== undefined && (typeof o.run !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(o.run))) {
     throw new CoordinatorOptionsError(`run id '${String(o.run)}' is not allowed; use 1-128 letters, digits, '.', '_' or '-'.`);
   }
+  const dataPlane = o.dataPlane ?? 'auto';
+  if (!DATA_PLANES.includes(dataPlane)) throw new CoordinatorOptionsError(`coordinator option 'dataPlane' is '${String(dataPlane)}'; allowed are ${DATA_PLANES.join(', ')}.`);
   return {
     bind: o.bind,
     config,
@@ -138,6 +151,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     checkpointEvery,
     keepCheckpoints: int('keepCheckpoints', o.keepCheckpoints, 3, 1),
     sampleEvery,
+    dataPlane,
     logger: o.logger,
     onStep: o.onStep,
   };

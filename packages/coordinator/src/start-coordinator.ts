@@ -46,6 +46,8 @@ export interface CoordinatorResult {
   finalState: NamedValues[];
   /** Messages dropped as invalid (failed validation, unknown sender, out of protocol). */
   droppedMessages: number;
+  /** Where gradients were averaged: through the coordinator, or the workers' shared memory. */
+  dataPlane: 'star' | 'shared';
 }
 
 /** A started coordinator: where workers connect, and the run's outcome. */
@@ -121,6 +123,8 @@ class CoordinatorRun {
     switch (m.type) {
       case 'GRADS':
         return this.exchange.onGrads(member, m);
+      case 'WRITTEN':
+        return this.exchange.onWritten(member, m);
       case 'DONE':
         return this.exchange.onDone(member, m);
       case 'SNAPSHOT':
@@ -179,6 +183,7 @@ class CoordinatorRun {
   }
 
   private running = false;
+  private dataPlane: 'star' | 'shared' = 'star';
 
   fail(error: Error): void {
     if (this.failure) return;
@@ -210,6 +215,7 @@ class CoordinatorRun {
       const members = this.membership.members;
       this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
       await this.broadcastInitialState(members);
+      await this.chooseDataPlane(members);
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
       while (step < this.o.config.steps && this.stopReason === null) {
@@ -235,6 +241,7 @@ class CoordinatorRun {
         checkpoint,
         finalState: unpackTensors(final.entries, final.data),
         droppedMessages: this.dropped,
+        dataPlane: this.dataPlane,
       };
     } catch (error) {
       const e = error as Error;
@@ -259,6 +266,35 @@ class CoordinatorRun {
     } finally {
       disposeSlots(optimizer);
     }
+  }
+
+  /**
+   * Shared memory when every worker offers a segment on one shared-memory filesystem (and there
+   * are two or more), else the star; 'shared' insists, 'star' never tries.
+   */
+  private async chooseDataPlane(members: Member[]): Promise<void> {
+    const choice = this.o.dataPlane;
+    const ids = new Set(members.map((m) => m.shm?.id ?? null));
+    const possible = members.length >= 2 && !ids.has(null) && ids.size === 1;
+    if (choice === 'shared' && !possible) {
+      const without = members.filter((m) => m.shm === null).map((m) => `rank ${m.rank} (${m.host})`);
+      throw new CoordinatorOptionsError(
+        members.length < 2
+          ? "data plane 'shared' needs at least 2 workers; use 'auto' or 'star'."
+          : without.length > 0
+            ? `data plane 'shared' needs a shared-memory segment from every worker, and ${without.join(', ')} offered none (no writable /dev/shm, or it is too full); use 'auto' or 'star'.`
+            : `data plane 'shared' needs every worker on one shared-memory filesystem, and these workers see ${ids.size} different ones (other hosts or containers); use 'auto' or 'star'.`,
+      );
+    }
+    if (choice === 'star' || !possible) {
+      this.log.info('data plane: star (gradients are averaged by the coordinator)', { workers: members.length });
+      return;
+    }
+    const segments = members.map((m) => m.shm!.path);
+    await this.race(Promise.all(members.map((m) => this.sendTo(m, { type: 'PLANE', run: this.run, segments }, 'the data plane'))));
+    this.exchange.useSharedPlane();
+    this.dataPlane = 'shared';
+    this.log.info('data plane: shared memory (workers reduce through their segments)', { workers: members.length, host: members[0].host });
   }
 
   /** Sends to a member; a failure means the member is gone, said in a sentence naming it. */

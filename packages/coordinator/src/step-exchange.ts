@@ -3,7 +3,11 @@
 // averaged buffer back to every rank, and collect every rank's DONE. GANs run two phases per
 // step (D then G); the phase comes from the GRADS themselves, so the coordinator needs no copy
 // of the schedule. Bounded by the step timeout; abort() ends it at once (e.g. a worker died).
-import type { DoneMessage, GradsMessage, Message } from '@dgm/protocol';
+//
+// On the shared-memory plane (useSharedPlane) the gradients never reach the coordinator: the
+// workers reduce through their segments and the coordinator is the barrier between the two
+// stages of each phase, turning every rank's WRITTEN of a stage into one PROCEED to all.
+import type { DoneMessage, GradsMessage, Message, SharedStage, WrittenMessage } from '@dgm/protocol';
 import { WorkerFailedError, WorkerLostError } from './errors.js';
 import { GradientAverager } from './gradient-averager.js';
 import type { Member } from './membership.js';
@@ -19,6 +23,8 @@ interface Round {
   done: Map<number, DoneMessage>;
   phases: string[];
   activePhase: string | null;
+  /** Shared plane: the stage of the active phase being collected, and each rank's sample count. */
+  stage: { phase: string; stage: SharedStage; written: Map<number, number>; counts: number[] | null } | null;
   resolve(outcome: StepOutcome): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -27,6 +33,7 @@ interface Round {
 export class StepExchange {
   private readonly averagers = new Map<string, GradientAverager>();
   private round: Round | null = null;
+  private shared = false;
 
   constructor(
     private readonly runId: string,
@@ -38,6 +45,11 @@ export class StepExchange {
     private readonly dropped: (member: Member, reason: string) => void,
   ) {
     for (const [phase, size] of Object.entries(gradSizes)) this.averagers.set(phase, new GradientAverager(size));
+  }
+
+  /** From now on phases are averaged on the shared-memory plane (WRITTEN/PROCEED, no GRADS). */
+  useSharedPlane(): void {
+    this.shared = true;
   }
 
   /** Runs step `step`: `slices[rank]` are the global sample indices rank computes. */
@@ -52,7 +64,7 @@ export class StepExchange {
           ),
         );
       }, this.stepTimeoutMs);
-      this.round = { step, done: new Map(), phases: [], activePhase: null, resolve, reject, timer };
+      this.round = { step, done: new Map(), phases: [], activePhase: null, stage: null, resolve, reject, timer };
     });
     // Sends are started together; a failed send means the peer is gone.
     await Promise.all(
@@ -67,6 +79,7 @@ export class StepExchange {
 
   onGrads(member: Member, m: GradsMessage): void {
     const r = this.round;
+    if (this.shared) return this.dropped(member, 'GRADS while gradients are averaged through shared memory');
     if (!r || m.step !== r.step) return this.dropped(member, `GRADS for step ${m.step} while ${r ? `step ${r.step}` : 'no step'} is running`);
     if (r.activePhase !== null && m.phase !== r.activePhase) {
       return this.dropped(member, `GRADS for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
@@ -89,6 +102,38 @@ export class StepExchange {
     for (const target of members) {
       this.send(target, reduced).catch((error: Error) =>
         this.abort(new WorkerLostError(`could not send averaged gradients to rank ${target.rank} (pid ${target.pid} on ${target.host}): ${error.message}.`)),
+      );
+    }
+  }
+
+  onWritten(member: Member, m: WrittenMessage): void {
+    const r = this.round;
+    if (!this.shared) return this.dropped(member, 'WRITTEN while gradients travel through the coordinator');
+    if (!r || m.step !== r.step) return this.dropped(member, `WRITTEN for step ${m.step} while ${r ? `step ${r.step}` : 'no step'} is running`);
+    if (r.phases.includes(m.phase)) return this.dropped(member, `WRITTEN for phase '${m.phase}' of step ${r.step}, which was already averaged`);
+    if (r.activePhase !== null && m.phase !== r.activePhase) {
+      return this.dropped(member, `WRITTEN for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
+    }
+    const s = (r.stage ??= { phase: m.phase, stage: 'grads', written: new Map(), counts: null });
+    if (m.stage !== s.stage) return this.dropped(member, `WRITTEN '${m.stage}' while stage '${s.stage}' of phase '${s.phase}' is collected`);
+    if (s.written.has(member.rank)) return this.dropped(member, `a second WRITTEN '${m.stage}' for phase '${m.phase}' of step ${r.step}`);
+    r.activePhase = m.phase;
+    s.written.set(member.rank, m.sampleCount);
+    const members = this.members();
+    if (s.written.size < members.length) return;
+    // Every rank wrote this stage: let all of them read it. The counts of the 'grads' stage weigh
+    // the average; 'sums' repeats them.
+    const counts = s.counts ?? members.map((mm) => s.written.get(mm.rank)!);
+    const proceed: Message = { type: 'PROCEED', run: this.runId, step: r.step, phase: m.phase, stage: s.stage, counts };
+    if (s.stage === 'grads') r.stage = { phase: m.phase, stage: 'sums', written: new Map(), counts };
+    else {
+      r.stage = null;
+      r.activePhase = null;
+      r.phases.push(m.phase);
+    }
+    for (const target of members) {
+      this.send(target, proceed).catch((error: Error) =>
+        this.abort(new WorkerLostError(`could not send PROCEED to rank ${target.rank} (pid ${target.pid} on ${target.host}): ${error.message}.`)),
       );
     }
   }

@@ -3,7 +3,7 @@
 // global-window sampler, sample-weighted averaging). Real coordinator, real worker processes,
 // real sockets; tiny models so the whole file takes seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@dgm/core';
@@ -44,8 +44,8 @@ const configs: Record<string, RunConfig> = {
 };
 
 /** Runs `config` with `workers` worker processes; returns rank 0's final weights. */
-async function distributed(config: RunConfig, workers: number) {
-  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers, backend: 'wasm', checkEvery: 10, timeoutMs: 5000, joinTimeoutMs: 60_000, logger: quietLogger() });
+async function distributed(config: RunConfig, workers: number, dataPlane: 'auto' | 'star' = 'auto') {
+  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers, backend: 'wasm', checkEvery: 10, timeoutMs: 5000, joinTimeoutMs: 60_000, dataPlane, logger: quietLogger() });
   const procs = Array.from({ length: workers }, () => spawnWorker(handle.address));
   const result = await handle.done;
   const exits = await Promise.all(procs.map((p) => p.exit));
@@ -56,6 +56,7 @@ it('1 worker reproduces one process bit for bit', async () => {
   const config = configs['mlp-gan'];
   const { result, exits } = await distributed(config, 1);
   expect(exits[0].code, exits[0].stderr).toBe(0);
+  expect(result.dataPlane).toBe('star'); // one worker has nobody to share with
   expect(maxAbsDiff(weightsOf(result.finalState), await referenceWeights(config))).toBe(0);
 });
 
@@ -66,8 +67,14 @@ describe.each(Object.keys(configs))('%s', (name) => {
     reference = await referenceWeights(config);
   });
 
-  it.each([2, 3])('%i workers end within 1e-4 of one process after 20 steps', async (workers) => {
-    const { result, exits } = await distributed(config, workers);
+  // 'auto' averages through shared memory on a host with /dev/shm (as here); 'star' through the coordinator.
+  it.each([
+    [2, 'auto'],
+    [3, 'auto'],
+    [2, 'star'],
+  ] as const)('%i workers (data plane %s) end within 1e-4 of one process after 20 steps', async (workers, plane) => {
+    const { result, exits } = await distributed(config, workers, plane);
+    expect(result.dataPlane).toBe(plane === 'star' || !existsSync('/dev/shm') ? 'star' : 'shared');
     expect(exits.map((e) => e.code), exits.map((e) => e.stderr).join('\n')).toEqual(new Array(workers).fill(0));
     expect(result.steps).toBe(20);
     const diff = maxAbsDiff(weightsOf(result.finalState), reference);

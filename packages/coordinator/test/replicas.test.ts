@@ -55,7 +55,8 @@ describe('replica agreement', () => {
   });
 
   it('names the ranks when replicas disagree (one averaged gradient corrupted on the wire)', async () => {
-    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config: mlpGan(20), workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, logger: quietLogger() });
+    // The star, so that the averaged gradients travel over the (proxied) wire.
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config: mlpGan(20), workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, dataPlane: 'star', logger: quietLogger() });
     // Flip one value of the REDUCED of step 2, phase d, on its way to the second worker only.
     const proxy = new FuzzProxy(handle.address, (frames, worker) => {
       const h = decodeMessage(frames);

@@ -7,16 +7,18 @@ import {
   bool,
   finite,
   int,
+  intList,
   intOrNull,
   isPlainRecord,
   numberRecord,
   oneOf,
   record,
   str,
+  strList,
   strOrNull,
   type Header,
 } from './header-fields.js';
-import type { Message, MessageKind, SnapshotScope, StateScope, TensorEntry } from './kinds.js';
+import type { Message, MessageKind, SharedStage, SnapshotScope, StateScope, TensorEntry } from './kinds.js';
 import { MESSAGE_KINDS } from './kinds.js';
 import {
   DEFAULT_MAX_HEADER_BYTES,
@@ -42,6 +44,9 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   STEP: 1,
   GRADS: 1,
   REDUCED: 1,
+  PLANE: 0,
+  WRITTEN: 0,
+  PROCEED: 0,
   DONE: 0,
   HEARTBEAT: 0,
   SNAPSHOT_REQUEST: 0,
@@ -50,6 +55,9 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
 };
 
 const MAX_LOSS_KEYS = 64;
+const MAX_WORLD_SIZE = 65536;
+const MAX_PATH_LENGTH = 1024;
+const SHARED_STAGES: readonly SharedStage[] = ['grads', 'sums'];
 const MAX_SHAPE_RANK = 8;
 const PHASE_MAX = 64;
 
@@ -124,6 +132,15 @@ function gradsOf(phase: string, frame: Uint8Array, limits: DecodeLimits): Float3
   return float32Of(frame);
 }
 
+/** A header's phase, checked against the manifest's phases when the receiver knows them. */
+function phaseOf(h: Header, limits: DecodeLimits): string {
+  const phase = str(h, 'phase', PHASE_MAX);
+  if (limits.gradSizes && !Object.prototype.hasOwnProperty.call(limits.gradSizes, phase)) {
+    throw new FieldError(`phase '${phase}' is not one of this model's phases (${Object.keys(limits.gradSizes).join(', ')})`);
+  }
+  return phase;
+}
+
 /** A plain Uint8Array over the frame's memory (a received frame is a Buffer; callers get one type). */
 function bytesOf(frame: Uint8Array): Uint8Array {
   return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -143,6 +160,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         device: str(h, 'device', 256),
         pid: int(h, 'pid', 0),
         host: str(h, 'host', 256),
+        shmId: strOrNull(h, 'shmId', 256),
+        shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH),
       };
     case 'WELCOME':
       return {
@@ -181,6 +200,24 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       const phase = str(h, 'phase', PHASE_MAX);
       return { type, run, step: int(h, 'step', 0), phase, grads: gradsOf(phase, frames[0], limits) };
     }
+    case 'PLANE':
+      return { type, run, segments: strList(h, 'segments', MAX_WORLD_SIZE, MAX_PATH_LENGTH) };
+    case 'WRITTEN':
+      return {
+        type, run,
+        step: int(h, 'step', 0),
+        phase: phaseOf(h, limits),
+        stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
+        sampleCount: int(h, 'sampleCount', 1, limits.maxIndices),
+      };
+    case 'PROCEED':
+      return {
+        type, run,
+        step: int(h, 'step', 0),
+        phase: phaseOf(h, limits),
+        stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
+        counts: intList(h, 'counts', MAX_WORLD_SIZE, 0, limits.maxIndices),
+      };
     case 'DONE':
       return {
         type, run,

@@ -78,3 +78,19 @@ export function numberRecord(h: Header, key: string, maxKeys: number): Record<st
   }
   return out;
 }
+
+/** A list of at most `maxItems` strings of at most `maxLength` characters each. */
+export function strList(h: Header, key: string, maxItems: number, maxLength: number): string[] {
+  const v = has(h, key) ? h[key] : undefined;
+  if (!Array.isArray(v)) throw new FieldError(`field '${key}' must be a list`);
+  if (v.length > maxItems) throw new FieldError(`field '${key}' has ${v.length} items, at most ${maxItems} allowed`);
+  return v.map((item, i) => str({ [`${key}[${i}]`]: item }, `${key}[${i}]`, maxLength));
+}
+
+/** A list of at most `maxItems` integers in min..max. */
+export function intList(h: Header, key: string, maxItems: number, min: number, max = Number.MAX_SAFE_INTEGER): number[] {
+  const v = has(h, key) ? h[key] : undefined;
+  if (!Array.isArray(v)) throw new FieldError(`field '${key}' must be a list`);
+  if (v.length > maxItems) throw new FieldError(`field '${key}' has ${v.length} items, at most ${maxItems} allowed`);
+  return v.map((item, i) => int({ [`${key}[${i}]`]: item }, `${key}[${i}]`, min, max));
+}

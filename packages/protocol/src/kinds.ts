@@ -11,6 +11,9 @@ export const MESSAGE_KINDS = [
   'STEP',
   'GRADS',
   'REDUCED',
+  'PLANE',
+  'WRITTEN',
+  'PROCEED',
   'DONE',
   'HEARTBEAT',
   'SNAPSHOT_REQUEST',
@@ -48,6 +51,12 @@ export interface HelloMessage extends Base {
   device: string;
   pid: number;
   host: string;
+  /**
+   * The worker's shared-memory segment, when it has one: `shmId` names the shared-memory
+   * filesystem it lives on (workers with equal ids see the same files), `shmPath` the file.
+   */
+  shmId: string | null;
+  shmPath: string | null;
 }
 
 /**
@@ -106,6 +115,40 @@ export interface ReducedMessage extends Base {
 }
 
 /**
+ * Coordinator → worker, once before the first STEP: average gradients through shared memory
+ * instead of GRADS/REDUCED. `segments[rank]` is that rank's segment file.
+ */
+export interface PlaneMessage extends Base {
+  type: 'PLANE';
+  segments: string[];
+}
+
+/**
+ * Stages of one phase's average on the shared-memory plane: 'grads' (each rank's gradient is in
+ * its segment), then 'sums' (each rank's averaged chunk is in its segment).
+ */
+export type SharedStage = 'grads' | 'sums';
+
+/** Worker → coordinator: my part of `stage` of this phase is written to my segment. */
+export interface WrittenMessage extends Base {
+  type: 'WRITTEN';
+  step: number;
+  phase: string;
+  stage: SharedStage;
+  /** Samples behind this rank's gradient (the weight of its contribution). */
+  sampleCount: number;
+}
+
+/** Coordinator → worker: every rank wrote `stage`; read it. `counts[rank]` weighs each gradient. */
+export interface ProceedMessage extends Base {
+  type: 'PROCEED';
+  step: number;
+  phase: string;
+  stage: SharedStage;
+  counts: number[];
+}
+
+/**
  * Worker → coordinator: step finished and applied; local losses are means over `sampleCount`
  * samples. `error` is non-null when the step failed on this worker (the run must stop).
  */
@@ -156,6 +199,9 @@ export type Message =
   | StepMessage
   | GradsMessage
   | ReducedMessage
+  | PlaneMessage
+  | WrittenMessage
+  | ProceedMessage
   | DoneMessage
   | HeartbeatMessage
   | SnapshotRequestMessage

@@ -10,7 +10,8 @@ const state = packTensors([
 
 /** One valid example of every kind. */
 const examples: Message[] = [
-  { type: 'HELLO', run, configHash: 'c'.repeat(64), manifestHash: null, backend: 'wasm', device: 'cpu', pid: 123, host: 'h' },
+  { type: 'HELLO', run, configHash: 'c'.repeat(64), manifestHash: null, backend: 'wasm', device: 'cpu', pid: 123, host: 'h', shmId: null, shmPath: null },
+  { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: 'boot:1234', shmPath: '/dev/shm/dgm-9-a.seg' },
   { type: 'WELCOME', run, rank: 2, worldSize: 3, configHash: 'abc', config: { model: 'vae', nested: { a: [1, 2] } }, heartbeatMs: 500, timeoutMs: 5000 },
   { type: 'WELCOME', run, rank: null, worldSize: 1, configHash: 'abc', config: {}, heartbeatMs: 1, timeoutMs: 1 },
   { type: 'REJECT', run, reason: 'config hash differs' },
@@ -18,6 +19,9 @@ const examples: Message[] = [
   { type: 'STEP', run, step: 7, epoch: 1, indices: Int32Array.of(5, 9, 0) },
   { type: 'GRADS', run, step: 7, phase: 'd', sampleCount: 3, grads: Float32Array.from([0.5, -1, NaN, Infinity]) },
   { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
+  { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
+  { type: 'WRITTEN', run, step: 7, phase: 'd', stage: 'grads', sampleCount: 3 },
+  { type: 'PROCEED', run, step: 7, phase: 'd', stage: 'sums', counts: [3, 2] },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
   { type: 'HEARTBEAT', run },
   { type: 'SNAPSHOT_REQUEST', run, step: 7, scope: 'hash' },
@@ -74,6 +78,20 @@ describe('decoder validation', () => {
     const r = decodeMessage(frames, limits);
     return r.ok ? 'ok' : r.reason;
   };
+
+  it('checks the shared-memory plane messages: phases, stages, counts and segment lists', () => {
+    const h = (fields: Record<string, unknown>) => [pack({ v: PROTOCOL_VERSION, run, ...fields })];
+    const limits = { gradSizes: { d: 4 }, maxIndices: 8 };
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 8 }), limits)).toBe('ok');
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'x', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d\)/);
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums/);
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 9 }), limits)).toMatch(/'sampleCount' is 9, allowed is 1..8/);
+    expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 'x'] }), limits)).toMatch(/'counts\[1\]' must be an integer/);
+    expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: 4 }), limits)).toMatch(/'counts' must be a list/);
+    expect(reason(h({ type: 'PLANE', segments: ['/a', 7] }))).toMatch(/'segments\[1\]' must be a string/);
+    expect(reason(h({ type: 'PLANE', segments: ['/a'.repeat(600)] }))).toMatch(/at most 1024 allowed/);
+    expect(reason(h({ type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: 3, shmPath: null }))).toMatch(/'shmId' must be a string/);
+  });
 
   it('checks gradient sizes and phases against the manifest', () => {
     expect(reason(grads('d', 4), { gradSizes: { d: 4 } })).toBe('ok');

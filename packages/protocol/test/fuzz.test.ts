@@ -18,7 +18,7 @@ const run = 'fuzz-run';
 const limits: DecodeLimits = { run, gradSizes: { d: 6, g: 3 }, maxIndices: 8, indexBound: 100, maxStateBytes: 4096, maxHeaderBytes: 4096 };
 const st = packTensors([{ name: 'w', dtype: 'float32', shape: [3], values: Float32Array.of(1, 2, 3) }]);
 const valid: Message[] = [
-  { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 1, host: 'h' },
+  { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null },
   { type: 'WELCOME', run, rank: 0, worldSize: 2, configHash: 'a', config: { x: 1 }, heartbeatMs: 100, timeoutMs: 1000 },
   { type: 'STATE', run, step: 0, scope: 'full', entries: st.entries, data: st.data },
   { type: 'STEP', run, step: 1, epoch: 0, indices: Int32Array.of(1, 2) },

@@ -24,6 +24,11 @@ export interface WorkerOptions {
   reduceTimeoutMs?: number;
   /** Largest message accepted from the coordinator (default 1 GiB). */
   maxMessageBytes?: number;
+  /**
+   * Offer a shared-memory segment (/dev/shm) so that workers on one host average gradients
+   * through it instead of through the coordinator (default true; the coordinator decides).
+   */
+  sharedMemory?: boolean;
   /** Where to log (JSON lines); a file of the run directory, e.g. runs/<name>/logs/worker-0.log. */
   logFile?: string;
   /** A logger to use instead of creating one (then `logFile` is ignored). */
@@ -44,6 +49,7 @@ export interface ResolvedWorkerOptions {
   joinTimeoutMs: number;
   reduceTimeoutMs: number;
   maxMessageBytes: number;
+  sharedMemory: boolean;
   logFile: string | undefined;
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -55,6 +61,12 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu']
 function ms(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) throw new WorkerOptionsError(`worker option '${name}' must be an integer of at least ${min} (milliseconds); got ${String(value)}.`);
+  return value;
+}
+
+function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new WorkerOptionsError(`worker option '${name}' must be true or false; got ${String(value)}.`);
   return value;
 }
 
@@ -90,6 +102,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     joinTimeoutMs: ms('joinTimeoutMs', o.joinTimeoutMs, 60_000, 100),
     reduceTimeoutMs: ms('reduceTimeoutMs', o.reduceTimeoutMs, 600_000, 100),
     maxMessageBytes: ms('maxMessageBytes', o.maxMessageBytes, 1 << 30, 1024),
+    sharedMemory: flag('sharedMemory', o.sharedMemory, true),
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

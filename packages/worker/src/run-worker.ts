@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dgm/core';
-import { checkRunConfig, configHash, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
+import { checkRunConfig, configHash, type Message, type PlaneMessage, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { CoordinatorLink } from './coordinator-link.js';
 import { describeDevice } from './device.js';
@@ -13,6 +13,8 @@ import { closeLogger, createWorkerLogger } from './logger.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { RemoteReducer } from './remote-reducer.js';
 import { buildReplicaModel, Replica, type ReplicaModel } from './replica.js';
+import { OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './shared-memory/segment.js';
+import { SharedMemoryReducer } from './shared-memory/shared-reducer.js';
 
 /** How a worker's run ended (when it ended by a STOP; other endings reject). */
 export interface WorkerResult {
@@ -35,6 +37,12 @@ class WorkerSession {
   private parts: ReplicaModel | null = null;
   private replica: Promise<Replica> | null = null;
   private reducer: RemoteReducer;
+  /** Set by PLANE: gradients are averaged through the workers' shared-memory segments. */
+  private shared: SharedMemoryReducer | null = null;
+  /** This worker's segment, offered in HELLO; null when there is no shared memory to use. */
+  private segment: { own: OwnSegment; layout: SegmentLayout; id: string } | null = null;
+  private segmentTried = false;
+  private worldSize = 0;
   private config: RunConfig | null;
   private run: string;
   private rank = -1;
@@ -87,10 +95,22 @@ class WorkerSession {
   }
 
   private build(config: RunConfig): ReplicaModel {
-    return buildReplicaModel(config, { reduce: (phase, step, grads, n) => this.reducer.reduce(phase, step, grads, n) });
+    return buildReplicaModel(config, { reduce: (phase, step, grads, n) => (this.shared ?? this.reducer).reduce(phase, step, grads, n) });
+  }
+
+  /** This worker's shared-memory segment (made once, when the model's gradient sizes are known). */
+  private offerSegment(): void {
+    if (this.segmentTried || !this.parts || !this.o.sharedMemory) return;
+    this.segmentTried = true;
+    const id = sharedMemoryId();
+    const layout = segmentLayout(this.parts.gradSizes);
+    const own = id === null ? null : OwnSegment.create(layout.bytes);
+    if (own && id) this.segment = { own, layout, id };
+    else this.log.info('no shared-memory segment offered; gradients travel through the coordinator', { dir: id === null ? 'none' : 'too full' });
   }
 
   private async hello(): Promise<void> {
+    this.offerSegment();
     await this.link.send({
       type: 'HELLO',
       run: this.run,
@@ -100,6 +120,8 @@ class WorkerSession {
       device: this.device,
       pid: process.pid,
       host: hostname(),
+      shmId: this.segment?.id ?? null,
+      shmPath: this.segment?.own.path ?? null,
     });
   }
 
@@ -122,7 +144,18 @@ class WorkerSession {
           this.noteDrop('dropped a REDUCED nobody waited for', (error as Error).message);
         }
         return;
+      case 'PROCEED':
+        if (!this.shared) return this.noteDrop('dropped a PROCEED outside the shared-memory plane', `step ${m.step}`);
+        try {
+          this.shared.deliver(m);
+        } catch (error) {
+          this.noteDrop('dropped a PROCEED nobody waited for', (error as Error).message);
+        }
+        return;
       case 'HEARTBEAT':
+        return;
+      case 'PLANE':
+        this.enqueue(() => this.onPlane(m));
         return;
       case 'STATE':
       case 'STEP':
@@ -169,6 +202,7 @@ class WorkerSession {
     clearTimeout(this.joinTimer);
     this.link.watch();
     this.rank = m.rank;
+    this.worldSize = m.worldSize;
     this.run = m.run;
     this.reducer = new RemoteReducer(this.run, (msg) => this.link.send(msg), this.o.reduceTimeoutMs);
     const config = this.config!;
@@ -180,6 +214,24 @@ class WorkerSession {
     this.heartbeat = setInterval(() => {
       if (!this.busy && !this.ended) this.link.send({ type: 'HEARTBEAT', run: this.run }).catch(() => undefined);
     }, this.o.heartbeatMs);
+  }
+
+  /** Switches to the shared-memory plane: opens every peer's segment (a failure ends this worker). */
+  private async onPlane(m: PlaneMessage): Promise<void> {
+    if (this.rank < 0 || this.shared || this.nextStep === null) return this.noteDrop('dropped a PLANE out of turn', `rank ${this.rank}`);
+    const seg = this.segment;
+    if (!seg || m.segments.length !== this.worldSize || m.segments[this.rank] !== seg.own.path) {
+      throw new RejectedError(`the coordinator chose the shared-memory plane with segments this worker did not offer (${m.segments.length} segments for ${this.worldSize} ranks).`);
+    }
+    const peers: (PeerSegment | null)[] = [];
+    try {
+      m.segments.forEach((path, q) => peers.push(q === this.rank ? null : PeerSegment.open(path, seg.layout.bytes, q)));
+    } catch (error) {
+      peers.forEach((p) => p?.close());
+      throw error;
+    }
+    this.shared = new SharedMemoryReducer(this.run, this.rank, seg.own, peers, seg.layout, (msg) => this.link.send(msg), this.o.reduceTimeoutMs);
+    this.log.info('gradients are averaged through shared memory', { segments: m.segments.length });
   }
 
   private async onWork(m: Message): Promise<void> {
@@ -200,6 +252,11 @@ class WorkerSession {
         return;
       }
       this.nextStep = m.step + 1;
+      // No PLANE before the first step: the star it is, and the segment's memory goes back.
+      if (!this.shared && this.segment) {
+        this.segment.own.close();
+        this.segment = null;
+      }
       this.busy = true;
       let error: string | null = null;
       let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
@@ -260,7 +317,11 @@ class WorkerSession {
     this.ended = true;
     clearTimeout(this.joinTimer);
     clearInterval(this.heartbeat);
-    this.reducer.fail(new CoordinatorGoneError('the run ended while gradients were being averaged'));
+    const ended = new CoordinatorGoneError('the run ended while gradients were being averaged');
+    this.reducer.fail(ended);
+    this.shared?.fail(ended);
+    this.shared?.close();
+    this.segment?.own.close();
     this.link.close();
   }
 
