@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PYTHON } from './torch-anchor.js';
-import type { AllReduceRow } from './allreduce-star.js';
+import type { AllReduceRow } from './allreduce-runtime.js';
 
 export const ALLREDUCE_ANCHOR = process.env.DGM_BENCH_ALLREDUCE_ANCHOR ?? '/work/shared/anchors/ddp_allreduce.py';
 export const DCGAN_DDP_ANCHOR = process.env.DGM_BENCH_ANCHOR ?? '/work/shared/anchors/ddp_dcgan.py';

@@ -1,11 +1,12 @@
 // Distributed-runtime benchmarks of dgm (kept out of `npm test`):
 //
 //   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all>
-//        [--workers 2,4] [--reps 10] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]
+//        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]
 //
-//   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on loopback: dgm's star through
-//              the coordinator (the runtime's codec, socket presets and averager) next to
-//              /work/shared/anchors/ddp_allreduce.py (PyTorch gloo), seconds/algbw/busbw.
+//   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on one host: dgm's runtime on
+//              each data plane of --plane (star-tcp, star-ipc: through the coordinator; shared:
+//              the workers' shared-memory segments) next to /work/shared/anchors/ddp_allreduce.py
+//              (PyTorch gloo), seconds/algbw/busbw; --rounds alternate them (default 1).
 //   scaling    DCGAN (normalization none, the anchor's layers) images/s at global batch 128 with
 //              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.
 //   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute.
@@ -14,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RunConfig } from '@dgm/protocol';
 import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
-import { starAllReduce, type AllReduceRow } from './allreduce-star.js';
+import { runtimeAllReduce, type AllReduceRow, type Plane } from './allreduce-runtime.js';
 import { imagesPerSec, stepOverhead, trainDistributed } from './allreduce-training.js';
 import { machineInfo } from './machine.js';
 import { median } from './stats.js';
@@ -22,20 +23,24 @@ import { median } from './stats.js';
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
+  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
   process.exit(2);
 }
 
 const f = (v: number, d = 3) => v.toFixed(d);
 const human = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`);
 
-async function allreduce(workers: number[], reps: number, transports: ('tcp' | 'ipc')[], report: Record<string, unknown>): Promise<void> {
+async function allreduce(workers: number[], reps: number, planes: Plane[], rounds: number, report: Record<string, unknown>): Promise<void> {
   const all: AllReduceRow[] = [];
   for (const n of workers) {
-    const rows: AllReduceRow[][] = [];
-    for (const t of transports) rows.push(await starAllReduce(n, SIZES, reps, 2, t));
-    const gloo = await glooAllReduce(n, SIZES, reps);
-    rows.push(gloo);
+    // Rounds alternate the implementations so each sees the same (noisy) load; per size, the
+    // median over rounds of each round's median.
+    const byImpl = new Map<string, AllReduceRow[][]>();
+    for (let r = 0; r < rounds; r++) {
+      for (const p of planes) push(byImpl, await runtimeAllReduce(n, SIZES, reps, 2, p));
+      push(byImpl, await glooAllReduce(n, SIZES, reps));
+    }
+    const rows = [...byImpl.values()].map((runs) => SIZES.map((_, i) => medianRow(runs.map((r) => r[i]!))));
     console.log(`\nall-reduce among ${n} ranks on loopback (median of ${reps}; busbw = algbw·2(n-1)/n)`);
     console.log(`  size     ${rows.map((r) => r[0]!.impl.padStart(30)).join('')}`);
     console.log(`           ${rows.map(() => '      sec   algbw   busbw GB/s').join('')}`);
@@ -45,6 +50,17 @@ async function allreduce(workers: number[], reps: number, transports: ('tcp' | '
     all.push(...rows.flat());
   }
   report.allreduce = all;
+}
+
+function push(byImpl: Map<string, AllReduceRow[][]>, rows: AllReduceRow[]): void {
+  const key = rows[0]!.impl;
+  byImpl.set(key, [...(byImpl.get(key) ?? []), rows]);
+}
+
+/** The row whose time is the median of these rounds' (upper median for an even count). */
+function medianRow(rows: AllReduceRow[]): AllReduceRow {
+  const sorted = [...rows].sort((a, b) => a.sec - b.sec);
+  return { ...sorted[Math.floor(sorted.length / 2)]!, rounds: rows.map((r) => r.sec) } as AllReduceRow;
 }
 
 async function scaling(steps: number, rounds: number, report: Record<string, unknown>): Promise<void> {
@@ -95,7 +111,7 @@ async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Re
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
   });
   const name = positionals[0];
   if (!name || !['allreduce', 'scaling', 'overhead', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead or all.');
@@ -107,7 +123,9 @@ async function main(): Promise<void> {
   }
   const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
   console.log(`machine: ${JSON.stringify(report.machine)}`);
-  if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, transports, report);
+  const planes = (values.plane ?? 'star-ipc,shared').split(',') as Plane[];
+  if (planes.some((p) => !['star-tcp', 'star-ipc', 'shared'].includes(p))) usage('--plane is a list of star-tcp, star-ipc and shared.');
+  if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, Number(values.rounds ?? 1), report);
   if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
   if (name === 'overhead' || name === 'all') await overhead(Number(values.steps ?? 110), transports, report);
   const json = JSON.stringify(report);

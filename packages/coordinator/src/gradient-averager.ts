@@ -5,8 +5,9 @@
 
 /** Sample-weighted average of one phase's gradients, in buffers allocated once per phase. */
 export class GradientAverager {
-  private readonly sum: Float64Array;
-  private readonly out: Float32Array[];
+  // Allocated on first use: on the shared-memory plane a phase is never averaged here.
+  private sumBuffer: Float64Array | null = null;
+  private outBuffers: Float32Array[] | null = null;
   private flip = 0;
   private samples = 0;
   private readonly seen = new Set<number>();
@@ -19,10 +20,18 @@ export class GradientAverager {
 
   /** `size` is the phase's manifest totalSize (elements of the flattened gradient). */
   constructor(readonly size: number) {
-    this.sum = new Float64Array(size);
-    // Two output buffers used in turn: the previous result may still be in flight (zeromq sends
-    // large frames without copying) while the next one is computed.
-    this.out = [new Float32Array(size), new Float32Array(size)];
+  }
+
+  private get sum(): Float64Array {
+    return (this.sumBuffer ??= new Float64Array(this.size));
+  }
+
+  /**
+   * Two output buffers used in turn: the previous result may still be in flight (zeromq sends
+   * large frames without copying) while the next one is computed.
+   */
+  private get out(): Float32Array[] {
+    return (this.outBuffers ??= [new Float32Array(this.size), new Float32Array(this.size)]);
   }
 
   /** Ranks that have contributed since the last reset. */

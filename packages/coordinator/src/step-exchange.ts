@@ -7,7 +7,7 @@
 // On the shared-memory plane (useSharedPlane) the gradients never reach the coordinator: the
 // workers reduce through their segments and the coordinator is the barrier between the two
 // stages of each phase, turning every rank's WRITTEN of a stage into one PROCEED to all.
-import type { DoneMessage, GradsMessage, Message, SharedStage, WrittenMessage } from '@dgm/protocol';
+import { sharedStages, type DoneMessage, type GradsMessage, type Message, type WrittenMessage } from '@dgm/protocol';
 import { WorkerFailedError, WorkerLostError } from './errors.js';
 import { GradientAverager } from './gradient-averager.js';
 import type { Member } from './membership.js';
@@ -24,7 +24,7 @@ interface Round {
   phases: string[];
   activePhase: string | null;
   /** Shared plane: the stage of the active phase being collected, and each rank's sample count. */
-  stage: { phase: string; stage: SharedStage; written: Map<number, number>; counts: number[] | null } | null;
+  stage: { phase: string; index: number; written: Map<number, number>; counts: number[] | null } | null;
   resolve(outcome: StepOutcome): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -114,18 +114,20 @@ export class StepExchange {
     if (r.activePhase !== null && m.phase !== r.activePhase) {
       return this.dropped(member, `WRITTEN for phase '${m.phase}' while phase '${r.activePhase}' of step ${r.step} is still being averaged`);
     }
-    const s = (r.stage ??= { phase: m.phase, stage: 'grads', written: new Map(), counts: null });
-    if (m.stage !== s.stage) return this.dropped(member, `WRITTEN '${m.stage}' while stage '${s.stage}' of phase '${s.phase}' is collected`);
+    const members = this.members();
+    const stages = sharedStages(this.averagers.get(m.phase)!.size, members.length);
+    const s = (r.stage ??= { phase: m.phase, index: 0, written: new Map(), counts: null });
+    const stage = stages[s.index]!;
+    if (m.stage !== stage) return this.dropped(member, `WRITTEN '${m.stage}' while stage '${stage}' of phase '${s.phase}' is collected`);
     if (s.written.has(member.rank)) return this.dropped(member, `a second WRITTEN '${m.stage}' for phase '${m.phase}' of step ${r.step}`);
     r.activePhase = m.phase;
     s.written.set(member.rank, m.sampleCount);
-    const members = this.members();
     if (s.written.size < members.length) return;
-    // Every rank wrote this stage: let all of them read it. The counts of the 'grads' stage weigh
-    // the average; 'sums' repeats them.
+    // Every rank wrote this stage: let all of them read it. The counts of the first stage weigh
+    // the average; a second stage repeats them.
     const counts = s.counts ?? members.map((mm) => s.written.get(mm.rank)!);
-    const proceed: Message = { type: 'PROCEED', run: this.runId, step: r.step, phase: m.phase, stage: s.stage, counts };
-    if (s.stage === 'grads') r.stage = { phase: m.phase, stage: 'sums', written: new Map(), counts };
+    const proceed: Message = { type: 'PROCEED', run: this.runId, step: r.step, phase: m.phase, stage, counts };
+    if (s.index + 1 < stages.length) r.stage = { phase: m.phase, index: s.index + 1, written: new Map(), counts };
     else {
       r.stage = null;
       r.activePhase = null;

@@ -39,10 +39,11 @@ describe('StepExchange', () => {
     const members = [member(0), member(1), member(2)];
     const sent: { rank: number; m: Message }[] = [];
     const drops: string[] = [];
-    const x = new StepExchange('run', { d: 3, g: 2 }, () => members, async (t, m) => void sent.push({ rank: t.rank, m }), 5000, (_m, reason) => drops.push(reason));
+    // d is large enough for two stages among 3 ranks (protocol's sharedStages), g takes one.
+    const x = new StepExchange('run', { d: 1 << 20, g: 2 }, () => members, async (t, m) => void sent.push({ rank: t.rank, m }), 5000, (_m, reason) => drops.push(reason));
     x.useSharedPlane();
     const outcome = x.run(5, 0, members.map(() => new Int32Array(0)));
-    const written = (rank: number, phase: string, stage: 'grads' | 'sums', sampleCount = rank + 1) =>
+    const written = (rank: number, phase: string, stage: 'grads' | 'sums' | 'whole', sampleCount = rank + 1) =>
       x.onWritten(members[rank]!, { type: 'WRITTEN', run: 'run', step: 5, phase, stage, sampleCount });
     const proceeds = () => sent.filter((s) => s.m.type === 'PROCEED').map((s) => s.m as ProceedMessage);
     x.onGrads(members[0]!, { type: 'GRADS', run: 'run', step: 5, phase: 'd', sampleCount: 1, grads: new Float32Array(3) });
@@ -63,8 +64,10 @@ describe('StepExchange', () => {
     expect(proceeds()[3]).toMatchObject({ phase: 'd', stage: 'sums', counts: [1, 2, 3] });
     written(2, 'd', 'grads');
     expect(drops.pop()).toBe("WRITTEN for phase 'd' of step 5, which was already averaged");
-    for (const stage of ['grads', 'sums'] as const) for (const rank of [0, 1, 2]) written(rank, 'g', stage);
-    expect(proceeds().map((p) => `${p.phase}:${p.stage}`)).toEqual([...Array(3).fill('d:grads'), ...Array(3).fill('d:sums'), ...Array(3).fill('g:grads'), ...Array(3).fill('g:sums')]);
+    written(0, 'g', 'grads');
+    expect(drops.pop()).toBe("WRITTEN 'grads' while stage 'whole' of phase 'g' is collected");
+    for (const rank of [0, 1, 2]) written(rank, 'g', 'whole');
+    expect(proceeds().map((p) => `${p.phase}:${p.stage}`)).toEqual([...Array(3).fill('d:grads'), ...Array(3).fill('d:sums'), ...Array(3).fill('g:whole')]);
     for (const m of members) x.onDone(m, { type: 'DONE', run: 'run', step: 5, error: null, sampleCount: 1, losses: {}, computeMs: 0, reduceMs: 0 });
     expect((await outcome).phases).toEqual(['d', 'g']);
     expect(drops).toEqual([]);

@@ -57,7 +57,7 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
 const MAX_LOSS_KEYS = 64;
 const MAX_WORLD_SIZE = 65536;
 const MAX_PATH_LENGTH = 1024;
-const SHARED_STAGES: readonly SharedStage[] = ['grads', 'sums'];
+const SHARED_STAGES: readonly SharedStage[] = ['grads', 'sums', 'whole'];
 const MAX_SHAPE_RANK = 8;
 const PHASE_MAX = 64;
 

@@ -84,7 +84,7 @@ describe('decoder validation', () => {
     const limits = { gradSizes: { d: 4 }, maxIndices: 8 };
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 8 }), limits)).toBe('ok');
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'x', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d\)/);
-    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums/);
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums, whole/);
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 9 }), limits)).toMatch(/'sampleCount' is 9, allowed is 1..8/);
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 'x'] }), limits)).toMatch(/'counts\[1\]' must be an integer/);
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: 4 }), limits)).toMatch(/'counts' must be a list/);

@@ -10,16 +10,19 @@
 //      result into its segment and says WRITTEN 'sums'.
 //   3. On PROCEED 'sums', r reads every other chunk's average from its owner's segment.
 // Each chunk is computed once, by its owner, and copied by everyone else: replicas get the same
-// bits. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
+// bits. For small gradients, and always with 2 ranks, one stage does instead (protocol's
+// sharedStages): every rank writes its whole gradient, says WRITTEN 'whole', and on PROCEED
+// sums every rank's gradient itself, in rank order with the same kernel, so the same bits again,
+// after 2 message hops instead of 4. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
 // the traffic of a ring all-reduce, at memory speed instead of socket speed, with 4 message
 // hops per phase. Safe without double buffering: a rank writes its 'grads' region again only in
 // a later phase round, which cannot start before every rank has sent WRITTEN 'sums' (so finished
 // reading it), and its 'sums' region only after every rank's next WRITTEN 'grads' (so every rank
 // finished reading this round's sums).
 import type { GradientReducer, PhaseName } from '@dgm/core';
-import type { Message, ProceedMessage, SharedStage } from '@dgm/protocol';
+import { sharedStages, type Message, type ProceedMessage, type SharedStage } from '@dgm/protocol';
 import { chunkOf, largestChunk } from './chunks.js';
-import { SegmentError, type OwnSegment, type PeerSegment, type SegmentLayout } from './segment.js';
+import { SegmentError, type OwnSegment, type PeerSegment, type PhaseRegion, type SegmentLayout } from './segment.js';
 import { WeightedSum } from './weighted-sum.js';
 
 interface Pending {
@@ -52,46 +55,33 @@ export class SharedMemoryReducer implements GradientReducer {
     private readonly timeoutMs: number,
   ) {
     const worldSize = peers.length;
-    this.sum = new WeightedSum(Math.max(...Object.values(layout.phases).map((p) => largestChunk(p.size, worldSize))));
+    const operand = (size: number) => (sharedStages(size, worldSize).length === 1 ? size : largestChunk(size, worldSize));
+    this.sum = new WeightedSum(Math.max(...Object.values(layout.phases).map((p) => operand(p.size))));
   }
 
   /**
-   * Averages one phase's gradient with every rank's. The returned array is reused by the next
-   * reduce() of the same phase (the Trainer copies it into tensors before that).
+   * Averages one phase's gradient with every rank's. The returned array is valid until the next
+   * reduce() (the Trainer copies it into tensors before that): it may be the kernel's memory.
    */
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
     if (this.failure) throw this.failure;
     const region = this.layout.phases[phase];
     if (!region || grads.length !== region.size) throw new SegmentError(`phase '${phase}' with ${grads.length} values is not in this segment layout`);
-    const n = region.size;
     const worldSize = this.peers.length;
+    if (sharedStages(region.size, worldSize).length === 1) return this.reduceWhole(region, step, grads, sampleCount);
+    const n = region.size;
     const [start, end] = chunkOf(n, worldSize, this.rank);
     const len = end - start;
 
     if (start > 0) this.own.write(grads.subarray(0, start), region.gradsOffset);
     if (end < n) this.own.write(grads.subarray(end), region.gradsOffset + end * 4);
     const counts = await this.stage(step, phase, 'grads', sampleCount);
-    if (!this.unlinked) {
-      // Every peer opened our segment before its first WRITTEN: the name is no longer needed,
-      // and without it the memory is freed by the kernel however this process ends.
-      this.own.unlink();
-      this.unlinked = true;
-    }
-
+    this.forgetName();
     if (len > 0) {
-      const total = counts.reduce((a, c) => a + c, 0);
-      const load = (q: number, into: Float32Array) => {
-        const view = into.subarray(0, len);
-        if (q === this.rank) view.set(grads.subarray(start, end));
-        else this.peers[q]!.read(view, region.gradsOffset + start * 4);
-      };
-      load(0, this.sum.a);
-      load(1, this.sum.b);
-      this.sum.combine(counts[0] / total, counts[1] / total, len);
-      for (let q = 2; q < worldSize; q++) {
-        load(q, this.sum.a);
-        this.sum.accumulate(counts[q] / total, len);
-      }
+      this.weightedSum(counts, len, (q, into) => {
+        if (q === this.rank) into.set(grads.subarray(start, end));
+        else this.peers[q]!.read(into, region.gradsOffset + start * 4);
+      });
       this.own.write(this.sum.out.subarray(0, len), region.sumsOffset + start * 4);
     }
     await this.stage(step, phase, 'sums', sampleCount);
@@ -105,6 +95,40 @@ export class SharedMemoryReducer implements GradientReducer {
       if (qe > qs) this.peers[q]!.read(result.subarray(qs, qe), region.sumsOffset + qs * 4);
     }
     return result;
+  }
+
+  /** The single stage: every rank writes its whole gradient and sums everyone's itself. */
+  private async reduceWhole(region: PhaseRegion, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
+    this.own.write(grads, region.gradsOffset);
+    const counts = await this.stage(step, region.phase, 'whole', sampleCount);
+    this.forgetName();
+    this.weightedSum(counts, region.size, (q, into) => {
+      if (q === this.rank) into.set(grads);
+      else this.peers[q]!.read(into, region.gradsOffset);
+    });
+    return this.sum.out.subarray(0, region.size);
+  }
+
+  /** sum.out[0..len) = Σ_q w_q·g_q in rank order, w_q = counts[q] / Σ counts; load(q, into) fills g_q. */
+  private weightedSum(counts: number[], len: number, load: (q: number, into: Float32Array) => void): void {
+    const total = counts.reduce((a, c) => a + c, 0);
+    load(0, this.sum.a.subarray(0, len));
+    load(1, this.sum.b.subarray(0, len));
+    this.sum.combine(counts[0]! / total, counts[1]! / total, len);
+    for (let q = 2; q < counts.length; q++) {
+      load(q, this.sum.a.subarray(0, len));
+      this.sum.accumulate(counts[q]! / total, len);
+    }
+  }
+
+  /**
+   * Every peer opened our segment before its first WRITTEN: the name is no longer needed, and
+   * without it the memory is freed by the kernel however this process ends.
+   */
+  private forgetName(): void {
+    if (this.unlinked) return;
+    this.own.unlink();
+    this.unlinked = true;
   }
 
   /** Says WRITTEN for `stage` and waits (bounded) for the matching PROCEED; resolves with the counts. */

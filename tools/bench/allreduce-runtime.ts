@@ -1,9 +1,11 @@
 // The coordinator side of the all-reduce benchmark, on the runtime's own code path: the
-// WorkerRouter (ROUTER, validation) and the StepExchange that averages GRADS chunks as they
-// arrive and sends each averaged chunk back (REDUCED) to all; the peers are separate processes
-// running the worker's CoordinatorLink and RemoteReducer. Per repetition one STEP to all; the
-// repetition's time is the slowest peer's reduce() time (as a collective finishes when its
-// last rank does).
+// WorkerRouter (ROUTER, validation) and the StepExchange a run steps with, on either data plane:
+//   star-tcp / star-ipc  GRADS in, averaged as they arrive, one REDUCED back to all;
+//   shared               the peers reduce through their /dev/shm segments (SharedMemoryReducer)
+//                        and the exchange orders the stages (WRITTEN in, PROCEED out), over ipc.
+// The peers are separate processes running the worker's CoordinatorLink and reducers. Per
+// repetition one STEP to all; the repetition's time is the slowest peer's reduce() time (as a
+// collective finishes when its last rank does).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,13 @@ export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: 
 }
 
 /** Runs the star all-reduce among `n` peer processes over `transport`; one row per size. */
-export async function starAllReduce(n: number, sizes: number[], reps: number, warmup: number, transport: 'tcp' | 'ipc'): Promise<AllReduceRow[]> {
+export type Plane = 'star-tcp' | 'star-ipc' | 'shared';
+
+/** The phase name a size's buffers travel under (one segment holds a region for every size). */
+export const phaseOf = (bytes: number) => `s${bytes}`;
+
+export async function runtimeAllReduce(n: number, sizes: number[], reps: number, warmup: number, plane: Plane): Promise<AllReduceRow[]> {
+  const transport = plane === 'star-tcp' ? 'tcp' : 'ipc';
   const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
   const run = 'allreduce-bench';
   const members: Member[] = [];
@@ -42,11 +50,13 @@ export async function starAllReduce(n: number, sizes: number[], reps: number, wa
     message(peer, m) {
       let member = members.find((x) => x.peer.key === peer.key);
       if (!member) {
-        member = { rank: members.length, peer, pid: 0, host: 'localhost', backend: '', device: '', lastHeard: Date.now() };
+        const shm = m.type === 'HELLO' && m.shmId !== null && m.shmPath !== null ? { id: m.shmId, path: m.shmPath } : null;
+        member = { rank: members.length, peer, pid: 0, host: 'localhost', backend: '', device: '', shm, lastHeard: Date.now() };
         members.push(member);
         if (members.length === n) joined();
       }
       if (m.type === 'GRADS') exchange?.onGrads(member, m);
+      else if (m.type === 'WRITTEN') exchange?.onWritten(member, m);
       else if (m.type === 'DONE') exchange?.onDone(member, m);
     },
     invalid: (_peer, reason) => fail(`coordinator got an invalid message: ${reason}`),
@@ -54,26 +64,34 @@ export async function starAllReduce(n: number, sizes: number[], reps: number, wa
   });
   const address = await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
   const total = warmup + reps;
-  const peers = Array.from({ length: n }, () => spawn(process.execPath, [PEER, address, sizes.join(','), String(total)], { stdio: ['ignore', 'inherit', 'inherit'] }));
+  const peers = Array.from({ length: n }, () =>
+    spawn(process.execPath, [PEER, address, sizes.join(','), String(total), plane === 'shared' ? 'shared' : 'star'], { stdio: ['ignore', 'inherit', 'inherit'] }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${members.length} of ${n} peers joined within 60 s`)), 60_000);
       joined = () => (clearTimeout(timer), resolve());
     });
     const send = (m: Member, msg: Message) => router.send(m.peer, msg);
+    if (plane === 'shared') {
+      if (members.some((m) => m.shm === null)) throw new Error('a peer offered no shared-memory segment (no /dev/shm?)');
+      await Promise.all(members.map((m) => send(m, { type: 'PLANE', run, segments: members.map((mm) => mm.shm!.path) })));
+    }
     const rows: AllReduceRow[] = [];
     const empty = Array.from({ length: n }, () => new Int32Array(0));
     let iteration = 0;
     for (const bytes of sizes) {
-      router.setLimits({ run, gradSizes: { d: bytes / 4 } });
-      exchange = new StepExchange(run, { d: bytes / 4 }, () => members, send, 60_000, (m, reason) => fail(`rank ${m.rank}: ${reason}`));
+      const gradSizes = { [phaseOf(bytes)]: bytes / 4 };
+      router.setLimits({ run, gradSizes });
+      exchange = new StepExchange(run, gradSizes, () => members, send, 60_000, (m, reason) => fail(`rank ${m.rank}: ${reason}`));
+      if (plane === 'shared') exchange.useSharedPlane();
       const times: number[] = [];
       for (let rep = 0; rep < total; rep++, iteration++) {
         const outcome: StepOutcome = await exchange.run(iteration, 0, empty);
         if (rep >= warmup) times.push(Math.max(...outcome.done.map((d) => d.reduceMs)) / 1000);
       }
       const sec = median(times);
-      rows.push({ impl: `dgm-star-${transport}`, n, bytes, sec, ...bandwidths(bytes, sec, n) });
+      rows.push({ impl: `dgm-${plane}`, n, bytes, sec, ...bandwidths(bytes, sec, n) });
     }
     await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
     await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve(null) : p.on('exit', resolve)))));
