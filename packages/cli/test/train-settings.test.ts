@@ -54,6 +54,12 @@ describe('resolveTrainSettings', () => {
     expect(() => resolve({ 'lr-schedule': 'step' })).toThrow(/--lr-schedule must be one of constant, cosine, got 'step'/);
   });
 
+  it('takes --data-plane auto|star|shared (default auto)', () => {
+    expect(resolve({}).dataPlane).toBe('auto');
+    expect(resolve({ 'data-plane': 'star' }).dataPlane).toBe('star');
+    expect(() => resolve({ 'data-plane': 'ring' })).toThrow(/--data-plane must be one of auto, star, shared, got 'ring'/);
+  });
+
   it('lets flags override a YAML config file, with camelCase or flag-named keys', () => {
     const path = file('run.yaml', 'model: conv-vae\nbatchSize: 16\nsteps: 5\nseed: 3\n');
     expect(resolve({ config: path })).toMatchObject({ model: 'conv-vae', batchSize: 16, steps: 5, seed: 3 });

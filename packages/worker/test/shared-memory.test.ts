@@ -2,7 +2,8 @@
 // segments, and N reducers averaging through their segments (the barrier between the stages is
 // played here by a few lines standing in for the coordinator; the coordinator's real barrier and
 // the sockets are exercised by the coordinator's process tests).
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Message, ProceedMessage, WrittenMessage } from '@dgm/protocol';
 import { chunkOf, OwnSegment, PeerSegment, SegmentError, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/index.js';
@@ -62,6 +63,24 @@ describe('chunkOf', () => {
 });
 
 describe.runIf(haveShm)('segments in /dev/shm', () => {
+  it('removes segments left by processes that no longer exist, and only those', () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const orphan = `/dev/shm/dgm-${dead.stdout}-0123456789ab.seg`;
+    const unrelated = `/dev/shm/dgm-${dead.stdout}-notours.txt`;
+    writeFileSync(orphan, 'x');
+    writeFileSync(unrelated, 'x');
+    const live = OwnSegment.create(64)!;
+    try {
+      expect(existsSync(orphan)).toBe(false); // create() swept it
+      expect(existsSync(unrelated)).toBe(true);
+      expect(existsSync(live.path)).toBe(true);
+    } finally {
+      live.close();
+      rmSync(unrelated, { force: true });
+      rmSync(orphan, { force: true });
+    }
+  });
+
   it('lays phases out on 64-byte boundaries and refuses what does not fit or does not match', () => {
     const layout = segmentLayout({ g: 5, d: 16 });
     expect(layout.phases.d).toEqual({ phase: 'd', size: 16, gradsOffset: 0, sumsOffset: 64 });

@@ -38,6 +38,7 @@ export const TRAIN_FIELDS = {
   resume: { kind: 'string' },
   json: { kind: 'boolean' },
   bind: { kind: 'string' },
+  'data-plane': { kind: 'enum', values: ['auto', 'star', 'shared'] },
 } as const satisfies Record<string, FieldSpec>;
 
 export type TrainFieldName = keyof typeof TRAIN_FIELDS;

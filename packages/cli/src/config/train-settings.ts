@@ -41,6 +41,8 @@ export interface TrainSettings {
   sampleEvery: number;
   resume: string | null;
   json: boolean;
+  /** Where gradients are averaged: the workers' shared memory (one host), the coordinator, or auto. */
+  dataPlane: 'auto' | 'star' | 'shared';
   /** Coordinator address (coordinator command only). */
   bind: string | null;
 }
@@ -249,6 +251,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,
+    dataPlane: (merged['data-plane'] as 'auto' | 'star' | 'shared' | undefined) ?? 'auto',
     bind,
   };
 }

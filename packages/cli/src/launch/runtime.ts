@@ -97,6 +97,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       backend: options.backend,
       checkpointEvery: settings.checkpointEvery,
       sampleEvery: settings.sampleEvery,
+      dataPlane: settings.dataPlane,
       logger,
       onStep: (r) => options.onStep({ step: r.step, epoch: r.epoch, losses: r.losses }),
     });

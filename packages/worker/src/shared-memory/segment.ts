@@ -7,7 +7,7 @@
 // the device number of the /dev/shm mount, so two processes match only when they run on one
 // kernel and see one tmpfs (two containers on one host each have their own /dev/shm, with its
 // own device number, and do not match).
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -71,6 +71,7 @@ export class OwnSegment {
    * room to spare (the worker then offers no segment and the run uses the star).
    */
   static create(bytes: number, dir = SHARED_MEMORY_DIR): OwnSegment | null {
+    removeOrphans(dir);
     try {
       const fs = statfsSync(dir);
       // Leave the filesystem at least as much free as we take: other programs use it too.
@@ -122,6 +123,43 @@ export class OwnSegment {
     } catch {
       // closed already
     }
+  }
+}
+
+const SEGMENT_NAME = /^dgm-(\d+)-[0-9a-f]+\.seg$/;
+
+/**
+ * Removes the segments of processes that no longer exist. A segment's name goes as soon as every
+ * peer has opened it (after the first average), so only a worker killed between joining and its
+ * first step leaves one behind; the next worker on the host cleans it up.
+ */
+export function removeOrphans(dir = SHARED_MEMORY_DIR): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(SEGMENT_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // not ours to remove (another user's), or gone already
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
 
