@@ -135,6 +135,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
   }
   const dataPlane = o.dataPlane ?? 'auto';
   if (!DATA_PLANES.includes(dataPlane)) throw new CoordinatorOptionsError(`coordinator option 'dataPlane' is '${String(dataPlane)}'; allowed are ${DATA_PLANES.join(', ')}.`);
+  if (dataPlane === 'shared' && workers < 2) throw new CoordinatorOptionsError("data plane 'shared' needs at least 2 workers; use 'auto' or 'star'.");
   return {
     bind: o.bind,
     config,

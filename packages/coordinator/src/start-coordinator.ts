@@ -279,10 +279,8 @@ class CoordinatorRun {
     if (choice === 'shared' && !possible) {
       const without = members.filter((m) => m.shm === null).map((m) => `rank ${m.rank} (${m.host})`);
       throw new CoordinatorOptionsError(
-        members.length < 2
-          ? "data plane 'shared' needs at least 2 workers; use 'auto' or 'star'."
-          : without.length > 0
-            ? `data plane 'shared' needs a shared-memory segment from every worker, and ${without.join(', ')} offered none (no writable /dev/shm, or it is too full); use 'auto' or 'star'.`
+        without.length > 0
+            ? `data plane 'shared' needs a shared-memory segment from every worker, and ${without.join(', ')} offered none (no writable /dev/shm with room for it, or started with --no-shared-memory); use 'auto' or 'star'.`
             : `data plane 'shared' needs every worker on one shared-memory filesystem, and these workers see ${ids.size} different ones (other hosts or containers); use 'auto' or 'star'.`,
       );
     }

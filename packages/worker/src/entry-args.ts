@@ -33,11 +33,12 @@ export function parseWorkerArgs(argv: string[]): WorkerOptions {
         'heartbeat-ms': { type: 'string' },
         'timeout-ms': { type: 'string' },
         'join-timeout-ms': { type: 'string' },
+        'no-shared-memory': { type: 'boolean' },
       },
       strict: true,
     }));
   } catch (error) {
-    throw new WorkerOptionsError(`${(error as Error).message}; allowed: --connect, --run, --config, --backend, --log-file, --heartbeat-ms, --timeout-ms, --join-timeout-ms.`);
+    throw new WorkerOptionsError(`${(error as Error).message}; allowed: --connect, --run, --config, --backend, --log-file, --heartbeat-ms, --timeout-ms, --join-timeout-ms, --no-shared-memory.`);
   }
   if (values.connect === undefined) throw new WorkerOptionsError('--connect <tcp://host:port|ipc://path> is required.');
   let config: unknown;
@@ -57,6 +58,7 @@ export function parseWorkerArgs(argv: string[]): WorkerOptions {
     heartbeatMs: intArg('heartbeat-ms', values['heartbeat-ms']),
     timeoutMs: intArg('timeout-ms', values['timeout-ms']),
     joinTimeoutMs: intArg('join-timeout-ms', values['join-timeout-ms']),
+    ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
   };
 }
 

@@ -9,8 +9,8 @@ describe('worker entry arguments', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dgm-args-'));
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ model: 'vae' }));
-    expect(parseWorkerArgs(['--connect', 'ipc:///tmp/x', '--run', 'r1', '--config', file, '--backend', 'cpu', '--log-file', '/tmp/w.log', '--heartbeat-ms', '100', '--timeout-ms', '900', '--join-timeout-ms', '5000'])).toEqual({
-      connect: 'ipc:///tmp/x', run: 'r1', config: { model: 'vae' }, backend: 'cpu', logFile: '/tmp/w.log', heartbeatMs: 100, timeoutMs: 900, joinTimeoutMs: 5000,
+    expect(parseWorkerArgs(['--connect', 'ipc:///tmp/x', '--run', 'r1', '--config', file, '--backend', 'cpu', '--log-file', '/tmp/w.log', '--heartbeat-ms', '100', '--timeout-ms', '900', '--join-timeout-ms', '5000', '--no-shared-memory'])).toEqual({
+      connect: 'ipc:///tmp/x', run: 'r1', config: { model: 'vae' }, backend: 'cpu', logFile: '/tmp/w.log', heartbeatMs: 100, timeoutMs: 900, joinTimeoutMs: 5000, sharedMemory: false,
     });
     rmSync(dir, { recursive: true });
   });
