@@ -132,13 +132,12 @@ export interface PlaneMessage extends Base {
 export type SharedStage = 'grads' | 'sums' | 'whole';
 
 /**
- * The stages a phase of `size` floats takes among `worldSize` ranks. Two stages move the least
- * data per rank (as a ring all-reduce does), one stage saves two message hops: it wins for
- * small gradients, and with 2 ranks always (each rank reads the other's gradient either way;
- * it only sums twice as much, which the SIMD kernel does at memory speed).
+ * The stages a phase of `size` floats takes among `worldSize` ranks. Two stages move and sum
+ * the least data per rank (as a ring all-reduce does); one stage saves two message hops, which
+ * is worth more while the gradients each rank reads are small.
  */
 export function sharedStages(size: number, worldSize: number): readonly SharedStage[] {
-  return worldSize <= 2 || (worldSize - 1) * size * 4 <= SINGLE_STAGE_BYTES ? ['whole'] : ['grads', 'sums'];
+  return (worldSize - 1) * size * 4 <= SINGLE_STAGE_BYTES ? ['whole'] : ['grads', 'sums'];
 }
 
 /** Largest (N-1)·gradient bytes each rank reads in the single-stage average. */

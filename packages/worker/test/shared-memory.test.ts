@@ -41,6 +41,17 @@ describe('WeightedSum (WebAssembly SIMD)', () => {
       expect(Array.from(sum.out.subarray(0, n))).toEqual(expected.map((e, i) => f(e + f(b[i] * f(1 / 3)))));
     }
     expect(() => sum.combine(1, 1, 1005)).toThrow(RangeError);
+    // An output larger than the operands: a chunk computed at its place in a whole gradient.
+    const wide = new WeightedSum(8, 20);
+    wide.a.fill(2);
+    wide.b.fill(3);
+    wide.out.fill(-1);
+    wide.combine(0.5, 1, 8, 12);
+    expect(Array.from(wide.out)).toEqual([...Array(12).fill(-1), ...Array(8).fill(4)]);
+    wide.accumulate(0.25, 4, 12);
+    expect(Array.from(wide.out.subarray(12, 17))).toEqual([4.5, 4.5, 4.5, 4.5, 4]);
+    expect(() => wide.combine(1, 1, 8, 14)).toThrow(/offsets are multiples of 4/);
+    expect(() => wide.combine(1, 1, 8, 16)).toThrow(RangeError);
   });
 });
 
@@ -137,6 +148,7 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
 
   it.each([
     [3, { d: 600_001, g: 37 }, 'grads sums whole'],
+    [2, { d: 1_100_001, g: 37 }, 'grads sums whole'],
     [2, { d: 1001, g: 37 }, 'whole'],
   ] as const)('%i ranks get the same bits: the sample-weighted mean, step after step, phase after phase', async (world, sizes, stages) => {
     const { reducers, owns, sent, close } = group(sizes, world);

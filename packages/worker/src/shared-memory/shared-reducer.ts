@@ -10,8 +10,7 @@
 //      result into its segment and says WRITTEN 'sums'.
 //   3. On PROCEED 'sums', r reads every other chunk's average from its owner's segment.
 // Each chunk is computed once, by its owner, and copied by everyone else: replicas get the same
-// bits. For small gradients, and always with 2 ranks, one stage does instead (protocol's
-// sharedStages): every rank writes its whole gradient, says WRITTEN 'whole', and on PROCEED
+// bits. For small gradients one stage does instead (protocol's sharedStages): every rank writes its whole gradient, says WRITTEN 'whole', and on PROCEED
 // sums every rank's gradient itself, in rank order with the same kernel, so the same bits again,
 // after 2 message hops instead of 4. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
 // the traffic of a ring all-reduce, at memory speed instead of socket speed, with 4 message
@@ -39,7 +38,6 @@ export class UnexpectedProceedError extends Error {}
 
 export class SharedMemoryReducer implements GradientReducer {
   private readonly sum: WeightedSum;
-  private readonly results = new Map<string, Float32Array>();
   private pending: Pending | null = null;
   private failure: Error | null = null;
   private unlinked = false;
@@ -55,8 +53,12 @@ export class SharedMemoryReducer implements GradientReducer {
     private readonly timeoutMs: number,
   ) {
     const worldSize = peers.length;
+    // Operands: a whole gradient (single stage) or a chunk; the output always holds a whole
+    // gradient, so the two-stage result is assembled in place (own chunk computed at its offset,
+    // the others read next to it) and handed out without a copy.
+    const phases = Object.values(layout.phases);
     const operand = (size: number) => (sharedStages(size, worldSize).length === 1 ? size : largestChunk(size, worldSize));
-    this.sum = new WeightedSum(Math.max(...Object.values(layout.phases).map((p) => operand(p.size))));
+    this.sum = new WeightedSum(Math.max(...phases.map((p) => operand(p.size))), Math.max(...phases.map((p) => p.size)));
   }
 
   /**
@@ -75,20 +77,20 @@ export class SharedMemoryReducer implements GradientReducer {
 
     if (start > 0) this.own.write(grads.subarray(0, start), region.gradsOffset);
     if (end < n) this.own.write(grads.subarray(end), region.gradsOffset + end * 4);
-    const counts = await this.stage(step, phase, 'grads', sampleCount);
+    const written = this.stage(step, phase, 'grads', sampleCount);
+    const preloaded = this.preload(grads.subarray(start, end));
+    const counts = await written;
     this.forgetName();
+    const result = this.sum.out.subarray(0, n);
     if (len > 0) {
-      this.weightedSum(counts, len, (q, into) => {
-        if (q === this.rank) into.set(grads.subarray(start, end));
-        else this.peers[q]!.read(into, region.gradsOffset + start * 4);
+      this.weightedSum(counts, len, start, (q, into) => {
+        if (q === this.rank) {
+          if (!preloaded) into.set(grads.subarray(start, end));
+        } else this.peers[q]!.read(into, region.gradsOffset + start * 4);
       });
-      this.own.write(this.sum.out.subarray(0, len), region.sumsOffset + start * 4);
+      this.own.write(result.subarray(start, end), region.sumsOffset + start * 4);
     }
     await this.stage(step, phase, 'sums', sampleCount);
-
-    let result = this.results.get(phase);
-    if (!result) this.results.set(phase, (result = new Float32Array(n)));
-    result.set(this.sum.out.subarray(0, len), start);
     for (let q = 0; q < worldSize; q++) {
       if (q === this.rank) continue;
       const [qs, qe] = chunkOf(n, worldSize, q);
@@ -100,24 +102,38 @@ export class SharedMemoryReducer implements GradientReducer {
   /** The single stage: every rank writes its whole gradient and sums everyone's itself. */
   private async reduceWhole(region: PhaseRegion, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
     this.own.write(grads, region.gradsOffset);
-    const counts = await this.stage(step, region.phase, 'whole', sampleCount);
+    const written = this.stage(step, region.phase, 'whole', sampleCount);
+    const preloaded = this.preload(grads);
+    const counts = await written;
     this.forgetName();
-    this.weightedSum(counts, region.size, (q, into) => {
-      if (q === this.rank) into.set(grads);
-      else this.peers[q]!.read(into, region.gradsOffset);
+    this.weightedSum(counts, region.size, 0, (q, into) => {
+      if (q === this.rank) {
+        if (!preloaded) into.set(grads);
+      } else this.peers[q]!.read(into, region.gradsOffset);
     });
     return this.sum.out.subarray(0, region.size);
   }
 
-  /** sum.out[0..len) = Σ_q w_q·g_q in rank order, w_q = counts[q] / Σ counts; load(q, into) fills g_q. */
-  private weightedSum(counts: number[], len: number, load: (q: number, into: Float32Array) => void): void {
+  /**
+   * Copies this rank's own operand into the kernel's memory while the other ranks are still
+   * writing (the wait for PROCEED is otherwise idle): ranks 0 and 1 have a region of their own
+   * in the first combine (a and b); later ranks share region a and load in turn.
+   */
+  private preload(own: Float32Array): boolean {
+    if (this.rank > 1) return false;
+    (this.rank === 0 ? this.sum.a : this.sum.b).subarray(0, own.length).set(own);
+    return true;
+  }
+
+  /** sum.out[at..at+len) = Σ_q w_q·g_q in rank order, w_q = counts[q] / Σ counts; load(q, into) fills g_q. */
+  private weightedSum(counts: number[], len: number, at: number, load: (q: number, into: Float32Array) => void): void {
     const total = counts.reduce((a, c) => a + c, 0);
     load(0, this.sum.a.subarray(0, len));
     load(1, this.sum.b.subarray(0, len));
-    this.sum.combine(counts[0]! / total, counts[1]! / total, len);
+    this.sum.combine(counts[0]! / total, counts[1]! / total, len, at);
     for (let q = 2; q < counts.length; q++) {
       load(q, this.sum.a.subarray(0, len));
-      this.sum.accumulate(counts[q]! / total, len);
+      this.sum.accumulate(counts[q]! / total, len, at);
     }
   }
 
@@ -131,7 +147,7 @@ export class SharedMemoryReducer implements GradientReducer {
     this.unlinked = true;
   }
 
-  /** Says WRITTEN for `stage` and waits (bounded) for the matching PROCEED; resolves with the counts. */
+  /** Says WRITTEN for `stage`; resolves (bounded wait) with the counts of the matching PROCEED. */
   private async stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
     const reply = new Promise<number[]>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -5,8 +5,10 @@
 // fround(fround(a·wa) + fround(b·wb)) (WebAssembly's f32x4 mul and add are IEEE single
 // operations, never fused), so every replica computing a chunk gets the same bits.
 //
-// The operands live in the kernel's own linear memory: three regions (out, a, b) of `capacity`
-// floats each, which callers fill through views (copies, or file reads straight into them).
+// The operands live in the kernel's own linear memory: an output region of `outCapacity` floats
+// and two operand regions (a, b) of `capacity` floats, which callers fill through views (copies,
+// or file reads straight into them). The output may be larger than the operands: a rank can
+// compute its chunk of a gradient at the chunk's place in a whole-gradient output.
 
 /** The module, assembled by hand: (import "e" "m" memory) (func combine (out a wa b wb bytes)). */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
@@ -56,40 +58,47 @@ let compiled: WebAssembly.Module | null = null;
 
 /** Three float32 regions in WebAssembly memory and the kernel that combines them. */
 export class WeightedSum {
-  /** Floats per region (a multiple of 4: the kernel works in whole lanes). */
+  /** Floats per operand region (a multiple of 4: the kernel works in whole lanes). */
   readonly capacity: number;
+  /** Floats of the output region (a multiple of 4). */
+  readonly outCapacity: number;
   readonly out: Float32Array;
   readonly a: Float32Array;
   readonly b: Float32Array;
   private readonly combineFn: (out: number, a: number, wa: number, b: number, wb: number, bytes: number) => void;
 
-  constructor(capacity: number) {
-    this.capacity = Math.max(4, Math.ceil(capacity / 4) * 4);
+  constructor(capacity: number, outCapacity = capacity) {
+    this.capacity = lanes(Math.max(1, capacity));
+    this.outCapacity = lanes(Math.max(capacity, outCapacity));
+    const outBytes = this.outCapacity * 4;
     const bytes = this.capacity * 4;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((3 * bytes) / 65536) });
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((outBytes + 2 * bytes) / 65536) });
     compiled ??= new WebAssembly.Module(moduleBytes());
     const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
     this.combineFn = instance.exports.combine as WeightedSum['combineFn'];
-    this.out = new Float32Array(memory.buffer, 0, this.capacity);
-    this.a = new Float32Array(memory.buffer, bytes, this.capacity);
-    this.b = new Float32Array(memory.buffer, 2 * bytes, this.capacity);
+    this.out = new Float32Array(memory.buffer, 0, this.outCapacity);
+    this.a = new Float32Array(memory.buffer, outBytes, this.capacity);
+    this.b = new Float32Array(memory.buffer, outBytes + bytes, this.capacity);
   }
 
-  /** out[0..n) = wa·a + wb·b (float32 rounding after each operation). */
-  combine(wa: number, wb: number, n: number): void {
-    this.check(n);
-    this.combineFn(this.out.byteOffset, this.a.byteOffset, wa, this.b.byteOffset, wb, lanes(n) * 4);
+  /** out[at..at+n) = wa·a[0..n) + wb·b[0..n) (float32 rounding after each operation); `at` is a multiple of 4. */
+  combine(wa: number, wb: number, n: number, at = 0): void {
+    this.check(n, at);
+    this.combineFn(this.out.byteOffset + at * 4, this.a.byteOffset, wa, this.b.byteOffset, wb, lanes(n) * 4);
   }
 
-  /** out[0..n) = out + w·a: one more contribution on top of what out holds. */
-  accumulate(w: number, n: number): void {
-    this.check(n);
+  /** out[at..at+n) += w·a[0..n): one more contribution on top of what out holds there. */
+  accumulate(w: number, n: number, at = 0): void {
+    this.check(n, at);
+    const out = this.out.byteOffset + at * 4;
     // 1·out is exact, so this is out + fround(w·a), rounded once.
-    this.combineFn(this.out.byteOffset, this.out.byteOffset, 1, this.a.byteOffset, w, lanes(n) * 4);
+    this.combineFn(out, out, 1, this.a.byteOffset, w, lanes(n) * 4);
   }
 
-  private check(n: number): void {
-    if (!Number.isInteger(n) || n < 0 || n > this.capacity) throw new RangeError(`${n} floats do not fit regions of ${this.capacity}`);
+  private check(n: number, at: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.capacity || !Number.isInteger(at) || at < 0 || at % 4 !== 0 || at + lanes(n) > this.outCapacity) {
+      throw new RangeError(`${n} floats at ${at} do not fit operands of ${this.capacity} and an output of ${this.outCapacity} (offsets are multiples of 4)`);
+    }
   }
 }
 
