@@ -25,12 +25,14 @@ interface Settings {
   evalEvery: number;
   /** 'cosine': anneal the learning rate to 0 over the run (core's lrSchedule). */
   lrSchedule: 'constant' | 'cosine';
+  /** dcgan: 'batch' (default, the paper's) or 'none' (the anchor's exact network). */
+  normalization: 'batch' | 'none';
 }
 
 function parse(): Settings {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, normalization: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -54,7 +56,13 @@ function parse(): Settings {
     evalCount: int(values['eval-count'], 1000, 'eval-count'),
     evalEvery: values['eval-every'] === undefined ? 0 : int(values['eval-every'], 0, 'eval-every'),
     lrSchedule: schedule(values['lr-schedule']),
+    normalization: values.normalization === 'none' ? 'none' : values.normalization === undefined || values.normalization === 'batch' ? 'batch' : invalid(`--normalization must be 'batch' or 'none', got '${values.normalization}'.`),
   };
+}
+
+function invalid(sentence: string): never {
+  console.error(sentence);
+  process.exit(2);
 }
 
 function schedule(raw: string | undefined): 'constant' | 'cosine' {
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr schedule ${s.lrSchedule}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}` : ''}, ${backend.backend}`);
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
     console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -107,7 +115,7 @@ async function main(): Promise<void> {
     trainer.dispose();
     model.dispose();
   } else {
-    const model = createModel('dcgan', { seed: s.seed }) as GanModel;
+    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization }) as GanModel;
     const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
     const score = () =>

@@ -3,7 +3,7 @@
 // workers (as if from the coordinator). Nothing may crash or hang, and the run must end with
 // the weights a clean run gets.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dealer } from 'zeromq';
@@ -31,14 +31,16 @@ afterAll(() => {
 
 const PER_TARGET = 1000;
 
-it('a run under thousands of junk messages finishes with the weights of a clean run', async () => {
+// Both data planes: shared memory ('auto' here, two workers on one host) and the star, whose
+// gradients travel over the fuzzed connections.
+it.each(['auto', 'star'] as const)('a run under thousands of junk messages finishes with the weights of a clean run (data plane %s)', async (dataPlane) => {
   const config: RunConfig = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 12, globalBatch: 10, steps: 30 };
   const parts = buildReplicaModel(config, new LocalReducer());
   const gradSizes = parts.gradSizes;
   parts.trainer.dispose();
   parts.model.dispose();
 
-  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, logger: quietLogger() });
+  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, dataPlane, logger: quietLogger() });
   const proxy = new FuzzProxy(handle.address);
   const front = await proxy.start();
   const logs = [0, 1].map((i) => join(dir, `worker-${i}.log`));
@@ -84,6 +86,7 @@ it('a run under thousands of junk messages finishes with the weights of a clean 
 
   expect(exits.map((e) => e.code), exits.map((e) => e.stderr).join('\n')).toEqual([0, 0]);
   expect(result.steps).toBe(30);
+  expect(result.dataPlane).toBe(dataPlane === 'star' || !existsSync('/dev/shm') ? 'star' : 'shared');
   // Most junk arrived during the run (the rest after it ended is simply never read).
   expect(sent.stranger + sent.asWorker).toBeGreaterThan(2000);
   expect(result.droppedMessages).toBeGreaterThan(1000);

@@ -42,6 +42,8 @@ class WorkerSession {
   /** This worker's segment, offered in HELLO; null when there is no shared memory to use. */
   private segment: { own: OwnSegment; layout: SegmentLayout; id: string } | null = null;
   private segmentTried = false;
+  /** The data plane is settled once the first STEP arrived: a later PLANE is out of protocol. */
+  private planeSettled = false;
   private worldSize = 0;
   private config: RunConfig | null;
   private run: string;
@@ -218,10 +220,12 @@ class WorkerSession {
 
   /** Switches to the shared-memory plane: opens every peer's segment (a failure ends this worker). */
   private async onPlane(m: PlaneMessage): Promise<void> {
-    if (this.rank < 0 || this.shared || this.nextStep === null) return this.noteDrop('dropped a PLANE out of turn', `rank ${this.rank}`);
+    if (this.rank < 0 || this.shared || this.planeSettled || this.nextStep === null) return this.noteDrop('dropped a PLANE out of turn', `rank ${this.rank}`);
     const seg = this.segment;
     if (!seg || m.segments.length !== this.worldSize || m.segments[this.rank] !== seg.own.path) {
-      throw new RejectedError(`the coordinator chose the shared-memory plane with segments this worker did not offer (${m.segments.length} segments for ${this.worldSize} ranks).`);
+      // Not the plane this worker offered for (no coordinator of this run sends that): dropped,
+      // like any other message that makes no sense now.
+      return this.noteDrop('dropped a PLANE that does not name this worker\'s segment', `${m.segments.length} segments for ${this.worldSize} ranks`);
     }
     const peers: (PeerSegment | null)[] = [];
     try {
@@ -252,6 +256,7 @@ class WorkerSession {
         return;
       }
       this.nextStep = m.step + 1;
+      this.planeSettled = true;
       // No PLANE before the first step: the star it is, and the segment's memory goes back.
       if (!this.shared && this.segment) {
         this.segment.own.close();

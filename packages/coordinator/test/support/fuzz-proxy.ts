@@ -4,9 +4,24 @@
 // and reaches the coordinator from an admitted worker's own connection).
 import { Dealer, Router } from 'zeromq';
 
+/**
+ * A zeromq.js socket takes one send at a time ("Socket is busy writing" otherwise): relayed and
+ * injected messages share sockets, so every send goes through that socket's queue.
+ */
+class SendQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(private readonly socket: { send(frames: Uint8Array[]): Promise<void> }) {}
+  send(frames: Uint8Array[]): Promise<void> {
+    const next = this.tail.then(() => this.socket.send(frames));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
 export class FuzzProxy {
   private readonly front = new Router({ linger: 0 });
-  private readonly backs = new Map<string, { id: Buffer; dealer: Dealer }>();
+  private readonly frontQueue = new SendQueue(this.front);
+  private readonly backs = new Map<string, { id: Buffer; dealer: Dealer; queue: SendQueue }>();
   private closed = false;
   address = '';
 
@@ -34,13 +49,13 @@ export class FuzzProxy {
   /** Sends raw frames to a worker as if from the coordinator. */
   async toWorker(key: string, frames: Uint8Array[]): Promise<void> {
     const b = this.backs.get(key);
-    if (b && !this.closed) await this.front.send([b.id, ...frames]);
+    if (b && !this.closed) await this.frontQueue.send([b.id, ...frames]);
   }
 
   /** Sends raw frames to the coordinator on a worker's own connection. */
   async asWorker(key: string, frames: Uint8Array[]): Promise<void> {
     const b = this.backs.get(key);
-    if (b && !this.closed) await b.dealer.send(frames);
+    if (b && !this.closed) await b.queue.send(frames);
   }
 
   close(): void {
@@ -63,15 +78,15 @@ export class FuzzProxy {
       if (!back) {
         const dealer = new Dealer({ linger: 0 });
         dealer.connect(this.coordinator);
-        back = { id, dealer };
+        back = { id, dealer, queue: new SendQueue(dealer) };
         this.backs.set(key, back);
         void this.relayBack(back);
       }
-      await back.dealer.send(rest).catch(() => undefined);
+      await back.queue.send(rest).catch(() => undefined);
     }
   }
 
-  private async relayBack(back: { id: Buffer; dealer: Dealer }): Promise<void> {
+  private async relayBack(back: { id: Buffer; dealer: Dealer; queue: SendQueue }): Promise<void> {
     while (!this.closed) {
       let frames: Buffer[];
       try {
@@ -81,7 +96,7 @@ export class FuzzProxy {
       }
       const index = [...this.backs.values()].indexOf(back);
       const out = this.tamper ? this.tamper(frames, index) : frames;
-      await this.front.send([back.id, ...out]).catch(() => undefined);
+      await this.frontQueue.send([back.id, ...out]).catch(() => undefined);
     }
   }
 }
