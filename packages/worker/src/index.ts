@@ -13,6 +13,6 @@ export { CoordinatorLink, type LinkEvents } from './coordinator-link.js';
 export const WORKER_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 export { parseWorkerArgs, exitCodeOf, EXIT as WORKER_EXIT } from './entry-args.js';
 export { SharedMemoryReducer, UnexpectedProceedError } from './shared-memory/shared-reducer.js';
-export { OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './shared-memory/segment.js';
+export { isSegmentPath, OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './shared-memory/segment.js';
 export { chunkOf } from './shared-memory/chunks.js';
 export { WeightedSum } from './shared-memory/weighted-sum.js';

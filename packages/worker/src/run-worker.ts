@@ -13,7 +13,7 @@ import { closeLogger, createWorkerLogger } from './logger.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { RemoteReducer } from './remote-reducer.js';
 import { buildReplicaModel, Replica, type ReplicaModel } from './replica.js';
-import { OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './shared-memory/segment.js';
+import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './shared-memory/segment.js';
 import { SharedMemoryReducer } from './shared-memory/shared-reducer.js';
 
 /** How a worker's run ended (when it ended by a STOP; other endings reject). */
@@ -222,10 +222,10 @@ class WorkerSession {
   private async onPlane(m: PlaneMessage): Promise<void> {
     if (this.rank < 0 || this.shared || this.planeSettled || this.nextStep === null) return this.noteDrop('dropped a PLANE out of turn', `rank ${this.rank}`);
     const seg = this.segment;
-    if (!seg || m.segments.length !== this.worldSize || m.segments[this.rank] !== seg.own.path) {
+    if (!seg || m.segments.length !== this.worldSize || m.segments[this.rank] !== seg.own.path || !m.segments.every((path) => isSegmentPath(path))) {
       // Not the plane this worker offered for (no coordinator of this run sends that): dropped,
       // like any other message that makes no sense now.
-      return this.noteDrop('dropped a PLANE that does not name this worker\'s segment', `${m.segments.length} segments for ${this.worldSize} ranks`);
+      return this.noteDrop('dropped a PLANE that does not name this worker\'s segment, or names files that are not segments', `${m.segments.length} segments for ${this.worldSize} ranks`);
     }
     const peers: (PeerSegment | null)[] = [];
     try {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Message, ProceedMessage, WrittenMessage } from '@dgm/protocol';
-import { chunkOf, OwnSegment, PeerSegment, SegmentError, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/index.js';
+import { chunkOf, isSegmentPath, OwnSegment, PeerSegment, SegmentError, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/index.js';
 
 const haveShm = sharedMemoryId() !== null;
 
@@ -89,6 +89,15 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
       live.close();
       rmSync(unrelated, { force: true });
       rmSync(orphan, { force: true });
+    }
+  });
+
+  it('recognises segment paths: only files named as workers name them, in /dev/shm', () => {
+    const own = OwnSegment.create(64)!;
+    expect(isSegmentPath(own.path)).toBe(true);
+    own.close();
+    for (const bad of ['/etc/passwd', '/dev/shm/dgm-1-0123456789ab.seg.bak', '/dev/shm/../etc/dgm-1-0123456789ab.seg', '/tmp/dgm-1-0123456789ab.seg', '/dev/shm/dgm-x-0123456789ab.seg']) {
+      expect(isSegmentPath(bad)).toBe(false);
     }
   });
 

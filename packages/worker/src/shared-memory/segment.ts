@@ -9,7 +9,7 @@
 // own device number, and do not match).
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** The RAM-backed directory segments live in. */
 export const SHARED_MEMORY_DIR = '/dev/shm';
@@ -126,7 +126,15 @@ export class OwnSegment {
   }
 }
 
-const SEGMENT_NAME = /^dgm-(\d+)-[0-9a-f]+\.seg$/;
+const SEGMENT_NAME = /^dgm-(\d+)-[0-9a-f]{12}\.seg$/;
+
+/**
+ * Whether `path` names a segment as workers create them (in the shared-memory directory, with a
+ * segment's file name): a worker opens nothing else, whatever a PLANE message lists.
+ */
+export function isSegmentPath(path: string, dir = SHARED_MEMORY_DIR): boolean {
+  return dirname(path) === dir && SEGMENT_NAME.test(basename(path));
+}
 
 /**
  * Removes the segments of processes that no longer exist. A segment's name goes as soon as every
