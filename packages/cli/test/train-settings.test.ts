@@ -54,6 +54,17 @@ describe('resolveTrainSettings', () => {
     expect(() => resolve({ 'lr-schedule': 'step' })).toThrow(/--lr-schedule must be one of constant, cosine, got 'step'/);
   });
 
+  it('takes --normalization batch|none for dcgan only, into the model options', () => {
+    const s = resolve({ model: 'dcgan', normalization: 'none' });
+    expect(s.normalization).toBe('none');
+    expect(buildRunConfig(s, [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1], normalization: 'none' });
+    expect(buildRunConfig(resolve({ model: 'dcgan' }), [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1] });
+    expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 10)).normalization).toBe('none');
+    expect(() => resolve({ model: 'vae', normalization: 'none' })).toThrow('--normalization applies only to the dcgan model, not vae.');
+    expect(() => resolve({ model: 'dcgan', loss: 'wgan-gp', normalization: 'batch' })).toThrow(/--normalization batch cannot train with --loss wgan-gp/);
+    expect(() => resolve({ model: 'dcgan', normalization: 'layer' })).toThrow(/--normalization must be one of batch, none, got 'layer'/);
+  });
+
   it('takes --data-plane auto|star|shared (default auto)', () => {
     expect(resolve({}).dataPlane).toBe('auto');
     expect(resolve({ 'data-plane': 'star' }).dataPlane).toBe('star');

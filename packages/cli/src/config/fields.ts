@@ -30,6 +30,7 @@ export const TRAIN_FIELDS = {
   epochs: { kind: 'int', min: 1, max: 1e6 },
   lr: { kind: 'number', min: 0, max: 10, minExclusive: true },
   'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
+  normalization: { kind: 'enum', values: ['batch', 'none'] },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
   out: { kind: 'string' },

@@ -27,6 +27,7 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
     lr: config.trainer?.lr ?? null,
     'lr-schedule': (config.trainer?.lrSchedule as { kind?: string } | undefined)?.kind ?? 'constant',
     beta: config.modelOptions?.beta ?? null,
+    normalization: config.modelOptions?.normalization ?? null,
     seed: config.seed,
     steps: config.steps,
   };

@@ -31,6 +31,8 @@ export interface TrainSettings {
   lr: number | null;
   /** 'cosine' anneals the learning rate to 0 over the run's steps. */
   lrSchedule: 'constant' | 'cosine';
+  /** dcgan only: 'batch' (the paper's) or 'none' (the PyTorch anchor's network); null = the model's default. */
+  normalization: 'batch' | 'none' | null;
   /** KL weight of VAEs; null for GANs. */
   beta: number | null;
   seed: number;
@@ -193,6 +195,14 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `${describeSource(sources.loss ?? { flag: 'loss' })} applies only to the GAN models mlp-gan and dcgan; the ${model} model trains on its ELBO (use --beta).`,
     );
   }
+  if (model !== 'dcgan' && merged.normalization !== undefined && merged.normalization !== null) {
+    throw new UsageError(`${describeSource(sources.normalization ?? { flag: 'normalization' })} applies only to the dcgan model, not ${model}.`);
+  }
+  if (merged.normalization === 'batch' && merged.loss === 'wgan-gp') {
+    throw new UsageError(
+      `${describeSource(sources.normalization ?? { flag: 'normalization' })} batch cannot train with --loss wgan-gp: its gradient penalty is per sample and BatchNorm mixes the samples of a batch; use --normalization none.`,
+    );
+  }
   if (!vae && merged.beta !== undefined && merged.beta !== null) {
     throw new UsageError(
       `${describeSource(sources.beta ?? { flag: 'beta' })} applies only to the VAE models vae and conv-vae; the ${model} model takes --loss.`,
@@ -243,6 +253,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     steps,
     epochs,
     lr: (merged.lr as number | undefined) ?? null,
+    normalization: (merged.normalization as 'batch' | 'none' | undefined) ?? null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,

@@ -41,6 +41,7 @@ export function buildRunConfig(settings: TrainSettings, imageShape: [number, num
   // batch) would make meaningless; the paper's critic has no BatchNorm either. So dcgan under
   // wgan-gp is built without normalisation instead of being refused.
   if (settings.model === 'dcgan' && settings.loss === 'wgan-gp') modelOptions.normalization = 'none';
+  if (settings.normalization !== null) modelOptions.normalization = settings.normalization;
   const trainer: Record<string, unknown> = {};
   if (settings.loss !== null) trainer.loss = settings.loss;
   if (settings.lr !== null) trainer.lr = settings.lr;
