@@ -1,6 +1,7 @@
 // Sample-quality benchmarks of dgm (issue: data, checkpoints, metrics), kept out of `npm test`.
 //
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
+//        [--lr-schedule constant|cosine] [--eval-every N (dcgan: FID every N epochs)] [--normalization batch|none (dcgan)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -55,19 +56,16 @@ function parse(): Settings {
     seed: int(values.seed, 1, 'seed'),
     evalCount: int(values['eval-count'], 1000, 'eval-count'),
     evalEvery: values['eval-every'] === undefined ? 0 : int(values['eval-every'], 0, 'eval-every'),
-    lrSchedule: schedule(values['lr-schedule']),
-    normalization: values.normalization === 'none' ? 'none' : values.normalization === undefined || values.normalization === 'batch' ? 'batch' : invalid(`--normalization must be 'batch' or 'none', got '${values.normalization}'.`),
+    lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
+    normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
   };
 }
 
-function invalid(sentence: string): never {
-  console.error(sentence);
-  process.exit(2);
-}
-
-function schedule(raw: string | undefined): 'constant' | 'cosine' {
-  if (raw === undefined || raw === 'constant' || raw === 'cosine') return raw ?? 'constant';
-  console.error(`--lr-schedule must be 'constant' or 'cosine', got '${raw}'.`);
+/** A flag's value among `allowed` (the first is the default); anything else exits 2 with a sentence. */
+function choice<T extends string>(raw: string | undefined, allowed: readonly T[], name: string): T {
+  if (raw === undefined) return allowed[0]!;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  console.error(`--${name} must be one of ${allowed.join(', ')}, got '${raw}'.`);
   process.exit(2);
 }
 
