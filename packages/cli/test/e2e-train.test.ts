@@ -44,7 +44,7 @@ describe('dgm train', () => {
   });
 
   it('writes the run directory: config, metrics, logs, samples, checkpoints', () => {
-    expect(resultA).toMatchObject({ status: 'finished', step: 4, runDir: runA });
+    expect(resultA).toMatchObject({ status: 'finished', step: 4, runDir: runA, dataPlane: existsSync('/dev/shm') ? 'shared' : 'star' });
     for (const f of ['config.json', 'metrics.jsonl', 'logs/cli.log', 'logs/coordinator.log', 'logs/worker-0.log', 'logs/worker-1.log', 'checkpoints/latest']) {
       expect(existsSync(join(runA, f)), f).toBe(true);
     }

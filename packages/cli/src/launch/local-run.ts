@@ -167,7 +167,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         reporter.close();
         // Training is over and saved: from here Ctrl-C simply ends the evaluation.
         stop.dispose();
-        await reportFinished(plan, reporter, outcome.checkpointDir);
+        await reportFinished(plan, reporter, outcome.checkpointDir, outcome.dataPlane);
         return ExitCode.ok;
       }
       case 'interrupted': {
@@ -238,7 +238,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
     });
     reporter.close();
     stop.dispose();
-    await reportFinished(plan, reporter, outcome.checkpointDir);
+    await reportFinished(plan, reporter, outcome.checkpointDir, outcome.dataPlane);
     return ExitCode.ok;
   } catch (error) {
     if (coordinator) await coordinator.stop('aborted').catch(() => undefined);

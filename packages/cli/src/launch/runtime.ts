@@ -21,6 +21,8 @@ export interface CoordinatorOutcome {
   step: number;
   /** The final checkpoint, or null if none could be written. */
   checkpointDir: string | null;
+  /** Where gradients were averaged (null when the run did not get to say). */
+  dataPlane: 'star' | 'shared' | null;
 }
 
 export interface CoordinatorHandle {
@@ -105,7 +107,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
     await closeLogger(logger);
     throw error;
   }
-  const finished = handle.done.then((r) => ({ step: r.steps, checkpointDir: r.checkpoint }));
+  const finished = handle.done.then((r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }));
   finished.catch(() => undefined).finally(() => void closeLogger(logger));
   let stopping: Promise<CoordinatorOutcome> | null = null;
   return {
@@ -117,10 +119,10 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
         // A stopped run still ends with a checkpoint; `done` rejects (RunStoppedError) once it is
         // written and the workers are told, and the newest valid checkpoint says where it stopped.
         stopping = handle.done.then(
-          (r) => ({ step: r.steps, checkpointDir: r.checkpoint }),
+          (r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }),
           async () => {
             const found = await latestValidCheckpoint(settings.out).catch(() => null);
-            return { step: found?.step ?? plan.resumeFrom?.step ?? 0, checkpointDir: found?.dir ?? null };
+            return { step: found?.step ?? plan.resumeFrom?.step ?? 0, checkpointDir: found?.dir ?? null, dataPlane: null };
           },
         );
       }

@@ -18,7 +18,7 @@ export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcom
 }
 
 /** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
-export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null): Promise<void> {
+export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null, dataPlane: 'star' | 'shared' | null): Promise<void> {
   const { settings } = plan;
   const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
   try {
@@ -36,9 +36,10 @@ export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkp
       evaluation = await evaluateModel(trained, { count: DEFAULT_EVAL_COUNT, seed: 0 });
     }
     reporter.result(
-      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation },
+      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation, dataPlane },
       [
         `Run directory: ${settings.out}`,
+        ...(dataPlane === 'shared' ? ['Gradients: averaged through shared memory (/dev/shm), not the coordinator'] : []),
         `Checkpoint: ${trained.dir} (step ${step})`,
         `Samples: ${grid}`,
         ...(evaluation ? formatEvaluation(evaluation) : ['(FID and classifier scores need a model trained on mnist or fashion-mnist.)']),
