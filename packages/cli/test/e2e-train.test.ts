@@ -34,17 +34,21 @@ function weights(checkpoint: string, sub: string): Buffer {
 describe('dgm train', () => {
   const runA = join(root, 'a');
   let resultA: Record<string, unknown>;
+  let startedA: string;
 
   beforeAll(async () => {
     const r = await runDgm(['train', '--steps', '4', '--out', runA, ...TINY], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.every((e) => e.event !== 'not-json'), r.stdout).toBe(true);
     resultA = r.events.find((e) => e.event === 'result') as Record<string, unknown>;
+    startedA = String(r.events.find((e) => e.event === 'log' && String(e.message).startsWith('Started '))?.message);
     expect(r.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4]);
   });
 
   it('writes the run directory: config, metrics, logs, samples, checkpoints', () => {
     expect(resultA).toMatchObject({ status: 'finished', step: 4, runDir: runA, dataPlane: existsSync('/dev/shm') ? 'shared' : 'star' });
+    // --backend auto (the default) is reported as what it resolved to here.
+    expect(startedA).toMatch(/^Started 2 worker processes \(pids \d+, \d+\) on the (wasm|tensorflow) \(auto\) backend$/);
     for (const f of ['config.json', 'metrics.jsonl', 'logs/cli.log', 'logs/coordinator.log', 'logs/worker-0.log', 'logs/worker-1.log', 'checkpoints/latest']) {
       expect(existsSync(join(runA, f)), f).toBe(true);
     }

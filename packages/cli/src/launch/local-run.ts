@@ -148,7 +148,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
       throw new RunFailedError(message);
     };
     reporter.event('workers', { pids: workers.pids, gpus: slots.map((s) => s.gpu) });
-    reporter.info(`Started ${slots.length} worker process${slots.length === 1 ? '' : 'es'} (pids ${workers.pids.join(', ')}) on ${plan.gpuIds ? `GPUs ${plan.gpuIds.join(', ')}` : `the ${settings.backend} backend`}`);
+    reporter.info(`Started ${slots.length} worker process${slots.length === 1 ? '' : 'es'} (pids ${workers.pids.join(', ')}) on ${plan.gpuIds ? `GPUs ${plan.gpuIds.join(', ')}` : `the ${settings.backend === 'auto' ? `${plan.resolvedBackend} (auto)` : settings.backend} backend`}`);
 
     const ending: Ending = await Promise.race([
       coordinator.finished.then(

@@ -23,6 +23,8 @@ export interface TrainPlan {
   runConfig: RunConfig;
   /** Backend of this process (the coordinator: snapshots, sample grids, the final evaluation). */
   localBackend: BackendName;
+  /** What that choice resolved to here ('auto' becomes 'tensorflow' or 'wasm'); CPU workers on this host resolve alike. */
+  resolvedBackend: string;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
   const { loadDataset, latestValidCheckpoint, createModel, initBackend, Trainer } = await import('@dgm/core/node');
   // Also checks that the requested backend is installed (BackendUnavailableError otherwise).
   const localBackend = localBackendFor(settings);
-  await initBackend(localBackend);
+  const resolvedBackend = (await initBackend(localBackend)).backend;
   const data = await loadDataset(settings.dataset);
   const { imageShape } = data;
   if (settings.batchSize > data.train.count) {
@@ -126,5 +128,6 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     resumeFrom,
     runConfig,
     localBackend,
+    resolvedBackend,
   };
 }
