@@ -119,11 +119,9 @@ function entriesOf(h: Header, dataBytes: number, maxBytes: number): TensorEntry[
   return entries;
 }
 
+/** A gradient frame of `phase` (already checked by phaseOf), sized against the manifest when known. */
 function gradsOf(phase: string, frame: Uint8Array, limits: DecodeLimits): Float32Array {
   if (limits.gradSizes) {
-    if (!Object.prototype.hasOwnProperty.call(limits.gradSizes, phase)) {
-      throw new FieldError(`phase '${phase}' is not one of this model's phases (${Object.keys(limits.gradSizes).join(', ')})`);
-    }
     const expected = limits.gradSizes[phase] * 4;
     if (frame.byteLength !== expected) throw new FieldError(`gradient frame of phase '${phase}' has ${frame.byteLength} bytes, the manifest says ${expected}`);
   } else if (frame.byteLength % 4 !== 0) {
@@ -193,11 +191,11 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       return { type, run, step: int(h, 'step', 0), epoch: int(h, 'epoch', 0), indices };
     }
     case 'GRADS': {
-      const phase = str(h, 'phase', PHASE_MAX);
+      const phase = phaseOf(h, limits);
       return { type, run, step: int(h, 'step', 0), phase, sampleCount: int(h, 'sampleCount', 1, limits.maxIndices), grads: gradsOf(phase, frames[0], limits) };
     }
     case 'REDUCED': {
-      const phase = str(h, 'phase', PHASE_MAX);
+      const phase = phaseOf(h, limits);
       return { type, run, step: int(h, 'step', 0), phase, grads: gradsOf(phase, frames[0], limits) };
     }
     case 'PLANE':
