@@ -98,6 +98,17 @@ describe('dgm train', () => {
     expect(listTree(runA)).toEqual(before);
   });
 
+  it('refuses to resume a cosine run with another length (its schedule is keyed by the total), and writes nothing', async () => {
+    const runC = join(root, 'cosine');
+    const first = await runDgm(['train', '--steps', '2', '--lr-schedule', 'cosine', '--out', runC, ...TINY], { cwd: root });
+    expect(first.code, first.stderr).toBe(0);
+    const before = listTree(runC);
+    const longer = await runDgm(['train', '--resume', runC, '--steps', '4'], { cwd: root });
+    expect(longer.code).toBe(2);
+    expect(longer.stderr.trim()).toMatch(/^error: --resume .*cosine: its cosine learning-rate schedule anneals over the run's 2 steps, so the run cannot change to 4; resume without --steps\/--epochs, or start a new run\.$/);
+    expect(listTree(runC)).toEqual(before);
+  });
+
   it('inspect, sample and eval read the run', async () => {
     const inspected = await runDgm(['inspect', runA, '--json'], { cwd: root });
     expect(inspected.code, inspected.stderr).toBe(0);
