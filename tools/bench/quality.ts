@@ -1,7 +1,8 @@
 // Sample-quality benchmarks of dgm (issue: data, checkpoints, metrics), kept out of `npm test`.
 //
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
-//        [--lr-schedule constant|cosine] [--eval-every N (dcgan: FID every N epochs)] [--normalization batch|none (dcgan)]
+//        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
+//        [--normalization batch|none (dcgan)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -24,6 +25,8 @@ interface Settings {
   evalCount: number;
   /** dcgan: also score FID after every this many epochs (0: only at the end). */
   evalEvery: number;
+  /** Adam's learning rate; null: the Trainer's default for the model (2e-4 GANs, 1e-3 VAEs). */
+  lr: number | null;
   /** 'cosine': anneal the learning rate to 0 over the run (core's lrSchedule). */
   lrSchedule: 'constant' | 'cosine';
   /** dcgan: 'batch' (default, the paper's) or 'none' (the anchor's exact network). */
@@ -33,7 +36,7 @@ interface Settings {
 function parse(): Settings {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, normalization: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -56,9 +59,20 @@ function parse(): Settings {
     seed: int(values.seed, 1, 'seed'),
     evalCount: int(values['eval-count'], 1000, 'eval-count'),
     evalEvery: values['eval-every'] === undefined ? 0 : int(values['eval-every'], 0, 'eval-every'),
+    lr: values.lr === undefined ? null : rate(values.lr),
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
   };
+}
+
+/** --lr: a number in (0, 1]; anything else exits 2 with a sentence. */
+function rate(raw: string): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0 || v > 1) {
+    console.error(`--lr must be a number in (0, 1], got '${raw}'.`);
+    process.exit(2);
+  }
+  return v;
 }
 
 /** A flag's value among `allowed` (the first is the default); anything else exits 2 with a sentence. */
@@ -89,7 +103,7 @@ async function train(trainer: Trainer, s: Settings, images: { count: number; bat
 /** Trainer options of the run: the seed, and the learning-rate schedule over all its steps. */
 function trainerOptions(s: Settings, trainCount: number): TrainerOptions {
   const steps = s.epochs * Math.floor(trainCount / s.batch);
-  return { seed: s.seed, lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant' };
+  return { seed: s.seed, ...(s.lr === null ? {} : { lr: s.lr }), lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant' };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +111,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}` : ''}, ${backend.backend}`);
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
     console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
