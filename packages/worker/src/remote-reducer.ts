@@ -3,48 +3,35 @@
 // link (when the coordinator is gone or the run stops, the wait is rejected at once).
 import type { GradientReducer, PhaseName } from '@dgm/core';
 import type { Message, ReducedMessage } from '@dgm/protocol';
+import { AwaitedReply } from './awaited-reply.js';
 
-interface Pending {
+interface Awaited {
   step: number;
   phase: string;
-  resolve(grads: Float32Array): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 /** A REDUCED that no reduce() was waiting for. */
 export class UnexpectedReducedError extends Error {}
 
 export class RemoteReducer implements GradientReducer {
-  private pending: Pending | null = null;
-  private failure: Error | null = null;
+  private readonly reply: AwaitedReply<Awaited, Float32Array>;
   /** Milliseconds spent waiting for REDUCED since the last `takeWaitMs()`. */
   private waitMs = 0;
 
   constructor(
     private readonly run: string,
     private readonly send: (message: Message) => Promise<void>,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+  ) {
+    this.reply = new AwaitedReply(timeoutMs, (a) => `phase '${a.phase}' of step ${a.step}`);
+  }
 
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
-    if (this.failure) throw this.failure;
-    if (this.pending) throw new Error(`reduce(${phase}, ${step}) called while phase '${this.pending.phase}' of step ${this.pending.step} is still waiting`);
     const started = performance.now();
-    const reply = new Promise<Float32Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = null;
-        reject(new Error(`no averaged gradients for phase '${phase}' of step ${step} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending = { step, phase, resolve, reject, timer };
-    });
     try {
-      await this.send({ type: 'GRADS', run: this.run, step, phase, sampleCount, grads });
-    } catch (error) {
-      this.settle()?.reject(error as Error);
-    }
-    try {
-      return await reply;
+      return await this.reply.request({ step, phase }, `no averaged gradients for phase '${phase}' of step ${step}`, () =>
+        this.send({ type: 'GRADS', run: this.run, step, phase, sampleCount, grads }),
+      );
     } finally {
       this.waitMs += performance.now() - started;
     }
@@ -52,19 +39,18 @@ export class RemoteReducer implements GradientReducer {
 
   /** Hands a received REDUCED to the waiting reduce(); throws if it was not the one awaited. */
   deliver(message: ReducedMessage): void {
-    const p = this.pending;
-    if (!p || p.step !== message.step || p.phase !== message.phase) {
+    const awaited = this.reply.awaited;
+    if (!awaited || awaited.step !== message.step || awaited.phase !== message.phase) {
       throw new UnexpectedReducedError(
-        `REDUCED for phase '${message.phase}' of step ${message.step} arrived while ${p ? `phase '${p.phase}' of step ${p.step}` : 'nothing'} was awaited`,
+        `REDUCED for phase '${message.phase}' of step ${message.step} arrived while ${this.reply.describeAwaited()} was awaited`,
       );
     }
-    this.settle()!.resolve(message.grads);
+    this.reply.answer(message.grads);
   }
 
   /** Rejects the waiting reduce() (if any) and every later one with `error`. */
   fail(error: Error): void {
-    this.failure ??= error;
-    this.settle()?.reject(error);
+    this.reply.fail(error);
   }
 
   /** Time spent in reduce() (sending + waiting) since the last call; resets it. */
@@ -72,12 +58,5 @@ export class RemoteReducer implements GradientReducer {
     const ms = this.waitMs;
     this.waitMs = 0;
     return ms;
-  }
-
-  private settle(): Pending | null {
-    const p = this.pending;
-    if (p) clearTimeout(p.timer);
-    this.pending = null;
-    return p;
   }
 }

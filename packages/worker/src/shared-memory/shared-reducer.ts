@@ -20,17 +20,15 @@
 // finished reading this round's sums).
 import type { GradientReducer, PhaseName } from '@dgm/core';
 import { sharedStages, type Message, type ProceedMessage, type SharedStage } from '@dgm/protocol';
+import { AwaitedReply } from '../awaited-reply.js';
 import { chunkOf, largestChunk } from './chunks.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type PhaseRegion, type SegmentLayout } from './segment.js';
 import { WeightedSum } from './weighted-sum.js';
 
-interface Pending {
+interface Awaited {
   step: number;
   phase: string;
   stage: SharedStage;
-  resolve(counts: number[]): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 /** A PROCEED that no stage was waiting for. */
@@ -38,8 +36,7 @@ export class UnexpectedProceedError extends Error {}
 
 export class SharedMemoryReducer implements GradientReducer {
   private readonly sum: WeightedSum;
-  private pending: Pending | null = null;
-  private failure: Error | null = null;
+  private readonly proceed: AwaitedReply<Awaited, number[]>;
   private unlinked = false;
 
   constructor(
@@ -50,8 +47,9 @@ export class SharedMemoryReducer implements GradientReducer {
     private readonly peers: readonly (PeerSegment | null)[],
     private readonly layout: SegmentLayout,
     private readonly send: (message: Message) => Promise<void>,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
+    this.proceed = new AwaitedReply(timeoutMs, (a) => `'${a.stage}' of phase '${a.phase}' of step ${a.step}`);
     const worldSize = peers.length;
     // Operands: a whole gradient (single stage) or a chunk; the output always holds a whole
     // gradient, so the two-stage result is assembled in place (own chunk computed at its offset,
@@ -66,7 +64,8 @@ export class SharedMemoryReducer implements GradientReducer {
    * reduce() (the Trainer copies it into tensors before that): it may be the kernel's memory.
    */
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
-    if (this.failure) throw this.failure;
+    // Before touching the segment: after a failure (coordinator gone, run stopped) it may be closed.
+    if (this.proceed.failed) throw this.proceed.failed;
     const region = this.layout.phases[phase];
     if (!region || grads.length !== region.size) throw new SegmentError(`phase '${phase}' with ${grads.length} values is not in this segment layout`);
     const worldSize = this.peers.length;
@@ -148,51 +147,33 @@ export class SharedMemoryReducer implements GradientReducer {
   }
 
   /** Says WRITTEN for `stage`; resolves (bounded wait) with the counts of the matching PROCEED. */
-  private async stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    const reply = new Promise<number[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = null;
-        reject(new Error(`no PROCEED '${stage}' for phase '${phase}' of step ${step} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending = { step, phase, stage, resolve, reject, timer };
-    });
-    try {
-      await this.send({ type: 'WRITTEN', run: this.run, step, phase, stage, sampleCount });
-    } catch (error) {
-      this.settle()?.reject(error as Error);
-    }
-    return reply;
+  private stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
+    return this.proceed.request({ step, phase, stage }, `no PROCEED '${stage}' for phase '${phase}' of step ${step}`, () =>
+      this.send({ type: 'WRITTEN', run: this.run, step, phase, stage, sampleCount }),
+    );
   }
 
   /** Hands a received PROCEED to the waiting stage; throws if it was not the one awaited. */
   deliver(m: ProceedMessage): void {
-    const p = this.pending;
-    if (!p || p.step !== m.step || p.phase !== m.phase || p.stage !== m.stage) {
+    const awaited = this.proceed.awaited;
+    if (!awaited || awaited.step !== m.step || awaited.phase !== m.phase || awaited.stage !== m.stage) {
       throw new UnexpectedProceedError(
-        `PROCEED '${m.stage}' for phase '${m.phase}' of step ${m.step} arrived while ${p ? `'${p.stage}' of phase '${p.phase}' of step ${p.step}` : 'nothing'} was awaited`,
+        `PROCEED '${m.stage}' for phase '${m.phase}' of step ${m.step} arrived while ${this.proceed.describeAwaited()} was awaited`,
       );
     }
     if (m.counts.length !== this.peers.length || m.counts.reduce((a, c) => a + c, 0) <= 0) {
       throw new UnexpectedProceedError(`PROCEED for step ${m.step} carries ${m.counts.length} sample counts summing to ${m.counts.reduce((a, c) => a + c, 0)}; this run has ${this.peers.length} ranks and needs a positive total`);
     }
-    this.settle()!.resolve(m.counts);
+    this.proceed.answer(m.counts);
   }
 
   /** Rejects the waiting stage (if any) and every later reduce() with `error`. */
   fail(error: Error): void {
-    this.failure ??= error;
-    this.settle()?.reject(error);
+    this.proceed.fail(error);
   }
 
   /** Closes the peers' segments (this rank's own segment belongs to the caller). */
   close(): void {
     for (const p of this.peers) p?.close();
-  }
-
-  private settle(): Pending | null {
-    const p = this.pending;
-    if (p) clearTimeout(p.timer);
-    this.pending = null;
-    return p;
   }
 }
