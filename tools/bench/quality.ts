@@ -2,7 +2,7 @@
 //
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
-//        [--normalization batch|none (dcgan)]
+//        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -31,12 +31,14 @@ interface Settings {
   lrSchedule: 'constant' | 'cosine';
   /** dcgan: 'batch' (default, the paper's) or 'none' (the anchor's exact network). */
   normalization: 'batch' | 'none';
+  /** dcgan: decay of the generator's moving average (model option ema); 0: none. */
+  ema: number;
 }
 
 function parse(): Settings {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -62,6 +64,7 @@ function parse(): Settings {
     lr: values.lr === undefined ? null : rate(values.lr),
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
+    ema: values.ema === undefined ? 0 : decay(values.ema),
   };
 }
 
@@ -70,6 +73,16 @@ function rate(raw: string): number {
   const v = Number(raw);
   if (!Number.isFinite(v) || v <= 0 || v > 1) {
     console.error(`--lr must be a number in (0, 1], got '${raw}'.`);
+    process.exit(2);
+  }
+  return v;
+}
+
+/** --ema: a decay in [0, 0.99999]; anything else exits 2 with a sentence. */
+function decay(raw: string): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0 || v > 0.99999) {
+    console.error(`--ema must be a number in [0, 0.99999], got '${raw}'.`);
     process.exit(2);
   }
   return v;
@@ -111,7 +124,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}` : ''}, ${backend.backend}`);
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
     console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -127,37 +140,41 @@ async function main(): Promise<void> {
     trainer.dispose();
     model.dispose();
   } else {
-    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization }) as GanModel;
+    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema }) as GanModel;
     const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
-    const score = () =>
+    // model.sampler is what dgm samples from: the generator's average with --ema, else G itself.
+    const score = (generator: tf.LayersModel = model.sampler) =>
       evaluator.evaluate((n, start) =>
         tf.tidy(() => {
           const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
-          const x = model.generator.predict(z) as tf.Tensor;
+          const x = generator.predict(z) as tf.Tensor;
           return x.add(1).div(2).clipByValue(0, 1);
         }),
       );
     // Intermediate scores (--eval-every) show how far training still moves FID; the time spent
-    // scoring is left out of trainSeconds.
-    const curve: { epoch: number; fid: number; floorFid: number }[] = [];
+    // scoring is left out of trainSeconds. With --ema the live generator is scored too
+    // (generatorFid), to show what the average adds.
+    const curve: { epoch: number; fid: number; floorFid: number; generatorFid?: number }[] = [];
     let scoringSeconds = 0;
     const steps = await train(trainer, s, data.train, async (e, l) => {
       log(e, l);
       if (s.evalEvery > 0 && (e + 1) % s.evalEvery === 0 && e + 1 < s.epochs) {
         const t0 = performance.now();
         const m = await score();
+        const live = model.generatorEma ? (await score(model.generator)).fid : undefined;
         scoringSeconds += (performance.now() - t0) / 1000;
-        curve.push({ epoch: e + 1, fid: m.fid, floorFid: m.floorFid });
-        console.log(`  after epoch ${e + 1}: FID ${m.fid.toFixed(3)} (${(m.fid / m.floorFid).toFixed(2)}x floor)`);
+        curve.push({ epoch: e + 1, fid: m.fid, floorFid: m.floorFid, ...(live === undefined ? {} : { generatorFid: live }) });
+        console.log(`  after epoch ${e + 1}: FID ${m.fid.toFixed(3)} (${(m.fid / m.floorFid).toFixed(2)}x floor)${live === undefined ? '' : `; live generator ${live.toFixed(3)}`}; classes ${m.classHistogram.join(' ')}`);
       }
     });
     const trainSeconds = (performance.now() - started) / 1000 - scoringSeconds;
     const metrics = await score();
+    const generatorFid = model.generatorEma ? (await score(model.generator)).fid : undefined;
     evaluator.dispose();
     const ratio = metrics.fid / metrics.floorFid;
-    console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}`);
-    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, curve, targetMet: ratio <= 5 });
+    console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}${generatorFid === undefined ? '' : `; live generator (without the average) FID ${generatorFid.toFixed(3)}`}`);
+    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, generatorFid, curve, targetMet: ratio <= 5 });
     trainer.dispose();
     model.dispose();
   }

@@ -65,6 +65,17 @@ describe('resolveTrainSettings', () => {
     expect(() => resolve({ model: 'dcgan', normalization: 'layer' })).toThrow(/--normalization must be one of batch, none, got 'layer'/);
   });
 
+  it('takes --ema <decay> for GANs only, into the model options (0 or absent: no average)', () => {
+    const s = resolve({ model: 'dcgan', ema: '0.999' });
+    expect(s.ema).toBe(0.999);
+    expect(buildRunConfig(s, [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1], ema: 0.999 });
+    expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 10)).ema).toBe(0.999);
+    expect(resolve({ model: 'mlp-gan', ema: '0' }).ema).toBeNull();
+    expect(buildRunConfig(resolve({ model: 'mlp-gan' }), [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1] });
+    expect(() => resolve({ model: 'vae', ema: '0.99' })).toThrow("--ema applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.");
+    expect(() => resolve({ model: 'dcgan', ema: '1' })).toThrow(/--ema must be a number from 0 to 0.99999, got '1'/);
+  });
+
   it('takes --data-plane auto|star|shared (default auto)', () => {
     expect(resolve({}).dataPlane).toBe('auto');
     expect(resolve({ 'data-plane': 'star' }).dataPlane).toBe('star');

@@ -44,14 +44,18 @@ describe('replica agreement', () => {
   });
 
   it('keeps BatchNorm replicas consistent by syncing moving statistics from rank 0 at each check', async () => {
+    // With a generator average (ema): its weights are in the hash, its statistics in the sync.
     const config: RunConfig = {
-      model: 'dcgan', modelOptions: { imageShape: [28, 28, 1], latentDim: 4, width: 4, normalization: 'batch' }, trainer: {}, data: `npy:${join(dir, 'mnist-sized.npy')}`, seed: 6, globalBatch: 8, steps: 10,
+      model: 'dcgan', modelOptions: { imageShape: [28, 28, 1], latentDim: 4, width: 4, normalization: 'batch', ema: 0.99 }, trainer: {}, data: `npy:${join(dir, 'mnist-sized.npy')}`, seed: 6, globalBatch: 8, steps: 10,
     };
     const { result, exits } = await run(config, [[], []], 5);
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
     expect(result.steps).toBe(10);
     // The statistics are part of every replica's state: rank 0's made it into the final state.
     expect(result.finalState.some((t) => /moving_(mean|variance)/.test(t.name))).toBe(true);
+    expect(result.finalState.filter((t) => t.name.startsWith('w/generator_ema/')).length).toBe(
+      result.finalState.filter((t) => t.name.startsWith('w/generator/')).length,
+    );
   });
 
   it('names the ranks when replicas disagree (one averaged gradient corrupted on the wire)', async () => {

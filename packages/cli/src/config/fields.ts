@@ -31,6 +31,7 @@ export const TRAIN_FIELDS = {
   lr: { kind: 'number', min: 0, max: 10, minExclusive: true },
   'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
   normalization: { kind: 'enum', values: ['batch', 'none'] },
+  ema: { kind: 'number', min: 0, max: 0.99999 },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
   out: { kind: 'string' },

@@ -28,6 +28,7 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
     'lr-schedule': (config.trainer?.lrSchedule as { kind?: string } | undefined)?.kind ?? 'constant',
     beta: config.modelOptions?.beta ?? null,
     normalization: config.modelOptions?.normalization ?? null,
+    ema: config.modelOptions?.ema ?? null,
     seed: config.seed,
     steps: config.steps,
   };

@@ -33,6 +33,8 @@ export interface TrainSettings {
   lrSchedule: 'constant' | 'cosine';
   /** dcgan only: 'batch' (the paper's) or 'none' (the PyTorch anchor's network); null = the model's default. */
   normalization: 'batch' | 'none' | null;
+  /** GANs only: decay of the generator's moving average that samples and FID use; null = none. */
+  ema: number | null;
   /** KL weight of VAEs; null for GANs. */
   beta: number | null;
   seed: number;
@@ -203,6 +205,11 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `${describeSource(sources.normalization ?? { flag: 'normalization' })} batch cannot train with --loss wgan-gp: its gradient penalty is per sample and BatchNorm mixes the samples of a batch; use --normalization none.`,
     );
   }
+  if (vae && merged.ema !== undefined && merged.ema !== null) {
+    throw new UsageError(
+      `${describeSource(sources.ema ?? { flag: 'ema' })} applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.`,
+    );
+  }
   if (!vae && merged.beta !== undefined && merged.beta !== null) {
     throw new UsageError(
       `${describeSource(sources.beta ?? { flag: 'beta' })} applies only to the VAE models vae and conv-vae; the ${model} model takes --loss.`,
@@ -254,6 +261,8 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     epochs,
     lr: (merged.lr as number | undefined) ?? null,
     normalization: (merged.normalization as 'batch' | 'none' | undefined) ?? null,
+    // 0 is the model's "no average": keep one spelling of it.
+    ema: (merged.ema as number | undefined) || null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,

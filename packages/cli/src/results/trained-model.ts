@@ -45,7 +45,8 @@ export async function generateImages(trained: TrainedModel, n: number, start: nu
   return tf.tidy(() => {
     const latent = tf.tensor2d(z, [n, model.latentDim]);
     if (model.family === 'gan') {
-      const out = model.generator.predict(latent) as tfTypes.Tensor4D;
+      // sampler: the generator's moving average when the run kept one (--ema).
+      const out = model.sampler.predict(latent) as tfTypes.Tensor4D;
       return out.add(1).div(2).clipByValue(0, 1) as tfTypes.Tensor4D;
     }
     const out = model.decoder.predict(latent) as tfTypes.Tensor4D;

@@ -12,14 +12,17 @@
 // first two layers compose to one linear map (with BatchNorm but without that ReLU the generator
 // reached only FID 45 against the floor's 2.3 after 10 epochs on mnist); it is also the network
 // whose trajectory does not depend on the worker count.
+// Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
+// samples use (generator-ema.ts).
 import * as tf from '@tensorflow/tfjs';
 import { COMMON_OPTIONS, readConvCommon } from './common-options.js';
+import { buildGeneratorEma, GAN_OPTIONS, readEmaDecay } from './generator-ema.js';
 import { dcganKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
 import { OptionReader } from './option-reader.js';
 import type { GanModel } from './types.js';
 
-export const DCGAN_OPTIONS = [...COMMON_OPTIONS, 'width', 'normalization'] as const;
+export const DCGAN_OPTIONS = [...COMMON_OPTIONS, ...GAN_OPTIONS, 'width', 'normalization'] as const;
 
 /** BatchNorm settings of PyTorch's defaults (momentum 0.1 there is 0.9 here, eps 1e-5). */
 function batchNorm(name: string): tf.layers.Layer {
@@ -32,31 +35,35 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
   const { latentDim, imageShape, seed } = readConvCommon(r, 100);
   const width = r.int('width', 64, 1, 1024);
   const normalization = r.choice('normalization', 'batch', ['batch', 'none'] as const);
+  const ema = readEmaDecay(r);
   const useBn = normalization === 'batch';
   const side = imageShape[0] / 4;
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
 
-  const z = tf.input({ shape: [latentDim], name: 'g_z' });
-  let g = apply(
-    tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
-    z,
-  );
-  if (useBn) {
-    g = apply(batchNorm('g_project_bn'), g);
-    g = apply(tf.layers.reLU({ name: 'g_project_relu' }), g);
-  }
-  g = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'g_reshape' }), g);
-  g = apply(
-    tf.layers.conv2dTranspose({ filters: width, kernelSize: 4, strides: 2, padding: 'same', useBias: !useBn, name: 'g_up1', kernelInitializer: dcganKernel(seed, 'g_up1') }),
-    g,
-  );
-  if (useBn) g = apply(batchNorm('g_up1_bn'), g);
-  g = apply(tf.layers.reLU({ name: 'g_relu1' }), g);
-  g = apply(
-    tf.layers.conv2dTranspose({ filters: imageShape[2], kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'g_out', kernelInitializer: dcganKernel(seed, 'g_out') }),
-    g,
-  );
-  const generator = tf.model({ inputs: z, outputs: g, name: 'generator' });
+  const buildGenerator = (modelName: string): tf.LayersModel => {
+    const z = tf.input({ shape: [latentDim], name: 'g_z' });
+    let g = apply(
+      tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
+      z,
+    );
+    if (useBn) {
+      g = apply(batchNorm('g_project_bn'), g);
+      g = apply(tf.layers.reLU({ name: 'g_project_relu' }), g);
+    }
+    g = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'g_reshape' }), g);
+    g = apply(
+      tf.layers.conv2dTranspose({ filters: width, kernelSize: 4, strides: 2, padding: 'same', useBias: !useBn, name: 'g_up1', kernelInitializer: dcganKernel(seed, 'g_up1') }),
+      g,
+    );
+    if (useBn) g = apply(batchNorm('g_up1_bn'), g);
+    g = apply(tf.layers.reLU({ name: 'g_relu1' }), g);
+    g = apply(
+      tf.layers.conv2dTranspose({ filters: imageShape[2], kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'g_out', kernelInitializer: dcganKernel(seed, 'g_out') }),
+      g,
+    );
+    return tf.model({ inputs: z, outputs: g, name: modelName });
+  };
+  const generator = buildGenerator('generator');
 
   const x = tf.input({ shape: imageShape, name: 'd_image' });
   let d = apply(
@@ -74,11 +81,13 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
   d = apply(tf.layers.dense({ units: 1, name: 'd_logits', kernelInitializer: dcganKernel(seed, 'd_logits') }), d);
   const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
 
-  return ganModel('dcgan', latentDim, imageShape, generator, discriminator, {
+  return ganModel(
+    'dcgan',
     latentDim,
     imageShape,
-    seed,
-    width,
-    normalization,
-  });
+    generator,
+    discriminator,
+    { latentDim, imageShape, seed, ema, width, normalization },
+    { decay: ema, generator: buildGeneratorEma(ema, generator, buildGenerator) },
+  );
 }

@@ -8,3 +8,4 @@ export { DCGAN_OPTIONS } from './dcgan.js';
 export { MLP_VAE_OPTIONS } from './vae.js';
 export { CONV_VAE_OPTIONS } from './conv-vae.js';
 export { layerSeed } from './initializers.js';
+export { MAX_EMA_DECAY } from './generator-ema.js';

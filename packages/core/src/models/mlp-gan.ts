@@ -1,14 +1,17 @@
 // mlp-gan: the fully connected GAN of Goodfellow et al. (2014) in its common modern form.
 // G: z -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(h*w*c, tanh) -> Reshape.
 // D: image -> Flatten -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(1) (logits).
+// Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
+// samples use (generator-ema.ts).
 import * as tf from '@tensorflow/tfjs';
 import { COMMON_OPTIONS, readDenseCommon } from './common-options.js';
+import { buildGeneratorEma, GAN_OPTIONS, readEmaDecay } from './generator-ema.js';
 import { glorotKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
 import { OptionReader } from './option-reader.js';
 import type { GanModel } from './types.js';
 
-export const MLP_GAN_OPTIONS = [...COMMON_OPTIONS, 'hidden', 'discriminatorHidden'] as const;
+export const MLP_GAN_OPTIONS = [...COMMON_OPTIONS, ...GAN_OPTIONS, 'hidden', 'discriminatorHidden'] as const;
 
 /** Builds mlp-gan; `hidden` sizes G's hidden layers (default [256]), D mirrors them unless `discriminatorHidden` is given. */
 export function buildMlpGan(raw: Record<string, unknown>): GanModel {
@@ -16,20 +19,24 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
   const { latentDim, imageShape, seed } = readDenseCommon(r, 100);
   const hidden = r.intList('hidden', [256], 1, 8192, 8);
   const discriminatorHidden = r.intList('discriminatorHidden', [...hidden].reverse(), 1, 8192, 8);
+  const ema = readEmaDecay(r);
   const pixels = imageShape[0] * imageShape[1] * imageShape[2];
 
-  const z = tf.input({ shape: [latentDim], name: 'g_z' });
-  let g: tf.SymbolicTensor = z;
-  hidden.forEach((units, k) => {
-    const name = `g_dense${k + 1}`;
-    g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;
-    g = tf.layers.leakyReLU({ alpha: 0.2, name: `g_lrelu${k + 1}` }).apply(g) as tf.SymbolicTensor;
-  });
-  g = tf.layers
-    .dense({ units: pixels, activation: 'tanh', name: 'g_out', kernelInitializer: glorotKernel(seed, 'g_out') })
-    .apply(g) as tf.SymbolicTensor;
-  g = tf.layers.reshape({ targetShape: imageShape, name: 'g_image' }).apply(g) as tf.SymbolicTensor;
-  const generator = tf.model({ inputs: z, outputs: g, name: 'generator' });
+  const buildGenerator = (modelName: string): tf.LayersModel => {
+    const z = tf.input({ shape: [latentDim], name: 'g_z' });
+    let g: tf.SymbolicTensor = z;
+    hidden.forEach((units, k) => {
+      const name = `g_dense${k + 1}`;
+      g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;
+      g = tf.layers.leakyReLU({ alpha: 0.2, name: `g_lrelu${k + 1}` }).apply(g) as tf.SymbolicTensor;
+    });
+    g = tf.layers
+      .dense({ units: pixels, activation: 'tanh', name: 'g_out', kernelInitializer: glorotKernel(seed, 'g_out') })
+      .apply(g) as tf.SymbolicTensor;
+    g = tf.layers.reshape({ targetShape: imageShape, name: 'g_image' }).apply(g) as tf.SymbolicTensor;
+    return tf.model({ inputs: z, outputs: g, name: modelName });
+  };
+  const generator = buildGenerator('generator');
 
   const x = tf.input({ shape: imageShape, name: 'd_image' });
   let d = tf.layers.flatten({ name: 'd_flatten' }).apply(x) as tf.SymbolicTensor;
@@ -43,11 +50,13 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
     .apply(d) as tf.SymbolicTensor;
   const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
 
-  return ganModel('mlp-gan', latentDim, imageShape, generator, discriminator, {
+  return ganModel(
+    'mlp-gan',
     latentDim,
     imageShape,
-    seed,
-    hidden,
-    discriminatorHidden,
-  });
+    generator,
+    discriminator,
+    { latentDim, imageShape, seed, ema, hidden, discriminatorHidden },
+    { decay: ema, generator: buildGeneratorEma(ema, generator, buildGenerator) },
+  );
 }

@@ -9,7 +9,9 @@ export function ganModel(
   generator: tf.LayersModel,
   discriminator: tf.LayersModel,
   options: Record<string, unknown>,
+  ema: { decay: number; generator: tf.LayersModel | null } = { decay: 0, generator: null },
 ): GanModel {
+  const generatorEma = ema.generator;
   return {
     family: 'gan',
     name,
@@ -17,11 +19,16 @@ export function ganModel(
     imageShape,
     generator,
     discriminator,
+    generatorEma,
+    emaDecay: generatorEma ? ema.decay : 0,
+    sampler: generatorEma ?? generator,
     options,
-    subModels: () => ({ generator, discriminator }),
+    subModels: (): Record<string, tf.LayersModel> =>
+      generatorEma ? { generator, discriminator, generator_ema: generatorEma } : { generator, discriminator },
     dispose: () => {
       generator.dispose();
       discriminator.dispose();
+      generatorEma?.dispose();
     },
   };
 }

@@ -14,6 +14,12 @@ export interface GanModel {
   generator: tf.LayersModel;
   /** image [n, h, w, c] in [-1, 1] -> logits [n, 1]. */
   discriminator: tf.LayersModel;
+  /** The moving average of the generator's weights (model option `ema` > 0), or null. */
+  generatorEma: tf.LayersModel | null;
+  /** Decay of generatorEma's average per generator step (0 when there is none). */
+  emaDecay: number;
+  /** What sample grids and metrics draw from: generatorEma when the model keeps one, else generator. */
+  sampler: tf.LayersModel;
   /** Every option with its default filled in (what the model was built from). */
   options: Record<string, unknown>;
   subModels(): Record<string, tf.LayersModel>;

@@ -11,14 +11,15 @@ const positiveInt = (v: number): boolean => Number.isSafeInteger(v) && v > 0;
 
 /**
  * PNG grid of `count` generator samples (default 64, in rows of ceil(sqrt(count))), from the
- * run's fixed latents; the generator's [-1, 1] output is shown as [0, 1].
+ * run's fixed latents; the generator's [-1, 1] output is shown as [0, 1]. Drawn by model.sampler:
+ * the generator's moving average when the model keeps one.
  */
 export function ganSampleGrid(model: GanModel, seed: number, count = 64, options: GridOptions = {}): Uint8Array {
   if (model?.family !== 'gan') throw new SampleGridError('ganSampleGrid needs a GAN model (family "gan").');
   if (!positiveInt(count)) throw new SampleGridError(`Sample count must be a positive integer; got ${String(count)}.`);
   const images = tf.tidy(() => {
     const z = tf.tensor2d(fixedLatents(seed, count, model.latentDim), [count, model.latentDim]);
-    const x = model.generator.predict(z) as tf.Tensor;
+    const x = model.sampler.predict(z) as tf.Tensor;
     return tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1) as tf.Tensor4D;
   });
   try {

@@ -4,6 +4,7 @@ export type { Batch, OptimizerState, StepMetrics, TrainerSettings } from './trai
 export type { TrainerOptions } from './trainer-options.js';
 export { ADAM_EPSILON, GAN_TRAINER_OPTIONS, VAE_TRAINER_OPTIONS } from './trainer-options.js';
 export { learningRateAt } from './lr-schedule.js';
+export { emaDecayAt } from './generator-ema-update.js';
 export type { LrSchedule, ResolvedLrSchedule } from './lr-schedule.js';
 export { LocalReducer } from './reducer.js';
 export type { GradientReducer } from './reducer.js';

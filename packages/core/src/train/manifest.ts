@@ -26,12 +26,16 @@ export interface ParameterManifest {
 /** A tfjs-layers weight (LayerVariable), as LayersModel.weights lists them. */
 export type LayerWeight = tf.LayersModel['weights'][number];
 
-/** Entries with offsets for a list of layer weights; throws if two weights share a name. */
-export function layoutWeights(weights: readonly LayerWeight[]): { entries: ParameterEntry[]; totalSize: number } {
+/**
+ * Entries with offsets for a list of layer weights, named by their originalName unless `names`
+ * gives one per weight (weights of several sub-models can share an originalName); throws if two
+ * entries share a name.
+ */
+export function layoutWeights(weights: readonly LayerWeight[], names?: readonly string[]): { entries: ParameterEntry[]; totalSize: number } {
   const seen = new Set<string>();
   let offset = 0;
-  const entries = weights.map((w) => {
-    const name = w.originalName;
+  const entries = weights.map((w, i) => {
+    const name = names?.[i] ?? w.originalName;
     if (seen.has(name)) {
       throw new TrainerInputError(`two weights share the name '${name}'; every layer of a model must have a unique name.`);
     }

@@ -4,7 +4,8 @@
 // 5) phase 'd' runs at every step and phase 'g' only at steps with step % n == n - 1, so each
 // critic iteration uses the fresh batch window of its own step (as the WGAN-GP paper's inner
 // loop draws a fresh batch per critic iteration) and a step is always one batch of data.
-// VAEs run the single phase 'vae'.
+// VAEs run the single phase 'vae'. After a step that ran phase 'g', a GAN built with the model
+// option `ema` moves its generator average (generator-ema-update.ts).
 //
 // BatchNorm. Moving statistics are non-trainable weights updated by each replica from its own
 // batch in training mode (per-replica batch statistics, as PyTorch DDP without SyncBatchNorm);
@@ -18,6 +19,7 @@ import { Adam, type NamedStateTensor } from './adam.js';
 import { TrainerInputError } from './errors.js';
 import { learningRateAt, type ResolvedLrSchedule } from './lr-schedule.js';
 import { discriminatorObjective, generatorObjective, type StepNoise } from './gan-phases.js';
+import { updateGeneratorEma } from './generator-ema-update.js';
 import { buildManifest, type LayerWeight, type ParameterManifest } from './manifest.js';
 import type { PhaseObjective } from './phase-objective.js';
 import { runPhase, type PhaseParts } from './phase-runner.js';
@@ -100,10 +102,20 @@ export class Trainer {
         optimizer: new Adam(this.resolved.adam, manifest.entries),
       };
     }
-    const subModels = Object.values(model.subModels());
-    this.allWeights = subModels.flatMap((m) => m.weights);
-    this.nonTrainable = subModels.flatMap((m) => m.nonTrainableWeights);
-    this.nonTrainableLayout = weightLayout(this.nonTrainable);
+    const subModels = Object.entries(model.subModels());
+    this.allWeights = subModels.flatMap(([, m]) => m.weights);
+    this.nonTrainable = subModels.flatMap(([, m]) => m.nonTrainableWeights);
+    // Generator and generator_ema share layer names: the first sub-model keeps the bare names
+    // (the layout all models had before the average existed), later ones are qualified.
+    const seen = new Set<string>();
+    const names = subModels.flatMap(([sub, m]) =>
+      m.nonTrainableWeights.map((w) => {
+        const name = seen.has(w.originalName) ? `${sub}/${w.originalName}` : w.originalName;
+        seen.add(w.originalName);
+        return name;
+      }),
+    );
+    this.nonTrainableLayout = weightLayout(this.nonTrainable, names);
   }
 
   /** Critic steps per generator step (1 for VAEs). */
@@ -159,6 +171,7 @@ export class Trainer {
         metrics.computeMs += result.computeMs;
         metrics.reduceMs += result.reduceMs;
       }
+      if (this.model.family === 'gan' && this.phasesAt(step).includes('g')) updateGeneratorEma(this.model, step);
       if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
         metrics.losses.elbo = -(metrics.losses.recon + metrics.losses.kl);
       }

@@ -12,8 +12,8 @@ export interface WeightLayout {
   hash: string;
 }
 
-export function weightLayout(weights: readonly LayerWeight[]): WeightLayout {
-  const { entries, totalSize } = layoutWeights(weights);
+export function weightLayout(weights: readonly LayerWeight[], names?: readonly string[]): WeightLayout {
+  const { entries, totalSize } = layoutWeights(weights, names);
   return { entries, totalSize, hash: layoutHash(entries) };
 }
 

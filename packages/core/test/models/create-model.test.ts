@@ -142,7 +142,7 @@ describe('createModel', () => {
       new ModelOptionError("unknown model 'gan'; available models are: mlp-gan, dcgan, vae, conv-vae."),
     );
     expect(() => createModel('dcgan', { widht: 8 })).toThrow(
-      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, width, normalization.",
+      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, ema, width, normalization.",
     );
     expect(() => createModel('vae', { beta: -1 })).toThrow("vae option 'beta' must be a number in [0, 1000], got -1.");
     expect(() => createModel('vae', { likelihood: 'poisson' })).toThrow(
@@ -155,5 +155,28 @@ describe('createModel', () => {
     expect(() => createModel('mlp-gan', { hidden: [] })).toThrow(/'hidden' must be a list of 1 to 8 integers/);
     expect(() => createModel('mlp-gan', { latentDim: 2.5 })).toThrow(/'latentDim' must be an integer in \[1, 4096\]/);
     expect(() => createModel('conv-vae', { seed: -2 })).toThrow(ModelOptionError);
+    expect(() => createModel('dcgan', { ema: 1 })).toThrow("dcgan option 'ema' must be a number in [0, 0.99999], got 1.");
+    expect(() => createModel('vae', { ema: 0.999 })).toThrow(/unknown vae option 'ema'/);
+  });
+
+  it("ema adds sub-model 'generator_ema', a copy of G that samples use and dispose() frees", () => {
+    const before = tf.memory().numTensors;
+    const plain = createModel('dcgan', { seed: 3 }) as GanModel;
+    expect(plain.generatorEma).toBeNull();
+    expect(plain.sampler).toBe(plain.generator);
+    expect(Object.keys(plain.subModels())).toEqual(['generator', 'discriminator']);
+    expect(plain.options.ema).toBe(0);
+    const averaged = createModel('dcgan', { seed: 3, ema: 0.999 }) as GanModel;
+    const ema = averaged.generatorEma!;
+    expect(averaged.emaDecay).toBe(0.999);
+    expect(averaged.sampler).toBe(ema);
+    expect(Object.keys(averaged.subModels())).toEqual(['generator', 'discriminator', 'generator_ema']);
+    expect(ema.name).toBe('generator_ema');
+    // Same layers in the same order (the update pairs weights by position), same starting values.
+    expect(ema.weights.map((w) => w.originalName)).toEqual(averaged.generator.weights.map((w) => w.originalName));
+    ema.weights.forEach((w, i) => expect(w.read().dataSync()).toEqual(averaged.generator.weights[i]!.read().dataSync()));
+    plain.dispose();
+    averaged.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

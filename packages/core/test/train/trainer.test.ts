@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/index.js';
 import { createModel, type GanModel, type GenerativeModel } from '../../src/models/index.js';
-import { ADAM_EPSILON, Trainer, TrainerInputError, type Batch } from '../../src/train/index.js';
+import { ADAM_EPSILON, emaDecayAt, Trainer, TrainerInputError, type Batch } from '../../src/train/index.js';
 import { Adam } from '../../src/train/adam.js';
 import { CapturingReducer } from './fixtures/in-process-group.js';
 import { barImages, range } from './fixtures/synthetic-images.js';
@@ -65,6 +65,58 @@ describe('Trainer schedule and metrics', () => {
     vb.images.dispose();
     vt.dispose();
     vae.dispose();
+  });
+});
+
+describe('generator average (model option ema)', () => {
+  const values = (m: tf.LayersModel) => m.weights.map((w) => Float64Array.from(w.read().dataSync()));
+
+  it('warms up like TensorFlow ExponentialMovingAverage: min(decay, (1 + t) / (10 + t))', () => {
+    expect(emaDecayAt(0.999, 0)).toBeCloseTo(0.1, 15);
+    expect(emaDecayAt(0.999, 90)).toBeCloseTo(0.91, 15);
+    expect(emaDecayAt(0.999, 8990)).toBeCloseTo(0.999, 15);
+    expect(emaDecayAt(0.999, 1e6)).toBe(0.999);
+    expect(emaDecayAt(0.5, 0)).toBe(0.1);
+    expect(emaDecayAt(0.5, 100)).toBe(0.5);
+  });
+
+  it('after each step that trains G, average = d_t·average + (1 − d_t)·G, BatchNorm statistics included', async () => {
+    for (const [name, trainerOptions] of [['dcgan', {}], ['mlp-gan', { loss: 'wgan-gp', nCritic: 2 }]] as const) {
+      const model = (name === 'dcgan'
+        ? createModel('dcgan', { width: 4, latentDim: 3, ema: 0.95, seed: 2 })
+        : createModel('mlp-gan', { hidden: [8], latentDim: 4, imageShape: [8, 8, 1], ema: 0.95 })) as GanModel;
+      const trainer = new Trainer(model, trainerOptions);
+      let expected = values(model.generator);
+      expect(values(model.generatorEma!)).toEqual(expected);
+      const bn = model.generator.nonTrainableWeights.length;
+      expect(bn).toBe(name === 'dcgan' ? 4 : 0);
+      for (let step = 0; step < 6; step++) {
+        await run(trainer, step, step + 1);
+        if (trainer.phasesAt(step).includes('g')) {
+          const d = emaDecayAt(0.95, step);
+          const live = values(model.generator);
+          expected = expected.map((a, i) => a.map((x, j) => d * x + (1 - d) * live[i]![j]!));
+        }
+        const got = values(model.generatorEma!);
+        got.forEach((g, i) => g.forEach((x, j) => expect(Math.abs(x - expected[i]![j]!), `${name} step ${step} weight ${i}`).toBeLessThan(1e-5)));
+      }
+      // It averages: after a few steps it is neither the initial G nor the live G.
+      const live = values(model.generator);
+      expect(values(model.generatorEma!).some((g, i) => g.some((x, j) => x !== live[i]![j]))).toBe(true);
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('keeps tf.memory().numTensors flat while it updates', async () => {
+    const gan = createModel('mlp-gan', { hidden: [8], latentDim: 4, imageShape: [8, 8, 1], ema: 0.99 });
+    const trainer = new Trainer(gan);
+    await run(trainer, 0, 2);
+    const before = tf.memory().numTensors;
+    await run(trainer, 2, 40);
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+    gan.dispose();
   });
 });
 
