@@ -16,7 +16,7 @@ export class WorkerLostError extends Error {
   override name = 'WorkerLostError';
 }
 
-/** A worker reported that its step failed. */
+/** A worker reported that it failed (in a step: DONE with an error; otherwise: FAILED). */
 export class WorkerFailedError extends Error {
   override name = 'WorkerFailedError';
 }

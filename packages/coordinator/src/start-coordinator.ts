@@ -23,7 +23,7 @@ import { configHash, elementCount, packTensors, unpackTensors, type Message, typ
 import { buildReplicaModel, captureState, disposeSlots, hasMovingStatistics, restoreState, type ReplicaModel } from '@dgm/worker';
 import type { Logger } from 'winston';
 import { resumeFrom, saveSnapshotCheckpoint } from './checkpointing.js';
-import { CoordinatorOptionsError, JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerLostError } from './errors.js';
+import { CoordinatorOptionsError, JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
 import { closeLogger, createCoordinatorLogger } from './logger.js';
 import { Membership, type Member } from './membership.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions, type StepRecord } from './options.js';
@@ -132,6 +132,10 @@ class CoordinatorRun {
         return;
       case 'HEARTBEAT':
         return;
+      case 'FAILED':
+        // Before the run starts too: a worker that cannot load its data would fail again if
+        // restarted, and its reason says more than the join timeout would.
+        return this.fail(new WorkerFailedError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) failed: ${m.reason}`));
       default:
         return this.drop(`rank ${member.rank}`, `workers do not send ${m.type}`);
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { Dealer } from 'zeromq';
 import { decodeMessage, type RunConfig } from '@dgm/protocol';
-import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator } from '../src/index.js';
+import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator, WorkerFailedError } from '../src/index.js';
 import { killAll, spawnWorker } from './support/processes.js';
 import { quietLogger } from './support/quiet-logger.js';
 import { writeNpyImages } from './support/synthetic-data.js';
@@ -59,6 +59,24 @@ describe('admission', () => {
     expect(error).toBeInstanceOf(JoinTimeoutError);
     expect(error?.message).toMatch(/^only 1 of 2 workers joined within 4000 ms; start the missing workers/);
     expect((await lone.exit).code).toBe(1); // told by STOP that the run failed
+  });
+
+  it("stops the run at once with a worker's own reason when it cannot load its data (FAILED)", async () => {
+    // Like a cluster host without the data: the coordinator read it, the worker cannot.
+    const file = join(dir, 'only-on-the-coordinator.npy');
+    writeNpyImages(file, 50, 8, 8);
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config: { ...config, data: `npy:${file}` }, workers: 2, backend: 'wasm', joinTimeoutMs: 60_000, logger: quietLogger() });
+    rmSync(file);
+    const started = Date.now();
+    const worker = spawnWorker(handle.address);
+    const error = await handle.done.then(() => null, (e: Error) => e);
+    expect(error).toBeInstanceOf(WorkerFailedError);
+    expect(error?.message).toMatch(/^rank 0 \(pid \d+ on [^)]+\) failed: .*only-on-the-coordinator\.npy/);
+    // Long before the 60 s join timeout, which would have said only "1 of 2 workers joined".
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const exit = await worker.exit;
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/only-on-the-coordinator\.npy/);
   });
 
   it('makes a worker with no coordinator exit with code 3 after its join timeout', async () => {

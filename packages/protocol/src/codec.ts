@@ -52,6 +52,7 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   SNAPSHOT_REQUEST: 0,
   SNAPSHOT: 1,
   STOP: 0,
+  FAILED: 0,
 };
 
 const MAX_LOSS_KEYS = 64;
@@ -237,6 +238,21 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
     }
     case 'STOP':
       return { type, run, reason: str(h, 'reason', MAX_STRING_LENGTH), error: bool(h, 'error') };
+    case 'FAILED':
+      return { type, run, reason: str(h, 'reason', MAX_STRING_LENGTH) };
+  }
+}
+
+/**
+ * A header value as it can be shown in a reason, cut to `max` characters. msgpack gives 64-bit
+ * integers as BigInt, which JSON.stringify refuses (a peer's junk must not throw here).
+ */
+function preview(value: unknown, max: number): string {
+  if (typeof value === 'bigint') return `${value}n`.slice(0, max);
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, max);
+  } catch {
+    return Object.prototype.toString.call(value).slice(0, max);
   }
 }
 
@@ -263,13 +279,13 @@ export function decodeMessage(frames: readonly Uint8Array[], limits: DecodeLimit
   if (v !== PROTOCOL_VERSION) {
     return {
       ok: false,
-      reason: `protocol version ${typeof v === 'number' ? v : JSON.stringify(v)?.slice(0, 40)} is not supported (this side speaks version ${PROTOCOL_VERSION})`,
+      reason: `protocol version ${typeof v === 'number' ? v : preview(v, 40)} is not supported (this side speaks version ${PROTOCOL_VERSION})`,
       ...(type !== undefined ? { type } : {}),
       ...(typeof v === 'number' ? { peerVersion: v } : {}),
     };
   }
   if (type === undefined || !(MESSAGE_KINDS as readonly string[]).includes(type)) {
-    return { ok: false, reason: `unknown message type ${JSON.stringify(type ?? rawType)?.slice(0, 60)}` };
+    return { ok: false, reason: `unknown message type ${preview(type ?? rawType, 60)}` };
   }
   const kind = type as MessageKind;
   const expectedFrames = 1 + TENSOR_FRAMES[kind];

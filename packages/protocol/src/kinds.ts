@@ -19,6 +19,7 @@ export const MESSAGE_KINDS = [
   'SNAPSHOT_REQUEST',
   'SNAPSHOT',
   'STOP',
+  'FAILED',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -176,6 +177,16 @@ export interface DoneMessage extends Base {
   reduceMs: number;
 }
 
+/**
+ * Worker → coordinator: this worker cannot go on, for a reason outside a step (a failed step says
+ * so in DONE): loading its data, opening the shared-memory segments, loading a state. The
+ * coordinator stops the run with the reason instead of waiting until the worker counts as gone.
+ */
+export interface FailedMessage extends Base {
+  type: 'FAILED';
+  reason: string;
+}
+
 /** Either direction: I am alive (also sent while idle so waits can be bounded). */
 export interface HeartbeatMessage extends Base {
   type: 'HEARTBEAT';
@@ -217,6 +228,7 @@ export type Message =
   | WrittenMessage
   | ProceedMessage
   | DoneMessage
+  | FailedMessage
   | HeartbeatMessage
   | SnapshotRequestMessage
   | SnapshotMessage

@@ -28,6 +28,7 @@ const examples: Message[] = [
   { type: 'SNAPSHOT', run, step: 7, scope: 'full', hash: 'ff', entries: state.entries, data: state.data },
   { type: 'SNAPSHOT', run, step: 7, scope: 'hash', hash: 'ff', entries: [], data: new Uint8Array(0) },
   { type: 'STOP', run, reason: 'finished', error: false },
+  { type: 'FAILED', run, reason: "could not read the dataset 'npy:/data/x.npy': no such file" },
 ];
 
 /** Copies frames into fresh buffers, as a socket would deliver them. */
@@ -104,6 +105,9 @@ describe('decoder validation', () => {
     const r = decodeMessage([pack({ v: 2, type: 'HELLO' })]);
     expect(r).toMatchObject({ ok: false, type: 'HELLO', peerVersion: 2 });
     expect(reason([pack({ v: PROTOCOL_VERSION, type: 'NOPE', run })])).toMatch(/unknown message type "NOPE"/);
+    // 64-bit integers arrive as BigInt, which JSON.stringify refuses: still a reason, not a throw.
+    expect(reason([pack({ v: 2n ** 60n, type: 'HELLO', run })])).toMatch(/^protocol version 1152921504606846976n is not supported/);
+    expect(reason([pack({ v: PROTOCOL_VERSION, type: 2n ** 60n, run })])).toMatch(/^unknown message type 1152921504606846976n/);
     expect(reason([pack({ v: PROTOCOL_VERSION, type: 'GRADS', run })])).toMatch(/GRADS must have 2 frame\(s\), got 1/);
     expect(reason([])).toMatch(/empty message/);
     expect(reason([Buffer.alloc(0)])).toMatch(/empty header/);

@@ -27,6 +27,7 @@ const valid: Message[] = [
   { type: 'DONE', run, step: 1, error: 'boom', sampleCount: 2, losses: { d: 1 }, computeMs: 1, reduceMs: 1 },
   { type: 'SNAPSHOT', run, step: 1, scope: 'full', hash: 'h', entries: st.entries, data: st.data },
   { type: 'STOP', run, reason: 'r', error: true },
+  { type: 'FAILED', run, reason: 'no data' },
 ];
 
 function randomBytes(r: () => number, n: number): Buffer {

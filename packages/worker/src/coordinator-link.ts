@@ -68,11 +68,16 @@ export class CoordinatorLink {
     await this.socket.send(encodeMessage(message));
   }
 
-  /** Closes the socket (pending sends are dropped: linger 0). Idempotent. */
-  close(): void {
+  /**
+   * Closes the socket. Pending sends are dropped (linger 0) unless `flushMs` > 0: then ZeroMQ
+   * keeps trying to deliver them for that long after close (a last word such as FAILED).
+   * Idempotent.
+   */
+  close(flushMs = 0): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.watchdog);
+    if (flushMs > 0) this.socket.linger = flushMs;
     this.socket.close();
   }
 

@@ -10,6 +10,11 @@ export class RejectedError extends Error {
   override name = 'RejectedError';
 }
 
+/** A step failed on this worker; DONE already told the coordinator why. */
+export class StepFailedError extends Error {
+  override name = 'StepFailedError';
+}
+
 /** The coordinator could not be reached, went silent or disconnected for good (exit code 3). */
 export class CoordinatorGoneError extends Error {
   override name = 'CoordinatorGoneError';

@@ -8,7 +8,7 @@ import { checkRunConfig, configHash, type Message, type PlaneMessage, type RunCo
 import type { Logger } from 'winston';
 import { CoordinatorLink } from './coordinator-link.js';
 import { describeDevice } from './device.js';
-import { CoordinatorGoneError, RejectedError, WorkerOptionsError } from './errors.js';
+import { CoordinatorGoneError, RejectedError, StepFailedError, WorkerOptionsError } from './errors.js';
 import { closeLogger, createWorkerLogger } from './logger.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { RemoteReducer } from './remote-reducer.js';
@@ -31,6 +31,9 @@ export interface WorkerResult {
   backend: string;
   device: string;
 }
+
+/** How long ZeroMQ may still try to deliver FAILED after the worker closes its socket. */
+const LAST_WORD_FLUSH_MS = 1000;
 
 class WorkerSession {
   private readonly link: CoordinatorLink;
@@ -185,7 +188,7 @@ class WorkerSession {
       try {
         await task();
       } catch (error) {
-        this.fail(error as Error);
+        this.fail(error as Error, true);
       }
     });
   }
@@ -280,7 +283,7 @@ class WorkerSession {
         this.busy = false;
       }
       await this.link.send({ type: 'DONE', run: this.run, step: m.step, error, ...pick(metrics) });
-      if (error !== null) throw new Error(`step ${m.step} failed: ${error}`);
+      if (error !== null) throw new StepFailedError(`step ${m.step} failed: ${error}`);
     } else if (m.type === 'SNAPSHOT_REQUEST') {
       const snap = await replica.snapshot(m.scope);
       await this.link.send({ type: 'SNAPSHOT', run: this.run, step: m.step, scope: m.scope, ...snap });
@@ -311,14 +314,21 @@ class WorkerSession {
     });
   }
 
-  private fail(error: Error): void {
+  /**
+   * Ends this worker with `error`. With `tell`, an admitted worker first says FAILED with the
+   * reason (unless the coordinator knows already: it is gone, or DONE carried a step's error),
+   * so the run stops with that sentence at once rather than when this worker counts as gone.
+   */
+  private fail(error: Error, tell = false): void {
     if (this.ended) return;
     this.log.error(error.message, { error: error.name });
-    this.end();
+    const telling = tell && this.rank >= 0 && !(error instanceof CoordinatorGoneError) && !(error instanceof StepFailedError);
+    if (telling) this.link.send({ type: 'FAILED', run: this.run, reason: error.message }).catch(() => undefined);
+    this.end(telling ? LAST_WORD_FLUSH_MS : 0);
     this.rejectEnd(error);
   }
 
-  private end(): void {
+  private end(flushMs = 0): void {
     this.ended = true;
     clearTimeout(this.joinTimer);
     clearInterval(this.heartbeat);
@@ -327,7 +337,7 @@ class WorkerSession {
     this.shared?.fail(ended);
     this.shared?.close();
     this.segment?.own.close();
-    this.link.close();
+    this.link.close(flushMs);
   }
 
   /** Frees the replica once nothing uses it any more (the queue has drained). */
