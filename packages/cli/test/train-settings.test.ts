@@ -169,6 +169,17 @@ describe('resolveTrainSettings --resume', () => {
     );
   });
 
+  it('keeps a GAN run\'s generator average: --ema must match it (0 and absent both mean none)', () => {
+    const gan = { ...stored, model: 'dcgan', loss: 'non-saturating', beta: null, lr: null, ema: null };
+    const resume = (flags: Record<string, unknown>, run: Record<string, unknown> = gan) =>
+      resolveTrainSettings({ command: 'train', flags: { resume: 'runs/g', ...flags }, readRun: () => run, now, cwd: '/w' });
+    expect(resume({}).ema).toBeNull();
+    expect(resume({ ema: '0' }).ema).toBeNull();
+    expect(() => resume({ ema: '0.999' })).toThrow(/that run was trained with ema \(the default\) but --ema asks for 0\.999/);
+    expect(resume({}, { ...gan, ema: 0.999 }).ema).toBe(0.999);
+    expect(() => resume({ ema: '0.99' }, { ...gan, ema: 0.999 })).toThrow(/that run was trained with ema 0\.999 but --ema asks for 0\.99/);
+  });
+
   it('reads config.json from disk and explains a directory that is not a run', () => {
     const runDir = join(dir, 'not-a-run');
     mkdirSync(runDir);

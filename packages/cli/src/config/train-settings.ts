@@ -170,6 +170,8 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     const prefix = DATASET_PREFIXES.find((p) => (merged.dataset as string).startsWith(p));
     if (prefix && (merged.dataset as string).length > prefix.length) merged.dataset = prefix + absolute((merged.dataset as string).slice(prefix.length));
   }
+  // --ema 0 is the model's "no average", spelled as absent, so it matches a run without one.
+  if (merged.ema === 0) merged.ema = null;
   const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
   if (resumeDir !== null) {
     const stored = (input.readRun ?? readRunSettings)(resumeDir);
@@ -261,8 +263,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     epochs,
     lr: (merged.lr as number | undefined) ?? null,
     normalization: (merged.normalization as 'batch' | 'none' | undefined) ?? null,
-    // 0 is the model's "no average": keep one spelling of it.
-    ema: (merged.ema as number | undefined) || null,
+    ema: (merged.ema as number | null | undefined) ?? null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,
