@@ -3,6 +3,7 @@
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
+//        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, to look at)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -11,11 +12,12 @@
 //   dcgan  the anchor DCGAN on `mnist`: FID on the shipped classifier's features against the
 //          test split, with the real-vs-real floor at the same count. Target: FID <= 5x floor.
 // Prints progress, then one JSON line with every figure and the wall time.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, initBackend, Trainer } from '@dgm/core';
 import type { GanModel, TrainerOptions, VaeModel } from '@dgm/core';
-import { EpochSampler, GanEvaluator, evaluateVae, loadDataset } from '@dgm/core/node';
+import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
 
 interface Settings {
   model: 'vae' | 'dcgan';
@@ -33,12 +35,14 @@ interface Settings {
   normalization: 'batch' | 'none';
   /** dcgan: decay of the generator's moving average (model option ema); 0: none. */
   ema: number;
+  /** dcgan: where to write a PNG grid of the final model's samples; null: none. */
+  samples: string | null;
 }
 
 function parse(): Settings {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, samples: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -65,6 +69,7 @@ function parse(): Settings {
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
     ema: values.ema === undefined ? 0 : decay(values.ema),
+    samples: values.samples ?? null,
   };
 }
 
@@ -171,6 +176,7 @@ async function main(): Promise<void> {
     const trainSeconds = (performance.now() - started) / 1000 - scoringSeconds;
     const metrics = await score();
     const generatorFid = model.generatorEma ? (await score(model.generator)).fid : undefined;
+    if (s.samples !== null) writeFileSync(s.samples, ganSampleGrid(model, s.seed, 64));
     evaluator.dispose();
     const ratio = metrics.fid / metrics.floorFid;
     console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}${generatorFid === undefined ? '' : `; live generator (without the average) FID ${generatorFid.toFixed(3)}`}`);
