@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, initBackend, Trainer } from '@dgm/core';
+import { createModel, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
 import type { GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
 
@@ -65,29 +65,20 @@ function parse(): Settings {
     seed: int(values.seed, 1, 'seed'),
     evalCount: int(values['eval-count'], 1000, 'eval-count'),
     evalEvery: values['eval-every'] === undefined ? 0 : int(values['eval-every'], 0, 'eval-every'),
-    lr: values.lr === undefined ? null : rate(values.lr),
+    lr: values.lr === undefined ? null : numberIn(values.lr, 'lr', { min: 0, max: 1, minExclusive: true }),
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
-    ema: values.ema === undefined ? 0 : decay(values.ema),
+    ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
     samples: values.samples ?? null,
   };
 }
 
-/** --lr: a number in (0, 1]; anything else exits 2 with a sentence. */
-function rate(raw: string): number {
+/** A flag's number in [min, max] (min excluded if asked); anything else exits 2 with a sentence. */
+function numberIn(raw: string, name: string, range: { min: number; max: number; minExclusive?: boolean }): number {
   const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0 || v > 1) {
-    console.error(`--lr must be a number in (0, 1], got '${raw}'.`);
-    process.exit(2);
-  }
-  return v;
-}
-
-/** --ema: a decay in [0, 0.99999]; anything else exits 2 with a sentence. */
-function decay(raw: string): number {
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 0.99999) {
-    console.error(`--ema must be a number in [0, 0.99999], got '${raw}'.`);
+  const aboveMin = range.minExclusive ? v > range.min : v >= range.min;
+  if (!Number.isFinite(v) || !aboveMin || v > range.max) {
+    console.error(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${raw}'.`);
     process.exit(2);
   }
   return v;

@@ -157,7 +157,8 @@ export class Trainer {
       const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
       const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0 };
       const learningRate = learningRateAt(this.resolved.adam.learningRate, this.resolved.lrSchedule, step);
-      for (const phase of this.phasesAt(step)) {
+      const phases = this.phasesAt(step);
+      for (const phase of phases) {
         const result = await runPhase(
           this.parts[phase] as PhaseParts,
           this.objective(phase, batch, noise),
@@ -171,7 +172,7 @@ export class Trainer {
         metrics.computeMs += result.computeMs;
         metrics.reduceMs += result.reduceMs;
       }
-      if (this.model.family === 'gan' && this.phasesAt(step).includes('g')) updateGeneratorEma(this.model, step);
+      if (this.model.family === 'gan' && phases.includes('g')) updateGeneratorEma(this.model, step);
       if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
         metrics.losses.elbo = -(metrics.losses.recon + metrics.losses.kl);
       }
