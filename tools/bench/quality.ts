@@ -3,7 +3,7 @@
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
-//        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, to look at)]
+//        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -12,8 +12,9 @@
 //   dcgan  the anchor DCGAN on `mnist`: FID on the shipped classifier's features against the
 //          test split, with the real-vs-real floor at the same count. Target: FID <= 5x floor.
 // Prints progress, then one JSON line with every figure and the wall time.
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
 import type { GanModel, TrainerOptions, VaeModel } from '@dgm/core';
@@ -40,7 +41,7 @@ interface Settings {
 }
 
 function parse(): Settings {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     allowPositionals: true,
     options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, samples: { type: 'string' } },
   });
@@ -69,15 +70,35 @@ function parse(): Settings {
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
     ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
-    samples: values.samples ?? null,
+    samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
+}
+
+/** node:util parseArgs, with its complaints (unknown flag, missing value) as exit 2. */
+function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error));
+    process.exit(2);
+  }
+}
+
+/** A file path whose folder exists, checked before hours of training rather than after. */
+function writablePath(raw: string, name: string): string {
+  const dir = dirname(resolvePath(raw));
+  if (raw.trim() === '' || !existsSync(dir) || !statSync(dir).isDirectory()) {
+    console.error(`--${name} must name a file in an existing folder, got '${raw}'.`);
+    process.exit(2);
+  }
+  return raw;
 }
 
 /** A flag's number in [min, max] (min excluded if asked); anything else exits 2 with a sentence. */
 function numberIn(raw: string, name: string, range: { min: number; max: number; minExclusive?: boolean }): number {
   const v = Number(raw);
   const aboveMin = range.minExclusive ? v > range.min : v >= range.min;
-  if (!Number.isFinite(v) || !aboveMin || v > range.max) {
+  if (raw.trim() === '' || !Number.isFinite(v) || !aboveMin || v > range.max) {
     console.error(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${raw}'.`);
     process.exit(2);
   }
@@ -121,6 +142,7 @@ async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
   console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}` : ''}, ${backend.backend}`);
+  let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
     console.log(`  epoch ${e + 1}: ${Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -167,7 +189,7 @@ async function main(): Promise<void> {
     const trainSeconds = (performance.now() - started) / 1000 - scoringSeconds;
     const metrics = await score();
     const generatorFid = model.generatorEma ? (await score(model.generator)).fid : undefined;
-    if (s.samples !== null) writeFileSync(s.samples, ganSampleGrid(model, s.seed, 64));
+    samplesPng = s.samples === null ? null : ganSampleGrid(model, s.seed, 64);
     evaluator.dispose();
     const ratio = metrics.fid / metrics.floorFid;
     console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}${generatorFid === undefined ? '' : `; live generator (without the average) FID ${generatorFid.toFixed(3)}`}`);
@@ -178,6 +200,16 @@ async function main(): Promise<void> {
   report.wallSeconds = (performance.now() - started) / 1000;
   console.log(`wall time ${(report.wallSeconds as number).toFixed(0)} s`);
   console.log(JSON.stringify(report));
+  // After the figures are printed: a failed write cannot lose them.
+  if (samplesPng !== null && s.samples !== null) {
+    try {
+      writeFileSync(s.samples, samplesPng);
+      console.log(`samples: ${s.samples}`);
+    } catch (error) {
+      console.error(`could not write the samples to ${s.samples}: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
 }
 
 main().catch((err: unknown) => {
