@@ -3,6 +3,7 @@
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
+//        [--augment translation,cutout (dcgan: DiffAugment on D's inputs, the Trainer option augment)]
 //        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
@@ -16,8 +17,8 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
-import type { GanModel, TrainerOptions, VaeModel } from '@dgm/core';
+import { AUGMENT_NAMES, createModel, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
+import type { AugmentName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
 
 interface Settings {
@@ -36,6 +37,8 @@ interface Settings {
   normalization: 'batch' | 'none';
   /** dcgan: decay of the generator's moving average (model option ema); 0: none. */
   ema: number;
+  /** dcgan: DiffAugment transforms for D's inputs (Trainer option augment); []: none. */
+  augment: AugmentName[];
   /** dcgan: where to write a PNG grid of the final model's samples; null: none. */
   samples: string | null;
 }
@@ -43,7 +46,7 @@ interface Settings {
 function parse(): Settings {
   const { values, positionals } = parseFlags({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, samples: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, samples: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -70,8 +73,20 @@ function parse(): Settings {
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
     ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
+    augment: values.augment === undefined ? [] : augmentList(values.augment, model),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
+}
+
+/** A comma-separated list of DiffAugment transforms (dcgan only). */
+function augmentList(raw: string, model: string): AugmentName[] {
+  const names = raw.split(',').filter((name) => name !== '');
+  const allowed = AUGMENT_NAMES as readonly string[];
+  if (model !== 'dcgan' || names.length === 0 || names.some((name) => !allowed.includes(name))) {
+    console.error(`--augment takes a comma-separated list of ${AUGMENT_NAMES.join(', ')} and applies to dcgan only, got '${raw}' for ${model}.`);
+    process.exit(2);
+  }
+  return names as AugmentName[];
 }
 
 /** node:util parseArgs, with its complaints (unknown flag, missing value) as exit 2. */
@@ -133,7 +148,12 @@ async function train(trainer: Trainer, s: Settings, images: { count: number; bat
 /** Trainer options of the run: the seed, and the learning-rate schedule over all its steps. */
 function trainerOptions(s: Settings, trainCount: number): TrainerOptions {
   const steps = s.epochs * Math.floor(trainCount / s.batch);
-  return { seed: s.seed, ...(s.lr === null ? {} : { lr: s.lr }), lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant' };
+  return {
+    seed: s.seed,
+    ...(s.lr === null ? {} : { lr: s.lr }),
+    ...(s.augment.length === 0 ? {} : { augment: s.augment }),
+    lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant',
+  };
 }
 
 async function main(): Promise<void> {
@@ -141,7 +161,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
   let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>

@@ -171,16 +171,18 @@ describe('dgm train', () => {
 
   it('trains a GAN with the chosen loss and ends with its FID, floor and class histogram', async () => {
     // --ema: the generator average is trained by every worker, checkpointed as a stock
-    // LayersModel of its own, and what the samples and the FID are drawn from.
-    const r = await runDgm(['train', '--model', 'mlp-gan', '--loss', 'lsgan', '--ema', '0.99', '--steps', '2', '--batch-size', '8', '--out', join(root, 'gan'), '--json'], { cwd: root });
+    // LayersModel of its own, and what the samples and the FID are drawn from. --augment reaches
+    // the workers' Trainers through the run config.
+    const r = await runDgm(['train', '--model', 'mlp-gan', '--loss', 'lsgan', '--ema', '0.99', '--augment', 'translation,cutout', '--steps', '2', '--batch-size', '8', '--out', join(root, 'gan'), '--json'], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     expect(Object.keys((r.events.find((e) => e.event === 'step') as { losses: object }).losses).sort()).toEqual(['d', 'g']);
     const { evaluation } = r.events.find((e) => e.event === 'result') as { evaluation: { family: string; fid: number; floorFid: number; classHistogram: number[] } };
     expect(evaluation.family).toBe('gan');
     expect(evaluation.fid).toBeGreaterThan(evaluation.floorFid);
     expect(evaluation.classHistogram.reduce((a, b) => a + b, 0)).toBe(1000);
-    const config = JSON.parse(readFileSync(join(root, 'gan/config.json'), 'utf8')) as { config: { trainer: { loss: string }; modelOptions: { ema: number } } };
+    const config = JSON.parse(readFileSync(join(root, 'gan/config.json'), 'utf8')) as { config: { trainer: { loss: string; augment: string[] }; modelOptions: { ema: number } } };
     expect(config.config.trainer.loss).toBe('lsgan');
+    expect(config.config.trainer.augment).toEqual(['translation', 'cutout']);
     expect(config.config.modelOptions.ema).toBe(0.99);
     await initBackend('wasm');
     registerFileSystemRouter();

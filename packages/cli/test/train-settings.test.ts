@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTrainSettings, settingsFromRunConfig, UsageError, type TrainSettings } from '../src/index.js';
+import { AUGMENT_NAMES } from '../src/config/vocabulary.js';
 import { buildRunConfig } from '../src/launch/train-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
@@ -74,6 +75,27 @@ describe('resolveTrainSettings', () => {
     expect(buildRunConfig(resolve({ model: 'mlp-gan' }), [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1] });
     expect(() => resolve({ model: 'vae', ema: '0.99' })).toThrow("--ema applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.");
     expect(() => resolve({ model: 'dcgan', ema: '1' })).toThrow(/--ema must be a number from 0 to 0.99999, got '1'/);
+  });
+
+  it('takes --augment <list> for GANs only, into the Trainer options (none or absent: no augmentation)', () => {
+    const s = resolve({ model: 'dcgan', augment: 'cutout, translation,cutout' });
+    expect(s.augment).toEqual(['translation', 'cutout']);
+    expect(buildRunConfig(s, [28, 28, 1], 10).trainer).toEqual({ loss: 'non-saturating', augment: ['translation', 'cutout'] });
+    expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 10)).augment).toEqual(['translation', 'cutout']);
+    expect(resolve({ model: 'mlp-gan', augment: 'none' }).augment).toBeNull();
+    expect(buildRunConfig(resolve({ model: 'mlp-gan' }), [28, 28, 1], 10).trainer).toEqual({ loss: 'non-saturating' });
+    expect(resolve({ config: file('augment.yaml', 'model: dcgan\naugment: [translation]\n') }).augment).toEqual(['translation']);
+    expect(sentence({ model: 'vae', augment: 'cutout' })).toBe("--augment applies only to the GAN models mlp-gan and dcgan: it transforms the discriminator's inputs.");
+    expect(sentence({ model: 'dcgan', augment: 'flip' })).toBe("--augment must be a comma-separated list of translation, cutout, or none, got 'flip'.");
+    expect(sentence({ model: 'dcgan', augment: '' })).toBe("--augment must be a comma-separated list of translation, cutout, or none, got ''.");
+    expect(sentence({ config: file('augment-bad.yaml', 'model: dcgan\naugment: [translation, 3]\n') })).toMatch(
+      /'augment' in .*augment-bad\.yaml must be a comma-separated list of translation, cutout, or none, got \["translation",3\]\./,
+    );
+  });
+
+  it("mirrors core's vocabulary of augmentations", async () => {
+    const core = await import('@dgm/core');
+    expect([...AUGMENT_NAMES]).toEqual([...core.AUGMENT_NAMES]);
   });
 
   it('takes --data-plane auto|star|shared (default auto)', () => {
@@ -178,6 +200,16 @@ describe('resolveTrainSettings --resume', () => {
     expect(() => resume({ ema: '0.999' })).toThrow(/that run was trained with ema \(the default\) but --ema asks for 0\.999/);
     expect(resume({}, { ...gan, ema: 0.999 }).ema).toBe(0.999);
     expect(() => resume({ ema: '0.99' }, { ...gan, ema: 0.999 })).toThrow(/that run was trained with ema 0\.999 but --ema asks for 0\.99/);
+  });
+
+  it("keeps a GAN run's augmentation: --augment must match it (none and absent both mean none)", () => {
+    const gan = { ...stored, model: 'dcgan', loss: 'non-saturating', beta: null, lr: null, augment: ['translation', 'cutout'] };
+    const resume = (flags: Record<string, unknown>, run: Record<string, unknown> = gan) =>
+      resolveTrainSettings({ command: 'train', flags: { resume: 'runs/g', ...flags }, readRun: () => run, now, cwd: '/w' });
+    expect(resume({}).augment).toEqual(['translation', 'cutout']);
+    expect(resume({ augment: 'cutout,translation' }).augment).toEqual(['translation', 'cutout']);
+    expect(() => resume({ augment: 'translation' })).toThrow(/that run was trained with augment \["translation","cutout"\] but --augment asks for \["translation"\]/);
+    expect(resume({ augment: 'none' }, { ...gan, augment: null }).augment).toBeNull();
   });
 
   it('reads config.json from disk and explains a directory that is not a run', () => {

@@ -5,6 +5,7 @@
 export * from './input-error.js';
 export * from './backend/index.js';
 export * from './ops/index.js';
+export * from './augment/index.js';
 export * from './losses/index.js';
 export * from './models/index.js';
 export * from './noise/index.js';

@@ -2,10 +2,11 @@
 // an error. Flags (strings) and config files (typed YAML/JSON values) are both checked against it,
 // so a value is valid or invalid the same way wherever it came from.
 import { UsageError } from '../errors.js';
-import { BACKEND_NAMES, GAN_LOSS_NAMES, MODEL_NAMES } from './vocabulary.js';
+import { AUGMENT_NAMES, BACKEND_NAMES, GAN_LOSS_NAMES, MODEL_NAMES } from './vocabulary.js';
 
 export type FieldSpec =
   | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'list'; values: readonly string[] }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'number'; min: number; max: number; minExclusive?: boolean }
   | { kind: 'string' }
@@ -32,6 +33,7 @@ export const TRAIN_FIELDS = {
   'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
   normalization: { kind: 'enum', values: ['batch', 'none'] },
   ema: { kind: 'number', min: 0, max: 0.99999 },
+  augment: { kind: 'list', values: AUGMENT_NAMES },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
   out: { kind: 'string' },
@@ -55,6 +57,8 @@ function describeAllowed(spec: FieldSpec): string {
   switch (spec.kind) {
     case 'enum':
       return `one of ${spec.values.join(', ')}`;
+    case 'list':
+      return `a comma-separated list of ${spec.values.join(', ')}, or none`;
     case 'int':
       return `a whole number from ${spec.min} to ${spec.max}`;
     case 'number':
@@ -93,6 +97,13 @@ export function coerceField(spec: FieldSpec, value: unknown, source: ValueSource
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') fail();
       return value;
+    case 'list': {
+      // A flag or a file string is comma-separated; a file may also give a YAML/JSON list.
+      // 'none' (or an empty list) is the empty list; the result follows the field's own order.
+      const parts = typeof value === 'string' ? (value.trim() === 'none' ? [] : value.split(',').map((p) => p.trim())) : value;
+      if (!Array.isArray(parts) || parts.some((p) => typeof p !== 'string' || !spec.values.includes(p))) fail();
+      return spec.values.filter((name) => (parts as string[]).includes(name));
+    }
     case 'boolean':
       if (typeof value !== 'boolean') fail();
       return value;

@@ -35,6 +35,8 @@ export interface TrainSettings {
   normalization: 'batch' | 'none' | null;
   /** GANs only: decay of the generator's moving average that samples and FID use; null = none. */
   ema: number | null;
+  /** DiffAugment transforms (GANs), in AUGMENT_NAMES order; null: none. */
+  augment: string[] | null;
   /** KL weight of VAEs; null for GANs. */
   beta: number | null;
   seed: number;
@@ -172,6 +174,8 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   }
   // --ema 0 is the model's "no average", spelled as absent, so it matches a run without one.
   if (merged.ema === 0) merged.ema = null;
+  // Likewise --augment none (an empty list) is spelled as absent.
+  if (Array.isArray(merged.augment) && merged.augment.length === 0) merged.augment = null;
   const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
   if (resumeDir !== null) {
     const stored = (input.readRun ?? readRunSettings)(resumeDir);
@@ -210,6 +214,11 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   if (vae && merged.ema !== undefined && merged.ema !== null) {
     throw new UsageError(
       `${describeSource(sources.ema ?? { flag: 'ema' })} applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.`,
+    );
+  }
+  if (vae && merged.augment !== undefined && merged.augment !== null) {
+    throw new UsageError(
+      `${describeSource(sources.augment ?? { flag: 'augment' })} applies only to the GAN models mlp-gan and dcgan: it transforms the discriminator's inputs.`,
     );
   }
   if (!vae && merged.beta !== undefined && merged.beta !== null) {
@@ -264,6 +273,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     lr: (merged.lr as number | undefined) ?? null,
     normalization: (merged.normalization as 'batch' | 'none' | undefined) ?? null,
     ema: (merged.ema as number | null | undefined) ?? null,
+    augment: (merged.augment as string[] | null | undefined) ?? null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,

@@ -10,6 +10,9 @@ export const GAN_MODELS: readonly ModelChoice[] = ['mlp-gan', 'dcgan'];
 export const GAN_LOSS_NAMES = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'] as const;
 export type GanLossChoice = (typeof GAN_LOSS_NAMES)[number];
 
+/** DiffAugment transforms of the discriminator's inputs (core's AUGMENT_NAMES, in its order). */
+export const AUGMENT_NAMES = ['translation', 'cutout'] as const;
+
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

@@ -48,6 +48,7 @@ export function buildRunConfig(settings: TrainSettings, imageShape: [number, num
   const trainer: Record<string, unknown> = {};
   if (settings.loss !== null) trainer.loss = settings.loss;
   if (settings.lr !== null) trainer.lr = settings.lr;
+  if (settings.augment !== null) trainer.augment = settings.augment;
   if (settings.lrSchedule === 'cosine') trainer.lrSchedule = { kind: 'cosine', steps: totalSteps };
   return {
     model: settings.model,

@@ -1,8 +1,11 @@
 // The two phases of a GAN step, as objectives over per-sample keyed noise.
 // Both run the networks in training mode (BatchNorm uses the statistics of the batch in hand:
 // per replica, like PyTorch DDP without SyncBatchNorm) and D sees real and generated samples in
-// separate calls, as in the PyTorch DCGAN example.
+// separate calls, as in the PyTorch DCGAN example. With the Trainer option `augment` every image
+// D sees (real, generated, and so the penalty's interpolates) is first transformed by DiffAugment
+// with per-sample draws of streams 'augment-real' and 'augment-fake'.
 import * as tf from '@tensorflow/tfjs';
+import { augmentDraws, diffAugment, type AugmentName } from '../augment/index.js';
 import { gradientPenalty, type GanLoss } from '../losses/index.js';
 import type { GanModel } from '../models/index.js';
 import { keyedNormal, keyedUniform } from '../noise/index.js';
@@ -18,6 +21,14 @@ function apply(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
   return model.apply(x, { training: true }) as tf.Tensor;
 }
 
+/** x augmented with the draws of `stream`, or x itself when no transform is asked for. */
+function augmented(x: tf.Tensor4D, names: readonly AugmentName[], noise: StepNoise, phase: 'd' | 'g', stream: string): tf.Tensor4D {
+  if (names.length === 0) return x;
+  const { seed, step, indices } = noise;
+  const [, h, w] = x.shape;
+  return diffAugment(x, names, augmentDraws({ seed, step, phase, stream }, indices, h, w));
+}
+
 function latent(model: GanModel, noise: StepNoise, phase: 'd' | 'g'): tf.Tensor2D {
   const { seed, step, indices } = noise;
   const values = keyedNormal({ seed, step, phase, stream: 'latent' }, indices, model.latentDim);
@@ -30,11 +41,18 @@ function latent(model: GanModel, noise: StepNoise, phase: 'd' | 'g'): tf.Tensor2
  * rescaled to the generator's [-1, 1]; G(z_d) is computed before the tape, so it is a constant
  * here (PyTorch's fake.detach()). Metrics: 'd' (without the penalty) and 'gp' (unweighted).
  */
-export function discriminatorObjective(model: GanModel, ganLoss: GanLoss, images: tf.Tensor4D, noise: StepNoise): PhaseObjective {
+export function discriminatorObjective(
+  model: GanModel,
+  ganLoss: GanLoss,
+  images: tf.Tensor4D,
+  noise: StepNoise,
+  augment: readonly AugmentName[] = [],
+): PhaseObjective {
   const n = noise.indices.length;
   const z = latent(model, noise, 'd');
-  const fake = tf.tidy(() => apply(model.generator, z));
-  const real = tf.tidy(() => tf.sub(tf.mul(images, 2), 1));
+  // Both of D's inputs are constants of this phase, so their augmentation happens off the tape.
+  const fake = tf.tidy(() => augmented(apply(model.generator, z) as tf.Tensor4D, augment, noise, 'd', 'augment-fake'));
+  const real = tf.tidy(() => augmented(tf.sub(tf.mul(images, 2), 1) as tf.Tensor4D, augment, noise, 'd', 'augment-real'));
   const owned: tf.Tensor[] = [z, fake, real];
   let alpha: tf.Tensor | null = null;
   if (ganLoss.gpWeight > 0) {
@@ -58,13 +76,17 @@ export function discriminatorObjective(model: GanModel, ganLoss: GanLoss, images
   };
 }
 
-/** Phase 'g': loss = generatorLoss(D(G(z_g))) with its own latent (phase 'g'). Metric: 'g'. */
-export function generatorObjective(model: GanModel, ganLoss: GanLoss, noise: StepNoise): PhaseObjective {
+/**
+ * Phase 'g': loss = generatorLoss(D(aug(G(z_g)))) with its own latent (phase 'g'); aug is the
+ * identity without `augment`, else differentiable, so G's gradient passes through it. Metric: 'g'.
+ */
+export function generatorObjective(model: GanModel, ganLoss: GanLoss, noise: StepNoise, augment: readonly AugmentName[] = []): PhaseObjective {
   const z = latent(model, noise, 'g');
   return {
     lossName: 'g',
     kept: {},
     owned: [z],
-    loss: () => ganLoss.generatorLoss(apply(model.discriminator, apply(model.generator, z))),
+    loss: () =>
+      ganLoss.generatorLoss(apply(model.discriminator, augmented(apply(model.generator, z) as tf.Tensor4D, augment, noise, 'g', 'augment-fake'))),
   };
 }

@@ -1,4 +1,5 @@
 // Trainer options: what each model family accepts, the defaults, and their validation.
+import { AUGMENT_NAMES, type AugmentName } from '../augment/index.js';
 import { createGanLoss, ganLossNames, type GanLoss, type GanLossName } from '../losses/index.js';
 import type { GenerativeModel } from '../models/index.js';
 import type { AdamSettings } from './adam.js';
@@ -13,6 +14,12 @@ export interface TrainerOptions {
   labelSmoothing?: number;
   /** Gradient-penalty weight (wgan-gp only). Default 10. */
   gpWeight?: number;
+  /**
+   * DiffAugment (GANs): transforms applied, with fresh per-sample draws, to every image the
+   * discriminator sees, real or generated; helps when D would memorise a small training set.
+   * Any of 'translation', 'cutout' (augment/diff-augment.ts). Default [] (none).
+   */
+  augment?: readonly AugmentName[];
   /** Critic steps per generator step (GANs). Default 5 for wgan-gp, else 1. */
   nCritic?: number;
   /** VAE with Bernoulli likelihood: resample binary pixels x ~ Bernoulli(x) every step ('dynamic', default) or train on grey levels ('none'). */
@@ -34,7 +41,7 @@ export interface TrainerOptions {
 }
 
 const SHARED = ['lr', 'lrSchedule', 'beta1', 'beta2', 'clipNorm', 'seed', 'reducer'] as const;
-export const GAN_TRAINER_OPTIONS = ['loss', 'labelSmoothing', 'gpWeight', 'nCritic', ...SHARED] as const;
+export const GAN_TRAINER_OPTIONS = ['loss', 'labelSmoothing', 'gpWeight', 'nCritic', 'augment', ...SHARED] as const;
 export const VAE_TRAINER_OPTIONS = ['binarize', ...SHARED] as const;
 
 /** Adam's epsilon, as in PyTorch and the Adam paper (tfjs' default depends on the backend). */
@@ -43,6 +50,8 @@ export const ADAM_EPSILON = 1e-8;
 export interface ResolvedGanOptions {
   family: 'gan';
   ganLoss: GanLoss;
+  /** In the fixed order of AUGMENT_NAMES, without repeats. */
+  augment: AugmentName[];
   adam: AdamSettings;
   lrSchedule: ResolvedLrSchedule;
   clipNorm: number | null;
@@ -137,6 +146,7 @@ export function resolveTrainerOptions(model: GenerativeModel, options: TrainerOp
   return {
     family: 'gan',
     ganLoss,
+    augment: resolveAugment(o.augment),
     adam: adamSettings(number, wgan ? 1e-4 : 2e-4, wgan ? 0 : 0.5, wgan ? 0.9 : 0.999),
     lrSchedule: resolveLrSchedule(o.lrSchedule),
     clipNorm: clip,
@@ -157,4 +167,16 @@ function adamSettings(
     beta2: number('beta2', beta2, (v) => v >= 0 && v < 1, '[0, 1)'),
     epsilon: ADAM_EPSILON,
   };
+}
+
+/** The augment option as a list in AUGMENT_NAMES order; order and repeats in the input do not matter. */
+function resolveAugment(value: unknown): AugmentName[] {
+  if (value === undefined) return [];
+  const allowed = AUGMENT_NAMES as readonly string[];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !allowed.includes(v))) {
+    throw new TrainerInputError(
+      `Trainer option 'augment' must be a list of ${AUGMENT_NAMES.join(', ')} (or empty), got ${JSON.stringify(value)}.`,
+    );
+  }
+  return AUGMENT_NAMES.filter((name) => value.includes(name));
 }

@@ -13,6 +13,7 @@
 // distributed layer sync them (e.g. average them at checkpoints); with BatchNorm the trajectory
 // depends on how the global batch is split, without it it does not.
 import type * as tf from '@tensorflow/tfjs';
+import type { AugmentName } from '../augment/index.js';
 import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
 import type { PhaseName } from '../noise/index.js';
 import { Adam, type NamedStateTensor } from './adam.js';
@@ -51,6 +52,8 @@ export interface TrainerSettings {
   loss?: string;
   nCritic: number;
   gpWeight?: number;
+  /** DiffAugment transforms applied to D's inputs (GANs; [] for none). */
+  augment?: AugmentName[];
   binarize?: 'dynamic' | 'none';
   lr: number;
   lrSchedule: ResolvedLrSchedule;
@@ -129,7 +132,7 @@ export class Trainer {
     const { learningRate: lr, beta1, beta2, epsilon } = r.adam;
     const shared = { nCritic: this.nCritic, lr, lrSchedule: r.lrSchedule, beta1, beta2, epsilon, clipNorm: r.clipNorm, seed: r.seed };
     return r.family === 'gan'
-      ? { loss: r.ganLoss.name, gpWeight: r.ganLoss.gpWeight, ...shared }
+      ? { loss: r.ganLoss.name, gpWeight: r.ganLoss.gpWeight, augment: [...r.augment], ...shared }
       : { binarize: r.binarize, ...shared };
   }
 
@@ -186,7 +189,9 @@ export class Trainer {
     const r = this.resolved;
     if (r.family === 'vae') return vaeObjective(this.model as VaeModel, r.binarize, batch.images, noise);
     const model = this.model as GanModel;
-    return phase === 'd' ? discriminatorObjective(model, r.ganLoss, batch.images, noise) : generatorObjective(model, r.ganLoss, noise);
+    return phase === 'd'
+      ? discriminatorObjective(model, r.ganLoss, batch.images, noise, r.augment)
+      : generatorObjective(model, r.ganLoss, noise, r.augment);
   }
 
   private checkBatch(batch: Batch): number {

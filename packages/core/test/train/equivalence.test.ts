@@ -41,6 +41,11 @@ const CASES: Array<[string, ModelName, Record<string, unknown>, TrainerOptions]>
   ['mlp-gan (non-saturating)', 'mlp-gan', { hidden: [32], latentDim: 8 }, {}],
   ["dcgan (normalization 'none')", 'dcgan', { width: 4, latentDim: 8, normalization: 'none' }, {}],
   ['mlp-gan (wgan-gp, nCritic 2)', 'mlp-gan', { hidden: [32], latentDim: 8 }, { loss: 'wgan-gp', nCritic: 2 }],
+  // DiffAugment draws are keyed by global index, so they split like the noise does.
+  // (dcgan with translation only: a width-4 D with half of every image cut out has gradients too
+  // small to compare at this tolerance.)
+  ["dcgan (normalization 'none', augment)", 'dcgan', { width: 4, latentDim: 8, normalization: 'none' }, { augment: ['translation'] }],
+  ['mlp-gan (wgan-gp, augment)', 'mlp-gan', { hidden: [32], latentDim: 8 }, { loss: 'wgan-gp', nCritic: 2, augment: ['translation', 'cutout'] }],
 ];
 
 describe('a step on a whole batch equals the weighted average over its parts', () => {

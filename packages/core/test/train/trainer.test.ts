@@ -270,7 +270,7 @@ describe('reproducible initialisation', () => {
     expect(tg.weightsHash()).toBe('259cac3c0442837c');
     expect(tv.weightsHash()).toBe('410e6bfa34e1c063');
     expect(tg.settings).toEqual({
-      loss: 'non-saturating', gpWeight: 0, nCritic: 1, lr: 2e-4, lrSchedule: { kind: 'constant' }, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, clipNorm: null, seed: 0,
+      loss: 'non-saturating', gpWeight: 0, augment: [], nCritic: 1, lr: 2e-4, lrSchedule: { kind: 'constant' }, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, clipNorm: null, seed: 0,
     });
     const tw = new Trainer(gan, { loss: 'wgan-gp' });
     expect(tw.settings).toMatchObject({ nCritic: 5, gpWeight: 10, lr: 1e-4, beta1: 0, beta2: 0.9 });
@@ -284,7 +284,7 @@ describe('Trainer input errors', () => {
     const gan = tinyGan();
     const vae = tinyVae();
     expect(() => new Trainer(gan, { learningRate: 1 } as never)).toThrow(
-      "unknown Trainer option 'learningRate' for the gan model mlp-gan; allowed options are: loss, labelSmoothing, gpWeight, nCritic, lr, lrSchedule, beta1, beta2, clipNorm, seed, reducer.",
+      "unknown Trainer option 'learningRate' for the gan model mlp-gan; allowed options are: loss, labelSmoothing, gpWeight, nCritic, augment, lr, lrSchedule, beta1, beta2, clipNorm, seed, reducer.",
     );
     expect(() => new Trainer(vae, { loss: 'hinge' } as never)).toThrow(
       "unknown Trainer option 'loss' for the vae model vae; allowed options are: binarize, lr, lrSchedule, beta1, beta2, clipNorm, seed, reducer.",
