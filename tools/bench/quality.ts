@@ -3,6 +3,7 @@
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
+//        [--loss non-saturating|minimax|lsgan|hinge|wgan-gp (dcgan; wgan-gp needs --normalization none)]
 //        [--augment translation,cutout (dcgan: DiffAugment on D's inputs, the Trainer option augment)]
 //        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
 //
@@ -17,8 +18,8 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { AUGMENT_NAMES, createModel, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
-import type { AugmentName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
+import { AUGMENT_NAMES, createModel, ganLossNames, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
+import type { AugmentName, GanLossName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
 
 interface Settings {
@@ -37,6 +38,8 @@ interface Settings {
   normalization: 'batch' | 'none';
   /** dcgan: decay of the generator's moving average (model option ema); 0: none. */
   ema: number;
+  /** dcgan: the GAN objective (Trainer option loss). */
+  loss: GanLossName;
   /** dcgan: DiffAugment transforms for D's inputs (Trainer option augment); []: none. */
   augment: AugmentName[];
   /** dcgan: where to write a PNG grid of the final model's samples; null: none. */
@@ -46,7 +49,7 @@ interface Settings {
 function parse(): Settings {
   const { values, positionals } = parseFlags({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, samples: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, samples: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -74,8 +77,24 @@ function parse(): Settings {
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
     ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
     augment: values.augment === undefined ? [] : augmentList(values.augment, model),
+    loss: ganLoss(values.loss, model, values.normalization),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
+}
+
+/** The GAN loss (dcgan only); wgan-gp's per-sample penalty needs a network without BatchNorm. */
+function ganLoss(raw: string | undefined, model: string, normalization: string | undefined): GanLossName {
+  const allowed = ['non-saturating', ...ganLossNames.filter((name) => name !== 'non-saturating')];
+  if (raw !== undefined && model !== 'dcgan') {
+    console.error(`--loss applies to dcgan only, got it for ${model}.`);
+    process.exit(2);
+  }
+  const loss = choice(raw, allowed, 'loss') as GanLossName;
+  if (loss === 'wgan-gp' && normalization !== 'none') {
+    console.error('--loss wgan-gp needs --normalization none: its gradient penalty is per sample and BatchNorm mixes the samples of a batch.');
+    process.exit(2);
+  }
+  return loss;
 }
 
 /** A comma-separated list of DiffAugment transforms (dcgan only). */
@@ -152,6 +171,7 @@ function trainerOptions(s: Settings, trainCount: number): TrainerOptions {
     seed: s.seed,
     ...(s.lr === null ? {} : { lr: s.lr }),
     ...(s.augment.length === 0 ? {} : { augment: s.augment }),
+    ...(s.model === 'dcgan' ? { loss: s.loss } : {}),
     lrSchedule: s.lrSchedule === 'cosine' ? { kind: 'cosine', steps } : 'constant',
   };
 }
@@ -161,7 +181,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
   let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
