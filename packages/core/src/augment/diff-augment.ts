@@ -12,6 +12,7 @@
 // then columns), whose gradients the backends have and run fast.
 import * as tf from '@tensorflow/tfjs';
 import { keyedUniform, type NoiseKey } from '../noise/index.js';
+import { AugmentInputError } from './errors.js';
 
 export const AUGMENT_NAMES = ['translation', 'cutout'] as const;
 export type AugmentName = (typeof AUGMENT_NAMES)[number];
@@ -40,6 +41,9 @@ export function augmentSizes(height: number, width: number): { shiftY: number; s
 
 /** The per-sample draws for `indices`, from uniforms u0..u3 of the keyed stream. */
 export function augmentDraws(key: NoiseKey, indices: Int32Array, height: number, width: number): AugmentDraw[] {
+  if (![height, width].every((side) => Number.isInteger(side) && side >= 1)) {
+    throw new AugmentInputError(`augmentDraws needs image sides that are positive integers, got ${height} x ${width}.`);
+  }
   const u = keyedUniform(key, indices, 4);
   const { shiftY, shiftX, cutH, cutW } = augmentSizes(height, width);
   const pick = (v: number, count: number) => Math.min(count - 1, Math.floor(v * count));
@@ -86,8 +90,15 @@ function cutoutMasks(draws: readonly AugmentDraw[], height: number, width: numbe
  * per sample. Differentiable in x; returns a new tensor (x is not disposed).
  */
 export function diffAugment(x: tf.Tensor4D, names: readonly AugmentName[], draws: readonly AugmentDraw[]): tf.Tensor4D {
+  if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.isDisposed) {
+    throw new AugmentInputError('diffAugment needs a live 4-D tensor of images [n, h, w, c].');
+  }
+  const unknown = names.filter((name) => !(AUGMENT_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new AugmentInputError(`diffAugment knows the transforms ${AUGMENT_NAMES.join(', ')}, not ${unknown.join(', ')}.`);
+  }
   const [n, h, w, c] = x.shape;
-  if (draws.length !== n) throw new Error(`diffAugment: ${draws.length} draws for ${n} images.`);
+  if (draws.length !== n) throw new AugmentInputError(`diffAugment needs one draw per image: ${draws.length} draws for ${n} images.`);
   return tf.tidy(() => {
     let y: tf.Tensor4D = x;
     if (names.includes('translation')) {

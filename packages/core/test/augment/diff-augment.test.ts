@@ -2,7 +2,7 @@
 // the keyed draws (ranges, every value reachable, a sample's draw independent of its batch).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentDraws, augmentSizes, diffAugment, type AugmentDraw, type AugmentName } from '../../src/augment/index.js';
+import { AugmentInputError, augmentDraws, augmentSizes, diffAugment, type AugmentDraw, type AugmentName } from '../../src/augment/index.js';
 import { initBackend } from '../../src/backend/index.js';
 
 beforeAll(async () => {
@@ -105,10 +105,25 @@ describe('diffAugment', () => {
     tf.dispose([x, same]);
   });
 
-  it('refuses a draw count that is not the batch size', () => {
+  it('refuses, with an input error, a draw count that is not the batch size, unknown names and non-images', () => {
     const x = tf.zeros([3, 8, 8, 1]) as tf.Tensor4D;
-    expect(() => diffAugment(x, ['cutout'], randomDraws(2, 8, 8, 1))).toThrow('diffAugment: 2 draws for 3 images.');
-    x.dispose();
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        expect(error).toBeInstanceOf(AugmentInputError);
+        return (error as Error).message;
+      }
+      throw new Error('expected an AugmentInputError');
+    };
+    expect(refusal(() => diffAugment(x, ['cutout'], randomDraws(2, 8, 8, 1)))).toBe('diffAugment needs one draw per image: 2 draws for 3 images.');
+    expect(refusal(() => diffAugment(x, ['flip' as AugmentName], randomDraws(3, 8, 8, 1)))).toBe('diffAugment knows the transforms translation, cutout, not flip.');
+    const flat = tf.zeros([3, 64]);
+    expect(refusal(() => diffAugment(flat as never, ['cutout'], randomDraws(3, 8, 8, 1)))).toBe('diffAugment needs a live 4-D tensor of images [n, h, w, c].');
+    expect(refusal(() => augmentDraws({ seed: 1, step: 0, phase: 'd', stream: 'augment-real' }, Int32Array.from([0]), 0, 28))).toBe(
+      'augmentDraws needs image sides that are positive integers, got 0 x 28.',
+    );
+    tf.dispose([x, flat]);
   });
 });
 
