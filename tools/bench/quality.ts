@@ -3,6 +3,7 @@
 //   npm run build && node tools/dist/bench/quality.js <vae|dcgan> [--epochs N] [--batch N] [--seed S] [--eval-count N (<= half the test split; 1000 for mnist)]
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
+//        [--width N (dcgan: filters of the first conv, default 64; compute grows as N^2)]
 //        [--loss non-saturating|minimax|lsgan|hinge|wgan-gp (dcgan; wgan-gp needs --normalization none)]
 //        [--augment translation,cutout (dcgan: DiffAugment on D's inputs, the Trainer option augment)]
 //        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
@@ -18,7 +19,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { AUGMENT_NAMES, createModel, ganLossNames, initBackend, MAX_EMA_DECAY, Trainer } from '@dgm/core';
+import { AUGMENT_NAMES, createModel, ganLossNames, initBackend, isInputError, MAX_EMA_DECAY, Trainer } from '@dgm/core';
 import type { AugmentName, GanLossName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
 
@@ -38,6 +39,8 @@ interface Settings {
   normalization: 'batch' | 'none';
   /** dcgan: decay of the generator's moving average (model option ema); 0: none. */
   ema: number;
+  /** dcgan: model option width (filters of D's first conv and G's last hidden layer). */
+  width: number;
   /** dcgan: the GAN objective (Trainer option loss). */
   loss: GanLossName;
   /** dcgan: DiffAugment transforms for D's inputs (Trainer option augment); []: none. */
@@ -49,7 +52,7 @@ interface Settings {
 function parse(): Settings {
   const { values, positionals } = parseFlags({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, samples: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, width: { type: 'string' }, samples: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -78,6 +81,7 @@ function parse(): Settings {
     ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
     augment: values.augment === undefined ? [] : augmentList(values.augment, model),
     loss: ganLoss(values.loss, model, values.normalization),
+    width: int(values.width, 64, 'width'),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
 }
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, width ${s.width}, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
   let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
     trainer.dispose();
     model.dispose();
   } else {
-    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema }) as GanModel;
+    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema, width: s.width }) as GanModel;
     const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
     // model.sampler is what dgm samples from: the generator's average with --ema, else G itself.
@@ -254,5 +258,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+  // A setting core refuses (e.g. --width over its limit) is the caller's mistake, as for the flags.
+  process.exit(isInputError(err) ? 2 : 1);
 });
