@@ -18,7 +18,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'lr-schedule', type: 'string', value: 'kind', description: "'constant' (default) or 'cosine': anneal the learning rate to 0 over the run's steps." },
   { name: 'normalization', type: 'string', value: 'kind', description: "dcgan only: 'batch' (default, the paper's network) or 'none' (the PyTorch anchor's network, whose trajectory does not depend on the worker count)." },
   { name: 'ema', type: 'string', value: 'decay', description: "GANs only: keep a moving average of the generator's weights (e.g. 0.999) and draw samples and FID from it (default: none)." },
-  { name: 'augment', type: 'string', value: 'list', description: "GANs only: DiffAugment the discriminator's inputs, real and generated: translation, cutout, or both as translation,cutout (default none). Helps on small datasets." },
+  { name: 'augment', type: 'string', value: 'list', description: "GANs only: DiffAugment the discriminator's inputs, real and generated: translation, cutout, or both as translation,cutout (default none). For datasets small enough for D to memorise; on the bundled mnist it slows the DCGAN (BENCHMARKS.md)." },
   { name: 'beta', type: 'string', value: 'x', description: `KL weight of VAEs (default ${TRAIN_DEFAULTS.vaeBeta}; VAEs only).` },
   { name: 'seed', type: 'string', value: 'n', description: `Seed of data order, noise and initial weights (default ${TRAIN_DEFAULTS.seed}).` },
   { name: 'out', type: 'string', value: 'dir', description: 'Run directory (default runs/<model>-<dataset>-<timestamp>); must not hold a run.' },
