@@ -18,42 +18,39 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-/** Where output pixel (y, x) of a sample comes from: its source pixel, -1 (border) or 0 (cut). */
-function source(d: AugmentDraw, names: readonly AugmentName[], h: number, w: number, y: number, x: number): [number, number] | 'border' | 'cut' {
+const BORDER = -1;
+const CUT = -2;
+
+/**
+ * For every output value (flat NHWC index), the flat index of the input value it copies, or
+ * BORDER (it becomes -1) or CUT (it becomes 0): the per-pixel definition of the transforms.
+ */
+function sources(shape: Shape, names: readonly AugmentName[], draws: AugmentDraw[]): Int32Array {
+  const [n, h, w, c] = shape;
   const { cutH, cutW } = augmentSizes(h, w);
-  if (names.includes('cutout') && y >= d.top && y < d.top + cutH && x >= d.left && x < d.left + cutW) return 'cut';
-  if (!names.includes('translation')) return [y, x];
-  const sy = y - d.dy;
-  const sx = x - d.dx;
-  return sy >= 0 && sy < h && sx >= 0 && sx < w ? [sy, sx] : 'border';
-}
-
-function reference(x: Float32Array, shape: Shape, names: readonly AugmentName[], draws: AugmentDraw[]): Float32Array {
-  const [n, h, w, c] = shape;
-  const out = new Float32Array(x.length);
+  const map = new Int32Array(n * h * w * c);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++) {
-        const s = source(draws[b], names, h, w, y, xx);
-        for (let k = 0; k < c; k++) {
-          const o = ((b * h + y) * w + xx) * c + k;
-          out[o] = s === 'cut' ? 0 : s === 'border' ? -1 : x[((b * h + s[0]) * w + s[1]) * c + k];
-        }
+      for (let x = 0; x < w; x++) {
+        const d = draws[b];
+        const cut = names.includes('cutout') && y >= d.top && y < d.top + cutH && x >= d.left && x < d.left + cutW;
+        const [sy, sx] = names.includes('translation') ? [y - d.dy, x - d.dx] : [y, x];
+        const inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+        for (let k = 0; k < c; k++) map[((b * h + y) * w + x) * c + k] = cut ? CUT : inside ? ((b * h + sy) * w + sx) * c + k : BORDER;
       }
-  return out;
+  return map;
 }
 
-/** The adjoint of the loop: d/dx of sum(weights * aug(x)). */
-function referenceGradient(weights: Float32Array, shape: Shape, names: readonly AugmentName[], draws: AugmentDraw[]): Float32Array {
-  const [n, h, w, c] = shape;
+function reference(x: Float32Array, map: Int32Array): Float32Array {
+  return Float32Array.from(map, (src) => (src === CUT ? 0 : src === BORDER ? -1 : x[src]));
+}
+
+/** The adjoint of the copy: d/dx of sum(weights * aug(x)) adds each output's weight to its source. */
+function referenceGradient(weights: Float32Array, map: Int32Array): Float32Array {
   const grad = new Float32Array(weights.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++) {
-        const s = source(draws[b], names, h, w, y, xx);
-        if (s === 'cut' || s === 'border') continue;
-        for (let k = 0; k < c; k++) grad[((b * h + s[0]) * w + s[1]) * c + k] += weights[((b * h + y) * w + xx) * c + k];
-      }
+  map.forEach((src, o) => {
+    if (src >= 0) grad[src] += weights[o];
+  });
   return grad;
 }
 
@@ -78,12 +75,13 @@ describe('diffAugment', () => {
         const weights = tf.randomUniform(shape, -1, 1, 'float32', 6) as tf.Tensor4D;
         const y = diffAugment(x, names, draws);
         const xv = x.dataSync() as Float32Array;
+        const map = sources(shape, names, draws);
         // Translation shifts x + 1 and subtracts 1 again: float32 rounding, nothing more.
-        expect(maxAbsDiff(y.dataSync() as Float32Array, reference(xv, shape, names, draws))).toBeLessThan(1e-6);
+        expect(maxAbsDiff(y.dataSync() as Float32Array, reference(xv, map))).toBeLessThan(1e-6);
         // Something moved: the test would pass on an identity otherwise.
         expect(maxAbsDiff(y.dataSync() as Float32Array, xv)).toBeGreaterThan(0.1);
         const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(diffAugment(t as tf.Tensor4D, names, draws), weights)))(x);
-        const expected = referenceGradient(weights.dataSync() as Float32Array, shape, names, draws);
+        const expected = referenceGradient(weights.dataSync() as Float32Array, map);
         expect(maxAbsDiff(grad.dataSync() as Float32Array, expected)).toBeLessThan(1e-5);
         tf.dispose([x, weights, y, grad]);
       });
