@@ -4,6 +4,7 @@
 //        [--lr-schedule constant|cosine] [--lr R (Adam's rate; default the Trainer's)] [--eval-every N (dcgan: FID every N epochs)]
 //        [--normalization batch|none (dcgan)] [--ema D (dcgan: keep the generator's moving average with decay D; FID of both)]
 //        [--width N (dcgan: filters of the first conv, default 64; compute grows as N^2)]
+//        [--refine N (dcgan: 3x3 stride-1 layers G adds before its output, model option refine; default 0)]
 //        [--loss non-saturating|minimax|lsgan|hinge|wgan-gp (dcgan; wgan-gp needs --normalization none)]
 //        [--augment translation,cutout (dcgan: DiffAugment on D's inputs, the Trainer option augment)]
 //        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
@@ -41,6 +42,8 @@ interface Settings {
   ema: number;
   /** dcgan: model option width (filters of D's first conv and G's last hidden layer). */
   width: number;
+  /** dcgan: model option refine (3x3 stride-1 layers at G's last hidden resolution). */
+  refine: number;
   /** dcgan: the GAN objective (Trainer option loss); null: the Trainer's default. */
   loss: GanLossName | null;
   /** dcgan: DiffAugment transforms for D's inputs (Trainer option augment); []: none. */
@@ -52,18 +55,18 @@ interface Settings {
 function parse(): Settings {
   const { values, positionals } = parseFlags({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, width: { type: 'string' }, samples: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, width: { type: 'string' }, refine: { type: 'string' }, samples: { type: 'string' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
     console.error("name one benchmark: 'vae' or 'dcgan'.");
     process.exit(2);
   }
-  const int = (raw: string | undefined, fallback: number, name: string): number => {
+  const int = (raw: string | undefined, fallback: number, name: string, min = 1): number => {
     if (raw === undefined) return fallback;
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < 1) {
-      console.error(`--${name} must be a positive integer, got '${raw}'.`);
+    if (raw.trim() === '' || !Number.isInteger(v) || v < min) {
+      console.error(`--${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${raw}'.`);
       process.exit(2);
     }
     return v;
@@ -82,6 +85,7 @@ function parse(): Settings {
     augment: values.augment === undefined ? [] : (dcganOnly(values.augment, 'augment', model).split(',') as AugmentName[]),
     loss: values.loss === undefined ? null : (dcganOnly(values.loss, 'loss', model) as GanLossName),
     width: int(values.width, 64, 'width'),
+    refine: values.refine === undefined ? 0 : int(dcganOnly(values.refine, 'refine', model), 0, 'refine', 0),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
 }
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, width ${s.width}, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss ?? 'default'}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, width ${s.width}, refine ${s.refine}, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss ?? 'default'}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
   let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
     trainer.dispose();
     model.dispose();
   } else {
-    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema, width: s.width }) as GanModel;
+    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema, width: s.width, refine: s.refine }) as GanModel;
     const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
     // model.sampler is what dgm samples from: the generator's average with --ema, else G itself.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTrainSettings, settingsFromRunConfig, UsageError, type TrainSettings } from '../src/index.js';
 import { AUGMENT_NAMES } from '../src/config/vocabulary.js';
+import { TRAIN_FIELDS } from '../src/config/fields.js';
 import { buildRunConfig } from '../src/launch/train-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
@@ -75,6 +76,23 @@ describe('resolveTrainSettings', () => {
     expect(buildRunConfig(resolve({ model: 'mlp-gan' }), [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1] });
     expect(() => resolve({ model: 'vae', ema: '0.99' })).toThrow("--ema applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.");
     expect(() => resolve({ model: 'dcgan', ema: '1' })).toThrow(/--ema must be a number from 0 to 0.99999, got '1'/);
+  });
+
+  it('takes --refine <n> for dcgan only, into the model options (0 or absent: the anchor generator)', () => {
+    const s = resolve({ model: 'dcgan', refine: '2' });
+    expect(s.refine).toBe(2);
+    expect(buildRunConfig(s, [28, 28, 1], 10).modelOptions).toEqual({ imageShape: [28, 28, 1], refine: 2 });
+    expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 10)).refine).toBe(2);
+    expect(resolve({ model: 'dcgan', refine: '0' }).refine).toBeNull();
+    expect(resolve({ config: file('refine.yaml', 'model: dcgan\nrefine: 1\n') }).refine).toBe(1);
+    expect(sentence({ model: 'mlp-gan', refine: '1' })).toBe('--refine applies only to the dcgan model, not mlp-gan.');
+    expect(sentence({ model: 'dcgan', refine: '5' })).toBe("--refine must be a whole number from 0 to 4, got '5'.");
+    expect(sentence({ model: 'dcgan', refine: 'one' })).toBe("--refine must be a whole number from 0 to 4, got 'one'.");
+  });
+
+  it("mirrors core's limit on dcgan refinement layers", async () => {
+    const core = await import('@dgm/core');
+    expect(TRAIN_FIELDS.refine.max).toBe(core.MAX_DCGAN_REFINE);
   });
 
   it('takes --augment <list> for GANs only, into the Trainer options (none or absent: no augmentation)', () => {
@@ -200,6 +218,17 @@ describe('resolveTrainSettings --resume', () => {
     expect(() => resume({ ema: '0.999' })).toThrow(/that run was trained with ema \(the default\) but --ema asks for 0\.999/);
     expect(resume({}, { ...gan, ema: 0.999 }).ema).toBe(0.999);
     expect(() => resume({ ema: '0.99' }, { ...gan, ema: 0.999 })).toThrow(/that run was trained with ema 0\.999 but --ema asks for 0\.99/);
+  });
+
+  it("keeps a dcgan run's refinement layers: --refine must match them (0 and absent both mean none)", () => {
+    const gan = { ...stored, model: 'dcgan', loss: 'non-saturating', beta: null, lr: null, refine: 1 };
+    const resume = (flags: Record<string, unknown>, run: Record<string, unknown> = gan) =>
+      resolveTrainSettings({ command: 'train', flags: { resume: 'runs/g', ...flags }, readRun: () => run, now, cwd: '/w' });
+    expect(resume({}).refine).toBe(1);
+    expect(resume({ refine: '1' }).refine).toBe(1);
+    expect(() => resume({ refine: '2' })).toThrow(/that run was trained with refine 1 but --refine asks for 2/);
+    expect(resume({ refine: '0' }, { ...gan, refine: null }).refine).toBeNull();
+    expect(() => resume({ refine: '1' }, { ...gan, refine: null })).toThrow(/that run was trained with refine \(the default\) but --refine asks for 1/);
   });
 
   it("keeps a GAN run's augmentation: --augment must match it (none and absent both mean none)", () => {

@@ -33,6 +33,7 @@ export const TRAIN_FIELDS = {
   'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
   normalization: { kind: 'enum', values: ['batch', 'none'] },
   ema: { kind: 'number', min: 0, max: 0.99999 },
+  refine: { kind: 'int', min: 0, max: 4 },
   augment: { kind: 'list', values: AUGMENT_NAMES },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },

@@ -29,6 +29,7 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
     beta: config.modelOptions?.beta ?? null,
     normalization: config.modelOptions?.normalization ?? null,
     ema: config.modelOptions?.ema ?? null,
+    refine: config.modelOptions?.refine ?? null,
     augment: config.trainer?.augment ?? null,
     seed: config.seed,
     steps: config.steps,

@@ -35,6 +35,8 @@ export interface TrainSettings {
   normalization: 'batch' | 'none' | null;
   /** GANs only: decay of the generator's moving average that samples and FID use; null = none. */
   ema: number | null;
+  /** dcgan only: 3x3 stride-1 layers G adds before its output (model option refine); null = none. */
+  refine: number | null;
   /** DiffAugment transforms (GANs), in AUGMENT_NAMES order; null: none. */
   augment: string[] | null;
   /** KL weight of VAEs; null for GANs. */
@@ -174,6 +176,8 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   }
   // --ema 0 is the model's "no average", spelled as absent, so it matches a run without one.
   if (merged.ema === 0) merged.ema = null;
+  // Likewise --refine 0 is the default network.
+  if (merged.refine === 0) merged.refine = null;
   // Likewise --augment none (an empty list) is spelled as absent.
   if (Array.isArray(merged.augment) && merged.augment.length === 0) merged.augment = null;
   const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
@@ -210,6 +214,9 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     throw new UsageError(
       `${describeSource(sources.normalization ?? { flag: 'normalization' })} batch cannot train with --loss wgan-gp: its gradient penalty is per sample and BatchNorm mixes the samples of a batch; use --normalization none.`,
     );
+  }
+  if (model !== 'dcgan' && merged.refine !== undefined && merged.refine !== null) {
+    throw new UsageError(`${describeSource(sources.refine ?? { flag: 'refine' })} applies only to the dcgan model, not ${model}.`);
   }
   if (vae && merged.ema !== undefined && merged.ema !== null) {
     throw new UsageError(
@@ -273,6 +280,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     lr: (merged.lr as number | undefined) ?? null,
     normalization: (merged.normalization as 'batch' | 'none' | undefined) ?? null,
     ema: (merged.ema as number | null | undefined) ?? null,
+    refine: (merged.refine as number | null | undefined) ?? null,
     augment: (merged.augment as string[] | null | undefined) ?? null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,

@@ -45,6 +45,7 @@ export function buildRunConfig(settings: TrainSettings, imageShape: [number, num
   if (settings.model === 'dcgan' && settings.loss === 'wgan-gp') modelOptions.normalization = 'none';
   if (settings.normalization !== null) modelOptions.normalization = settings.normalization;
   if (settings.ema !== null) modelOptions.ema = settings.ema;
+  if (settings.refine !== null) modelOptions.refine = settings.refine;
   const trainer: Record<string, unknown> = {};
   if (settings.loss !== null) trainer.loss = settings.loss;
   if (settings.lr !== null) trainer.lr = settings.lr;

@@ -31,6 +31,8 @@ describe('createModel', () => {
       ['mlp-gan', {}],
       ['dcgan', { width: 8 }],
       ['dcgan', { width: 8, imageShape: [32, 32, 3] }],
+      ['dcgan', { width: 8, refine: 2 }],
+      ['dcgan', { width: 8, refine: 1, normalization: 'none', imageShape: [32, 32, 3] }],
     ] as const) {
       const model = createModel(name, options) as GanModel;
       expect(model.family).toBe('gan');
@@ -88,6 +90,33 @@ describe('createModel', () => {
     model.dispose();
   });
 
+  it('dcgan option refine adds 3x3 stride-1 layers of width filters at the last hidden resolution of G only', () => {
+    const w = 4;
+    const base = createModel('dcgan', { width: w }) as GanModel;
+    const refined = createModel('dcgan', { width: w, refine: 2 }) as GanModel;
+    const plain = createModel('dcgan', { width: w, refine: 1, normalization: 'none' }) as GanModel;
+    expect(refined.options.refine).toBe(2);
+    expect(base.options.refine).toBe(0);
+    // each layer: a 3x3 kernel w -> w (no bias before BatchNorm) + BatchNorm's gamma and beta
+    expect(paramCount(refined.generator) - paramCount(base.generator)).toBe(2 * (9 * w * w + 2 * w));
+    const anchor = createModel('dcgan', { width: w, normalization: 'none' }) as GanModel;
+    expect(paramCount(plain.generator) - paramCount(anchor.generator)).toBe(9 * w * w + w);
+    expect(paramCount(refined.discriminator)).toBe(paramCount(base.discriminator));
+    const names = refined.generator.layers.map((l) => l.name);
+    expect(names.slice(names.indexOf('g_relu1'))).toEqual([
+      'g_relu1', 'g_refine', 'g_refine_bn', 'g_refine_relu', 'g_refine2', 'g_refine2_bn', 'g_refine2_relu', 'g_out',
+    ]);
+    const refine = refined.generator.getLayer('g_refine');
+    expect(refine.outputShape).toEqual([null, 14, 14, w]);
+    expect(refine.getWeights()[0].shape).toEqual([3, 3, w, w]);
+    // refine 0 is the default network, bit for bit (the layers' seeds come from their names)
+    const zero = createModel('dcgan', { width: w, refine: 0 }) as GanModel;
+    const [a, b] = [allValues(base), allValues(zero)];
+    expect(b.length).toBe(a.length);
+    a.forEach((x, k) => expect(Buffer.from(b[k].buffer).equals(Buffer.from(x.buffer))).toBe(true));
+    [base, refined, plain, anchor, zero].forEach((m) => m.dispose());
+  });
+
   it('mlp-gan and vae follow their hidden sizes', () => {
     const gan = createModel('mlp-gan', { hidden: [32, 64], latentDim: 10 }) as GanModel;
     expect(gan.generator.trainableWeights.map((w) => w.shape)).toEqual([[10, 32], [32], [32, 64], [64], [64, 784], [784]]);
@@ -142,7 +171,7 @@ describe('createModel', () => {
       new ModelOptionError("unknown model 'gan'; available models are: mlp-gan, dcgan, vae, conv-vae."),
     );
     expect(() => createModel('dcgan', { widht: 8 })).toThrow(
-      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, ema, width, normalization.",
+      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, ema, width, normalization, refine.",
     );
     expect(() => createModel('vae', { beta: -1 })).toThrow("vae option 'beta' must be a number in [0, 1000], got -1.");
     expect(() => createModel('vae', { likelihood: 'poisson' })).toThrow(
@@ -152,6 +181,9 @@ describe('createModel', () => {
       "dcgan option 'imageShape' must be [28, 28, 1], [28, 28, 3], [32, 32, 1] or [32, 32, 3], got [64,64,3].",
     );
     expect(() => createModel('dcgan', { normalization: 'layer' })).toThrow(/'batch', 'none'/);
+    expect(() => createModel('dcgan', { refine: 5 })).toThrow("dcgan option 'refine' must be an integer in [0, 4], got 5.");
+    expect(() => createModel('dcgan', { refine: 1.5 })).toThrow("dcgan option 'refine' must be an integer in [0, 4], got 1.5.");
+    expect(() => createModel('mlp-gan', { refine: 1 })).toThrow(/unknown mlp-gan option 'refine'/);
     expect(() => createModel('mlp-gan', { hidden: [] })).toThrow(/'hidden' must be a list of 1 to 8 integers/);
     expect(() => createModel('mlp-gan', { latentDim: 2.5 })).toThrow(/'latentDim' must be an integer in \[1, 4096\]/);
     expect(() => createModel('conv-vae', { seed: -2 })).toThrow(ModelOptionError);

@@ -40,6 +40,7 @@ const CASES: Array<[string, ModelName, Record<string, unknown>, TrainerOptions]>
   ['vae', 'vae', { hidden: [32], latentDim: 4 }, {}],
   ['mlp-gan (non-saturating)', 'mlp-gan', { hidden: [32], latentDim: 8 }, {}],
   ["dcgan (normalization 'none')", 'dcgan', { width: 4, latentDim: 8, normalization: 'none' }, {}],
+  ["dcgan (normalization 'none', refine 1)", 'dcgan', { width: 4, latentDim: 8, normalization: 'none', refine: 1 }, {}],
   ['mlp-gan (wgan-gp, nCritic 2)', 'mlp-gan', { hidden: [32], latentDim: 8 }, { loss: 'wgan-gp', nCritic: 2 }],
   // DiffAugment draws are keyed by global index, so they split like the noise does.
   // (dcgan with translation only: a width-4 D with half of every image cut out has gradients too

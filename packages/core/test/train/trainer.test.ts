@@ -108,6 +108,19 @@ describe('generator average (model option ema)', () => {
     }
   });
 
+  it('trains dcgan refinement layers (option refine): a step moves their kernels and BatchNorm statistics', async () => {
+    const model = createModel('dcgan', { width: 4, latentDim: 3, refine: 2, seed: 2 }) as GanModel;
+    const trainer = new Trainer(model);
+    const names = ['g_refine', 'g_refine_bn', 'g_refine2', 'g_refine2_bn'];
+    const read = () => names.map((n) => model.generator.getLayer(n).getWeights().map((w) => Array.from(w.dataSync())));
+    const before = read();
+    await run(trainer, 0, 1);
+    const after = read();
+    names.forEach((n, k) => before[k]!.forEach((w, i) => expect(after[k]![i], `${n} weight ${i}`).not.toEqual(w)));
+    trainer.dispose();
+    model.dispose();
+  });
+
   it('keeps tf.memory().numTensors flat while it updates', async () => {
     const gan = createModel('mlp-gan', { hidden: [8], latentDim: 4, imageShape: [8, 8, 1], ema: 0.99 });
     const trainer = new Trainer(gan);
