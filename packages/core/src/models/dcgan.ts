@@ -16,7 +16,7 @@
 // Option `refine` (default 0, the anchor's G) adds that many 3x3 stride-1 layers at G's last hidden
 // resolution (the "extra layers" of the WGAN authors' DCGAN code, in G only): the anchor's G has
 // just one layer between its projection and its output, and on mnist one more layer brought the
-// FID of 8 epochs to where 16 had been, for about 15 % more time per step (BENCHMARKS.md).
+// FID of 8 epochs to where 16 had been, for about 7 % more time per epoch (BENCHMARKS.md).
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts).
 import * as tf from '@tensorflow/tfjs';
