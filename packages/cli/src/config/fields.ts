@@ -7,8 +7,8 @@ import { AUGMENT_NAMES, BACKEND_NAMES, GAN_LOSS_NAMES, MODEL_NAMES } from './voc
 export type FieldSpec =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'list'; values: readonly string[] }
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'number'; min: number; max: number; minExclusive?: boolean }
+  | { kind: 'int'; min: number; max: number; off?: number }
+  | { kind: 'number'; min: number; max: number; minExclusive?: boolean; off?: number }
   | { kind: 'string' }
   | { kind: 'boolean' }
   | { kind: 'gpus' };
@@ -17,6 +17,9 @@ export type FieldSpec =
 export type ValueSource = { flag: string } | { file: string; key: string };
 
 const MAX_SEED = 2 ** 32 - 1;
+
+// `off`: the value that turns a setting off (the model's default), which resolved settings spell
+// as absent so that it matches a run that never gave it; a list's off value is the empty list.
 
 /** Every setting of `dgm train` / `dgm coordinator`, by its flag name. */
 export const TRAIN_FIELDS = {
@@ -32,8 +35,8 @@ export const TRAIN_FIELDS = {
   lr: { kind: 'number', min: 0, max: 10, minExclusive: true },
   'lr-schedule': { kind: 'enum', values: ['constant', 'cosine'] },
   normalization: { kind: 'enum', values: ['batch', 'none'] },
-  ema: { kind: 'number', min: 0, max: 0.99999 },
-  refine: { kind: 'int', min: 0, max: 4 },
+  ema: { kind: 'number', min: 0, max: 0.99999, off: 0 },
+  refine: { kind: 'int', min: 0, max: 4, off: 0 },
   augment: { kind: 'list', values: AUGMENT_NAMES },
   beta: { kind: 'number', min: 0, max: 1000 },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
@@ -48,6 +51,12 @@ export const TRAIN_FIELDS = {
 
 export type TrainFieldName = keyof typeof TRAIN_FIELDS;
 export const TRAIN_FIELD_NAMES = Object.keys(TRAIN_FIELDS) as TrainFieldName[];
+
+/** True for a value that turns its setting off (see `off` above): --ema 0, --refine 0, --augment none. */
+export function isOffValue(spec: FieldSpec, value: unknown): boolean {
+  if (spec.kind === 'list') return Array.isArray(value) && value.length === 0;
+  return (spec.kind === 'int' || spec.kind === 'number') && spec.off !== undefined && value === spec.off;
+}
 
 /** "--workers" or "'workers' in run.yaml": how a sentence names the place a value came from. */
 export function describeSource(source: ValueSource): string {

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
 import { datasetSlug, validateDatasetSpec } from './dataset-spec.js';
 import { validateEndpoint } from './endpoint.js';
-import { coerceField, describeSource, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
+import { coerceField, describeSource, isOffValue, TRAIN_FIELD_NAMES, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
 import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
 import { readRunSettings } from './run-config.js';
 import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
@@ -174,12 +174,8 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     const prefix = DATASET_PREFIXES.find((p) => (merged.dataset as string).startsWith(p));
     if (prefix && (merged.dataset as string).length > prefix.length) merged.dataset = prefix + absolute((merged.dataset as string).slice(prefix.length));
   }
-  // --ema 0 is the model's "no average", spelled as absent, so it matches a run without one.
-  if (merged.ema === 0) merged.ema = null;
-  // Likewise --refine 0 is the default network.
-  if (merged.refine === 0) merged.refine = null;
-  // Likewise --augment none (an empty list) is spelled as absent.
-  if (Array.isArray(merged.augment) && merged.augment.length === 0) merged.augment = null;
+  // --ema 0, --refine 0 and --augment none are spelled as absent, so they match a run without them.
+  for (const key of TRAIN_FIELD_NAMES) if (isOffValue(TRAIN_FIELDS[key], merged[key])) merged[key] = null;
   const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
   if (resumeDir !== null) {
     const stored = (input.readRun ?? readRunSettings)(resumeDir);
@@ -207,16 +203,15 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `${describeSource(sources.loss ?? { flag: 'loss' })} applies only to the GAN models mlp-gan and dcgan; the ${model} model trains on its ELBO (use --beta).`,
     );
   }
-  if (model !== 'dcgan' && merged.normalization !== undefined && merged.normalization !== null) {
-    throw new UsageError(`${describeSource(sources.normalization ?? { flag: 'normalization' })} applies only to the dcgan model, not ${model}.`);
+  for (const key of ['normalization', 'refine'] as const) {
+    if (model !== 'dcgan' && merged[key] !== undefined && merged[key] !== null) {
+      throw new UsageError(`${describeSource(sources[key] ?? { flag: key })} applies only to the dcgan model, not ${model}.`);
+    }
   }
   if (merged.normalization === 'batch' && merged.loss === 'wgan-gp') {
     throw new UsageError(
       `${describeSource(sources.normalization ?? { flag: 'normalization' })} batch cannot train with --loss wgan-gp: its gradient penalty is per sample and BatchNorm mixes the samples of a batch; use --normalization none.`,
     );
-  }
-  if (model !== 'dcgan' && merged.refine !== undefined && merged.refine !== null) {
-    throw new UsageError(`${describeSource(sources.refine ?? { flag: 'refine' })} applies only to the dcgan model, not ${model}.`);
   }
   if (vae && merged.ema !== undefined && merged.ema !== null) {
     throw new UsageError(
