@@ -62,6 +62,17 @@ function parse(): Settings {
     console.error("name one benchmark: 'vae' or 'dcgan'.");
     process.exit(2);
   }
+  // A flag only the dcgan benchmark uses; its value is then checked by the parsers below or by
+  // core (model options, the Trainer's names and the wgan-gp/BatchNorm rule), whose input errors
+  // exit 2 like the flags' (see main's catch).
+  const dcgan = (name: 'augment' | 'loss' | 'width' | 'refine'): string | undefined => {
+    const raw = values[name];
+    if (raw !== undefined && model !== 'dcgan') {
+      console.error(`--${name} applies to dcgan only, got it for ${model}.`);
+      process.exit(2);
+    }
+    return raw;
+  };
   const int = (raw: string | undefined, fallback: number, name: string, min = 1): number => {
     if (raw === undefined) return fallback;
     const v = Number(raw);
@@ -82,24 +93,12 @@ function parse(): Settings {
     lrSchedule: choice(values['lr-schedule'], ['constant', 'cosine'], 'lr-schedule'),
     normalization: choice(values.normalization, ['batch', 'none'], 'normalization'),
     ema: values.ema === undefined ? 0 : numberIn(values.ema, 'ema', { min: 0, max: MAX_EMA_DECAY }),
-    augment: values.augment === undefined ? [] : (dcganOnly(values.augment, 'augment', model).split(',') as AugmentName[]),
-    loss: values.loss === undefined ? null : (dcganOnly(values.loss, 'loss', model) as GanLossName),
-    width: int(values.width, 64, 'width'),
-    refine: values.refine === undefined ? 0 : int(dcganOnly(values.refine, 'refine', model), 0, 'refine', 0),
+    augment: (dcgan('augment')?.split(',') as AugmentName[] | undefined) ?? [],
+    loss: (dcgan('loss') as GanLossName | undefined) ?? null,
+    width: int(dcgan('width'), 64, 'width'),
+    refine: int(dcgan('refine'), 0, 'refine', 0),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
   };
-}
-
-/**
- * A flag that only the dcgan benchmark uses. Its value is checked by core's Trainer (names,
- * wgan-gp without BatchNorm), whose input errors exit 2 like the flags' (see main's catch).
- */
-function dcganOnly(raw: string, name: string, model: string): string {
-  if (model !== 'dcgan') {
-    console.error(`--${name} applies to dcgan only, got it for ${model}.`);
-    process.exit(2);
-  }
-  return raw;
 }
 
 /** node:util parseArgs, with its complaints (unknown flag, missing value) as exit 2. */

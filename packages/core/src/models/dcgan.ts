@@ -67,7 +67,8 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
     if (useBn) g = apply(batchNorm('g_up1_bn'), g);
     g = apply(tf.layers.reLU({ name: 'g_relu1' }), g);
     for (let k = 1; k <= refine; k++) {
-      // Names g_refine, g_refine2, ...: each kernel's seed comes from its layer's name.
+      // Names g_refine, g_refine2, ...: each kernel's seed comes from its layer's name, so renaming
+      // them would change every refined run's initial weights (and BENCHMARKS.md's figures).
       const name = k === 1 ? 'g_refine' : `g_refine${k}`;
       g = apply(
         tf.layers.conv2dTranspose({ filters: width, kernelSize: 3, strides: 1, padding: 'same', useBias: !useBn, name, kernelInitializer: dcganKernel(seed, name) }),
