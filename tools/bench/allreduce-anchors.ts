@@ -1,11 +1,10 @@
-// The PyTorch side of the distributed benchmarks: the shared anchor scripts run unchanged.
+// The PyTorch side of the distributed benchmarks: the project's reference scripts in tools/bench/torch/.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PYTHON } from './torch-anchor.js';
 import type { AllReduceRow } from './allreduce-runtime.js';
 
-export const ALLREDUCE_ANCHOR = process.env.DGM_BENCH_ALLREDUCE_ANCHOR ?? '/work/shared/anchors/ddp_allreduce.py';
-export const DCGAN_DDP_ANCHOR = process.env.DGM_BENCH_ANCHOR ?? '/work/shared/anchors/ddp_dcgan.py';
+import { ALLREDUCE_ANCHOR, DCGAN_ANCHOR as DCGAN_DDP_ANCHOR } from './torch-scripts.js';
 
 function runJsonLines(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Record<string, unknown>[]> {
   if (!existsSync(PYTHON)) return Promise.reject(new Error(`${PYTHON} not found: install Debian's python3-torch (or set DGM_BENCH_PYTHON).`));

@@ -5,7 +5,7 @@
 //
 //   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on one host: dgm's runtime on
 //              each data plane of --plane (star-tcp, star-ipc: through the coordinator; shared:
-//              the workers' shared-memory segments) next to /work/shared/anchors/ddp_allreduce.py
+//              the workers' shared-memory segments) next to tools/bench/torch/ddp_allreduce.py
 //              (PyTorch gloo), seconds/algbw/busbw; --rounds alternate them (default 1).
 //   scaling    DCGAN (normalization none, the anchor's layers) images/s at global batch 128 with
 //              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.

@@ -3,7 +3,7 @@
 //   npm run build && npm run bench -- <name> [--rounds N] [--steps N] [--batch N] [--backend wasm]
 //
 // names:
-//   dcgan    dgm's Trainer on createModel('dcgan') vs the PyTorch anchor (/work/shared/anchors/
+//   dcgan    dgm's Trainer on createModel('dcgan') vs the PyTorch anchor (tools/bench/torch/
 //            ddp_dcgan.py 1 <batch> <steps>), alternated --rounds times; medians and ratio.
 //   mlp-gan  dgm's Trainer vs its PyTorch counterpart (tools/bench/torch/dense_models.py), alternated.
 //   vae      the same for the 784-400-20 VAE.

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { DCGAN_ANCHOR, DENSE_ANCHOR, PYTHON } from './torch-scripts.js';
 
-export const PYTHON = process.env.DGM_BENCH_PYTHON ?? '/usr/bin/python3';
-export const DCGAN_ANCHOR = process.env.DGM_BENCH_ANCHOR ?? '/work/shared/anchors/ddp_dcgan.py';
+export { DCGAN_ANCHOR, DENSE_ANCHOR, PYTHON };
 
 export interface AnchorResult {
   imagesPerSec: number;
@@ -75,9 +74,6 @@ export function runDcganAnchor(batch: number, steps: number, timeoutMs = 30 * 60
     });
   });
 }
-
-/** tools/bench/torch/dense_models.py, found from the compiled file (tools/dist/bench/). */
-export const DENSE_ANCHOR = fileURLToPath(new URL('../../bench/torch/dense_models.py', import.meta.url));
 
 export interface DenseAnchorResult {
   imagesPerSec: number;
