@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// The tools' tests check the benches' wiring only (no benchmark and no PyTorch run here), against
+// the compiled tools/dist the benches run from: nx builds it before `test`.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+  },
+});
