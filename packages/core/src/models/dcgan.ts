@@ -1,5 +1,5 @@
 // dcgan: Radford et al. (2016), with exactly the layer sizes of the PyTorch anchor
-// (shared/anchors/ddp_dcgan.py) at width 64 and 28x28:
+// (tools/bench/torch/ddp_dcgan.py) at width 64 and 28x28:
 //   G: z -> Dense(s*s*2w) [-> BN -> ReLU] -> Reshape(s, s, 2w) -> Conv2DTranspose(w, 4, 2, same)
 //        [-> BN] -> ReLU -> {Conv2DTranspose(w, 3, 1, same) [-> BN] -> ReLU} x refine
 //        -> Conv2DTranspose(c, 4, 2, same, tanh)
