@@ -40,12 +40,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
-/** The runtime's own failures (a worker lost, replicas disagree, a timeout) are sentences, not bugs. */
-function asRunFailure(error: unknown): unknown {
-  const runtimeErrors = ['WorkerLostError', 'WorkerFailedError', 'JoinTimeoutError', 'ReplicaMismatchError', 'RunStoppedError'];
-  return error instanceof Error && runtimeErrors.includes(error.constructor.name) ? new RunFailedError(error.message) : error;
-}
-
 function describeExit(exit: WorkerExit): string {
   return exit.signal ? `was killed by ${exit.signal}` : exit.code === 0 ? 'exited before the run ended' : `exited with code ${exit.code}`;
 }
@@ -188,7 +182,8 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         if (exit) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
-        throw asRunFailure(ending.error);
+        // The runtime's own failures (a worker lost, replicas disagree) are DgmRunErrors: exit 1, one sentence.
+        throw ending.error;
       }
     }
   } catch (error) {
@@ -233,9 +228,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
-    const outcome = await coordinator.finished.catch((error: unknown) => {
-      throw asRunFailure(error);
-    });
+    const outcome = await coordinator.finished;
     reporter.close();
     stop.dispose();
     await reportFinished(plan, reporter, outcome.checkpointDir, outcome.dataPlane);

@@ -51,12 +51,6 @@ export async function runWorkerProcess(settings: WorkerSettings, reporter: Repor
       [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
     );
     return result.stoppedByError ? ExitCode.failure : ExitCode.ok;
-  } catch (error) {
-    // The runtime's failures (coordinator gone, rejected) are sentences about the run, not bugs.
-    if (error instanceof Error && /^(RejectedError|CoordinatorGoneError)$/.test(error.constructor.name)) {
-      throw new RunFailedError(error.message);
-    }
-    throw error;
   } finally {
     stopListener?.dispose();
   }
