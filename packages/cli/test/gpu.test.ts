@@ -132,7 +132,7 @@ describe('launchLocalWorkers', () => {
 describe('dgm worker --gpus all (supervisor)', () => {
   it('starts `dgm worker --gpu <id>` once per GPU listed by nvidia-smi, each pinned to its device', async () => {
     const { superviseGpuWorkers } = await import('../src/launch/worker-run.js');
-    const { resolveWorkerSettings } = await import('../src/commands/worker.js');
+    const { resolveWorkerSettings } = await import('../src/commands/worker-settings.js');
     const { Reporter } = await import('../src/progress/reporter.js');
     const env = fakeNvidiaSmi('smi-supervise', SMI_OUTPUT);
     delete env.CUDA_VISIBLE_DEVICES;

@@ -3,6 +3,7 @@
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
+import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
@@ -199,7 +200,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   const stop = listenForStop(() => {
@@ -212,10 +213,11 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       bind: settings.bind as string,
       expectedWorkers: settings.workers,
       backend: plan.localBackend,
+      runtime,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
-    reporter.event('listening', { endpoint: coordinator.endpoint, workers: settings.workers });
+    reporter.event('listening', { endpoint: coordinator.endpoint, workers: settings.workers, run: coordinator.run });
     reporter.info(`Listening on ${coordinator.endpoint}; waiting for ${settings.workers} worker${settings.workers === 1 ? '' : 's'} (dgm worker --connect tcp://<this host>:<port>)`);
     const ending = await Promise.race([
       coordinator.finished.then(() => 'finished' as const),

@@ -2,6 +2,7 @@
 // the CLI needs — the endpoint, per-step reports, the end of the run and a clean stop.
 import { join } from 'node:path';
 import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
+import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -27,6 +28,8 @@ export interface CoordinatorOutcome {
 export interface CoordinatorHandle {
   /** The address workers connect to (with the real port when bound to port *). */
   endpoint: string;
+  /** The run id workers may name (dgm worker --run-id). */
+  run: string;
   /** Resolves when the last step is done and the final checkpoint written; rejects on failure. */
   finished: Promise<CoordinatorOutcome>;
   /** Stops after the current step: final checkpoint, STOP to the workers. Resolves with where it stopped. */
@@ -38,6 +41,8 @@ export interface CoordinatorStartOptions {
   expectedWorkers: number;
   /** The coordinator's own backend (it loads snapshots and draws sample grids). */
   backend: BackendName;
+  /** Liveness timing, a fixed run id, the replica check interval (dgm coordinator's advanced flags). */
+  runtime?: CoordinatorRuntimeFlags;
   onStep: (report: StepReport) => void;
   /** Receives the coordinator's warnings and errors (everything goes to logs/coordinator.log). */
   log: (level: 'warn' | 'error', message: string) => void;
@@ -73,6 +78,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       checkpointEvery: settings.checkpointEvery,
       sampleEvery: settings.sampleEvery,
       dataPlane: settings.dataPlane,
+      ...options.runtime,
       logger,
       onStep: (r) => options.onStep({ step: r.step, epoch: r.epoch, losses: r.losses }),
     });
@@ -85,6 +91,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
   let stopping: Promise<CoordinatorOutcome> | null = null;
   return {
     endpoint: handle.address,
+    run: handle.run,
     finished,
     stop(reason) {
       if (!stopping) {
