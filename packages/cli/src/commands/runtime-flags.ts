@@ -110,6 +110,15 @@ function readRunConfig(file: string): RunConfig {
   return config as RunConfig;
 }
 
+/** The advanced flags of `dgm worker` as given, for its per-GPU children (each validates them again). */
+export function workerRuntimeArgs(values: Values): string[] {
+  return WORKER_RUNTIME_OPTIONS.flatMap((o) => {
+    const value = values[o.name];
+    if (value === undefined || value === false) return [];
+    return o.type === 'boolean' ? [`--${o.name}`] : [`--${o.name}`, String(value)];
+  });
+}
+
 /** Validates the advanced flags of `dgm worker`. Throws UsageError. */
 export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
   const run = runId(values);

@@ -6,7 +6,7 @@ import { resolveGpuIds } from '../gpu/nvidia-smi.js';
 import { runWorkerProcess, superviseGpuWorkers } from '../launch/worker-run.js';
 import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
-import { resolveWorkerRuntimeFlags, WORKER_RUNTIME_OPTIONS } from './runtime-flags.js';
+import { resolveWorkerRuntimeFlags, WORKER_RUNTIME_OPTIONS, workerRuntimeArgs } from './runtime-flags.js';
 import { resolveWorkerSettings } from './worker-settings.js';
 
 const spec: CommandSpec = {
@@ -37,13 +37,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const reporter = commandReporter(settings.json, context);
   if (settings.gpus !== null) {
     const ids = resolveGpuIds(settings.gpus, context.env);
-    // Each child validates the advanced flags again; they are handed on as given.
-    const forwarded = WORKER_RUNTIME_OPTIONS.flatMap((o) => {
-      const value = args.values[o.name];
-      if (value === undefined || value === false) return [];
-      return o.type === 'boolean' ? [`--${o.name}`] : [`--${o.name}`, String(value)];
-    });
-    return superviseGpuWorkers(settings, ids, reporter, context, logFile, forwarded);
+    return superviseGpuWorkers(settings, ids, reporter, context, logFile, workerRuntimeArgs(args.values));
   }
   return runWorkerProcess(settings, runtime, reporter, context, logFile);
 }
