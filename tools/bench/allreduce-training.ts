@@ -2,10 +2,15 @@
 // - scaling: DCGAN images/s at a fixed global batch with 1 and 2 workers;
 // - overhead: per-step cost of distribution for a tiny (latency-bound) model.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { startCoordinator, type StepRecord } from '@dgm/coordinator';
 import type { RunConfig } from '@dgm/protocol';
-import { WORKER_ENTRY, workerEnv } from '@dgm/worker';
+import { workerEnv } from '@dgm/worker';
 import { median } from './stats.js';
+
+/** The `dgm` command: every worker process is `dgm worker` (--json keeps its progress lines off the bench's output). */
+const DGM = join(dirname(createRequire(import.meta.url).resolve('@dgm/cli/package.json')), 'bin', 'dgm.js');
 
 export interface TrainingRun {
   workers: number;
@@ -18,7 +23,7 @@ export async function trainDistributed(config: RunConfig, workers: number, trans
   const bind = transport === 'ipc' ? `ipc:///tmp/dgm-bench-${process.pid}-${workers}.sock` : 'tcp://127.0.0.1:*';
   const handle = await startCoordinator({ bind, config, workers, backend: 'wasm', checkEvery: 0, onStep: (r) => records.push(r) });
   const procs = Array.from({ length: workers }, () =>
-    spawn(process.execPath, [WORKER_ENTRY, '--connect', handle.address, '--backend', 'wasm'], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [DGM, 'worker', '--connect', handle.address, '--backend', 'wasm', '--json'], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   try {
     await handle.done;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { formatCommandHelp, parseCommandArgs } from './args/command-spec.js';
 import type { CliContext, Command } from './commands/command.js';
 import { COMMANDS } from './commands/registry.js';
-import { ExitCode, isUserInputError, RunFailedError, UsageError } from './errors.js';
+import { ExitCode, exitCodeOf, isRunFailure, isUserInputError, UsageError } from './errors.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -72,13 +72,13 @@ export async function runCli(argv: string[], context: CliContext): Promise<numbe
 /** Prints an error as the user should see it and returns its exit code. */
 export function reportError(error: unknown, argv: string[], context: CliContext): number {
   const userError = isUserInputError(error);
-  const code = userError ? ExitCode.usage : typeof (error as { exitCode?: unknown })?.exitCode === 'number' ? (error as { exitCode: number }).exitCode : ExitCode.failure;
+  const code = exitCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (wantsJson(argv)) context.stdout.write(`${JSON.stringify({ event: 'error', message, exitCode: code })}\n`);
   context.stderr.write(`error: ${message}\n`);
   if (!userError && context.env.DGM_DEBUG === '1' && error instanceof Error && error.stack) {
     context.stderr.write(`${error.stack}\n`);
-  } else if (!userError && !(error instanceof RunFailedError)) {
+  } else if (!userError && !isRunFailure(error)) {
     context.stderr.write('(set DGM_DEBUG=1 to see where it happened)\n');
   }
   return code;

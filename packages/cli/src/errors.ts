@@ -1,8 +1,11 @@
-// The two kinds of failure the CLI distinguishes. A UsageError is the user's to fix (a flag, a
-// config file, a path): it prints as one sentence and exits 2 without writing anything. Anything
-// else is our bug or the environment's, printed as its message and exit 1 (stack with DGM_DEBUG=1).
+// How the CLI tells the user's mistakes from failures. Every dgm package's errors extend one of
+// two bases of @dgm/core/errors (tfjs-free, so classifying an error never loads a model):
+// DgmInputError — a flag, a config file, a path, data, an address: one sentence, exit 2, nothing
+// written — and DgmRunError — a worker lost, the coordinator gone: one sentence, exit 1. Anything
+// else is a bug (ours or the environment's): its message, exit 1, stack with DGM_DEBUG=1.
+import { DgmInputError, DgmRunError, isInputError, isRunError } from '@dgm/core/errors';
 
-/** Exit codes of the `dgm` command. */
+/** Exit codes of the `dgm` command: the only table of them in dgm. */
 export const ExitCode = {
   ok: 0,
   failure: 1,
@@ -12,45 +15,26 @@ export const ExitCode = {
 } as const;
 
 /** A mistake in the user's input: one sentence naming what was wrong and what is allowed. */
-export class UsageError extends Error {
+export class UsageError extends DgmInputError {
   override readonly name = 'UsageError';
-  readonly exitCode = ExitCode.usage;
 }
 
 /** A run that failed for a reason outside the user's input (a worker crashed, a timeout). */
-export class RunFailedError extends Error {
+export class RunFailedError extends DgmRunError {
   override readonly name = 'RunFailedError';
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.failure,
-  ) {
-    super(message);
-  }
 }
 
-/**
- * Base classes of every input error: our own UsageError and @dgm/core's DgmInputError, which all
- * of core's areas subclass. They are recognised by name in the class chain so that the CLI need
- * not load tfjs (through @dgm/core) just to classify an error.
- */
-const USER_INPUT_ERROR_NAMES = ['UsageError', 'DgmInputError'];
-
-function classNames(error: Error): string[] {
-  const names = [error.name];
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
-    const ctor = (proto as { constructor?: { name?: string } }).constructor;
-    if (ctor?.name) names.push(ctor.name);
-  }
-  return names;
-}
-
-/**
- * Errors thrown by other dgm packages for bad input (unknown dataset, malformed file) carry a
- * user-facing sentence; they are recognised by name so the CLI can map them to exit 2 without
- * importing every package's error classes.
- */
+/** True for an error the user's input caused, from any dgm package (exit 2). */
 export function isUserInputError(error: unknown): boolean {
-  if (error instanceof UsageError) return true;
-  if (!(error instanceof Error)) return false;
-  return classNames(error).some((n) => USER_INPUT_ERROR_NAMES.includes(n));
+  return isInputError(error);
+}
+
+/** True for an error that says why a run failed, not a bug: printed without the debugging hint. */
+export function isRunFailure(error: unknown): boolean {
+  return isRunError(error);
+}
+
+/** The exit code for a command that ended with `error`: 2 for input errors, 1 for everything else. */
+export function exitCodeOf(error: unknown): number {
+  return isInputError(error) ? ExitCode.usage : ExitCode.failure;
 }

@@ -1,6 +1,6 @@
 // @dgm/cli: the `dgm` command. The library surface is what the command is built from, exported
 // for tests and for programs that launch dgm runs themselves.
-export { ExitCode, RunFailedError, UsageError, isUserInputError } from './errors.js';
+export { ExitCode, exitCodeOf, isRunFailure, isUserInputError, RunFailedError, UsageError } from './errors.js';
 export { parseCommandArgs, formatCommandHelp, type CommandSpec, type OptionSpec, type ParsedArgs } from './args/command-spec.js';
 export { readConfigFile, toFlagName } from './config/config-file.js';
 export { coerceField, parseGpuValue, TRAIN_FIELDS, type FieldSpec, type TrainFieldName, type ValueSource } from './config/fields.js';

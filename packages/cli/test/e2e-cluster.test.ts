@@ -50,6 +50,20 @@ describe('dgm coordinator + dgm worker', () => {
     expect(coordinator.events.find((e) => e.event === 'result')).toMatchObject({ status: 'interrupted', checkpoint: null });
   });
 
+  it('--run-id: the coordinator names its run; a worker naming another is refused (exit 2), one naming it joins', async () => {
+    const out = join(root, 'named-run');
+    const coordinator = startDgm(['coordinator', '--bind', 'tcp://127.0.0.1:*', '--workers', '1', '--steps', '2', '--batch-size', '8', '--out', out, '--run-id', 'mine', '--json'], { cwd: root });
+    const listening = await coordinator.waitFor((e) => e.event === 'listening');
+    expect(listening.run).toBe('mine');
+    const endpoint = String(listening.endpoint);
+    const stranger = await runDgm(['worker', '--connect', endpoint, '--run-id', 'theirs'], { cwd: root });
+    expect(stranger.code, stranger.stderr).toBe(2);
+    expect(stranger.stderr).toContain("error: the coordinator rejected this worker: this coordinator runs 'mine', not 'theirs'.");
+    const member = await runDgm(['worker', '--connect', endpoint, '--run-id', 'mine', '--json'], { cwd: root });
+    expect(member.code, member.stderr).toBe(0);
+    expect(await coordinator.exited, coordinator.stderr).toBe(0);
+  });
+
   it('a worker with a bad address exits 2 at once', async () => {
     const r = await runDgm(['worker', '--connect', 'tcp://127.0.0.1'], { cwd: root });
     expect(r.code).toBe(2);

@@ -132,7 +132,7 @@ describe('launchLocalWorkers', () => {
 describe('dgm worker --gpus all (supervisor)', () => {
   it('starts `dgm worker --gpu <id>` once per GPU listed by nvidia-smi, each pinned to its device', async () => {
     const { superviseGpuWorkers } = await import('../src/launch/worker-run.js');
-    const { resolveWorkerSettings } = await import('../src/commands/worker.js');
+    const { resolveWorkerSettings } = await import('../src/commands/worker-settings.js');
     const { Reporter } = await import('../src/progress/reporter.js');
     const env = fakeNvidiaSmi('smi-supervise', SMI_OUTPUT);
     delete env.CUDA_VISIBLE_DEVICES;
@@ -159,5 +159,14 @@ describe('dgm worker --gpus all (supervisor)', () => {
     }
     expect(out).toContain('[gpu 1] worker on 1');
     expect(out).toMatch(/Started 3 worker processes on GPUs 0, 1, 2/);
+
+    // The advanced flags reach every child as given.
+    const { workerRuntimeArgs } = await import('../src/commands/runtime-flags.js');
+    const forwarded = workerRuntimeArgs({ connect: 'tcp://10.0.0.1:5555', gpus: 'all', 'run-id': 'r1', 'timeout-ms': '3000', 'no-shared-memory': true });
+    expect(forwarded).toEqual(['--run-id', 'r1', '--timeout-ms', '3000', '--no-shared-memory']);
+    expect(await superviseGpuWorkers(settings, [0, 1], reporter, context, undefined, forwarded)).toBe(0);
+    for (const gpu of [0, 1]) {
+      expect(JSON.parse(readFileSync(join(dir, `supervised-${gpu}.json`), 'utf8')).argv).toEqual(['worker', '--connect', 'tcp://10.0.0.1:5555', '--gpu', String(gpu), '--backend', 'tensorflow', ...forwarded]);
+    }
   });
 });

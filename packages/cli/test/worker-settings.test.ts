@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveWorkerSettings } from '../src/commands/worker.js';
+import { resolveWorkerSettings } from '../src/commands/worker-settings.js';
 import { UsageError } from '../src/index.js';
 
 describe('resolveWorkerSettings', () => {

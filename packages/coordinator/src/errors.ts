@@ -1,32 +1,34 @@
-// Why a run stops other than by finishing. Each names what happened in one sentence; the CLI
-// maps CoordinatorOptionsError to exit code 2 and the others to a non-zero failure code.
+// Why a run stops other than by finishing. Each names what happened in one sentence. Bad options
+// are the caller's input (DgmInputError: the CLI exits 2); the others are run failures
+// (DgmRunError: the CLI exits 1 and prints the sentence, no stack trace).
+import { DgmInputError, DgmRunError } from '@dgm/core/errors';
 
-/** Bad coordinator options (exit code 2). */
-export class CoordinatorOptionsError extends Error {
+/** Bad coordinator options. */
+export class CoordinatorOptionsError extends DgmInputError {
   override name = 'CoordinatorOptionsError';
 }
 
 /** Not enough workers joined in time. */
-export class JoinTimeoutError extends Error {
+export class JoinTimeoutError extends DgmRunError {
   override name = 'JoinTimeoutError';
 }
 
 /** A worker died, disconnected or stopped answering. */
-export class WorkerLostError extends Error {
+export class WorkerLostError extends DgmRunError {
   override name = 'WorkerLostError';
 }
 
 /** A worker reported that it failed (in a step: DONE with an error; otherwise: FAILED). */
-export class WorkerFailedError extends Error {
+export class WorkerFailedError extends DgmRunError {
   override name = 'WorkerFailedError';
 }
 
 /** Replicas hold different weights: the run cannot be trusted. */
-export class ReplicaMismatchError extends Error {
+export class ReplicaMismatchError extends DgmRunError {
   override name = 'ReplicaMismatchError';
 }
 
 /** The run was stopped from outside (stop() or a signal) before it finished. */
-export class RunStoppedError extends Error {
+export class RunStoppedError extends DgmRunError {
   override name = 'RunStoppedError';
 }

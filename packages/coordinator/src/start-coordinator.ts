@@ -21,10 +21,9 @@ import { initBackend, LocalReducer } from '@dgm/core';
 import { EpochSampler, loadDataset, type Dataset } from '@dgm/core/node';
 import { configHash, elementCount, packTensors, unpackTensors, type Message, type NamedValues, type SnapshotMessage } from '@dgm/protocol';
 import { buildReplicaModel, captureState, disposeSlots, hasMovingStatistics, restoreState, type ReplicaModel } from '@dgm/worker';
-import type { Logger } from 'winston';
+import { closeLogger, createDgmLogger, DropLog, type Logger } from '@dgm/protocol/log';
 import { resumeFrom, saveSnapshotCheckpoint } from './checkpointing.js';
 import { CoordinatorOptionsError, JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
-import { closeLogger, createCoordinatorLogger } from './logger.js';
 import { Membership, type Member } from './membership.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions, type StepRecord } from './options.js';
 import { SnapshotReplies } from './replies.js';
@@ -61,8 +60,6 @@ export interface CoordinatorHandle {
   stop(reason?: string): void;
 }
 
-const LOGGED_DROPS = 20;
-
 class CoordinatorRun {
   readonly membership: Membership;
   private readonly exchange: StepExchange;
@@ -73,7 +70,7 @@ class CoordinatorRun {
   private stopReason: string | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private probing = new Set<number>();
-  private dropped = 0;
+  private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} messages so far`);
   private readonly metrics: MetricsLog | null;
   private readonly run: string;
 
@@ -152,13 +149,11 @@ class CoordinatorRun {
 
   /** Logs a dropped message (the first ones in full, then a count now and then: a flood must not flood the log). */
   private drop(from: string, reason: string): void {
-    this.dropped++;
-    if (this.dropped <= LOGGED_DROPS) this.log.warn('dropped a message', { from, reason });
-    else if (this.dropped % 1000 === 0) this.log.warn(`dropped ${this.dropped} messages so far`, { last: { from, reason } });
+    this.drops.note('dropped a message', { from, reason });
   }
 
   get droppedCount(): number {
-    return this.dropped;
+    return this.drops.count;
   }
 
   /** Sends HEARTBEAT to every member; a failed send means the member is gone. */
@@ -244,7 +239,7 @@ class CoordinatorRun {
         finalHash,
         checkpoint,
         finalState: unpackTensors(final.entries, final.data),
-        droppedMessages: this.dropped,
+        droppedMessages: this.drops.count,
         dataPlane: this.dataPlane,
       };
     } catch (error) {
@@ -426,7 +421,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     }
     const sampler = new EpochSampler({ count: dataset.train.count, globalBatch: o.config.globalBatch, seed: o.config.seed });
     if (paths) await prepareRunDirectory(paths, o.config, hash);
-    log ??= createCoordinatorLogger({ file: paths ? join(paths.logs, 'coordinator.log') : undefined });
+    log ??= createDgmLogger({ process: 'coordinator', file: paths ? join(paths.logs, 'coordinator.log') : undefined });
     for (const line of early) log.info(line);
     log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
     const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : 0;

@@ -1,23 +1,19 @@
 // Faults with real processes: a worker killed with SIGKILL mid-run, and a coordinator killed
 // under its workers. Nothing may hang; every outcome comes within the liveness timeout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { latestValidCheckpoint, loadCheckpoint } from '@dgm/core/node';
-import type { RunConfig } from '@dgm/protocol';
-import { killAll, spawnCoordinator, spawnWorker, waitForOutput } from './support/processes.js';
+import { killAll, listeningAddress, spawnCoordinator, spawnWorker, waitForOutput } from './support/processes.js';
 import { writeNpyImages } from './support/synthetic-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-faults-'));
-const configFile = join(dir, 'config.json');
 const TIMEOUT_MS = 2000;
 const liveness = ['--heartbeat-ms', '200', '--timeout-ms', String(TIMEOUT_MS)];
 
 beforeAll(() => {
   writeNpyImages(join(dir, 'small.npy'), 100, 8, 8);
-  const config: RunConfig = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 3, globalBatch: 8, steps: 100_000 };
-  writeFileSync(configFile, JSON.stringify(config));
 });
 afterAll(() => {
   killAll();
@@ -25,9 +21,9 @@ afterAll(() => {
 });
 
 async function startRun(runDir: string, workers: number) {
-  const coordinator = spawnCoordinator(['--bind', 'tcp://127.0.0.1:*', '--workers', String(workers), '--config', configFile, '--run-dir', runDir, '--backend', 'wasm', '--checkpoint-every', '5', '--check-every', '5', ...liveness]);
-  const listening = await waitForOutput(coordinator, (out) => /^listening /m.test(out), 30_000);
-  const address = /^listening (\S+)/m.exec(listening)![1];
+  const run = ['--model', 'mlp-gan', '--dataset', `npy:${join(dir, 'small.npy')}`, '--seed', '3', '--batch-size', '8', '--steps', '100000', '--out', runDir];
+  const coordinator = spawnCoordinator(['--bind', 'tcp://127.0.0.1:*', '--workers', String(workers), ...run, '--backend', 'wasm', '--checkpoint-every', '5', '--check-every', '5', ...liveness]);
+  const address = await listeningAddress(coordinator);
   const procs = Array.from({ length: workers }, () => spawnWorker(address, liveness));
   return { coordinator, procs };
 }
@@ -73,7 +69,7 @@ describe('a worker frozen with SIGSTOP (alive, silent)', () => {
 });
 
 describe('a coordinator killed with SIGKILL', () => {
-  it('makes each worker exit with code 3 and a clear message within the timeout', async () => {
+  it('makes each worker exit with code 1 (a run failure) and a clear message within the timeout', async () => {
     const { coordinator, procs } = await startRun(join(dir, 'killed-coordinator'), 2);
     await waitForOutput(coordinator, (out) => out.includes('"step":3,'), 60_000);
     const killedAt = Date.now();
@@ -81,7 +77,7 @@ describe('a coordinator killed with SIGKILL', () => {
     const exits = await Promise.all(procs.map((p) => p.exit));
     expect(Date.now() - killedAt).toBeLessThan(TIMEOUT_MS + 3000);
     for (const e of exits) {
-      expect(e.code).toBe(3);
+      expect(e.code).toBe(1);
       expect(e.stderr).toMatch(/coordinator at tcp:\/\/127\.0\.0\.1:\d+/);
     }
   });

@@ -1,6 +1,6 @@
 // Admission with real sockets and processes: a worker with another config, another run id or
-// another protocol version gets a REJECT sentence (worker exit code 2); too few workers make
-// the run fail after the join timeout with a sentence saying so; bad options fail up front.
+// another protocol version gets a REJECT sentence (`dgm worker` exits 2: the user's to fix); too few
+// workers make the run fail after the join timeout with a sentence saying so; bad options fail up front.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,8 @@ describe('admission', () => {
     const otherConfig = join(dir, 'other.json');
     writeFileSync(otherConfig, JSON.stringify({ ...config, seed: 2 }));
     const [byConfig, byRun] = await Promise.all([
-      spawnWorker(handle.address, ['--config', otherConfig]).exit,
-      spawnWorker(handle.address, ['--run', 'some-other-run']).exit,
+      spawnWorker(handle.address, ['--run-config', otherConfig]).exit,
+      spawnWorker(handle.address, ['--run-id', 'some-other-run']).exit,
     ]);
     expect(byConfig.code).toBe(2);
     expect(byConfig.stderr).toMatch(/rejected this worker: config hash [0-9a-f]{16}… differs from the coordinator's [0-9a-f]{16}…; start the worker with the same config/);
@@ -75,14 +75,15 @@ describe('admission', () => {
     // Long before the 60 s join timeout, which would have said only "1 of 2 workers joined".
     expect(Date.now() - started).toBeLessThan(30_000);
     const exit = await worker.exit;
-    expect(exit.code).toBe(1);
+    // Data missing on the worker's host is the user's to fix there (a DatasetError): exit 2.
+    expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/only-on-the-coordinator\.npy/);
   });
 
-  it('makes a worker with no coordinator exit with code 3 after its join timeout', async () => {
+  it('makes a worker with no coordinator exit with code 1 (a run failure) after its join timeout', async () => {
     const started = Date.now();
     const exit = await spawnWorker('tcp://127.0.0.1:9', ['--join-timeout-ms', '1500']).exit;
-    expect(exit.code).toBe(3);
+    expect(exit.code).toBe(1);
     expect(exit.stderr).toMatch(/no answer from a coordinator at tcp:\/\/127\.0\.0\.1:9 within 1500 ms/);
     expect(Date.now() - started).toBeLessThan(15_000);
   });

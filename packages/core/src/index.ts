@@ -2,7 +2,7 @@
 // file system, sockets or processes attached (it runs in Node and in the browser).
 // Node-only parts (dataset files, checkpoints on disk, PNG files, evaluation assets) live in
 // '@dgm/core/node'.
-export * from './input-error.js';
+export * from './errors.js';
 export * from './backend/index.js';
 export * from './ops/index.js';
 export * from './augment/index.js';

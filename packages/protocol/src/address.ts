@@ -1,8 +1,11 @@
 // Endpoint addresses the runtime accepts: checked up front so a typo is one clear sentence
 // instead of a libzmq errno.
+import { DgmInputError } from '@dgm/core/errors';
 
-/** An endpoint string that is not tcp://host:port or ipc://path. */
-export class AddressError extends Error {}
+/** An endpoint string that is not tcp://host:port or ipc://path (the caller's input: CLI exit 2). */
+export class AddressError extends DgmInputError {
+  override name = 'AddressError';
+}
 
 /** Throws AddressError unless `address` is `tcp://host:port` (port may be `*` to bind) or `ipc://path`. */
 export function checkAddress(address: string, role: 'bind' | 'connect'): string {

@@ -1,6 +1,7 @@
 // The part of a run's configuration that every replica must share: what to train, on which
 // data, with which seed and global batch. It travels in WELCOME and its hash is checked at the
 // handshake; process settings (addresses, timeouts, run directory) are not part of it.
+import { DgmInputError } from '@dgm/core/errors';
 import { isPlainRecord } from './header-fields.js';
 
 /** What every replica of a run trains. JSON-serialisable. */
@@ -21,8 +22,10 @@ export interface RunConfig {
   steps: number;
 }
 
-/** A run config that is not the shape RunConfig requires. */
-export class RunConfigError extends Error {}
+/** A run config that is not the shape RunConfig requires (the caller's input: CLI exit 2). */
+export class RunConfigError extends DgmInputError {
+  override name = 'RunConfigError';
+}
 
 /** Checks the shape of a run config (not whether core knows the model: the runtime checks that). */
 export function checkRunConfig(value: unknown): RunConfig {

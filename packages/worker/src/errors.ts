@@ -1,21 +1,24 @@
-// Why a worker stops other than by a STOP. Each maps to an exit code of the worker entry script.
+// Why a worker stops other than by a STOP. Bad options and a coordinator's refusal (another run,
+// another config) are the caller's to fix (DgmInputError: the CLI exits 2); the others are run
+// failures (DgmRunError: the CLI exits 1 and prints the sentence, no stack trace).
+import { DgmInputError, DgmRunError } from '@dgm/core/errors';
 
-/** Bad worker options or arguments (exit code 2). */
-export class WorkerOptionsError extends Error {
+/** Bad worker options or arguments. */
+export class WorkerOptionsError extends DgmInputError {
   override name = 'WorkerOptionsError';
 }
 
-/** The coordinator refused this worker; the message is its sentence (exit code 2). */
-export class RejectedError extends Error {
+/** The coordinator refused this worker; the message is its sentence. */
+export class RejectedError extends DgmInputError {
   override name = 'RejectedError';
 }
 
 /** A step failed on this worker; DONE already told the coordinator why. */
-export class StepFailedError extends Error {
+export class StepFailedError extends DgmRunError {
   override name = 'StepFailedError';
 }
 
-/** The coordinator could not be reached, went silent or disconnected for good (exit code 3). */
-export class CoordinatorGoneError extends Error {
+/** The coordinator could not be reached, went silent or disconnected for good. */
+export class CoordinatorGoneError extends DgmRunError {
   override name = 'CoordinatorGoneError';
 }

@@ -5,11 +5,10 @@ import { hostname } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dgm/core';
 import { checkRunConfig, configHash, type Message, type PlaneMessage, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
-import type { Logger } from 'winston';
+import { closeLogger, createDgmLogger, DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { describeDevice } from './device.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError, WorkerOptionsError } from './errors.js';
-import { closeLogger, createWorkerLogger } from './logger.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { RemoteReducer } from './remote-reducer.js';
 import { buildReplicaModel, Replica, type ReplicaModel } from './replica.js';
@@ -78,12 +77,7 @@ class WorkerSession {
     });
     this.link = new CoordinatorLink(o.connect, { heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, o.maxMessageBytes, {
       message: (m) => this.onMessage(m),
-      invalid: (reason) => {
-        // The first drops in full, then a count now and then: a flood must not flood the log.
-        const n = this.link.invalidCount;
-        if (n <= 20) this.log.warn('dropped an invalid message from the coordinator', { reason });
-        else if (n % 1000 === 0) this.log.warn(`dropped ${n} invalid messages so far`, { last: reason });
-      },
+      invalid: (reason) => this.invalidDrops.note('dropped an invalid message from the coordinator', { reason }),
       gone: (error) => this.fail(error),
     });
     this.reducer = new RemoteReducer(this.run, (m) => this.link.send(m), o.reduceTimeoutMs);
@@ -175,11 +169,10 @@ class WorkerSession {
   }
 
   /** Valid messages that made no sense now (wrong step, wrong direction): counted, logged sparingly. */
-  private dropped = 0;
+  private readonly invalidDrops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} invalid messages so far`);
+  private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} out-of-protocol messages so far`);
   private noteDrop(what: string, reason: string): void {
-    this.dropped++;
-    if (this.dropped <= 20) this.log.warn(what, { reason });
-    else if (this.dropped % 1000 === 0) this.log.warn(`dropped ${this.dropped} out-of-protocol messages so far`, { last: reason });
+    this.drops.note(what, { reason });
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -297,7 +290,7 @@ class WorkerSession {
       error,
       steps: this.steps,
       invalidMessages: this.link.invalidCount,
-      droppedMessages: this.dropped,
+      droppedMessages: this.drops.count,
       tensorsAfterFirstStep: this.tensorsAfterFirstStep,
       tensorsNow: tf.memory().numTensors,
     });
@@ -362,7 +355,7 @@ function pick(m: { losses: Record<string, number>; sampleCount: number; computeM
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const o = resolveWorkerOptions(options);
-  const log = o.logger ?? createWorkerLogger({ file: o.logFile, label: 'worker' });
+  const log = o.logger ?? createDgmLogger({ process: 'worker', file: o.logFile });
   try {
     const active = await initBackend(o.backend, { log: (msg) => log.info(msg), ...(o.loadModule ? { loadModule: o.loadModule } : {}) });
     const device = describeDevice(o.env, active);

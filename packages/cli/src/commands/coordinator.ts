@@ -5,6 +5,7 @@ import { runCoordinatorOnly } from '../launch/local-run.js';
 import { planTrain } from '../launch/train-plan.js';
 import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
+import { COORDINATOR_RUNTIME_OPTIONS, resolveCoordinatorRuntimeFlags } from './runtime-flags.js';
 import { RUN_OPTIONS } from './train-options.js';
 
 const spec: CommandSpec = {
@@ -18,6 +19,7 @@ const spec: CommandSpec = {
         ? { ...o, description: "This process's backend (it loads snapshots and draws sample grids); each worker picks its own with dgm worker --backend." }
         : o,
     ),
+    ...COORDINATOR_RUNTIME_OPTIONS,
   ],
   notes: [
     'Workers receive the model, data and settings from the coordinator; each worker machine needs the',
@@ -32,9 +34,10 @@ const spec: CommandSpec = {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const settings = resolveTrainSettings({ command: 'coordinator', flags: args.values, cwd: context.cwd });
+  const runtime = resolveCoordinatorRuntimeFlags(args.values);
   const reporter = commandReporter(settings.json, context);
   const plan = await planTrain(settings, context.env, { localWorkers: false });
-  return runCoordinatorOnly(plan, reporter, context);
+  return runCoordinatorOnly(plan, reporter, context, runtime);
 }
 
 export const coordinatorCommand: Command = { spec, run };

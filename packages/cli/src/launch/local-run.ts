@@ -3,6 +3,7 @@
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
+import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
@@ -38,12 +39,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       },
     );
   });
-}
-
-/** The runtime's own failures (a worker lost, replicas disagree, a timeout) are sentences, not bugs. */
-function asRunFailure(error: unknown): unknown {
-  const runtimeErrors = ['WorkerLostError', 'WorkerFailedError', 'JoinTimeoutError', 'ReplicaMismatchError', 'RunStoppedError'];
-  return error instanceof Error && runtimeErrors.includes(error.constructor.name) ? new RunFailedError(error.message) : error;
 }
 
 function describeExit(exit: WorkerExit): string {
@@ -188,7 +183,8 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         if (exit) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
-        throw asRunFailure(ending.error);
+        // The runtime's own failures (a worker lost, replicas disagree) are DgmRunErrors: exit 1, one sentence.
+        throw ending.error;
       }
     }
   } catch (error) {
@@ -204,7 +200,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   const stop = listenForStop(() => {
@@ -217,10 +213,11 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       bind: settings.bind as string,
       expectedWorkers: settings.workers,
       backend: plan.localBackend,
+      runtime,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
-    reporter.event('listening', { endpoint: coordinator.endpoint, workers: settings.workers });
+    reporter.event('listening', { endpoint: coordinator.endpoint, workers: settings.workers, run: coordinator.run });
     reporter.info(`Listening on ${coordinator.endpoint}; waiting for ${settings.workers} worker${settings.workers === 1 ? '' : 's'} (dgm worker --connect tcp://<this host>:<port>)`);
     const ending = await Promise.race([
       coordinator.finished.then(() => 'finished' as const),
@@ -233,9 +230,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
-    const outcome = await coordinator.finished.catch((error: unknown) => {
-      throw asRunFailure(error);
-    });
+    const outcome = await coordinator.finished;
     reporter.close();
     stop.dispose();
     await reportFinished(plan, reporter, outcome.checkpointDir, outcome.dataPlane);

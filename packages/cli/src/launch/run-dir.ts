@@ -2,28 +2,14 @@
 // config.json, metrics.jsonl, samples/ and checkpoints/ are the coordinator's to write.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import winston from 'winston';
+import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
 import type { LogSink } from '../progress/reporter.js';
 
 /** A winston logger writing JSON lines to `<run>/logs/<name>.log`, and a sink for the Reporter. */
-export function createRunLog(runDir: string, name: string): { logger: winston.Logger; sink: LogSink; close(): Promise<void> } {
+export function createRunLog(runDir: string, name: string): { logger: Logger; sink: LogSink; close(): Promise<void> } {
   mkdirSync(join(runDir, 'logs'), { recursive: true });
-  const logger = winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    defaultMeta: { process: name, pid: process.pid },
-    transports: [new winston.transports.File({ filename: join(runDir, 'logs', `${name}.log`) })],
-  });
+  const logger = createDgmLogger({ process: name, file: join(runDir, 'logs', `${name}.log`), echo: 'none' });
   const sink: LogSink = (level, message, fields) => logger.log(level, message, fields ?? {});
-  const close = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000);
-      timer.unref();
-      logger.on('finish', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      logger.end();
-    });
+  const close = () => closeLogger(logger, 1000);
   return { logger, sink, close };
 }

@@ -1,8 +1,8 @@
 // The one place that talks to @dgm/coordinator: starts it for a validated plan and exposes what
 // the CLI needs — the endpoint, per-step reports, the end of the run and a clean stop.
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import winston from 'winston';
+import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
+import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -28,6 +28,8 @@ export interface CoordinatorOutcome {
 export interface CoordinatorHandle {
   /** The address workers connect to (with the real port when bound to port *). */
   endpoint: string;
+  /** The run id workers may name (dgm worker --run-id). */
+  run: string;
   /** Resolves when the last step is done and the final checkpoint written; rejects on failure. */
   finished: Promise<CoordinatorOutcome>;
   /** Stops after the current step: final checkpoint, STOP to the workers. Resolves with where it stopped. */
@@ -39,46 +41,22 @@ export interface CoordinatorStartOptions {
   expectedWorkers: number;
   /** The coordinator's own backend (it loads snapshots and draws sample grids). */
   backend: BackendName;
+  /** Liveness timing, a fixed run id, the replica check interval (dgm coordinator's advanced flags). */
+  runtime?: CoordinatorRuntimeFlags;
   onStep: (report: StepReport) => void;
   /** Receives the coordinator's warnings and errors (everything goes to logs/coordinator.log). */
   log: (level: 'warn' | 'error', message: string) => void;
 }
 
-/** A winston logger for the coordinator: its log file, plus warnings and errors to `forward`. */
-function coordinatorLogger(runDir: string, forward: CoordinatorStartOptions['log']): winston.Logger {
-  // winston's Stream transport hands each formatted JSON line to this writable.
-  const forwarding = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      try {
-        const info = JSON.parse(String(chunk)) as { level?: string; message?: unknown; reason?: unknown };
-        if (info.level === 'warn' || info.level === 'error') {
-          const detail = typeof info.reason === 'string' ? `: ${info.reason}` : '';
-          forward(info.level, `coordinator: ${String(info.message)}${detail}`);
-        }
-      } catch {
-        // not a JSON line: nothing to forward
-      }
-      done();
+/** The coordinator's logger: its log file, plus warnings and errors to `forward`. */
+function coordinatorLogger(runDir: string, forward: CoordinatorStartOptions['log']): Logger {
+  return createDgmLogger({
+    process: 'coordinator',
+    file: join(runDir, 'logs', 'coordinator.log'),
+    echo: (level, message, fields) => {
+      const detail = typeof fields.reason === 'string' ? `: ${fields.reason}` : '';
+      forward(level === 'error' ? 'error' : 'warn', `coordinator: ${message}${detail}`);
     },
-  });
-  return winston.createLogger({
-    level: 'info',
-    defaultMeta: { process: 'coordinator', pid: process.pid },
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.File({ filename: join(runDir, 'logs', 'coordinator.log') }), new winston.transports.Stream({ stream: forwarding, level: 'warn' })],
-  });
-}
-
-/** Ends a logger, bounded so a stuck file never holds the command open. */
-function closeLogger(logger: winston.Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 3000);
-    timer.unref();
-    logger.once('finish', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    logger.end();
   });
 }
 
@@ -100,6 +78,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       checkpointEvery: settings.checkpointEvery,
       sampleEvery: settings.sampleEvery,
       dataPlane: settings.dataPlane,
+      ...options.runtime,
       logger,
       onStep: (r) => options.onStep({ step: r.step, epoch: r.epoch, losses: r.losses }),
     });
@@ -112,6 +91,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
   let stopping: Promise<CoordinatorOutcome> | null = null;
   return {
     endpoint: handle.address,
+    run: handle.run,
     finished,
     stop(reason) {
       if (!stopping) {

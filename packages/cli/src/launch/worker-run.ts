@@ -1,7 +1,8 @@
 // `dgm worker` processes: one replica in this process, or (with several GPUs) a supervisor of one
 // child process per GPU.
 import type { CliContext } from '../commands/command.js';
-import type { WorkerSettings } from '../commands/worker.js';
+import type { WorkerRuntimeFlags } from '../commands/runtime-flags.js';
+import type { WorkerSettings } from '../commands/worker-settings.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import { workerEnv } from '../gpu/worker-env.js';
 import type { Reporter } from '../progress/reporter.js';
@@ -17,7 +18,7 @@ function isManaged(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Runs one replica here until the coordinator stops the run. */
-export async function runWorkerProcess(settings: WorkerSettings, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
   if (settings.gpu !== null) {
     // CUDA reads these when TensorFlow initialises, which happens in the import below: set them first.
     const pinned = workerEnv(process.env, settings.gpu);
@@ -45,25 +46,19 @@ export async function runWorkerProcess(settings: WorkerSettings, reporter: Repor
     const { runWorker } = await import('@dgm/worker');
     reporter.event('worker', { pid: process.pid, connect: settings.connect, gpu: settings.gpu, backend: settings.backend });
     if (!isManaged(context.env)) reporter.info(`Worker ${process.pid} connecting to ${settings.connect} (${settings.gpu !== null ? `GPU ${settings.gpu}` : settings.backend})`);
-    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...(logFile ? { logFile } : {}) });
+    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}) });
     reporter.result(
       { status: result.stoppedByError ? 'stopped-by-error' : 'finished', rank: result.rank, steps: result.steps, reason: result.stopReason, backend: result.backend, device: result.device },
       [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
     );
     return result.stoppedByError ? ExitCode.failure : ExitCode.ok;
-  } catch (error) {
-    // The runtime's failures (coordinator gone, rejected) are sentences about the run, not bugs.
-    if (error instanceof Error && /^(RejectedError|CoordinatorGoneError)$/.test(error.constructor.name)) {
-      throw new RunFailedError(error.message);
-    }
-    throw error;
   } finally {
     stopListener?.dispose();
   }
 }
 
 /** `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end. */
-export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: number[], reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: number[], reporter: Reporter, context: CliContext, logFile?: string, forwarded: string[] = []): Promise<number> {
   const stop = listenForStop(() => workers.signalAll('SIGKILL'));
   const failures: WorkerExit[] = [];
   let stopping = false;
@@ -81,6 +76,7 @@ export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: numb
       settings.backend,
       ...(settings.json ? ['--json'] : []),
       ...(logFile ? ['--log-file', logFile.replace(/(\.log)?$/, `-gpu${slot.gpu}.log`)] : []),
+      ...forwarded,
     ],
     cwd: context.cwd,
     onLine: (slot, line, stream) => (stream === 'stdout' ? context.stdout : context.stderr).write(settings.json ? `${line}\n` : `[gpu ${slot.gpu}] ${line}\n`),

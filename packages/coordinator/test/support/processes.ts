@@ -1,8 +1,13 @@
-// Real worker (and coordinator) processes for tests, started from the built entry scripts, and
-// always reaped: a test must never leave a process behind.
+// Real worker (and coordinator) processes for tests, started as users start them — `dgm worker`
+// and `dgm coordinator` of the built CLI, the one entry point of every dgm process — and always
+// reaped: a test must never leave a process behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WORKER_ENTRY, workerEnv } from '@dgm/worker';
+import { workerEnv } from '@dgm/worker';
+
+// The built CLI, by path rather than by import: @dgm/cli depends on this package, so the tests
+// only run its binary (nx builds @dgm/cli before this package's `test`: see package.json "nx").
+const DGM = fileURLToPath(new URL('../../../cli/bin/dgm.js', import.meta.url));
 
 export interface Spawned {
   child: ChildProcess;
@@ -30,21 +35,25 @@ function track(child: ChildProcess): Spawned {
   return { child, exit, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** Starts the worker entry script on CPU (wasm backend) connecting to `address`. */
+/** Starts `dgm worker` on CPU (wasm backend) connecting to `address`. */
 export function spawnWorker(address: string, extra: string[] = []): Spawned {
-  const child = spawn(process.execPath, [WORKER_ENTRY, '--connect', address, '--backend', 'wasm', ...extra], {
+  const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', ...extra], {
     env: workerEnv(process.env, { gpu: null }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(child);
 }
 
-// The built script (tests import src/, whose folder has no main.js): `test` depends on `build`.
-const COORDINATOR_ENTRY = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-/** Starts the coordinator entry script. */
+/** Starts `dgm coordinator --json` with `args` (its stdout is JSON lines: listening, step, result). */
 export function spawnCoordinator(args: string[]): Spawned {
-  return track(spawn(process.execPath, [COORDINATOR_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  return track(spawn(process.execPath, [DGM, 'coordinator', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** The endpoint of a `dgm coordinator --json`, once it listens. */
+export async function listeningAddress(coordinator: Spawned, ms = 60_000): Promise<string> {
+  const out = await waitForOutput(coordinator, (o) => o.includes('"event":"listening"'), ms);
+  const line = out.split('\n').find((l) => l.includes('"event":"listening"'))!;
+  return (JSON.parse(line) as { endpoint: string }).endpoint;
 }
 
 /** Kills every process a test started and has not seen exit. */

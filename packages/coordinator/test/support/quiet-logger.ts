@@ -1,7 +1,7 @@
 // A logger for in-process coordinators in tests: errors only, so expected warnings (dropped
-// junk, rejected workers) do not bury the test report.
-import { createLogger, format, transports, type Logger } from 'winston';
+// junk, rejected workers) do not bury the test report. The production factory, at level error.
+import { createDgmLogger, type Logger } from '@dgm/protocol/log';
 
 export function quietLogger(): Logger {
-  return createLogger({ level: 'error', format: format.json(), transports: [new transports.Console({ stderrLevels: ['error'] })] });
+  return createDgmLogger({ process: 'coordinator', level: 'error', echoLevel: 'error' });
 }

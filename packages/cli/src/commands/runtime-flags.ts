@@ -1,0 +1,133 @@
+// The advanced flags of `dgm worker` and `dgm coordinator`: the runtime's liveness timing, a fixed
+// run id, and what a worker insists on. Defaults suit a run on one host or a cluster; these exist
+// for slow or lossy networks, for pinning a worker to one run on a shared cluster, and for tests
+// that need a fault noticed in seconds. They are process settings, not part of the run's config.
+import { readFileSync } from 'node:fs';
+import type { RunConfig } from '@dgm/protocol';
+import type { OptionSpec, ParsedArgs } from '../args/command-spec.js';
+import { UsageError } from '../errors.js';
+
+type Values = ParsedArgs['values'];
+
+const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Liveness timing, in milliseconds; absent: the runtime's default. */
+export interface LivenessFlags {
+  heartbeatMs?: number;
+  timeoutMs?: number;
+  joinTimeoutMs?: number;
+}
+
+/** The advanced flags of `dgm coordinator`. */
+export interface CoordinatorRuntimeFlags extends LivenessFlags {
+  run?: string;
+  stepTimeoutMs?: number;
+  checkEvery?: number;
+}
+
+/** The advanced flags of `dgm worker`. */
+export interface WorkerRuntimeFlags extends LivenessFlags {
+  run?: string;
+  /** The run config this worker insists on; absent: whatever the coordinator sends. */
+  config?: RunConfig;
+  /** False: offer no shared-memory segment (gradients go through the coordinator). */
+  sharedMemory?: boolean;
+}
+
+function livenessOptions(joinTimeout: string): OptionSpec[] {
+  return [
+    { name: 'heartbeat-ms', type: 'string', value: 'ms', description: 'Advanced: interval of the heartbeats that tell a silent peer from a busy one (default 500).' },
+    { name: 'timeout-ms', type: 'string', value: 'ms', description: 'Advanced: silence after which the other end counts as gone (default 10000); larger than --heartbeat-ms.' },
+    { name: 'join-timeout-ms', type: 'string', value: 'ms', description: `Advanced: ${joinTimeout}` },
+  ];
+}
+
+export const COORDINATOR_RUNTIME_OPTIONS: OptionSpec[] = [
+  { name: 'run-id', type: 'string', value: 'id', description: "Advanced: this run's id, which workers may name with --run-id (default: a random one, printed when listening)." },
+  ...livenessOptions('how long to wait for all workers to join before the run fails (default 120000).'),
+  { name: 'step-timeout-ms', type: 'string', value: 'ms', description: 'Advanced: bound on one step and on one snapshot (default 600000).' },
+  { name: 'check-every', type: 'string', value: 'n', description: 'Advanced: steps between checks that the replicas agree, which also sync BatchNorm statistics (default 50; 0: only at the end).' },
+];
+
+export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
+  { name: 'run-id', type: 'string', value: 'id', description: 'Advanced: join only the run with this id; the coordinator of another run refuses this worker (exit 2).' },
+  { name: 'run-config', type: 'string', value: 'file', description: "Advanced: train only this run config (a run directory's config.json); a coordinator whose run differs refuses this worker (exit 2). Default: the coordinator's." },
+  ...livenessOptions("how long to wait for the coordinator's answer; it may start after the worker (default 60000)."),
+  { name: 'no-shared-memory', type: 'boolean', description: 'Advanced: offer no /dev/shm segment, so this run averages gradients through the coordinator.' },
+];
+
+function wholeNumber(values: Values, flag: string, min: number, max: number, unit: string): number | undefined {
+  const value = values[flag];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be a whole number${unit} from ${min} to ${max}, got '${String(value)}'.`);
+  }
+  return Number(value);
+}
+
+function runId(values: Values): string | undefined {
+  const value = values['run-id'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !RUN_ID.test(value)) {
+    throw new UsageError(`--run-id must be 1 to 128 letters, digits, '.', '_' or '-', got '${String(value)}'.`);
+  }
+  return value;
+}
+
+function liveness(values: Values): LivenessFlags {
+  const ms = ' of milliseconds';
+  const heartbeatMs = wholeNumber(values, 'heartbeat-ms', 10, 60_000, ms);
+  const timeoutMs = wholeNumber(values, 'timeout-ms', 100, 3_600_000, ms);
+  const joinTimeoutMs = wholeNumber(values, 'join-timeout-ms', 100, 86_400_000, ms);
+  if (heartbeatMs !== undefined && timeoutMs !== undefined && timeoutMs <= heartbeatMs) {
+    throw new UsageError(`--timeout-ms (${timeoutMs}) must be larger than --heartbeat-ms (${heartbeatMs}): a peer is gone only after several missed heartbeats.`);
+  }
+  return { ...(heartbeatMs !== undefined ? { heartbeatMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(joinTimeoutMs !== undefined ? { joinTimeoutMs } : {}) };
+}
+
+/** Validates the advanced flags of `dgm coordinator`. Throws UsageError. */
+export function resolveCoordinatorRuntimeFlags(values: Values): CoordinatorRuntimeFlags {
+  const run = runId(values);
+  const stepTimeoutMs = wholeNumber(values, 'step-timeout-ms', 100, 86_400_000, ' of milliseconds');
+  const checkEvery = wholeNumber(values, 'check-every', 0, 1e9, '');
+  return { ...liveness(values), ...(run !== undefined ? { run } : {}), ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}), ...(checkEvery !== undefined ? { checkEvery } : {}) };
+}
+
+/** Reads --run-config: a run directory's config.json ({ config, configHash }) or a bare run config. */
+function readRunConfig(file: string): RunConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--run-config ${file} could not be read as JSON: ${(error as Error).message}.`);
+  }
+  const stored = parsed as { config?: unknown; configHash?: unknown } | null;
+  const config = stored !== null && typeof stored === 'object' && typeof stored.configHash === 'string' ? stored.config : parsed;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new UsageError(`--run-config ${file} must hold a run config (an object, as in a run directory's config.json).`);
+  }
+  // Its fields are checked by the worker (checkRunConfig), with a sentence naming the bad one.
+  return config as RunConfig;
+}
+
+/** The advanced flags of `dgm worker` as given, for its per-GPU children (each validates them again). */
+export function workerRuntimeArgs(values: Values): string[] {
+  return WORKER_RUNTIME_OPTIONS.flatMap((o) => {
+    const value = values[o.name];
+    if (value === undefined || value === false) return [];
+    return o.type === 'boolean' ? [`--${o.name}`] : [`--${o.name}`, String(value)];
+  });
+}
+
+/** Validates the advanced flags of `dgm worker`. Throws UsageError. */
+export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
+  const run = runId(values);
+  const file = values['run-config'];
+  const config = typeof file === 'string' ? readRunConfig(file) : undefined;
+  return {
+    ...liveness(values),
+    ...(run !== undefined ? { run } : {}),
+    ...(config !== undefined ? { config } : {}),
+    ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
+  };
+}
