@@ -23,7 +23,7 @@ const FIXED_TEST = [13, 8, 17, 11];
 const isTest = (i: number) => FIXED_TEST.includes(i);
 
 const original = join(root, 'images.npy');
-const otherTest = join(root, 'other-test.npy'); // the same training images, other test images
+const otherTest = join(root, 'other-test.npy'); // the same training images; black test images
 let a: DgmProcess & { code: number };
 let b: DgmProcess & { code: number };
 
@@ -34,7 +34,7 @@ const train = (data: string, out: string, json: boolean) =>
 
 beforeAll(async () => {
   writeFlatImages(original, N, 8, 8, level);
-  writeFlatImages(otherTest, N, 8, 8, (i) => (isTest(i) ? 255 - level(i) : level(i)));
+  writeFlatImages(otherTest, N, 8, 8, (i) => (isTest(i) ? 0 : level(i)));
   [a, b] = await Promise.all([train(original, join(root, 'a'), false), train(otherTest, join(root, 'b'), true)]);
   expect(a.code, a.stderr).toBe(0);
   expect(b.code, b.stderr).toBe(0);
@@ -53,7 +53,7 @@ it('trains only on the training split, shows and scores only the fixed test spli
   // `dgm eval` never reads a training image: changing all of them after the run leaves its score
   // exactly the score printed at the end of the run.
   const printed = (b.events.find((e) => e.event === 'result') as { evaluation: { elbo: number; count: number } }).evaluation;
-  writeFlatImages(otherTest, N, 8, 8, (i) => (isTest(i) ? 255 - level(i) : level((i + 1) % N)));
+  writeFlatImages(otherTest, N, 8, 8, (i) => (isTest(i) ? 0 : level((i + 1) % N)));
   const evaluated = await runDgm(['eval', join(root, 'b'), '--json'], { cwd: root });
   expect(evaluated.code, evaluated.stderr).toBe(0);
   const result = evaluated.events.find((e) => e.event === 'result') as { count: number; elbo: number };
@@ -61,7 +61,7 @@ it('trains only on the training split, shows and scores only the fixed test spli
   expect(result.elbo).toBe(printed.elbo);
   // Not vacuous: the same weights score other test images differently (run a's own test images).
   const scoreA = Number(/Test ELBO: (\S+) nats/.exec(a.stdout)?.[1]);
-  expect(Math.abs(scoreA - printed.elbo)).toBeGreaterThan(0.5);
+  expect(Math.abs(scoreA - printed.elbo)).toBeGreaterThan(1); // about 4 nats here
 });
 
 it('ends a run in text with the lines a person reads: the run, checkpoint, grid and test ELBO', () => {
