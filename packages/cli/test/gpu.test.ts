@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,8 +67,22 @@ describe('worker environment', () => {
   });
 
   it('reports the missing GPU build of tfjs with the install command and CUDA/cuDNN versions', () => {
-    // tfjs-node-gpu is not installed on this machine (there is no GPU): the real check says so.
-    expect(hasGpuRuntime()).toBe(false);
+    // The real check agrees with Node's resolution, whether or not a user installed the package.
+    let installed = true;
+    try {
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu/package.json');
+    } catch {
+      installed = false;
+    }
+    const env = { ...process.env };
+    delete env.DGM_TFJS_NODE_GPU_STAND_IN;
+    expect(hasGpuRuntime(env)).toBe(installed);
+    // The test hook: a stand-in module counts as the package exactly when its file exists.
+    const standIn = join(dir, 'stand-in.mjs');
+    writeFileSync(standIn, '');
+    expect(hasGpuRuntime({ DGM_TFJS_NODE_GPU_STAND_IN: standIn })).toBe(true);
+    expect(hasGpuRuntime({ DGM_TFJS_NODE_GPU_STAND_IN: join(dir, 'missing.mjs') })).toBe(false);
+    expect(hasGpuRuntime({ DGM_TFJS_NODE_GPU_STAND_IN: 'stand-in.mjs' })).toBe(false); // only an absolute path
     expect(MISSING_GPU_RUNTIME).toMatch(/npm install @tensorflow\/tfjs-node-gpu/);
     expect(MISSING_GPU_RUNTIME).toMatch(/CUDA 11\.2 and cuDNN 8\.1/);
   });

@@ -413,7 +413,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   try {
     const backend = await initBackend(o.backend, { log: note });
     parts = buildReplicaModel(o.config, new LocalReducer());
-    const dataset = await loadDataset(o.config.data, { seed: o.config.seed });
+    const dataset = await loadDataset(o.config.data);
     if (dataset.imageShape.join('x') !== parts.model.imageShape.join('x')) {
       throw new CoordinatorOptionsError(
         `dataset '${o.config.data}' has images of shape [${dataset.imageShape.join(', ')}] but model ${o.config.model} expects [${parts.model.imageShape.join(', ')}]; set the model's imageShape option to match.`,

@@ -149,8 +149,19 @@ describe('decoder validation', () => {
   });
 
   it('does not let a header reach Object.prototype', () => {
-    const evil = pack({ v: 1, type: 'HEARTBEAT', run, __proto__: { polluted: true } });
-    decodeMessage([evil]);
+    // A msgpack map with a real '__proto__' key (a Map, because `{ __proto__: ... }` in an object
+    // literal sets the literal's prototype and the key is never sent).
+    const header = (fields: [string, unknown][]) => pack(new Map<string, unknown>(fields));
+    const evil = header([['v', 1], ['type', 'HEARTBEAT'], ['run', run], ['__proto__', { polluted: true, run: 'other-run' }]]);
+    expect(evil.includes(Buffer.from('__proto__'))).toBe(true);
+    const decoded = decodeMessage([evil]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // The message is what its own fields say, with no inherited extras.
+    expect(decoded).toEqual({ ok: true, message: { type: 'HEARTBEAT', run } });
+    if (decoded.ok) expect(Object.getPrototypeOf(decoded.message)).toBe(Object.prototype);
+    // A required field supplied only through '__proto__' is missing, not inherited.
+    const inherited = decodeMessage([header([['v', 1], ['type', 'HEARTBEAT'], ['__proto__', { run }]])]);
+    expect(inherited.ok).toBe(false);
+    if (!inherited.ok) expect(inherited.reason).toMatch(/run/);
   });
 });

@@ -45,7 +45,7 @@ export class Replica {
 
   /** Loads the dataset of `config` (each worker reads only the samples of its slices from it). */
   static async create(parts: ReplicaModel, config: RunConfig): Promise<Replica> {
-    const dataset = await loadDataset(config.data, { seed: config.seed });
+    const dataset = await loadDataset(config.data);
     return new Replica(parts, dataset);
   }
 

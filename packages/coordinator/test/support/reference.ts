@@ -1,20 +1,19 @@
 // The single-process reference a distributed run must reproduce: the same config trained by one
-// Trainer (LocalReducer) on the whole global batch of every step.
+// Trainer (LocalReducer) on the whole global batch of every step. Its data (split, epoch order,
+// pixels) comes from reference-data.ts, not from core's loader and sampler, which the run uses.
 import { LocalReducer } from '@dgm/core';
-import { EpochSampler, loadDataset } from '@dgm/core/node';
 import type { NamedValues, RunConfig } from '@dgm/protocol';
 import { buildReplicaModel, captureState } from '@dgm/worker';
+import { ReferenceTrainSet } from './reference-data.js';
 
 /** Weights (w/<sub>/<name> → values) after `config.steps` steps in this process. */
 export async function referenceWeights(config: RunConfig): Promise<Map<string, Float32Array>> {
   const parts = buildReplicaModel(config, new LocalReducer());
-  const dataset = await loadDataset(config.data, { seed: config.seed });
-  const sampler = new EpochSampler({ count: dataset.train.count, globalBatch: config.globalBatch, seed: config.seed });
+  const data = new ReferenceTrainSet(config.data, parts.model.imageShape.slice(0, 2) as [number, number]);
   try {
     for (let step = 0; step < config.steps; step++) {
-      const c = sampler.cursorAt(step);
-      const indices = sampler.window(c.epoch, c.step);
-      const images = dataset.train.batch(indices);
+      const indices = data.window(step, config.globalBatch, config.seed);
+      const images = data.batch(indices);
       try {
         await parts.trainer.step(step, { images: images as never, indices });
       } finally {

@@ -41,7 +41,25 @@ const INSTALL_HINT =
  * The wasm backend is imported by a literal specifier so bundlers ship it for the browser; the
  * optional native packages by a computed one, which bundlers leave alone (they are Node-only).
  */
-const defaultLoader: ModuleLoader = (specifier) => (specifier === TFJS_WASM ? import('@tensorflow/tfjs-backend-wasm') : import(specifier));
+const defaultLoader: ModuleLoader = (specifier) => {
+  if (specifier === TFJS_WASM) return import('@tensorflow/tfjs-backend-wasm');
+  const standIn = specifier === TFJS_NODE_GPU ? gpuStandIn() : undefined;
+  return import(standIn ?? specifier);
+};
+
+/**
+ * Test hook, for machines without a GPU (CI, this project's own suite): DGM_TFJS_NODE_GPU_STAND_IN
+ * names an absolute path of a module imported in place of tfjs-node-gpu (it registers a
+ * 'tensorflow' backend, as the real package does on import). It replaces only what cannot exist
+ * there (the CUDA library); everything around it runs for real in real processes: the CLI's check
+ * that the package is installed (cli/src/gpu/gpu-runtime.ts reads the same variable), GPU ids
+ * becoming per-worker --gpu flags, CUDA_VISIBLE_DEVICES being set before this import. Real runs
+ * leave it unset.
+ */
+function gpuStandIn(): string | undefined {
+  const path = typeof process === 'undefined' ? undefined : process.env?.DGM_TFJS_NODE_GPU_STAND_IN;
+  return path !== undefined && path.startsWith('/') ? path : undefined;
+}
 
 /**
  * True when `err` says `specifier` itself is not installed (not that it failed while loading, nor

@@ -6,8 +6,8 @@
 // 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot).
 // Exact duplicate images are dropped, keeping the first occurrence in (class, row) order; the
 // package holds 54 of them (one of which appears under two classes), leaving 69,946 images.
-// Split: 10,000 test (the standard test-set size) / the rest train (59,946), by seededSplit with
-// DEFAULT_SPLIT_SEED. The package does not say which images were the original 60k/10k split, so
+// Split: 10,000 test (the standard test-set size) / the rest train (59,946), by fixedSplit
+// (split.ts). The package does not say which images were the original 60k/10k split, so
 // this split is our own.
 import path from 'node:path';
 import type { Dataset } from './dataset.js';
@@ -15,7 +15,7 @@ import { ArrayImageSet } from './image-set.js';
 import { readBytes } from './file-bytes.js';
 import { scanByteRows } from './json-pixel-scan.js';
 import { npmPackageDir } from './npm-package-dir.js';
-import { DEFAULT_SPLIT_SEED, seededSplit } from './split.js';
+import { fixedSplit } from './split.js';
 import { firstOccurrenceRows } from './unique-rows.js';
 
 const SIDE = 28;
@@ -54,6 +54,6 @@ export async function readBundledFashionMnist(): Promise<{ all: ArrayImageSet; d
 /** The 'fashion-mnist' dataset: 59,946 train / 10,000 test distinct images with labels. */
 export async function loadBundledFashionMnist(): Promise<Dataset> {
   const { all } = await readBundledFashionMnist();
-  const { train, test } = seededSplit(all, FASHION_MNIST_TEST_COUNT, DEFAULT_SPLIT_SEED);
+  const { train, test } = fixedSplit(all, FASHION_MNIST_TEST_COUNT);
   return { name: 'fashion-mnist', imageShape: [SIDE, SIDE, 1], train, test, numClasses: CLASSES };
 }

@@ -5,7 +5,7 @@
 // invertible, so the original bytes k are recovered exactly and stored as uint8 (batch() then
 // yields exactly k/255 in float32, within 0.0005 of the package's printed values).
 // Labels: the digit of the file. Order: digit 0's images, then digit 1's, ... as in the files.
-// Split: 2,000 test / 8,000 train, by seededSplit with DEFAULT_SPLIT_SEED (a constant of the
+// Split: 2,000 test / 8,000 train, by fixedSplit (split.ts: a constant of the
 // dataset, independent of the training seed).
 import path from 'node:path';
 import type { Dataset } from './dataset.js';
@@ -13,7 +13,7 @@ import { ArrayImageSet } from './image-set.js';
 import { readBytes } from './file-bytes.js';
 import { scanRoundedUnitBytes } from './json-pixel-scan.js';
 import { npmPackageDir } from './npm-package-dir.js';
-import { DEFAULT_SPLIT_SEED, seededSplit } from './split.js';
+import { fixedSplit } from './split.js';
 import { DatasetError } from './errors.js';
 
 const SIDE = 28;
@@ -51,6 +51,6 @@ export async function readBundledMnist(): Promise<ArrayImageSet> {
 /** The 'mnist' dataset: 8,000 train / 2,000 test digits with labels. */
 export async function loadBundledMnist(): Promise<Dataset> {
   const all = await readBundledMnist();
-  const { train, test } = seededSplit(all, MNIST_TEST_COUNT, DEFAULT_SPLIT_SEED);
+  const { train, test } = fixedSplit(all, MNIST_TEST_COUNT);
   return { name: 'mnist', imageShape: [SIDE, SIDE, 1], train, test, numClasses: CLASSES };
 }

@@ -12,17 +12,6 @@ export interface Dataset {
   numClasses?: number;
 }
 
-/** Options of loadDataset. */
-export interface LoadDatasetOptions {
-  /**
-   * Seed of the train/test split for sources that have no split of their own (a single IDX file,
-   * an .npy file, a PNG folder). Defaults to DEFAULT_SPLIT_SEED. Ignored by 'mnist' and
-   * 'fashion-mnist', whose splits are fixed, and by an IDX folder with train-/t10k- files.
-   * Keep it apart from the training seed if the test set must stay the same across runs.
-   */
-  seed?: number;
-}
-
 /** A dataset from its two splits; numClasses is max label + 1 when either split has labels. */
 export function datasetFromSplits(name: string, train: ArrayImageSet, test: ArrayImageSet): Dataset {
   let max = -1;

@@ -6,7 +6,7 @@
 // 'idx:<path>':
 //  - a file: an images file (…-images-idx3-ubyte[.gz], or any IDX images file); labels come from
 //    the sibling with "images…idx3" replaced by "labels…idx1" ([.gz] or not) when it exists.
-//    Split: seeded 80/20 (test = floor(N/5), at least 1) with the split seed.
+//    Split: seeded 80/20 (test = floor(N/5), at least 1) by fixedSplit (split.ts).
 //  - a directory: it must hold a training images file (name ending in train-images-idx3-ubyte
 //    [.gz], also with '.' before idx3) and/or a test one (t10k-images… or test-images…). With
 //    both, train → train split and test → test split; with only one, that file is split 80/20.
@@ -16,7 +16,7 @@ import { datasetFromSplits, type Dataset } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { gunzipIfCompressed, isDirectory, isFile, listDirectory, readBytes } from './file-bytes.js';
 import { ArrayImageSet } from './image-set.js';
-import { DEFAULT_SPLIT_SEED, seededSplit, testCountFor } from './split.js';
+import { fixedSplit, testCountFor } from './split.js';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -116,7 +116,7 @@ function pickFile(dir: string, names: string[], pattern: RegExp, what: string): 
 }
 
 /** Loads 'idx:<target>' (a file or a directory, see the header of this file). */
-export async function loadIdxDataset(target: string, name: string, splitSeed = DEFAULT_SPLIT_SEED): Promise<Dataset> {
+export async function loadIdxDataset(target: string, name: string): Promise<Dataset> {
   let single = target;
   if (await isDirectory(target)) {
     const names = await listDirectory(target);
@@ -144,6 +144,6 @@ export async function loadIdxDataset(target: string, name: string, splitSeed = D
   if (all.count < 2) {
     throw new DatasetError(`${single} holds ${all.count} image; at least 2 are needed to split it into train and test.`);
   }
-  const { train, test } = seededSplit(all, testCountFor(all.count, IDX_TEST_FRACTION), splitSeed);
+  const { train, test } = fixedSplit(all, testCountFor(all.count, IDX_TEST_FRACTION));
   return datasetFromSplits(name, train, test);
 }

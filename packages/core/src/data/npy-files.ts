@@ -8,14 +8,14 @@
 //    (N, H, W) (one channel) or (N, H, W, C) with C in 1..4.
 //  - labels (optional): the sibling file <file>.labels.npy (x.npy → x.labels.npy), 1-D of N
 //    integers in 0..255, any little-endian integer dtype (u1/i1/u2/i2/u4/i4/u8/i8).
-//  - split: seeded 80/20 (test = floor(N/5), at least 1) with the split seed.
+//  - split: seeded 80/20 (test = floor(N/5), at least 1) by fixedSplit (split.ts).
 import { endianness } from 'node:os';
 import type { Dataset } from './dataset.js';
 import { datasetFromSplits } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { isFile, readBytes } from './file-bytes.js';
 import { ArrayImageSet } from './image-set.js';
-import { DEFAULT_SPLIT_SEED, seededSplit, testCountFor } from './split.js';
+import { fixedSplit, testCountFor } from './split.js';
 
 /** Fraction of an .npy file that becomes the test split. */
 export const NPY_TEST_FRACTION = 0.2;
@@ -154,7 +154,7 @@ export function npyLabelsPath(imagesFile: string): string {
 }
 
 /** Loads 'npy:<file>' (see the header of this file). */
-export async function loadNpyDataset(file: string, name: string, splitSeed = DEFAULT_SPLIT_SEED): Promise<Dataset> {
+export async function loadNpyDataset(file: string, name: string): Promise<Dataset> {
   let all = await readNpyImages(file);
   const labelsFile = npyLabelsPath(file);
   if (await isFile(labelsFile)) {
@@ -163,6 +163,6 @@ export async function loadNpyDataset(file: string, name: string, splitSeed = DEF
   if (all.count < 2) {
     throw new DatasetError(`${file} holds ${all.count} image; at least 2 are needed to split it into train and test.`);
   }
-  const { train, test } = seededSplit(all, testCountFor(all.count, NPY_TEST_FRACTION), splitSeed);
+  const { train, test } = fixedSplit(all, testCountFor(all.count, NPY_TEST_FRACTION));
   return datasetFromSplits(name, train, test);
 }

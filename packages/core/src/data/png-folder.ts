@@ -3,7 +3,8 @@
 // machine and locale). Each PNG must be 8-bit grayscale (1 channel), grayscale+alpha (2), RGB (3)
 // or RGBA (4), or a palette image (expanded to RGB, or RGBA when it has transparency); channels
 // are kept as decoded (alpha is not dropped). All images must share width, height and channels.
-// Stored as uint8. No labels. Split: seeded 90/10 (test = floor(N/10), at least 1).
+// Stored as uint8. No labels. Split: seeded 90/10 (test = floor(N/10), at least 1) by fixedSplit
+// (split.ts).
 import path from 'node:path';
 import { convertIndexedToRgb, decode } from 'fast-png';
 import type { Dataset } from './dataset.js';
@@ -11,7 +12,7 @@ import { datasetFromSplits } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { isDirectory, listDirectory, readBytes } from './file-bytes.js';
 import { ArrayImageSet } from './image-set.js';
-import { DEFAULT_SPLIT_SEED, seededSplit, testCountFor } from './split.js';
+import { fixedSplit, testCountFor } from './split.js';
 
 /** Fraction of a PNG folder that becomes the test split. */
 export const PNG_TEST_FRACTION = 0.1;
@@ -46,7 +47,7 @@ function describe(img: DecodedImage): string {
 }
 
 /** Loads 'images:<dir>' (see the header of this file). */
-export async function loadPngFolderDataset(dir: string, name: string, splitSeed = DEFAULT_SPLIT_SEED): Promise<Dataset> {
+export async function loadPngFolderDataset(dir: string, name: string): Promise<Dataset> {
   if (!(await isDirectory(dir))) {
     throw new DatasetError(`${dir} is a file; images: expects a folder of .png files.`);
   }
@@ -73,6 +74,6 @@ export async function loadPngFolderDataset(dir: string, name: string, splitSeed 
     pixels.set(img.data, i * img.data.length);
   }
   const all = new ArrayImageSet(pixels, [first!.height, first!.width, first!.channels]);
-  const { train, test } = seededSplit(all, testCountFor(all.count, PNG_TEST_FRACTION), splitSeed);
+  const { train, test } = fixedSplit(all, testCountFor(all.count, PNG_TEST_FRACTION));
   return datasetFromSplits(name, train, test);
 }

