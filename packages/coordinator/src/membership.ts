@@ -67,7 +67,7 @@ export class Membership {
       rank,
       worldSize: c.worldSize,
       configHash: c.configHash,
-      config: c.config as unknown as Record<string, unknown>,
+      config: c.config,
       heartbeatMs: c.heartbeatMs,
       timeoutMs: c.timeoutMs,
     });

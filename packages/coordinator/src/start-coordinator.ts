@@ -17,10 +17,9 @@
 // and what every replica holds after a check is one consistent set (DDP broadcasts rank 0's
 // buffers in the same spirit).
 import { join } from 'node:path';
-import { initBackend, LocalReducer } from '@dgm/core';
+import { buildReplicaModel, captureState, disposeOptimizerState, disposeReplicaModel, hasMovingStatistics, initBackend, LocalReducer, restoreState, type ReplicaModel } from '@dgm/core';
 import { EpochSampler, loadDataset, type Dataset } from '@dgm/core/node';
 import { configHash, elementCount, packTensors, unpackTensors, type Message, type NamedValues, type SnapshotMessage } from '@dgm/protocol';
-import { buildReplicaModel, captureState, disposeSlots, hasMovingStatistics, restoreState, type ReplicaModel } from '@dgm/worker';
 import type { Logger } from 'winston';
 import { resumeFrom, saveSnapshotCheckpoint } from './checkpointing.js';
 import { CoordinatorOptionsError, JoinTimeoutError, ReplicaMismatchError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
@@ -268,7 +267,7 @@ class CoordinatorRun {
       const state: Message = { type: 'STATE', run: this.run, step: this.startStep, scope: 'full', entries, data };
       await this.race(Promise.all(members.map((m) => this.sendTo(m, state, 'the initial state'))));
     } finally {
-      disposeSlots(optimizer);
+      disposeOptimizerState(optimizer);
     }
   }
 
@@ -332,7 +331,7 @@ class CoordinatorRun {
       reduceMs: Math.max(...outcome.done.map((d) => d.reduceMs)),
       workers: members.length,
     };
-    this.metrics?.write(record as unknown as Record<string, unknown>);
+    this.metrics?.write(record);
     this.o.onStep?.(record);
   }
 
@@ -374,7 +373,7 @@ class CoordinatorRun {
     if (!this.paths) return;
     if (fetch) {
       const snap = await this.race(this.replies.request(this.membership.members[0], { type: 'SNAPSHOT_REQUEST', run: this.run, step, scope: 'full' }));
-      disposeSlots(restoreStateOf(this.parts, snap));
+      disposeOptimizerState(restoreStateOf(this.parts, snap));
     }
     await writeModelSamples(join(this.paths.samples, sampleFileName(step)), this.parts.model, this.o.config.seed, this.dataset);
   }

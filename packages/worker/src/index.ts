@@ -4,8 +4,6 @@ export { runWorker, type WorkerResult } from './run-worker.js';
 export type { WorkerOptions } from './options.js';
 export { WorkerOptionsError, RejectedError, CoordinatorGoneError } from './errors.js';
 export { workerEnv, describeDevice, DeviceAssignmentError, type DeviceAssignment } from './device.js';
-export { captureState, restoreState, disposeSlots, hasMovingStatistics, ReplicaStateError, type HasSubModels, type OptimizerSlots } from './replica-state.js';
-export { buildReplicaModel, type ReplicaModel } from './replica.js';
 export { RemoteReducer } from './remote-reducer.js';
 export { CoordinatorLink, type LinkEvents } from './coordinator-link.js';
 

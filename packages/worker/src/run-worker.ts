@@ -3,7 +3,7 @@
 // waiting reducer, STOP and link failures end the run at once. Every wait has a bound.
 import { hostname } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@dgm/core';
+import { buildReplicaModel, disposeReplicaModel, initBackend, type ReplicaModel } from '@dgm/core';
 import { checkRunConfig, configHash, type Message, type PlaneMessage, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { CoordinatorLink } from './coordinator-link.js';
@@ -12,7 +12,7 @@ import { CoordinatorGoneError, RejectedError, StepFailedError, WorkerOptionsErro
 import { closeLogger, createWorkerLogger } from './logger.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { RemoteReducer } from './remote-reducer.js';
-import { buildReplicaModel, Replica, type ReplicaModel } from './replica.js';
+import { Replica } from './replica.js';
 import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './shared-memory/segment.js';
 import { SharedMemoryReducer } from './shared-memory/shared-reducer.js';
 
@@ -344,10 +344,7 @@ class WorkerSession {
   async dispose(): Promise<void> {
     await this.queue;
     if (this.replica) (await this.replica.catch(() => null))?.dispose();
-    else if (this.parts) {
-      this.parts.trainer.dispose();
-      this.parts.model.dispose();
-    }
+    else if (this.parts) disposeReplicaModel(this.parts);
   }
 }
 

@@ -1,9 +1,8 @@
 // The single-process reference a distributed run must reproduce: the same config trained by one
 // Trainer (LocalReducer) on the whole global batch of every step.
-import { LocalReducer } from '@dgm/core';
+import { buildReplicaModel, captureState, LocalReducer } from '@dgm/core';
 import { EpochSampler, loadDataset } from '@dgm/core/node';
 import type { NamedValues, RunConfig } from '@dgm/protocol';
-import { buildReplicaModel, captureState } from '@dgm/worker';
 
 /** Weights (w/<sub>/<name> → values) after `config.steps` steps in this process. */
 export async function referenceWeights(config: RunConfig): Promise<Map<string, Float32Array>> {
