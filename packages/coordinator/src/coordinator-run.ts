@@ -2,12 +2,13 @@
 // data plane, drive the steps (slices from the epoch sampler), check replicas every K steps,
 // write the run's outputs, and stop everyone cleanly. Messages are routed here: HELLO to
 // admission, DONE to the step exchange, the data plane's kinds to its coordinator end.
-import { captureState, disposeOptimizerState, type ReplicaModel } from '@dgm/core';
+import type { ReplicaModel } from '@dgm/core';
 import type { Dataset, EpochSampler } from '@dgm/core/node';
-import { planeOfKind, type PlaneName } from '@dgm/plane';
-import { packTensors, unpackTensors, type Message, type NamedValues } from '@dgm/protocol';
+import { planeOfKind } from '@dgm/plane';
+import { unpackTensors, type Message } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { openDataPlane, type OpenedPlane } from './data-plane.js';
+import { broadcastInitialState } from './initial-state.js';
 import { JoinTimeoutError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
 import { LivenessProbe } from './liveness.js';
 import { Membership, type Member } from './membership.js';
@@ -16,27 +17,11 @@ import { SnapshotReplies } from './replies.js';
 import { verifyReplicas } from './replica-checks.js';
 import { RunOutputs } from './run-outputs.js';
 import type { RunPaths } from './run-directory.js';
+import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
 import { runStep } from './step-record.js';
 import { StepExchange } from './step-exchange.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
-
-/** How a run ended successfully. */
-export interface CoordinatorResult {
-  run: string;
-  /** Steps completed in total (including those before a resume). */
-  steps: number;
-  /** Weights hash every replica agreed on at the end. */
-  finalHash: string;
-  /** Directory of the final checkpoint, when there is a run directory. */
-  checkpoint: string | null;
-  /** Rank 0's state after the last step: every weight (w/<sub-model>/<name>) and optimizer slot (o/<phase>/<slot>). */
-  finalState: NamedValues[];
-  /** Messages dropped as invalid (failed validation, unknown sender, out of protocol). */
-  droppedMessages: number;
-  /** Where gradients were averaged (@dgm/plane's plane names). */
-  dataPlane: PlaneName;
-}
 
 const LOGGED_DROPS = 20;
 
@@ -189,7 +174,7 @@ export class CoordinatorRun implements RunServices {
       this.running = true;
       const members = this.membership.members;
       this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
-      await this.broadcastInitialState(members);
+      await broadcastInitialState(this, this.parts, this.startStep);
       const exchange = await this.setUpDataPlane(members);
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
@@ -227,17 +212,6 @@ export class CoordinatorRun implements RunServices {
     if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
     this.log.info('run finished', { steps: step, finalHash, checkpoint });
     return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.dropped, dataPlane: this.plane!.name };
-  }
-
-  private async broadcastInitialState(members: Member[]): Promise<void> {
-    const optimizer = await this.parts.trainer.getOptimizerState();
-    try {
-      const { entries, data } = packTensors(await captureState(this.parts.model, 'full', optimizer));
-      const state: Message = { type: 'STATE', run: this.run, step: this.startStep, scope: 'full', entries, data };
-      await this.race(Promise.all(members.map((m) => this.sendTo(m, state, 'the initial state'))));
-    } finally {
-      disposeOptimizerState(optimizer);
-    }
   }
 
   /** Picks the data plane (@dgm/plane's registry), sets the workers up for it, and opens its end. */

@@ -8,14 +8,15 @@ import { EpochSampler, loadDataset } from '@dgm/core/node';
 import { configHash, elementCount } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { resumeFrom } from './checkpointing.js';
-import { CoordinatorRun, type CoordinatorResult } from './coordinator-run.js';
+import { CoordinatorRun } from './coordinator-run.js';
+import type { CoordinatorResult } from './run-result.js';
 import { CoordinatorOptionsError } from './errors.js';
 import { closeLogger, createCoordinatorLogger } from './logger.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions } from './options.js';
 import { prepareRunDirectory, runPaths } from './run-directory.js';
 import { WorkerRouter } from './worker-router.js';
 
-export type { CoordinatorResult } from './coordinator-run.js';
+export type { CoordinatorResult } from './run-result.js';
 
 /** A started coordinator: where workers connect, and the run's outcome. */
 export interface CoordinatorHandle {
