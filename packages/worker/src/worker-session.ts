@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeReplicaModel } from '@dgm/core';
 import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
-import type { Message, WelcomeMessage } from '@dgm/protocol';
+import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
@@ -43,7 +43,8 @@ export class WorkerSession {
   private run: string;
   private rank = -1;
   private queue: Promise<void> = Promise.resolve();
-  private joinTimer: NodeJS.Timeout | undefined;
+  /** The wait for admission (WELCOME with a rank), bounded by the join timeout. */
+  private join: BoundedWait<void> | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private ended = false;
   /** Valid messages that made no sense now (wrong step, wrong direction). */
@@ -80,10 +81,11 @@ export class WorkerSession {
 
   async start(): Promise<void> {
     this.link.start();
-    this.joinTimer = setTimeout(
-      () => this.fail(new CoordinatorGoneError(`no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`)),
+    this.join = new BoundedWait<void>(
       this.o.joinTimeoutMs,
+      () => new CoordinatorGoneError(`no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`),
     );
+    this.join.promise.catch((error: Error) => this.fail(error));
     await this.handshake.hello();
   }
 
@@ -141,7 +143,7 @@ export class WorkerSession {
     if (this.rank >= 0) return; // a duplicate WELCOME changes nothing
     const admission = await this.handshake.onWelcome(m);
     if (!admission) return;
-    clearTimeout(this.joinTimer);
+    this.join?.resolve();
     this.link.watch();
     this.rank = admission.rank;
     this.run = admission.run;
@@ -216,7 +218,7 @@ export class WorkerSession {
 
   private end(flushMs = 0): void {
     this.ended = true;
-    clearTimeout(this.joinTimer);
+    this.join?.resolve(); // no longer waited for
     clearInterval(this.heartbeat);
     this.planes.fail(new CoordinatorGoneError('the run ended while gradients were being averaged'));
     this.planes.close();

@@ -12,7 +12,7 @@ import { buildReplicaModel, captureState, disposeOptimizerState, disposeReplicaM
 import { loadDataset } from '@dgm/core/node';
 import { configHash, decodeMessage, encodeMessage, packTensors, type Message, type MessageOf, type RunConfig } from '@dgm/protocol';
 import { createLogger, format, transports } from 'winston';
-import { RejectedError, runWorker } from '../src/index.js';
+import { CoordinatorGoneError, RejectedError, runWorker } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-worker-session-'));
 const data = join(dir, 'images.npy');
@@ -154,5 +154,15 @@ describe('worker session', () => {
     await d.send({ type: 'WELCOME', run: 'r2', rank: null, worldSize: 1, configHash: 'f'.repeat(16), config, heartbeatMs: 200, timeoutMs: 5000 });
     await expect(mismatched).rejects.toThrow('the config in WELCOME does not match its own hash');
     d.close();
+  });
+
+  it('gives up joining after the join timeout when nobody answers', async () => {
+    const c = await testCoordinator(); // bound, but never answers
+    const started = Date.now();
+    const joining = runWorker({ ...options(c.address), joinTimeoutMs: 300 });
+    await expect(joining).rejects.toThrow(CoordinatorGoneError);
+    await expect(joining).rejects.toThrow(`no answer from a coordinator at ${c.address} within 300 ms`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    c.close();
   });
 });
