@@ -1,8 +1,8 @@
 // The coordinator side of the all-reduce benchmark, on the runtime's own code path: the
 // WorkerRouter (ROUTER, validation) and the StepExchange a run steps with, on either data plane:
-//   star-tcp / star-ipc  GRADS in, averaged as they arrive, one REDUCED back to all;
+//   star-tcp / star-ipc  GRADS in, averaged once all are in, one REDUCED back to all;
 //   shared               the peers reduce through their /dev/shm segments (SharedMemoryReducer)
-//                        and the exchange orders the stages (WRITTEN in, PROCEED out), over ipc.
+//                        and the plane's barrier orders the stages (WRITTEN in, PROCEED out), over ipc.
 // The peers are separate processes running the worker's CoordinatorLink and reducers. Per
 // repetition one STEP to all; the repetition's time is the slowest peer's reduce() time (as a
 // collective finishes when its last rank does).
@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/coordinator';
+import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/coordinator/bench';
+import { PLANES, planeOfKind, type CoordinatorPlaneEnd } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { median } from './stats.js';
 
@@ -44,6 +45,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
   const run = 'allreduce-bench';
   const members: Member[] = [];
   let exchange: StepExchange | null = null;
+  let planeEnd: CoordinatorPlaneEnd<Member> | null = null;
   let joined: () => void = () => undefined;
   const fail = (reason: string) => exchange?.abort(new Error(reason));
   const router = new WorkerRouter({ heartbeatMs: 500, timeoutMs: 60_000 }, 2 ** 30, {
@@ -55,8 +57,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
         members.push(member);
         if (members.length === n) joined();
       }
-      if (m.type === 'GRADS') exchange?.onGrads(member, m);
-      else if (m.type === 'WRITTEN') exchange?.onWritten(member, m);
+      if (planeOfKind(m.type)) planeEnd?.onMessage(member, m);
       else if (m.type === 'DONE') exchange?.onDone(member, m);
     },
     invalid: (_peer, reason) => fail(`coordinator got an invalid message: ${reason}`),
@@ -73,18 +74,20 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
       joined = () => (clearTimeout(timer), resolve());
     });
     const send = (m: Member, msg: Message) => router.send(m.peer, msg);
-    if (plane === 'shared') {
-      if (members.some((m) => m.shm === null)) throw new Error('a peer offered no shared-memory segment (no /dev/shm?)');
-      await Promise.all(members.map((m) => send(m, { type: 'PLANE', run, segments: members.map((mm) => mm.shm!.path) })));
-    }
+    const definition = PLANES[plane === 'shared' ? 'shared' : 'star'];
+    const why = definition.unavailable(members);
+    if (why !== null) throw new Error(why);
+    const setup = definition.setup(run, members);
+    if (setup) await Promise.all(members.map((m) => send(m, setup)));
     const rows: AllReduceRow[] = [];
     const empty = Array.from({ length: n }, () => new Int32Array(0));
     let iteration = 0;
     for (const bytes of sizes) {
       const gradSizes = { [phaseOf(bytes)]: bytes / 4 };
       router.setLimits({ run, gradSizes });
-      exchange = new StepExchange(run, gradSizes, () => members, send, 60_000, (m, reason) => fail(`rank ${m.rank}: ${reason}`));
-      if (plane === 'shared') exchange.useSharedPlane();
+      const dropped = (m: Member, reason: string) => fail(`rank ${m.rank}: ${reason}`);
+      planeEnd = definition.coordinatorEnd<Member>({ run, gradSizes, members: () => members, send, lost: (m, what, error) => fail(`could not send ${what} to rank ${m.rank}: ${error.message}`), dropped });
+      exchange = new StepExchange(run, () => members, send, 60_000, dropped, planeEnd);
       const times: number[] = [];
       for (let rep = 0; rep < total; rep++, iteration++) {
         const outcome: StepOutcome = await exchange.run(iteration, 0, empty);

@@ -4,7 +4,7 @@
 import { configHash, unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
 import { latestValidCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpoint, type SavedCheckpoint } from '@dgm/core/node';
 import type { EpochSampler } from '@dgm/core/node';
-import { disposeSlots, restoreState, type ReplicaModel } from '@dgm/worker';
+import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/core';
 import { CoordinatorOptionsError } from './errors.js';
 
 /**
@@ -34,7 +34,7 @@ export async function saveSnapshotCheckpoint(
         epoch: next.epoch,
         sampler: { epoch: next.epoch, step: next.step },
         seed: o.config.seed,
-        config: o.config as unknown as Record<string, unknown>,
+        config: o.config,
         configHash: o.configHash,
         model: parts.model,
         optimizerState: slots,
@@ -44,7 +44,7 @@ export async function saveSnapshotCheckpoint(
       { keep: o.keep },
     );
   } finally {
-    disposeSlots(slots);
+    disposeOptimizerState(slots);
   }
 }
 

@@ -1,18 +1,15 @@
 // Admission: who may join, under which rank. A worker is admitted when it speaks our protocol
 // version (checked by the decoder), names our run (or none), and has the same config hash and
 // parameter-manifest hash; otherwise it gets a REJECT whose sentence says what differs.
-import type { HelloMessage, Message, RunConfig } from '@dgm/protocol';
+import { BoundedWait, type HelloMessage, type Message, type RunConfig } from '@dgm/protocol';
+import type { PlaneMember } from '@dgm/plane';
 import type { Peer } from './worker-router.js';
 
-export interface Member {
-  rank: number;
+/** An admitted worker: its rank, where it runs, and what it offered the data planes (PlaneMember). */
+export interface Member extends PlaneMember {
   peer: Peer;
-  pid: number;
-  host: string;
   backend: string;
   device: string;
-  /** The shared-memory segment it offers (HELLO's shmId/shmPath), or null. */
-  shm: { id: string; path: string } | null;
   /** Last time anything was received from it (ms since epoch). */
   lastHeard: number;
 }
@@ -33,7 +30,7 @@ export class Membership {
   private readonly slots: (Member | null)[];
   private readonly byKey = new Map<string, Member>();
   private started = false;
-  private waiter: (() => void) | null = null;
+  private waiter: BoundedWait<void> | null = null;
 
   constructor(private readonly ctx: AdmissionContext) {
     this.slots = new Array<Member | null>(ctx.worldSize).fill(null);
@@ -67,7 +64,7 @@ export class Membership {
       rank,
       worldSize: c.worldSize,
       configHash: c.configHash,
-      config: c.config as unknown as Record<string, unknown>,
+      config: c.config,
       heartbeatMs: c.heartbeatMs,
       timeoutMs: c.timeoutMs,
     });
@@ -91,7 +88,7 @@ export class Membership {
     const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, lastHeard: Date.now() };
     this.slots[rank] = member;
     this.byKey.set(peer.key, member);
-    if (this.full) this.waiter?.();
+    if (this.full) this.waiter?.resolve();
     return { reply: welcome(rank), member };
   }
 
@@ -104,13 +101,10 @@ export class Membership {
   /** Resolves when all ranks are taken; rejects with `onTimeout()` after `timeoutMs`. */
   waitFull(timeoutMs: number, onTimeout: (joined: number) => Error, abort: Promise<never>): Promise<void> {
     if (this.full) return Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    const full = new Promise<void>((resolve, reject) => {
-      this.waiter = resolve;
-      timer = setTimeout(() => reject(onTimeout(this.members.length)), timeoutMs);
-    });
-    return Promise.race([full, abort]).finally(() => {
-      clearTimeout(timer);
+    const waiter = new BoundedWait<void>(timeoutMs, () => onTimeout(this.members.length));
+    this.waiter = waiter;
+    abort.catch((error: Error) => waiter.reject(error));
+    return waiter.promise.finally(() => {
       this.waiter = null;
     });
   }

@@ -1,17 +1,11 @@
 // Request/answer exchanges with one worker (SNAPSHOT_REQUEST → SNAPSHOT): each wait is bounded
 // by a timeout and ends at once when the run fails.
-import type { Message, SnapshotMessage } from '@dgm/protocol';
+import { BoundedWait, type Message, type SnapshotMessage } from '@dgm/protocol';
 import { WorkerLostError } from './errors.js';
 import type { Member } from './membership.js';
 
-interface Waiting {
-  resolve(m: SnapshotMessage): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 export class SnapshotReplies {
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly waiting = new Map<string, BoundedWait<SnapshotMessage>>();
 
   constructor(
     private readonly send: (member: Member, message: Message) => Promise<void>,
@@ -22,39 +16,34 @@ export class SnapshotReplies {
   async request(member: Member, request: Extract<Message, { type: 'SNAPSHOT_REQUEST' }>): Promise<SnapshotMessage> {
     const key = `${member.rank}:${request.step}:${request.scope}`;
     if (this.waiting.has(key)) throw new Error(`a ${request.scope} snapshot of step ${request.step} is already awaited from rank ${member.rank}`);
-    const answer = new Promise<SnapshotMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(key);
-        reject(new WorkerLostError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) sent no ${request.scope} snapshot of step ${request.step} within ${this.timeoutMs} ms.`));
-      }, this.timeoutMs);
-      this.waiting.set(key, { resolve, reject, timer });
+    const wait = new BoundedWait<SnapshotMessage>(this.timeoutMs, () => {
+      this.waiting.delete(key);
+      return new WorkerLostError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) sent no ${request.scope} snapshot of step ${request.step} within ${this.timeoutMs} ms.`);
     });
+    this.waiting.set(key, wait);
     try {
       await this.send(member, request);
     } catch (error) {
-      this.settle(key)?.reject(new WorkerLostError(`could not ask rank ${member.rank} for a snapshot: ${(error as Error).message}.`));
+      this.take(key)?.reject(new WorkerLostError(`could not ask rank ${member.rank} for a snapshot: ${(error as Error).message}.`));
     }
-    return answer;
+    return wait.promise;
   }
 
   /** Hands over a received SNAPSHOT; returns false if nobody asked for it. */
   deliver(member: Member, m: SnapshotMessage): boolean {
-    const w = this.settle(`${member.rank}:${m.step}:${m.scope}`);
+    const w = this.take(`${member.rank}:${m.step}:${m.scope}`);
     w?.resolve(m);
     return w !== undefined;
   }
 
   /** Rejects every wait with `error`. */
   failAll(error: Error): void {
-    for (const key of [...this.waiting.keys()]) this.settle(key)?.reject(error);
+    for (const key of [...this.waiting.keys()]) this.take(key)?.reject(error);
   }
 
-  private settle(key: string): Waiting | undefined {
+  private take(key: string): BoundedWait<SnapshotMessage> | undefined {
     const w = this.waiting.get(key);
-    if (w) {
-      clearTimeout(w.timer);
-      this.waiting.delete(key);
-    }
+    this.waiting.delete(key);
     return w;
   }
 }

@@ -50,7 +50,7 @@ export class MetricsLog {
     });
   }
 
-  write(record: Record<string, unknown>): void {
+  write(record: object): void {
     if (this.failure) throw this.failure;
     this.stream.write(`${JSON.stringify(record)}\n`);
   }

@@ -2,7 +2,7 @@
 // offers a segment (the equivalence tests cover both planes' results), 'shared' refuses to run
 // otherwise with a sentence naming who offered none, and needs two workers to begin with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '@dgm/protocol';
@@ -22,7 +22,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const start = (dataPlane: 'auto' | 'shared') =>
+const start = (dataPlane: 'auto' | 'shared' | 'star') =>
   startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', timeoutMs: 5000, joinTimeoutMs: 60_000, dataPlane, logger: quietLogger() });
 
 describe('data plane', () => {
@@ -32,6 +32,18 @@ describe('data plane', () => {
     const result = await handle.done;
     expect((await Promise.all(exits)).map((e) => e.code)).toEqual([0, 0]);
     expect(result).toMatchObject({ steps: 3, dataPlane: 'star' });
+  });
+
+  it.runIf(existsSync('/dev/shm'))('gives the same weights through the star and through shared memory (one arithmetic for every plane)', async () => {
+    const runs = [];
+    for (const plane of ['star', 'auto'] as const) {
+      const handle = await start(plane);
+      const exits = [spawnWorker(handle.address), spawnWorker(handle.address)].map((p) => p.exit);
+      runs.push(await handle.done);
+      expect((await Promise.all(exits)).map((e) => e.code)).toEqual([0, 0]);
+    }
+    expect(runs.map((r) => r.dataPlane)).toEqual(['star', 'shared']);
+    expect(runs[1]!.finalHash).toBe(runs[0]!.finalHash);
   });
 
   it("'shared' stops the run with a sentence naming the worker that offered none", async () => {

@@ -1,75 +1,52 @@
 // The step exchange alone (the wire and real processes are exercised by the process tests):
-// GRADS in, one sample-weighted average out to every rank, duplicates dropped and reported.
+// STEP out to every rank, the data plane's phases in between, every rank's DONE in; a step
+// that does not finish in time, a failed step and out-of-step DONEs.
 import { describe, expect, it } from 'vitest';
-import type { Message, ProceedMessage, ReducedMessage } from '@dgm/protocol';
-import type { Member } from '../src/index.js';
-import { StepExchange } from '../src/index.js';
+import { PLANES } from '@dgm/plane';
+import type { DoneMessage, Message, ReducedMessage } from '@dgm/protocol';
+import { StepExchange, type Member } from '../src/bench.js';
 
 const member = (rank: number): Member => ({ rank, peer: { id: Buffer.from([rank]), key: String(rank) }, pid: rank, host: 'h', backend: '', device: '', shm: null, lastHeard: Date.now() });
+const done = (step: number, error: string | null = null): DoneMessage => ({ type: 'DONE', run: 'run', step, error, sampleCount: 2, losses: {}, computeMs: 0, reduceMs: 0 });
+
+function exchange(members: Member[], stepTimeoutMs = 5000) {
+  const sent: { rank: number; m: Message }[] = [];
+  const drops: string[] = [];
+  const send = async (t: Member, m: Message) => void sent.push({ rank: t.rank, m });
+  const dropped = (_m: Member, reason: string) => void drops.push(reason);
+  const plane = PLANES.star.coordinatorEnd<Member>({ run: 'run', gradSizes: { d: 2 }, members: () => members, send, lost: () => undefined, dropped });
+  return { x: new StepExchange('run', () => members, send, stepTimeoutMs, dropped, plane), plane, sent, drops };
+}
 
 describe('StepExchange', () => {
-  it('sends one averaged buffer to every rank and drops duplicate GRADS, also after the phase completed', async () => {
+  it('sends each rank its slice, lets the plane average, and resolves with every DONE and the phases', async () => {
     const members = [member(0), member(1)];
-    const sent: { rank: number; m: Message }[] = [];
-    const drops: string[] = [];
-    const x = new StepExchange('run', { d: 3, g: 2 }, () => members, async (t, m) => void sent.push({ rank: t.rank, m }), 5000, (_m, reason) => drops.push(reason));
-    const outcome = x.run(3, 0, [new Int32Array(0), new Int32Array(0)]);
-    const grads = (rank: number, phase: string, sampleCount: number, values: number[]) =>
-      x.onGrads(members[rank]!, { type: 'GRADS', run: 'run', step: 3, phase, sampleCount, grads: Float32Array.from(values) });
-    const reduced = () => sent.filter((s) => s.m.type === 'REDUCED').map((s) => ({ rank: s.rank, m: s.m as ReducedMessage }));
-    grads(1, 'd', 1, [4, 0, -1]);
-    grads(1, 'd', 1, [9, 9, 9]);
-    expect(drops).toEqual(["a second GRADS for phase 'd' of step 3"]);
-    expect(reduced()).toHaveLength(0);
-    grads(0, 'd', 3, [0, 2, 1]);
-    const out = reduced();
-    expect(out.map((s) => s.rank)).toEqual([0, 1]);
-    expect(out[0]!.m.grads).toBe(out[1]!.m.grads); // the same bytes for every replica
-    expect(Array.from(out[0]!.m.grads)).toEqual([1, 1.5, 0.5]); // (3·g0 + 1·g1) / 4
-    grads(1, 'd', 1, [4, 0, -1]); // late duplicate: must not start a new round of 'd'
-    expect(drops[1]).toBe("GRADS for phase 'd' of step 3, which was already averaged");
-    grads(0, 'g', 1, [1, 1]);
-    grads(1, 'g', 1, [3, 5]);
-    expect(Array.from(reduced()[3]!.m.grads)).toEqual([2, 3]);
-    for (const rank of [0, 1]) x.onDone(members[rank]!, { type: 'DONE', run: 'run', step: 3, error: null, sampleCount: 4, losses: {}, computeMs: 0, reduceMs: 0 });
-    expect((await outcome).phases).toEqual(['d', 'g']);
+    const { x, plane, sent, drops } = exchange(members);
+    const outcome = x.run(3, 1, [Int32Array.of(0, 1), Int32Array.of(2, 3)]);
+    await Promise.resolve();
+    expect(sent.map((s) => [s.rank, s.m.type, (s.m as { indices: Int32Array }).indices[0]])).toEqual([[0, 'STEP', 0], [1, 'STEP', 2]]);
+    for (const rank of [0, 1]) plane.onMessage(members[rank]!, { type: 'GRADS', run: 'run', step: 3, phase: 'd', sampleCount: 2, grads: Float32Array.of(rank, 1) });
+    expect(Array.from((sent.at(-1)!.m as ReducedMessage).grads)).toEqual([0.5, 1]);
+    x.onDone(members[0]!, done(2));
+    expect(drops).toEqual(['DONE for step 2 while step 3 is running']);
+    x.onDone(members[1]!, done(3));
+    x.onDone(members[0]!, done(3));
+    const result = await outcome;
+    expect(result.phases).toEqual(['d']);
+    expect(result.done.map((d) => d.step)).toEqual([3, 3]);
+    expect(plane.phases).toEqual([]); // the plane's round was reset for the next step
+    x.onDone(members[0]!, done(3));
+    expect(drops[1]).toBe('DONE for step 3 while no step is running');
   });
 
-  it('on the shared-memory plane turns every rank\'s WRITTEN of a stage into one PROCEED, stage by stage', async () => {
-    const members = [member(0), member(1), member(2)];
-    const sent: { rank: number; m: Message }[] = [];
-    const drops: string[] = [];
-    // d is large enough for two stages among 3 ranks (protocol's sharedStages), g takes one.
-    const x = new StepExchange('run', { d: 1 << 20, g: 2 }, () => members, async (t, m) => void sent.push({ rank: t.rank, m }), 5000, (_m, reason) => drops.push(reason));
-    x.useSharedPlane();
-    const outcome = x.run(5, 0, members.map(() => new Int32Array(0)));
-    const written = (rank: number, phase: string, stage: 'grads' | 'sums' | 'whole', sampleCount = rank + 1) =>
-      x.onWritten(members[rank]!, { type: 'WRITTEN', run: 'run', step: 5, phase, stage, sampleCount });
-    const proceeds = () => sent.filter((s) => s.m.type === 'PROCEED').map((s) => s.m as ProceedMessage);
-    x.onGrads(members[0]!, { type: 'GRADS', run: 'run', step: 5, phase: 'd', sampleCount: 1, grads: new Float32Array(3) });
-    expect(drops.pop()).toBe('GRADS while gradients are averaged through shared memory');
-    written(0, 'd', 'sums');
-    expect(drops.pop()).toBe("WRITTEN 'sums' while stage 'grads' of phase 'd' is collected");
-    written(2, 'd', 'grads');
-    written(0, 'd', 'grads');
-    written(0, 'd', 'grads');
-    expect(drops.pop()).toBe("a second WRITTEN 'grads' for phase 'd' of step 5");
-    written(1, 'g', 'grads');
-    expect(drops.pop()).toBe("WRITTEN for phase 'g' while phase 'd' of step 5 is still being averaged");
-    expect(proceeds()).toHaveLength(0);
-    written(1, 'd', 'grads');
-    expect(proceeds()).toHaveLength(3); // one to each rank
-    expect(proceeds()[0]).toMatchObject({ step: 5, phase: 'd', stage: 'grads', counts: [1, 2, 3] });
-    for (const rank of [1, 0, 2]) written(rank, 'd', 'sums', 99);
-    expect(proceeds()[3]).toMatchObject({ phase: 'd', stage: 'sums', counts: [1, 2, 3] });
-    written(2, 'd', 'grads');
-    expect(drops.pop()).toBe("WRITTEN for phase 'd' of step 5, which was already averaged");
-    written(0, 'g', 'grads');
-    expect(drops.pop()).toBe("WRITTEN 'grads' while stage 'whole' of phase 'g' is collected");
-    for (const rank of [0, 1, 2]) written(rank, 'g', 'whole');
-    expect(proceeds().map((p) => `${p.phase}:${p.stage}`)).toEqual([...Array(3).fill('d:grads'), ...Array(3).fill('d:sums'), ...Array(3).fill('g:whole')]);
-    for (const m of members) x.onDone(m, { type: 'DONE', run: 'run', step: 5, error: null, sampleCount: 1, losses: {}, computeMs: 0, reduceMs: 0 });
-    expect((await outcome).phases).toEqual(['d', 'g']);
-    expect(drops).toEqual([]);
+  it('names the ranks that did not answer in time, and the rank whose step failed', async () => {
+    const members = [member(0), member(1)];
+    const { x } = exchange(members, 50);
+    const late = x.run(0, 0, [new Int32Array(0), new Int32Array(0)]);
+    x.onDone(members[0]!, done(0));
+    await expect(late).rejects.toThrow(/step 0 did not finish within 50 ms: no answer from rank 1 \(pid 1 on h, last heard \d+ ms ago\)\./);
+    const failed = x.run(1, 0, [new Int32Array(0), new Int32Array(0)]);
+    x.onDone(members[1]!, done(1, 'out of memory'));
+    await expect(failed).rejects.toThrow('rank 1 (pid 1 on h) failed at step 1: out of memory');
   });
 });

@@ -10,3 +10,4 @@ export * from './losses/index.js';
 export * from './models/index.js';
 export * from './noise/index.js';
 export * from './train/index.js';
+export * from './replica/index.js';

@@ -9,3 +9,4 @@ export { canonicalJson, configHash } from './config-hash.js';
 export { routerOptions, dealerOptions, HIGH_WATER_MARK, type Liveness } from './socket-options.js';
 export { checkAddress, AddressError } from './address.js';
 export { checkRunConfig, RunConfigError, type RunConfig } from './run-config.js';
+export { BoundedWait, AwaitedReply } from './bounded-wait.js';

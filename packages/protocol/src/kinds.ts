@@ -128,21 +128,9 @@ export interface PlaneMessage extends Base {
  * Stages of one phase's average on the shared-memory plane: either 'grads' (each rank's gradient
  * is in its segment, each averages its chunk) then 'sums' (each rank's averaged chunk is in its
  * segment), or the single stage 'whole' (each rank's whole gradient is in its segment, each
- * averages all of it). Which one is decided by `sharedStages`, the same way everywhere.
+ * averages all of it). Which one is decided by @dgm/plane's `sharedStages`, the same way everywhere.
  */
 export type SharedStage = 'grads' | 'sums' | 'whole';
-
-/**
- * The stages a phase of `size` floats takes among `worldSize` ranks. Two stages move and sum
- * the least data per rank (as a ring all-reduce does); one stage saves two message hops, which
- * is worth more while the gradients each rank reads are small.
- */
-export function sharedStages(size: number, worldSize: number): readonly SharedStage[] {
-  return (worldSize - 1) * size * 4 <= SINGLE_STAGE_BYTES ? ['whole'] : ['grads', 'sums'];
-}
-
-/** Largest (N-1)·gradient bytes each rank reads in the single-stage average. */
-export const SINGLE_STAGE_BYTES = 4 << 20;
 
 /** Worker → coordinator: my part of `stage` of this phase is written to my segment. */
 export interface WrittenMessage extends Base {

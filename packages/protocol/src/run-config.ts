@@ -2,16 +2,21 @@
 // data, with which seed and global batch. It travels in WELCOME and its hash is checked at the
 // handshake; process settings (addresses, timeouts, run directory) are not part of it.
 import { DgmInputError } from '@dgm/core/errors';
+// Its fields are typed by core (type-only imports: nothing of core, so no tfjs, is loaded here).
+import type { ModelName, RunTrainerOptions } from '@dgm/core';
 import { isPlainRecord } from './header-fields.js';
 
-/** What every replica of a run trains. JSON-serialisable. */
-export interface RunConfig {
-  /** Model name for core's createModel ('mlp-gan' | 'dcgan' | 'vae' | 'conv-vae'). */
-  model: string;
+/**
+ * What every replica of a run trains. JSON-serialisable. A type alias rather than an interface,
+ * so it is assignable where JSON records are taken (WELCOME, checkpoint state) without a cast.
+ */
+export type RunConfig = {
+  /** Model name for core's createModel. */
+  model: ModelName;
   /** Options for createModel (layer sizes, image shape, normalization, ...). */
   modelOptions: Record<string, unknown>;
   /** Options for core's Trainer (optimizer, loss, ...), minus the reducer. */
-  trainer: Record<string, unknown>;
+  trainer: RunTrainerOptions;
   /** Dataset spec for core's loadDataset ('mnist', 'npy:<path>', ...). */
   data: string;
   /** Run seed: epoch permutations, per-sample noise, initial weights. */
@@ -20,14 +25,17 @@ export interface RunConfig {
   globalBatch: number;
   /** Training steps of the whole run. */
   steps: number;
-}
+};
 
 /** A run config that is not the shape RunConfig requires (the caller's input: CLI exit 2). */
 export class RunConfigError extends DgmInputError {
   override name = 'RunConfigError';
 }
 
-/** Checks the shape of a run config (not whether core knows the model: the runtime checks that). */
+/**
+ * Checks the shape of a run config. Not the values inside model, modelOptions and trainer: core
+ * checks those when it builds the replica (createModel, Trainer), with its own sentences.
+ */
 export function checkRunConfig(value: unknown): RunConfig {
   if (!isPlainRecord(value)) throw new RunConfigError('The run config must be an object with model, modelOptions, trainer, data, seed, globalBatch and steps.');
   const v = value;
@@ -42,9 +50,9 @@ export function checkRunConfig(value: unknown): RunConfig {
   need(Number.isSafeInteger(v.globalBatch) && (v.globalBatch as number) >= 1, "'globalBatch' must be an integer of at least 1");
   need(Number.isSafeInteger(v.steps) && (v.steps as number) >= 1, "'steps' must be an integer of at least 1");
   return {
-    model: v.model as string,
+    model: v.model as ModelName,
     modelOptions: (v.modelOptions ?? {}) as Record<string, unknown>,
-    trainer: (v.trainer ?? {}) as Record<string, unknown>,
+    trainer: (v.trainer ?? {}) as RunTrainerOptions,
     data: v.data as string,
     seed: v.seed as number,
     globalBatch: v.globalBatch as number,

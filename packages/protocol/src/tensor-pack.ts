@@ -1,15 +1,11 @@
 // Packing many named tensors (weights, optimizer slots) into ONE frame plus a list of entries
 // in the header: one frame keeps validation to a single size check and costs one send.
-import type { TensorDtype, TensorEntry } from './kinds.js';
+import type { NamedArray } from '@dgm/core';
+import type { TensorEntry } from './kinds.js';
 import { float32Of, int32Of } from './tensor-frames.js';
 
-/** A named tensor's values in memory. */
-export interface NamedValues {
-  name: string;
-  dtype: TensorDtype;
-  shape: number[];
-  values: Float32Array | Int32Array;
-}
+/** A named tensor's values in memory: core's replica state (captureState/restoreState) is packed as is. */
+export type NamedValues = NamedArray;
 
 /** Number of elements of a shape (1 for a scalar). */
 export function elementCount(shape: readonly number[]): number {

@@ -1,7 +1,7 @@
 // runWorker's options, their defaults, and the checks that turn a bad one into one sentence.
 import type { BackendChoice } from '@dgm/core';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
-import type { Logger } from 'winston';
+import type { Logger } from '@dgm/protocol/log';
 import { WorkerOptionsError } from './errors.js';
 
 /** Options of runWorker. Only `connect` is required. */

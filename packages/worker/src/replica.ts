@@ -1,40 +1,10 @@
-// One replica: the model and Trainer built from the run config, the dataset it reads its
-// slices from, and the operations the coordinator asks of it (step, state in, snapshot out).
+// One replica on a worker: the model and Trainer built from the run config (core's
+// buildReplicaModel), the dataset it reads its slices from, and the operations the coordinator
+// asks of it (step, state in, snapshot out).
 import type * as tf from '@tensorflow/tfjs';
-import { createModel, Trainer, type GenerativeModel, type GradientReducer, type ModelName, type StepMetrics, type TrainerOptions } from '@dgm/core';
+import { captureState, disposeOptimizerState, disposeReplicaModel, restoreState, type ReplicaModel, type StepMetrics } from '@dgm/core';
 import { loadDataset, type Dataset } from '@dgm/core/node';
 import { packTensors, unpackTensors, type RunConfig, type SnapshotScope, type StateScope, type TensorEntry } from '@dgm/protocol';
-import { captureState, disposeSlots, restoreState } from './replica-state.js';
-
-/** The model, Trainer and manifests a run config describes (no data). */
-export interface ReplicaModel {
-  model: GenerativeModel;
-  trainer: Trainer;
-  /** Elements of the flat gradient per phase. */
-  gradSizes: Record<string, number>;
-  /** One hash over every phase's manifest: equal means gradient layouts agree. */
-  manifestHash: string;
-}
-
-/** Builds the model and Trainer of `config`, averaging gradients through `reducer`. */
-export function buildReplicaModel(config: RunConfig, reducer: GradientReducer): ReplicaModel {
-  const model = createModel(config.model as ModelName, { seed: config.seed, ...config.modelOptions });
-  let trainer: Trainer;
-  try {
-    trainer = new Trainer(model, { seed: config.seed, ...(config.trainer as TrainerOptions), reducer });
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  const gradSizes: Record<string, number> = {};
-  const hashes: string[] = [];
-  for (const [phase, manifest] of Object.entries(trainer.manifests)) {
-    if (!manifest) continue;
-    gradSizes[phase] = manifest.totalSize;
-    hashes.push(`${phase}:${manifest.hash}`);
-  }
-  return { model, trainer, gradSizes, manifestHash: hashes.sort().join(',') };
-}
 
 /** A replica of the run: model + Trainer + the local copy of the dataset. */
 export class Replica {
@@ -65,7 +35,7 @@ export class Replica {
     try {
       if (Object.keys(slots).length > 0) await this.parts.trainer.setOptimizerState(slots);
     } finally {
-      disposeSlots(slots);
+      disposeOptimizerState(slots);
     }
   }
 
@@ -77,12 +47,11 @@ export class Replica {
     try {
       return { hash, ...packTensors(await captureState(this.parts.model, scope, optimizer)) };
     } finally {
-      if (optimizer) disposeSlots(optimizer);
+      if (optimizer) disposeOptimizerState(optimizer);
     }
   }
 
   dispose(): void {
-    this.parts.trainer.dispose();
-    this.parts.model.dispose();
+    disposeReplicaModel(this.parts);
   }
 }

@@ -3,7 +3,6 @@
 // reaped: a test must never leave a process behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { workerEnv } from '@dgm/worker';
 
 // The built CLI, by path rather than by import: @dgm/cli depends on this package, so the tests
 // only run its binary (nx builds @dgm/cli before this package's `test`: see package.json "nx").
@@ -38,7 +37,8 @@ function track(child: ChildProcess): Spawned {
 /** Starts `dgm worker` on CPU (wasm backend) connecting to `address`. */
 export function spawnWorker(address: string, extra: string[] = []): Spawned {
   const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', ...extra], {
-    env: workerEnv(process.env, { gpu: null }),
+    // A CPU worker sees no GPU (what the launchers give a CPU worker: see @dgm/worker's device.ts).
+    env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(child);

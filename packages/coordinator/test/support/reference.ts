@@ -1,9 +1,8 @@
 // The single-process reference a distributed run must reproduce: the same config trained by one
 // Trainer (LocalReducer) on the whole global batch of every step. Its data (split, epoch order,
 // pixels) comes from reference-data.ts, not from core's loader and sampler, which the run uses.
-import { LocalReducer } from '@dgm/core';
+import { buildReplicaModel, captureState, LocalReducer } from '@dgm/core';
 import type { NamedValues, RunConfig } from '@dgm/protocol';
-import { buildReplicaModel, captureState } from '@dgm/worker';
 import { ReferenceTrainSet } from './reference-data.js';
 
 /** Weights (w/<sub>/<name> → values) after `config.steps` steps in this process. */

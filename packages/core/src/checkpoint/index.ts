@@ -5,7 +5,7 @@ export { writeFileAtomic } from './atomic-write.js';
 export { LATEST_FILE, MANIFEST_FILE, STATE_FILE, MODEL_JSON_FILE, WEIGHTS_FILE, checkpointName, parseCheckpointName, optimizerFiles } from './layout.js';
 export { sha256Hex, verifyManifest, type ManifestEntry } from './sha256-manifest.js';
 export { layersModelToFiles, type LayersModelFiles } from './layers-artifacts.js';
-export { encodeOptimizerPhase, decodeOptimizerPhase, type NamedOptimizerTensor, type CheckpointOptimizerState, type OptimizerStateJson } from './optimizer-state.js';
+export { encodeOptimizerPhase, decodeOptimizerPhase, type OptimizerStateJson } from './optimizer-state.js';
 export { canonicalJson, configHashOf, type CheckpointState, type SamplerCursor } from './state.js';
 export { listCheckpoints, readLatestName, type CheckpointListing } from './listing.js';
 export { saveCheckpoint, pruneCheckpoints, type SaveCheckpointInput, type SaveCheckpointOptions, type SaveStage, type SavedCheckpoint } from './save.js';

@@ -8,7 +8,8 @@ import { CheckpointError } from './errors.js';
 import { artifactsFromFiles } from './layers-artifacts.js';
 import { LATEST_FILE, MANIFEST_FILE, MODEL_JSON_FILE, STATE_FILE, optimizerFiles, parseCheckpointName } from './layout.js';
 import { listCheckpoints, readLatestName } from './listing.js';
-import { decodeOptimizerPhase, type CheckpointOptimizerState } from './optimizer-state.js';
+import { decodeOptimizerPhase } from './optimizer-state.js';
+import type { OptimizerState } from '../train/optimizer-state.js';
 import { verifyManifest } from './sha256-manifest.js';
 import { parseState, type CheckpointState } from './state.js';
 
@@ -21,7 +22,7 @@ export interface LoadedCheckpoint {
   artifacts: Record<string, tf.io.ModelArtifacts>;
   /** Sub-models rebuilt with `tf.loadLayersModel`; empty when loaded with `{ models: false }`. */
   models: Record<string, tf.LayersModel>;
-  optimizerState: CheckpointOptimizerState;
+  optimizerState: OptimizerState;
   dispose(): void;
 }
 
@@ -84,7 +85,7 @@ export async function loadCheckpoint(pathOrRoot: string, options: LoadCheckpoint
     const jsonPath = `${sub}/${MODEL_JSON_FILE}`;
     artifacts[sub] = artifactsFromFiles(text(verified(files, dir, jsonPath)), (weightsPath) => verified(files, dir, `${sub}/${weightsPath}`), join(dir, jsonPath));
   }
-  const optimizerState: CheckpointOptimizerState = {};
+  const optimizerState: OptimizerState = {};
   const models: Record<string, tf.LayersModel> = {};
   const dispose = (): void => {
     for (const entries of Object.values(optimizerState)) for (const e of entries) e.tensor.dispose();

@@ -3,16 +3,8 @@
 // values). Order is kept because tfjs optimizers match slots to variables by position.
 import * as tf from '@tensorflow/tfjs';
 
+import type { NamedStateTensor } from '../train/optimizer-state.js';
 import { CheckpointError } from './errors.js';
-
-/** One optimizer variable, as returned by `optimizer.getWeights()` or `Trainer.getOptimizerState()`. */
-export interface NamedOptimizerTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
-
-/** Optimizer state per training phase (e.g. 'd', 'g', 'vae'). */
-export type CheckpointOptimizerState = Record<string, NamedOptimizerTensor[]>;
 
 /** The JSON half of one phase's optimizer state. */
 export interface OptimizerStateJson {
@@ -28,7 +20,7 @@ export interface OptimizerStateJson {
 /** Reads the tensors' values (bit-exact) and lays them out as json + bin. */
 export async function encodeOptimizerPhase(
   phase: string,
-  entries: NamedOptimizerTensor[],
+  entries: NamedStateTensor[],
   dataFile: string,
 ): Promise<{ json: OptimizerStateJson; bin: Uint8Array }> {
   const tensors: OptimizerStateJson['tensors'] = [];
@@ -58,7 +50,7 @@ export async function encodeOptimizerPhase(
 }
 
 /** Rebuilds one phase's tensors (caller owns them) from the json text and bin bytes. */
-export function decodeOptimizerPhase(jsonText: string, bin: Uint8Array, source: string): { phase: string; entries: NamedOptimizerTensor[] } {
+export function decodeOptimizerPhase(jsonText: string, bin: Uint8Array, source: string): { phase: string; entries: NamedStateTensor[] } {
   let json: OptimizerStateJson;
   try {
     json = JSON.parse(jsonText) as OptimizerStateJson;
@@ -71,7 +63,7 @@ export function decodeOptimizerPhase(jsonText: string, bin: Uint8Array, source: 
   if (json.byteLength !== bin.byteLength) {
     throw new CheckpointError(`${source} describes ${json.byteLength} bytes but ${json.data} holds ${bin.byteLength}.`, { path: source });
   }
-  const entries: NamedOptimizerTensor[] = [];
+  const entries: NamedStateTensor[] = [];
   for (const t of json.tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size * 4 !== t.byteLength || t.byteOffset % 4 !== 0 || t.byteOffset + t.byteLength > bin.byteLength || (t.dtype !== 'float32' && t.dtype !== 'int32')) {

@@ -21,7 +21,8 @@ import {
   optimizerFiles,
   parseCheckpointName,
 } from './layout.js';
-import { encodeOptimizerPhase, type CheckpointOptimizerState } from './optimizer-state.js';
+import { encodeOptimizerPhase } from './optimizer-state.js';
+import type { OptimizerState } from '../train/optimizer-state.js';
 import { listCheckpoints, readLatestName } from './listing.js';
 import { formatManifest, sha256Hex, type ManifestEntry } from './sha256-manifest.js';
 import { configHashOf, libraryInfo, type CheckpointState, type SamplerCursor } from './state.js';
@@ -38,7 +39,7 @@ export interface SaveCheckpointInput {
   configHash?: string;
   model: { name: string; family?: string; options: Record<string, unknown>; subModels(): Record<string, tf.LayersModel> };
   /** Per phase, in the optimizer's own order (e.g. `await trainer.getOptimizerState()`). */
-  optimizerState: CheckpointOptimizerState;
+  optimizerState: OptimizerState;
   manifestHashes?: Record<string, string>;
   extra?: Record<string, unknown>;
 }

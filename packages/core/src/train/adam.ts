@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerInputError } from './errors.js';
 import type { ParameterEntry } from './manifest.js';
+import type { NamedStateTensor } from './optimizer-state.js';
 
 export interface AdamSettings {
   learningRate: number;
@@ -21,11 +22,6 @@ export interface AdamSettings {
   epsilon: number;
 }
 
-/** One optimizer state tensor: 'iter' (int32 scalar), '<weight>/m' or '<weight>/v'. */
-export interface NamedStateTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
 
 export class Adam {
   private iterations = 0;

@@ -27,15 +27,14 @@ export interface ParameterManifest {
 export type LayerWeight = tf.LayersModel['weights'][number];
 
 /**
- * Entries with offsets for a list of layer weights, named by their originalName unless `names`
- * gives one per weight (weights of several sub-models can share an originalName); throws if two
+ * Entries with offsets for a list of layer weights, named by their originalName; throws if two
  * entries share a name.
  */
-export function layoutWeights(weights: readonly LayerWeight[], names?: readonly string[]): { entries: ParameterEntry[]; totalSize: number } {
+function layoutWeights(weights: readonly LayerWeight[]): { entries: ParameterEntry[]; totalSize: number } {
   const seen = new Set<string>();
   let offset = 0;
-  const entries = weights.map((w, i) => {
-    const name = names?.[i] ?? w.originalName;
+  const entries = weights.map((w) => {
+    const name = w.originalName;
     if (seen.has(name)) {
       throw new TrainerInputError(`two weights share the name '${name}'; every layer of a model must have a unique name.`);
     }
@@ -50,7 +49,7 @@ export function layoutWeights(weights: readonly LayerWeight[], names?: readonly 
 }
 
 /** The hash of a layout: names and shapes in order (offsets follow from them). */
-export function layoutHash(entries: readonly ParameterEntry[]): string {
+function layoutHash(entries: readonly ParameterEntry[]): string {
   return fnv1a64Hex(`dgm-manifest-v1\n${entries.map((e) => `${e.name}:${e.shape.join('x')}\n`).join('')}`);
 }
 

@@ -9,14 +9,14 @@
 //
 // BatchNorm. Moving statistics are non-trainable weights updated by each replica from its own
 // batch in training mode (per-replica batch statistics, as PyTorch DDP without SyncBatchNorm);
-// they are not part of the gradient manifests. readNonTrainable()/writeNonTrainable() let the
-// distributed layer sync them (e.g. average them at checkpoints); with BatchNorm the trajectory
-// depends on how the global batch is split, without it it does not.
+// they are not part of the gradient manifests. The distributed layer syncs them through
+// replica/replica-state.ts (scope 'stats'); with BatchNorm the trajectory depends on how the
+// global batch is split, without it it does not.
 import type * as tf from '@tensorflow/tfjs';
 import type { AugmentName } from '../augment/index.js';
 import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
 import type { PhaseName } from '../noise/index.js';
-import { Adam, type NamedStateTensor } from './adam.js';
+import { Adam } from './adam.js';
 import { TrainerInputError } from './errors.js';
 import { learningRateAt, type ResolvedLrSchedule } from './lr-schedule.js';
 import { discriminatorObjective, generatorObjective, type StepNoise } from './gan-phases.js';
@@ -26,7 +26,8 @@ import type { PhaseObjective } from './phase-objective.js';
 import { runPhase, type PhaseParts } from './phase-runner.js';
 import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './trainer-options.js';
 import { vaeObjective } from './vae-phase.js';
-import { hashWeights, readWeights, weightLayout, writeWeights, type WeightLayout } from './weights-state.js';
+import type { OptimizerState } from './optimizer-state.js';
+import { hashWeights } from './weights-state.js';
 
 /** One replica's slice of a step: images and the global indices of those samples. */
 export interface Batch {
@@ -64,9 +65,6 @@ export interface TrainerSettings {
   seed: number;
 }
 
-/** Optimizer state per phase: 'iter', then '<weight>/m' for every weight, then '<weight>/v'. */
-export type OptimizerState = Record<string, NamedStateTensor[]>;
-
 const MAX_STEP = 2 ** 32 - 1;
 
 /**
@@ -75,12 +73,9 @@ const MAX_STEP = 2 ** 32 - 1;
  */
 export class Trainer {
   readonly manifests: Partial<Record<PhaseName, ParameterManifest>> = {};
-  /** Layout of all non-trainable weights (sub-model by sub-model): BatchNorm moving statistics. */
-  readonly nonTrainableLayout: WeightLayout;
   private readonly parts: Partial<Record<PhaseName, PhaseParts>> = {};
   private readonly resolved: ResolvedTrainerOptions;
   private readonly allWeights: LayerWeight[];
-  private readonly nonTrainable: LayerWeight[];
   private busy = false;
   private disposed = false;
 
@@ -105,20 +100,7 @@ export class Trainer {
         optimizer: new Adam(this.resolved.adam, manifest.entries),
       };
     }
-    const subModels = Object.entries(model.subModels());
-    this.allWeights = subModels.flatMap(([, m]) => m.weights);
-    this.nonTrainable = subModels.flatMap(([, m]) => m.nonTrainableWeights);
-    // Generator and generator_ema share layer names: the first sub-model keeps the bare names
-    // (the layout all models had before the average existed), later ones are qualified.
-    const seen = new Set<string>();
-    const names = subModels.flatMap(([sub, m]) =>
-      m.nonTrainableWeights.map((w) => {
-        const name = seen.has(w.originalName) ? `${sub}/${w.originalName}` : w.originalName;
-        seen.add(w.originalName);
-        return name;
-      }),
-    );
-    this.nonTrainableLayout = weightLayout(this.nonTrainable, names);
+    this.allWeights = Object.values(model.subModels()).flatMap((m) => m.weights);
   }
 
   /** Critic steps per generator step (1 for VAEs). */
@@ -233,16 +215,6 @@ export class Trainer {
   /** FNV-1a-64 (hex) of every weight of every sub-model, bit-exact: replicas in sync have equal hashes. */
   weightsHash(): string {
     return hashWeights(this.allWeights);
-  }
-
-  /** The non-trainable weights (BatchNorm moving mean/variance), flat in nonTrainableLayout order. */
-  readNonTrainable(): Float32Array {
-    return readWeights(this.nonTrainableLayout, this.nonTrainable);
-  }
-
-  /** Overwrites the non-trainable weights from a flat array in nonTrainableLayout order. */
-  writeNonTrainable(values: Float32Array): void {
-    writeWeights(this.nonTrainableLayout, this.nonTrainable, values);
   }
 
   /** Frees the optimizers' state. The model stays usable (and is the caller's to dispose). */

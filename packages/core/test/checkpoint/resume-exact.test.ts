@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { loadCheckpoint, saveCheckpoint, type NamedOptimizerTensor } from '../../src/checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint/index.js';
+import type { NamedStateTensor } from '../../src/train/index.js';
 import { withTempDir } from './fixtures/temp-root.js';
 import { weightValues } from './fixtures/tiny-models.js';
 
@@ -36,13 +37,13 @@ function trainStep(model: tf.LayersModel, optimizer: tf.AdamOptimizer, step: num
 // beta2 = 0.999 the difference survives in 1 - beta2^t after 2, 5 and >= 18 steps.
 type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable };
 
-async function adamState(optimizer: tf.AdamOptimizer, withBetaPowers: boolean): Promise<NamedOptimizerTensor[]> {
+async function adamState(optimizer: tf.AdamOptimizer, withBetaPowers: boolean): Promise<NamedStateTensor[]> {
   const internals = optimizer as unknown as AdamInternals;
   const extra = withBetaPowers ? [{ name: 'accBeta1', tensor: internals.accBeta1 as tf.Tensor }, { name: 'accBeta2', tensor: internals.accBeta2 as tf.Tensor }] : [];
   return [...(await optimizer.getWeights()), ...extra];
 }
 
-async function restoreAdam(optimizer: tf.AdamOptimizer, state: NamedOptimizerTensor[]): Promise<void> {
+async function restoreAdam(optimizer: tf.AdamOptimizer, state: NamedStateTensor[]): Promise<void> {
   const powers = state.filter((e) => e.name.startsWith('accBeta'));
   await optimizer.setWeights(state.filter((e) => !e.name.startsWith('accBeta')));
   const internals = optimizer as unknown as AdamInternals;
@@ -69,7 +70,7 @@ async function resumedWeights(withBetaPowers: boolean): Promise<Float32Array[]> 
       model: { name: 'net', options: {}, subModels: () => ({ net: model }) },
       optimizerState: { net: state },
     });
-    (state[0] as NamedOptimizerTensor).tensor.dispose(); // getWeights() made the 'iter' scalar; the rest are live variables
+    (state[0] as NamedStateTensor).tensor.dispose(); // getWeights() made the 'iter' scalar; the rest are live variables
     model.dispose();
     optimizer.dispose();
 

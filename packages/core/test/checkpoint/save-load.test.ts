@@ -119,7 +119,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     });
   });
 
-  it('restores weights by position into a separately built model of the same architecture', async () => {
+  it('restores weights by name into a separately built model of the same architecture', async () => {
     await withTempDir(async (root) => {
       await saveCheckpoint(root, input(3), {});
       const fresh = tinyGan(99);
@@ -140,6 +140,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       );
       loaded2.dispose();
       other.dispose();
+
+      // Same shapes, other names: a model that is not the one saved is refused, not filled by position.
+      const renamed = tf.sequential({
+        layers: [
+          tf.layers.dense({ name: 'other1', inputShape: [4], units: 8 }),
+          tf.layers.dense({ name: 'other2', units: 6 }),
+        ],
+      });
+      const loaded3 = await loadCheckpoint(root, { models: false });
+      const before3 = weightValues(renamed);
+      expect(() => restoreModelWeights({ subModels: () => ({ generator: renamed }) }, loaded3)).toThrow(
+        /sub-model "generator" .* has no weight "other1\/kernel"; it was saved from another model/,
+      );
+      expect(weightValues(renamed)).toEqual(before3);
+      loaded3.dispose();
+      renamed.dispose();
     });
   });
 

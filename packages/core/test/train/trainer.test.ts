@@ -244,35 +244,6 @@ describe('optimizer state', () => {
   });
 });
 
-describe('non-trainable weights', () => {
-  it('exposes BatchNorm moving statistics for reading and writing', async () => {
-    const model = createModel('dcgan', { width: 2, latentDim: 4 }) as GanModel;
-    const trainer = new Trainer(model);
-    expect(trainer.nonTrainableLayout.entries.map((e) => e.name)).toEqual([
-      'g_project_bn/moving_mean',
-      'g_project_bn/moving_variance',
-      'g_up1_bn/moving_mean',
-      'g_up1_bn/moving_variance',
-      'd_conv2_bn/moving_mean',
-      'd_conv2_bn/moving_variance',
-    ]);
-    const initial = trainer.readNonTrainable();
-    expect(initial.length).toBe(trainer.nonTrainableLayout.totalSize);
-    const batch = batchAt(model, 0, 2);
-    await trainer.step(0, batch);
-    batch.images.dispose();
-    const trained = trainer.readNonTrainable();
-    expect(trained).not.toEqual(initial); // training-mode batches moved the statistics
-    const hashTrained = trainer.weightsHash();
-    trainer.writeNonTrainable(initial);
-    expect(trainer.readNonTrainable()).toEqual(initial);
-    expect(trainer.weightsHash()).not.toBe(hashTrained);
-    expect(() => trainer.writeNonTrainable(new Float32Array(2))).toThrow(TrainerInputError);
-    trainer.dispose();
-    model.dispose();
-  });
-});
-
 describe('reproducible initialisation', () => {
   it('builds the same weights as the process that recorded these hashes', () => {
     // Recorded in another process (tfjs 4.22.0): seeded per-layer initializers make weights a

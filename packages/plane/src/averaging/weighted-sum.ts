@@ -1,9 +1,10 @@
-// The arithmetic of the shared-memory plane: out = wa·a + wb·b over float32 vectors, in a tiny
+// The arithmetic of every data plane: out = wa·a + wb·b over float32 vectors, in a tiny
 // WebAssembly SIMD kernel (four lanes per instruction). A plain JavaScript loop over 8 M floats
 // takes ≈ 23 ms here, this kernel ≈ 3.5 ms, and the all-reduce of a large model is bound by
 // exactly this pass. The kernel rounds like the scalar float32 formula
 // fround(fround(a·wa) + fround(b·wb)) (WebAssembly's f32x4 mul and add are IEEE single
-// operations, never fused), so every replica computing a chunk gets the same bits.
+// operations, never fused), so every replica computing a chunk gets the same bits, and the
+// coordinator of the star gets them too (weighted-average.ts).
 //
 // The operands live in the kernel's own linear memory: an output region of `outCapacity` floats
 // and two operand regions (a, b) of `capacity` floats, which callers fill through views (copies,

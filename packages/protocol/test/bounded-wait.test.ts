@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwaitedReply } from '../src/awaited-reply.js';
+import { AwaitedReply, BoundedWait } from '../src/bounded-wait.js';
 
 const named = (timeoutMs: number) => new AwaitedReply<number, string>(timeoutMs, (k) => `request ${k}`);
 
@@ -57,5 +57,24 @@ describe('AwaitedReply', () => {
     await expect(r.request(2, 'no reply', async () => void (sent = true))).rejects.toThrow('coordinator gone');
     expect(sent).toBe(false);
     r.answer('late'); // nothing waits: ignored
+  });
+});
+
+describe('BoundedWait', () => {
+  it('settles once: by its answer, by an error, or by its deadline with the sentence made then', async () => {
+    const answered = new BoundedWait<number>(1000, () => new Error('late'));
+    expect(answered.resolve(3)).toBe(true);
+    expect(answered.resolve(4)).toBe(false);
+    expect(answered.reject(new Error('x'))).toBe(false);
+    await expect(answered.promise).resolves.toBe(3);
+    let missing = 2;
+    const timed = new BoundedWait<number>(30, () => new Error(`${missing} replies missing`));
+    missing = 1;
+    await expect(timed.promise).rejects.toThrow('1 replies missing');
+    expect(timed.settled).toBe(true);
+    expect(timed.resolve(1)).toBe(false);
+    const failed = new BoundedWait<number>(1000, () => new Error('late'));
+    failed.reject(new Error('gone'));
+    await expect(failed.promise).rejects.toThrow('gone');
   });
 });

@@ -6,24 +6,26 @@
 //      WRITTEN 'grads'. When every rank has, the coordinator sends PROCEED 'grads' with every
 //      rank's sample count.
 //   2. r averages chunk r: Σ_q w_q·g_q[chunk r] in rank order, w_q = n_q / Σ n (float32, the
-//      SIMD kernel), reading the peers' parts straight from their segments; it writes the
-//      result into its segment and says WRITTEN 'sums'.
+//      SIMD kernel: averaging/weighted-average.ts, the star's arithmetic too), reading the
+//      peers' parts straight from their segments; it writes the result into its segment and
+//      says WRITTEN 'sums'.
 //   3. On PROCEED 'sums', r reads every other chunk's average from its owner's segment.
 // Each chunk is computed once, by its owner, and copied by everyone else: replicas get the same
-// bits. For small gradients one stage does instead (protocol's sharedStages): every rank writes its whole gradient, says WRITTEN 'whole', and on PROCEED
-// sums every rank's gradient itself, in rank order with the same kernel, so the same bits again,
-// after 2 message hops instead of 4. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
+// bits. For small gradients one stage does instead (stages.ts): every rank writes its whole
+// gradient, says WRITTEN 'whole', and on PROCEED sums every rank's gradient itself, in rank order
+// with the same kernel, so the same bits again, after 2 message hops instead of 4. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
 // the traffic of a ring all-reduce, at memory speed instead of socket speed, with 4 message
 // hops per phase. Safe without double buffering: a rank writes its 'grads' region again only in
 // a later phase round, which cannot start before every rank has sent WRITTEN 'sums' (so finished
 // reading it), and its 'sums' region only after every rank's next WRITTEN 'grads' (so every rank
 // finished reading this round's sums).
-import type { GradientReducer, PhaseName } from '@dgm/core';
-import { sharedStages, type Message, type ProceedMessage, type SharedStage } from '@dgm/protocol';
-import { AwaitedReply } from '../awaited-reply.js';
+import type { PhaseName } from '@dgm/core';
+import { AwaitedReply, type Message, type SharedStage } from '@dgm/protocol';
+import { OutOfTurnError, type WorkerPlaneEnd } from '../api.js';
+import { WeightedAverage } from '../averaging/weighted-average.js';
 import { chunkOf, largestChunk } from './chunks.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type PhaseRegion, type SegmentLayout } from './segment.js';
-import { WeightedSum } from './weighted-sum.js';
+import { sharedStages } from './stages.js';
 
 interface Awaited {
   step: number;
@@ -31,11 +33,9 @@ interface Awaited {
   stage: SharedStage;
 }
 
-/** A PROCEED that no stage was waiting for. */
-export class UnexpectedProceedError extends Error {}
-
-export class SharedMemoryReducer implements GradientReducer {
-  private readonly sum: WeightedSum;
+export class SharedMemoryReducer implements WorkerPlaneEnd {
+  readonly name = 'shared';
+  private readonly average: WeightedAverage;
   private readonly proceed: AwaitedReply<Awaited, number[]>;
   private unlinked = false;
 
@@ -56,7 +56,7 @@ export class SharedMemoryReducer implements GradientReducer {
     // the others read next to it) and handed out without a copy.
     const phases = Object.values(layout.phases);
     const operand = (size: number) => (sharedStages(size, worldSize).length === 1 ? size : largestChunk(size, worldSize));
-    this.sum = new WeightedSum(Math.max(...phases.map((p) => operand(p.size))), Math.max(...phases.map((p) => p.size)));
+    this.average = new WeightedAverage(Math.max(...phases.map((p) => operand(p.size))), Math.max(...phases.map((p) => p.size)));
   }
 
   /**
@@ -80,9 +80,9 @@ export class SharedMemoryReducer implements GradientReducer {
     const preloaded = this.preload(grads.subarray(start, end));
     const counts = await written;
     this.forgetName();
-    const result = this.sum.out.subarray(0, n);
+    const result = this.average.out.subarray(0, n);
     if (len > 0) {
-      this.weightedSum(counts, len, start, (q, into) => {
+      this.average.compute(counts, len, start, (q, into) => {
         if (q === this.rank) {
           if (!preloaded) into.set(grads.subarray(start, end));
         } else this.peers[q]!.read(into, region.gradsOffset + start * 4);
@@ -105,12 +105,11 @@ export class SharedMemoryReducer implements GradientReducer {
     const preloaded = this.preload(grads);
     const counts = await written;
     this.forgetName();
-    this.weightedSum(counts, region.size, 0, (q, into) => {
+    return this.average.compute(counts, region.size, 0, (q, into) => {
       if (q === this.rank) {
         if (!preloaded) into.set(grads);
       } else this.peers[q]!.read(into, region.gradsOffset);
     });
-    return this.sum.out.subarray(0, region.size);
   }
 
   /**
@@ -120,20 +119,9 @@ export class SharedMemoryReducer implements GradientReducer {
    */
   private preload(own: Float32Array): boolean {
     if (this.rank > 1) return false;
-    (this.rank === 0 ? this.sum.a : this.sum.b).subarray(0, own.length).set(own);
+    const { sum } = this.average;
+    (this.rank === 0 ? sum.a : sum.b).subarray(0, own.length).set(own);
     return true;
-  }
-
-  /** sum.out[at..at+len) = Σ_q w_q·g_q in rank order, w_q = counts[q] / Σ counts; load(q, into) fills g_q. */
-  private weightedSum(counts: number[], len: number, at: number, load: (q: number, into: Float32Array) => void): void {
-    const total = counts.reduce((a, c) => a + c, 0);
-    load(0, this.sum.a.subarray(0, len));
-    load(1, this.sum.b.subarray(0, len));
-    this.sum.combine(counts[0]! / total, counts[1]! / total, len, at);
-    for (let q = 2; q < counts.length; q++) {
-      load(q, this.sum.a.subarray(0, len));
-      this.sum.accumulate(counts[q]! / total, len, at);
-    }
   }
 
   /**
@@ -153,16 +141,17 @@ export class SharedMemoryReducer implements GradientReducer {
     );
   }
 
-  /** Hands a received PROCEED to the waiting stage; throws if it was not the one awaited. */
-  deliver(m: ProceedMessage): void {
+  /** Hands a received PROCEED to the waiting stage; throws OutOfTurnError if it was not the one awaited. */
+  deliver(m: Message): void {
+    if (m.type !== 'PROCEED') throw new OutOfTurnError(`${m.type} is not a message of the shared-memory plane`);
     const awaited = this.proceed.awaited;
     if (!awaited || awaited.step !== m.step || awaited.phase !== m.phase || awaited.stage !== m.stage) {
-      throw new UnexpectedProceedError(
+      throw new OutOfTurnError(
         `PROCEED '${m.stage}' for phase '${m.phase}' of step ${m.step} arrived while ${this.proceed.describeAwaited()} was awaited`,
       );
     }
     if (m.counts.length !== this.peers.length || m.counts.reduce((a, c) => a + c, 0) <= 0) {
-      throw new UnexpectedProceedError(`PROCEED for step ${m.step} carries ${m.counts.length} sample counts summing to ${m.counts.reduce((a, c) => a + c, 0)}; this run has ${this.peers.length} ranks and needs a positive total`);
+      throw new OutOfTurnError(`PROCEED for step ${m.step} carries ${m.counts.length} sample counts summing to ${m.counts.reduce((a, c) => a + c, 0)}; this run has ${this.peers.length} ranks and needs a positive total`);
     }
     this.proceed.answer(m.counts);
   }
@@ -172,8 +161,9 @@ export class SharedMemoryReducer implements GradientReducer {
     this.proceed.fail(error);
   }
 
-  /** Closes the peers' segments (this rank's own segment belongs to the caller). */
+  /** Closes the peers' segments and this rank's own. */
   close(): void {
     for (const p of this.peers) p?.close();
+    this.own.close();
   }
 }

@@ -2,7 +2,7 @@
 // the matching REDUCED in, and every way a wait ends.
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@dgm/protocol';
-import { RemoteReducer } from '../src/index.js';
+import { RemoteReducer } from '../src/star/remote-reducer.js';
 
 function reducer(timeoutMs = 5000) {
   const sent: Message[] = [];

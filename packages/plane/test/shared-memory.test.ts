@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Message, ProceedMessage, WrittenMessage } from '@dgm/protocol';
-import { chunkOf, isSegmentPath, OwnSegment, PeerSegment, SegmentError, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/index.js';
+import { chunkOf, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/bench.js';
+import { isSegmentPath, SegmentError } from '../src/shared/segment.js';
 
 const haveShm = sharedMemoryId() !== null;
 

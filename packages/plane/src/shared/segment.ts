@@ -60,6 +60,7 @@ export class SegmentError extends Error {}
 /** This worker's own segment: created, reserved in full, written, and removed when done. */
 export class OwnSegment {
   private removed = false;
+  private closed = false;
 
   private constructor(
     readonly path: string,
@@ -116,8 +117,11 @@ export class OwnSegment {
     }
   }
 
+  /** Removes the name and closes the file; idempotent (a descriptor closed twice could be another file's by then). */
   close(): void {
     this.unlink();
+    if (this.closed) return;
+    this.closed = true;
     try {
       closeSync(this.fd);
     } catch {
@@ -173,6 +177,8 @@ function isAlive(pid: number): boolean {
 
 /** A peer's segment, opened for reading. */
 export class PeerSegment {
+  private closed = false;
+
   private constructor(
     readonly path: string,
     private readonly fd: number,
@@ -207,7 +213,10 @@ export class PeerSegment {
     }
   }
 
+  /** Idempotent, like OwnSegment.close(). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       closeSync(this.fd);
     } catch {

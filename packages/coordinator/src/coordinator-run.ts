@@ -1,0 +1,239 @@
+// A run once the coordinator is bound: admit N workers, broadcast the initial state, choose the
+// data plane, drive the steps (slices from the epoch sampler), check replicas every K steps,
+// write the run's outputs, and stop everyone cleanly. Messages are routed here: HELLO to
+// admission, DONE to the step exchange, the data plane's kinds to its coordinator end.
+import type { ReplicaModel } from '@dgm/core';
+import type { Dataset, EpochSampler } from '@dgm/core/node';
+import { planeOfKind } from '@dgm/plane';
+import { unpackTensors, type Message } from '@dgm/protocol';
+import { DropLog, type Logger } from '@dgm/protocol/log';
+import { openDataPlane, type OpenedPlane } from './data-plane.js';
+import { broadcastInitialState } from './initial-state.js';
+import { JoinTimeoutError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
+import { LivenessProbe } from './liveness.js';
+import { Membership, type Member } from './membership.js';
+import type { ResolvedCoordinatorOptions } from './options.js';
+import { SnapshotReplies } from './replies.js';
+import { verifyReplicas } from './replica-checks.js';
+import { RunOutputs } from './run-outputs.js';
+import type { RunPaths } from './run-directory.js';
+import type { CoordinatorResult } from './run-result.js';
+import type { RunServices } from './run-services.js';
+import { runStep } from './step-record.js';
+import { StepExchange } from './step-exchange.js';
+import type { Peer, WorkerRouter } from './worker-router.js';
+
+export class CoordinatorRun implements RunServices {
+  readonly membership: Membership;
+  readonly replies: SnapshotReplies;
+  readonly run: string;
+  private readonly liveness: LivenessProbe;
+  private readonly abort: Promise<never>;
+  private rejectAbort!: (e: Error) => void;
+  private failure: Error | null = null;
+  private stopReason: string | null = null;
+  private running = false;
+  private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} messages so far`);
+  private plane: OpenedPlane | null = null;
+  private exchange: StepExchange | null = null;
+  private readonly outputs: RunOutputs;
+
+  constructor(
+    private readonly o: ResolvedCoordinatorOptions,
+    readonly log: Logger,
+    private readonly router: WorkerRouter,
+    private readonly parts: ReplicaModel,
+    dataset: Dataset,
+    private readonly sampler: EpochSampler,
+    configHash: string,
+    paths: RunPaths | null,
+    private readonly startStep: number,
+  ) {
+    this.run = o.run;
+    this.abort = new Promise<never>((_, reject) => {
+      this.rejectAbort = reject;
+    });
+    this.abort.catch(() => undefined); // observed by whoever races it
+    this.membership = new Membership({
+      run: o.run,
+      config: o.config,
+      configHash,
+      manifestHash: parts.manifestHash,
+      worldSize: o.workers,
+      heartbeatMs: o.heartbeatMs,
+      timeoutMs: o.timeoutMs,
+    });
+    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs);
+    this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
+    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, onStep: o.onStep };
+    this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
+  }
+
+  onMessage(peer: Peer, m: Message): void {
+    if (m.type === 'HELLO') {
+      const { reply, member } = this.membership.admit(peer, m);
+      if (member) this.log.info('worker joined', { rank: member.rank, pid: member.pid, host: member.host, backend: member.backend, device: member.device });
+      else if (reply.type === 'REJECT') this.log.warn('worker rejected', { pid: m.pid, host: m.host, reason: reply.reason });
+      this.router.send(peer, reply).catch((error: Error) => this.log.warn('could not answer a HELLO', { reason: error.message }));
+      return;
+    }
+    const member = this.membership.get(peer);
+    if (!member) return this.drop(`peer ${peer.key.slice(0, 12)}`, `${m.type} from a peer that has not joined`);
+    if (m.run !== this.run) return this.drop(`rank ${member.rank}`, `${m.type} names run '${m.run}'`);
+    member.lastHeard = Date.now();
+    const plane = planeOfKind(m.type);
+    if (plane && plane.toCoordinator.includes(m.type)) {
+      if (this.plane?.name !== plane.name) return this.drop(`rank ${member.rank}`, `${m.type} is a message of the ${plane.name} plane, and this run averages through ${this.plane?.name ?? 'no plane yet'}`);
+      return this.plane.end.onMessage(member, m);
+    }
+    switch (m.type) {
+      case 'DONE':
+        if (!this.exchange) return this.drop(`rank ${member.rank}`, `DONE for step ${m.step} while no step is running`);
+        return this.exchange.onDone(member, m);
+      case 'SNAPSHOT':
+        if (!this.replies.deliver(member, m)) this.drop(`rank ${member.rank}`, `a ${m.scope} SNAPSHOT of step ${m.step} nobody asked for`);
+        return;
+      case 'HEARTBEAT':
+        return;
+      case 'FAILED':
+        // Before the run starts too: a worker that cannot load its data would fail again if
+        // restarted, and its reason says more than the join timeout would.
+        return this.fail(new WorkerFailedError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) failed: ${m.reason}`));
+      default:
+        return this.drop(`rank ${member.rank}`, `workers do not send ${m.type}`);
+    }
+  }
+
+  onInvalid(peer: Peer, reason: string, detail: { type?: string; peerVersion?: number }): void {
+    const who = this.membership.get(peer);
+    this.drop(who ? `rank ${who.rank}` : `peer ${peer.key.slice(0, 12)}`, reason);
+    // A worker of another protocol version deserves an answer, not silence until its timeout.
+    if (detail.type === 'HELLO' && detail.peerVersion !== undefined) {
+      this.router.send(peer, { type: 'REJECT', run: this.run, reason }).catch(() => undefined);
+    }
+  }
+
+  /** A connection dropped: find out whose, at once. */
+  onDisconnect(): void {
+    this.liveness.probe();
+  }
+
+  /** Logs a dropped message (the first ones in full, then a count now and then: a flood must not flood the log). */
+  private drop(from: string, reason: string): void {
+    this.drops.note('dropped a message', { from, reason });
+  }
+
+  private lost(m: Member, why: string): void {
+    if (this.failure) return;
+    if (!this.running) {
+      this.membership.remove(m);
+      this.log.warn('a worker left before the run started; its rank is free again', { rank: m.rank, pid: m.pid, reason: why });
+      return;
+    }
+    this.fail(new WorkerLostError(`worker rank ${m.rank} (pid ${m.pid} on ${m.host}) is gone (${why}); the run stops.`));
+  }
+
+  fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.exchange?.abort(error);
+    this.replies.failAll(error);
+    this.rejectAbort(error);
+  }
+
+  requestStop(reason: string): void {
+    this.stopReason ??= reason;
+    if (!this.running) this.fail(new RunStoppedError(`the run was stopped before it started: ${reason}`));
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.abort]);
+  }
+
+  async sendTo(m: Member, message: Message, what: string): Promise<void> {
+    try {
+      await this.router.send(m.peer, message);
+    } catch (error) {
+      throw new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
+    }
+  }
+
+  async execute(): Promise<CoordinatorResult> {
+    this.liveness.start(this.o.heartbeatMs);
+    try {
+      await this.membership.waitFull(
+        this.o.joinTimeoutMs,
+        (joined) => new JoinTimeoutError(`only ${joined} of ${this.o.workers} workers joined within ${this.o.joinTimeoutMs} ms; start the missing workers with --connect pointing at this coordinator, or lower the worker count.`),
+        this.abort,
+      );
+      this.membership.close();
+      this.running = true;
+      const members = this.membership.members;
+      this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
+      await broadcastInitialState(this, this.parts, this.startStep);
+      const exchange = await this.setUpDataPlane(members);
+      let step = this.startStep;
+      let lastCheck: { step: number; hash: string } | null = null;
+      while (step < this.o.config.steps && this.stopReason === null) {
+        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step));
+        step++;
+        const last = step === this.o.config.steps;
+        if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
+        if (this.o.checkpointEvery > 0 && step % this.o.checkpointEvery === 0 && !last) await this.outputs.checkpoint(step);
+        if (this.o.sampleEvery > 0 && step % this.o.sampleEvery === 0 && !last) await this.outputs.samples(step);
+      }
+      return await this.finish(step, lastCheck);
+    } catch (error) {
+      const e = error as Error;
+      if (!(e instanceof RunStoppedError && this.failure === null)) {
+        this.log.error(e.message, { error: e.name });
+        await this.stopAll(e.message, true);
+      }
+      throw e;
+    } finally {
+      this.liveness.stop();
+      this.router.close(Math.min(1000, this.o.timeoutMs));
+      await this.outputs.close();
+    }
+  }
+
+  /** The end of the steps: a last check, the final state and checkpoint, STOP to all. */
+  private async finish(step: number, lastCheck: { step: number; hash: string } | null): Promise<CoordinatorResult> {
+    const finalHash = lastCheck?.step === step ? lastCheck.hash : await verifyReplicas(this, this.parts.model, step);
+    const final = await this.outputs.fullSnapshot(step);
+    const checkpoint = this.o.runDir ? await this.outputs.saveCheckpoint(step, final) : null;
+    if (this.o.runDir) await this.outputs.samples(step, false);
+    const stopped = this.stopReason;
+    await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
+    if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
+    this.log.info('run finished', { steps: step, finalHash, checkpoint });
+    return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };
+  }
+
+  /** Picks the data plane (@dgm/plane's registry), sets the workers up for it, and opens its end. */
+  private async setUpDataPlane(members: Member[]): Promise<StepExchange> {
+    const drop = (m: Member, reason: string) => this.drop(`rank ${m.rank}`, reason);
+    const plane = openDataPlane(this.o.dataPlane, members, {
+      run: this.run,
+      gradSizes: this.parts.gradSizes,
+      members: () => this.membership.members,
+      send: (m, msg) => this.router.send(m.peer, msg),
+      lost: (m, what, error) => this.exchange?.abort(new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
+      dropped: drop,
+    });
+    if (plane.setup) {
+      const setup = plane.setup;
+      await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
+    }
+    this.plane = plane;
+    this.exchange = new StepExchange(this.run, () => this.membership.members, (m, msg) => this.router.send(m.peer, msg), this.o.stepTimeoutMs, drop, plane.end);
+    this.log.info(`data plane: ${plane.name}`, { workers: members.length, host: members[0].host });
+    return this.exchange;
+  }
+
+  private async stopAll(reason: string, error: boolean): Promise<void> {
+    const stop: Message = { type: 'STOP', run: this.run, reason, error };
+    // Bounded: a dead peer's send fails at once, a stuck one times out (sendTimeout).
+    await Promise.allSettled(this.membership.members.map((m) => this.router.send(m.peer, stop)));
+  }
+}

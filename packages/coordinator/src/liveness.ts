@@ -1,0 +1,46 @@
+// Liveness. A worker's JavaScript may be busy for seconds inside one step, so silence from it
+// proves nothing. What does: ZeroMQ's own heartbeats (run by its I/O thread, even while
+// JavaScript is busy) close the connection of a dead or frozen peer after the timeout, a killed
+// process's socket closes at once, and with Router.mandatory a send to a peer whose connection
+// is gone fails. So the coordinator sends every worker a HEARTBEAT every interval (and at once
+// when a connection drops): a failed send means that worker is lost. A worker that is alive but
+// never answers is caught by the step timeout.
+import type { Membership, Member } from './membership.js';
+import type { WorkerRouter } from './worker-router.js';
+
+export class LivenessProbe {
+  private readonly probing = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly run: string,
+    private readonly router: WorkerRouter,
+    private readonly membership: Membership,
+    /** A member whose HEARTBEAT could not be sent: it is gone. */
+    private readonly lost: (member: Member, why: string) => void,
+  ) {}
+
+  /** Probes every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    this.timer ??= setInterval(() => this.probe(), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Sends HEARTBEAT to every member; a failed send means the member is gone. */
+  probe(): void {
+    for (const m of this.membership.members) {
+      if (this.probing.has(m.rank)) continue; // a send to it is still pending
+      this.probing.add(m.rank);
+      this.router
+        .send(m.peer, { type: 'HEARTBEAT', run: this.run })
+        .then(() => this.probing.delete(m.rank))
+        .catch((error: Error) => {
+          this.probing.delete(m.rank);
+          this.lost(m, error.message);
+        });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// What a run leaves in its run directory: metrics.jsonl (one line per step), checkpoints (rank
+// 0's full state, saved through the coordinator's own copy of the model) and sample grids.
+import { join } from 'node:path';
+import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/core';
+import type { Dataset, EpochSampler } from '@dgm/core/node';
+import { unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
+import { saveSnapshotCheckpoint } from './checkpointing.js';
+import type { StepRecord } from './options.js';
+import { MetricsLog, sampleFileName, type RunPaths } from './run-directory.js';
+import type { RunServices } from './run-services.js';
+import { writeModelSamples } from './sample-grids.js';
+
+export interface OutputSettings {
+  config: RunConfig;
+  configHash: string;
+  keepCheckpoints: number;
+  onStep: ((record: StepRecord) => void) | undefined;
+}
+
+export class RunOutputs {
+  private readonly metrics: MetricsLog | null;
+
+  constructor(
+    private readonly s: RunServices,
+    private readonly o: OutputSettings,
+    private readonly parts: ReplicaModel,
+    private readonly dataset: Dataset,
+    private readonly sampler: EpochSampler,
+    private readonly paths: RunPaths | null,
+  ) {
+    this.metrics = paths ? new MetricsLog(paths.metrics) : null;
+  }
+
+  /** One step's metrics line: to metrics.jsonl and the onStep callback. */
+  recordStep(record: StepRecord): void {
+    this.metrics?.write(record);
+    this.o.onStep?.(record);
+  }
+
+  /** Asks rank 0 for its full state and saves it as checkpoint `step` (without a run directory: nothing). */
+  async checkpoint(step: number): Promise<void> {
+    if (!this.paths) return;
+    await this.saveCheckpoint(step, await this.fullSnapshot(step));
+  }
+
+  /** Rank 0's full state after `step` steps. */
+  fullSnapshot(step: number): Promise<SnapshotMessage> {
+    const s = this.s;
+    return s.race(s.replies.request(s.membership.members[0], { type: 'SNAPSHOT_REQUEST', run: s.run, step, scope: 'full' }));
+  }
+
+  /** Saves `snap` as checkpoint `step`; resolves with its directory. */
+  async saveCheckpoint(step: number, snap: SnapshotMessage): Promise<string> {
+    const saved = await this.s.race(
+      saveSnapshotCheckpoint(this.paths!.checkpoints, this.parts, snap, { step, sampler: this.sampler, config: this.o.config, configHash: this.o.configHash, keep: this.o.keepCheckpoints }),
+    );
+    this.s.log.info('checkpoint saved', { step, dir: saved.dir, bytes: saved.bytes });
+    return saved.dir;
+  }
+
+  /** Writes a sample grid; with `fetch`, first loads rank 0's current weights into the coordinator's model. */
+  async samples(step: number, fetch = true): Promise<void> {
+    if (!this.paths) return;
+    if (fetch) {
+      const snap = await this.fullSnapshot(step);
+      disposeOptimizerState(restoreState(this.parts.model, 'full', unpackTensors(snap.entries, snap.data)));
+    }
+    await writeModelSamples(join(this.paths.samples, sampleFileName(step)), this.parts.model, this.o.config.seed, this.dataset);
+  }
+
+  /** Flushes metrics.jsonl. */
+  async close(): Promise<void> {
+    await this.metrics?.close();
+  }
+}

@@ -1,0 +1,70 @@
+// The shared-memory plane: workers on one host average through segment files in /dev/shm
+// (shared-reducer.ts), and the coordinator is only the barrier between stages (barrier.ts). Set
+// up by PLANE (every rank's segment path) before the first STEP.
+import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './segment.js';
+import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
+import { SharedBarrier } from './barrier.js';
+import { SharedMemoryReducer } from './shared-reducer.js';
+
+/** A worker's own segment, made before HELLO. */
+interface SegmentPreparation extends WorkerPreparation {
+  own: OwnSegment;
+  layout: SegmentLayout;
+}
+
+function unavailable(members: readonly PlaneMember[]): string | null {
+  const ids = new Set(members.map((m) => m.shm?.id ?? null));
+  if (members.length >= 2 && !ids.has(null) && ids.size === 1) return null;
+  const without = members.filter((m) => m.shm === null).map((m) => `rank ${m.rank} (${m.host})`);
+  return without.length > 0
+    ? `data plane 'shared' needs a shared-memory segment from every worker, and ${without.join(', ')} offered none (no writable /dev/shm with room for it, or started with --no-shared-memory); use 'auto' or 'star'.`
+    : `data plane 'shared' needs every worker on one shared-memory filesystem, and these workers see ${ids.size} different ones (other hosts or containers); use 'auto' or 'star'.`;
+}
+
+export const sharedPlane: PlaneDefinition = {
+  name: 'shared',
+  toCoordinator: ['WRITTEN'],
+  toWorker: ['PROCEED'],
+  setupKind: 'PLANE',
+  unavailable,
+  setup: (run, members) => ({ type: 'PLANE', run, segments: members.map((m) => m.shm!.path) }),
+  coordinatorEnd: (context) => new SharedBarrier(context),
+
+  prepare({ gradSizes, sharedMemory, log }) {
+    if (!sharedMemory) return null;
+    const id = sharedMemoryId();
+    const layout = segmentLayout(gradSizes);
+    const own = id === null ? null : OwnSegment.create(layout.bytes);
+    if (!own || !id) {
+      log('no shared-memory segment offered; gradients travel through the coordinator', { dir: id === null ? 'none' : 'too full' });
+      return null;
+    }
+    const prepared: SegmentPreparation = { own, layout, offer: { shm: { id, path: own.path } }, release: () => own.close() };
+    return prepared;
+  },
+
+  workerEnd(context, setup, prepared) {
+    const seg = prepared as SegmentPreparation | null;
+    if (setup?.type !== 'PLANE') throw new OutOfTurnError('the shared-memory plane is set up by PLANE');
+    const { rank, worldSize } = context;
+    if (!seg || setup.segments.length !== worldSize || setup.segments[rank] !== seg.own.path || !setup.segments.every((path) => isSegmentPath(path))) {
+      // Not the plane this worker offered for (no coordinator of this run sends that): dropped,
+      // like any other message that makes no sense now.
+      throw new OutOfTurnError(`a PLANE that does not name this worker's segment, or names files that are not segments (${setup.segments.length} segments for ${worldSize} ranks)`);
+    }
+    const peers: (PeerSegment | null)[] = [];
+    try {
+      setup.segments.forEach((path, q) => peers.push(q === rank ? null : PeerSegment.open(path, seg.layout.bytes, q)));
+    } catch (error) {
+      peers.forEach((p) => p?.close());
+      throw error;
+    }
+    return new SharedMemoryReducer(context.run, rank, seg.own, peers, seg.layout, context.send, context.timeoutMs);
+  },
+};
+
+export { SharedMemoryReducer } from './shared-reducer.js';
+export { SharedBarrier } from './barrier.js';
+export { sharedStages, SINGLE_STAGE_BYTES } from './stages.js';
+export { chunkOf } from './chunks.js';
+export { isSegmentPath, OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './segment.js';

@@ -1,0 +1,228 @@
+// One worker's life after its backend is up: handshake, then the coordinator's messages until
+// STOP. This file is the switchboard: messages that need the replica (STATE, STEP,
+// SNAPSHOT_REQUEST) and the handshake's run one after another on a queue; the data planes'
+// messages go to @dgm/plane's WorkerPlanes (a setup queued, the rest at once, to the waiting
+// reducer); STOP and link failures end the run at once. Every wait has a bound.
+import * as tf from '@tensorflow/tfjs';
+import { disposeReplicaModel } from '@dgm/core';
+import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
+import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
+import { DropLog, type Logger } from '@dgm/protocol/log';
+import { CoordinatorLink } from './coordinator-link.js';
+import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
+import { Handshake } from './handshake.js';
+import type { ResolvedWorkerOptions } from './options.js';
+import { Replica } from './replica.js';
+import { StepWork } from './step-work.js';
+
+/** How a worker's run ended (when it ended by a STOP; other endings reject). */
+export interface WorkerResult {
+  rank: number;
+  run: string;
+  /** Steps this worker computed. */
+  steps: number;
+  /** The coordinator's reason in STOP. */
+  stopReason: string;
+  /** Whether the coordinator stopped the run because of an error. */
+  stoppedByError: boolean;
+  /** Received messages dropped by validation. */
+  invalidMessages: number;
+  backend: string;
+  device: string;
+}
+
+/** How long ZeroMQ may still try to deliver FAILED after the worker closes its socket. */
+const LAST_WORD_FLUSH_MS = 1000;
+
+export class WorkerSession {
+  private readonly link: CoordinatorLink;
+  private readonly planes = new WorkerPlanes();
+  private readonly handshake: Handshake;
+  private readonly work: StepWork;
+  private replica: Promise<Replica> | null = null;
+  private run: string;
+  private rank = -1;
+  private queue: Promise<void> = Promise.resolve();
+  /** The wait for admission (WELCOME with a rank), bounded by the join timeout. */
+  private join: BoundedWait<void> | null = null;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private ended = false;
+  /** Messages that failed validation, and valid ones that made no sense now (wrong step, wrong direction). */
+  private readonly invalidDrops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} invalid messages so far`);
+  private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} out-of-protocol messages so far`);
+  private resolveEnd!: (r: WorkerResult) => void;
+  private rejectEnd!: (e: Error) => void;
+  readonly ended$: Promise<WorkerResult>;
+
+  constructor(
+    private readonly o: ResolvedWorkerOptions,
+    private readonly log: Logger,
+    private readonly backend: string,
+    private readonly device: string,
+  ) {
+    this.run = o.run;
+    this.ended$ = new Promise((resolve, reject) => {
+      this.resolveEnd = resolve;
+      this.rejectEnd = reject;
+    });
+    this.link = new CoordinatorLink(o.connect, { heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, o.maxMessageBytes, {
+      message: (m) => this.onMessage(m),
+      invalid: (reason) => this.invalidDrops.note('dropped an invalid message from the coordinator', { reason }),
+      gone: (error) => this.fail(error),
+    });
+    const send = (m: Message) => this.link.send(m);
+    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log });
+    this.work = new StepWork(() => this.run, send, this.planes, log, (what, reason) => this.noteDrop(what, reason));
+  }
+
+  async start(): Promise<void> {
+    this.link.start();
+    this.join = new BoundedWait<void>(
+      this.o.joinTimeoutMs,
+      () => new CoordinatorGoneError(`no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`),
+    );
+    this.join.promise.catch((error: Error) => this.fail(error));
+    await this.handshake.hello();
+  }
+
+  private onMessage(m: Message): void {
+    if (this.ended) return;
+    if (this.planes.owns(m)) {
+      if (this.planes.isSetup(m)) return this.enqueue(() => this.onPlaneSetup(m));
+      try {
+        this.planes.deliver(m);
+      } catch (error) {
+        if (!(error instanceof OutOfTurnError)) throw error;
+        this.noteDrop(`dropped a ${m.type} nobody waited for`, error.message);
+      }
+      return;
+    }
+    switch (m.type) {
+      case 'WELCOME':
+        return this.enqueue(() => this.onWelcome(m));
+      case 'REJECT':
+        return this.fail(new RejectedError(`the coordinator rejected this worker: ${m.reason}`));
+      case 'STOP':
+        return this.finish(m.reason, m.error);
+      case 'HEARTBEAT':
+        return;
+      case 'STATE':
+      case 'STEP':
+      case 'SNAPSHOT_REQUEST':
+        // Queued behind the WELCOME being processed (the coordinator sends STATE right after
+        // the last worker is admitted): admission is judged when the task runs, not now.
+        return this.enqueue(() => this.onWork(m));
+      default:
+        this.noteDrop('dropped a message coordinators do not send', m.type);
+    }
+  }
+
+  /** Counts and logs (sparingly) a valid message that made no sense now. */
+  private noteDrop(what: string, reason: string): void {
+    this.drops.note(what, { reason });
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.ended) return;
+      try {
+        await task();
+      } catch (error) {
+        this.fail(error as Error, true);
+      }
+    });
+  }
+
+  private async onWelcome(m: WelcomeMessage): Promise<void> {
+    if (this.rank >= 0) return; // a duplicate WELCOME changes nothing
+    const admission = await this.handshake.onWelcome(m);
+    if (!admission) return;
+    this.join?.resolve();
+    this.link.watch();
+    this.rank = admission.rank;
+    this.run = admission.run;
+    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs });
+    const { config, parts } = admission;
+    this.link.setLimits({ run: m.run, gradSizes: parts.gradSizes, maxIndices: config.globalBatch });
+    this.log.info('joined', { rank: m.rank, worldSize: m.worldSize, run: m.run, backend: this.backend, device: this.device });
+    this.replica = Replica.create(parts, config);
+    const replica = await this.replica;
+    this.link.setLimits({ run: m.run, gradSizes: parts.gradSizes, maxIndices: config.globalBatch, indexBound: replica.dataset.train.count });
+    this.heartbeat = setInterval(() => {
+      if (!this.work.busy && !this.ended) this.link.send({ type: 'HEARTBEAT', run: this.run }).catch(() => undefined);
+    }, this.o.heartbeatMs);
+  }
+
+  /** A data plane's setup (PLANE): in turn only once admitted with a state and before the first STEP. */
+  private async onPlaneSetup(m: Message): Promise<void> {
+    try {
+      const plane = this.planes.setUp(m, this.rank >= 0 && this.work.hasState);
+      this.log.info(`gradients are averaged through the ${plane} plane`);
+    } catch (error) {
+      if (!(error instanceof OutOfTurnError)) throw error;
+      this.noteDrop(`dropped a ${m.type} out of turn`, error.message);
+    }
+  }
+
+  private async onWork(m: Message): Promise<void> {
+    if (this.rank < 0 || this.replica === null) return this.noteDrop('dropped a message sent before admission', m.type);
+    const replica = await this.replica;
+    if (m.type === 'STATE') await this.work.onState(replica, m);
+    else if (m.type === 'STEP') await this.work.onStep(replica, m);
+    else if (m.type === 'SNAPSHOT_REQUEST') await this.work.onSnapshot(replica, m);
+  }
+
+  private finish(reason: string, error: boolean): void {
+    if (this.ended) return;
+    this.log.info('stopped by the coordinator', {
+      reason,
+      error,
+      steps: this.work.steps,
+      invalidMessages: this.link.invalidCount,
+      droppedMessages: this.drops.count,
+      tensorsAfterFirstStep: this.work.tensorsAfterFirstStep,
+      tensorsNow: tf.memory().numTensors,
+    });
+    this.end();
+    this.resolveEnd({
+      rank: this.rank,
+      run: this.run,
+      steps: this.work.steps,
+      stopReason: reason,
+      stoppedByError: error,
+      invalidMessages: this.link.invalidCount,
+      backend: this.backend,
+      device: this.device,
+    });
+  }
+
+  /**
+   * Ends this worker with `error`. With `tell`, an admitted worker first says FAILED with the
+   * reason (unless the coordinator knows already: it is gone, or DONE carried a step's error),
+   * so the run stops with that sentence at once rather than when this worker counts as gone.
+   */
+  private fail(error: Error, tell = false): void {
+    if (this.ended) return;
+    this.log.error(error.message, { error: error.name });
+    const telling = tell && this.rank >= 0 && !(error instanceof CoordinatorGoneError) && !(error instanceof StepFailedError);
+    if (telling) this.link.send({ type: 'FAILED', run: this.run, reason: error.message }).catch(() => undefined);
+    this.end(telling ? LAST_WORD_FLUSH_MS : 0);
+    this.rejectEnd(error);
+  }
+
+  private end(flushMs = 0): void {
+    this.ended = true;
+    this.join?.resolve(); // no longer waited for
+    clearInterval(this.heartbeat);
+    this.planes.fail(new CoordinatorGoneError('the run ended while gradients were being averaged'));
+    this.planes.close();
+    this.link.close(flushMs);
+  }
+
+  /** Frees the replica once nothing uses it any more (the queue has drained). */
+  async dispose(): Promise<void> {
+    await this.queue;
+    if (this.replica) (await this.replica.catch(() => null))?.dispose();
+    else if (this.handshake.parts) disposeReplicaModel(this.handshake.parts);
+  }
+}
