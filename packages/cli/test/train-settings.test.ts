@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTrainSettings, settingsFromRunConfig, UsageError, type TrainSettings } from '../src/index.js';
-import { AUGMENT_NAMES } from '../src/config/vocabulary.js';
-import { TRAIN_FIELDS } from '../src/config/fields.js';
 import { buildRunConfig } from '../src/launch/train-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
@@ -90,11 +88,6 @@ describe('resolveTrainSettings', () => {
     expect(sentence({ model: 'dcgan', refine: 'one' })).toBe("--refine must be a whole number from 0 to 4, got 'one'.");
   });
 
-  it("mirrors core's limit on dcgan refinement layers", async () => {
-    const core = await import('@dgm/core');
-    expect(TRAIN_FIELDS.refine.max).toBe(core.MAX_DCGAN_REFINE);
-  });
-
   it('takes --augment <list> for GANs only, into the Trainer options (none or absent: no augmentation)', () => {
     const s = resolve({ model: 'dcgan', augment: 'cutout, translation,cutout' });
     expect(s.augment).toEqual(['translation', 'cutout']);
@@ -109,11 +102,6 @@ describe('resolveTrainSettings', () => {
     expect(sentence({ config: file('augment-bad.yaml', 'model: dcgan\naugment: [translation, 3]\n') })).toMatch(
       /'augment' in .*augment-bad\.yaml must be a comma-separated list of translation, cutout, or none, got \["translation",3\]\./,
     );
-  });
-
-  it("mirrors core's vocabulary of augmentations", async () => {
-    const core = await import('@dgm/core');
-    expect([...AUGMENT_NAMES]).toEqual([...core.AUGMENT_NAMES]);
   });
 
   it('takes --data-plane auto|star|shared (default auto)', () => {

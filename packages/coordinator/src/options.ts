@@ -1,5 +1,5 @@
 // startCoordinator's options, their defaults, and the checks that turn a bad one into one sentence.
-import type { BackendChoice } from '@dgm/core';
+import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { CoordinatorOptionsError } from './errors.js';
@@ -98,7 +98,7 @@ export interface ResolvedCoordinatorOptions {
   onStep: ((record: StepRecord) => void) | undefined;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendChoice[] = BACKEND_NAMES;
 
 function int(name: string, value: number | undefined, fallback: number, min: number, unit = ''): number {
   if (value === undefined) return fallback;

@@ -1,5 +1,5 @@
 // runWorker's options, their defaults, and the checks that turn a bad one into one sentence.
-import type { BackendChoice } from '@dgm/core';
+import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
 import type { Logger } from 'winston';
 import { WorkerOptionsError } from './errors.js';
@@ -56,7 +56,7 @@ export interface ResolvedWorkerOptions {
   loadModule: ((specifier: string) => Promise<unknown>) | undefined;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendChoice[] = BACKEND_NAMES;
 
 function ms(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;

@@ -29,8 +29,9 @@ import type { GanModel } from './types.js';
 
 export const DCGAN_OPTIONS = [...COMMON_OPTIONS, ...GAN_OPTIONS, 'width', 'normalization', 'refine'] as const;
 
-/** Most refinement layers `refine` accepts. */
-export const MAX_DCGAN_REFINE = 4;
+import { MAX_DCGAN_REFINE } from '../names.js';
+
+export { MAX_DCGAN_REFINE } from '../names.js';
 
 /** BatchNorm settings of PyTorch's defaults (momentum 0.1 there is 0.9 here, eps 1e-5). */
 function batchNorm(name: string): tf.layers.Layer {

@@ -11,8 +11,9 @@ import type { OptionReader } from './option-reader.js';
 /** Options every GAN model accepts on top of the common ones. */
 export const GAN_OPTIONS = ['ema'] as const;
 
-/** Largest decay accepted: 1 would never move the average. */
-export const MAX_EMA_DECAY = 0.99999;
+import { MAX_EMA_DECAY } from '../names.js';
+
+export { MAX_EMA_DECAY } from '../names.js';
 
 /** `ema`: the average's decay per generator step, in [0, MAX_EMA_DECAY]; 0 (default) keeps none. */
 export function readEmaDecay(r: OptionReader): number {
