@@ -61,7 +61,8 @@ export type OptionProblem =
 export function withCheck<T extends FieldSchema>(schema: T, check: (value: z.output<T>) => boolean, sentence: (value: z.output<T>) => string): T {
   const checked = schema.check(
     z.refine((v) => check(v as z.output<T>), {
-      error: (issue) => ({ message: sentence(issue.input as z.output<T>), params: { sentence: true } }),
+      error: (issue) => sentence(issue.input as z.output<T>),
+      params: { sentence: true },
     }),
   ) as T;
   // .check() returns a new schema: the field's data goes with it.

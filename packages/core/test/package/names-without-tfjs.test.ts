@@ -1,4 +1,4 @@
-// @dgm/core/names must load no TensorFlow.js: the CLI validates flags and prints --help from it,
+// @dgm/core/names and /schema must load no TensorFlow.js: the CLI validates flags and prints --help from them,
 // and loading tfjs costs a second. A child process reports, as it exits, every @tensorflow module
 // in Node's module cache (tfjs is CommonJS, so loading it from ESM goes through that cache).
 import { execFileSync } from 'node:child_process';
@@ -18,9 +18,10 @@ function tfjsModulesLoadedBy(code: string): number {
   return Number(out.trim().split('\n').pop());
 }
 
-describe('@dgm/core/names', () => {
-  it('declares the names without loading tfjs (and the probe sees tfjs when @dgm/core loads it)', () => {
+describe('@dgm/core/names and @dgm/core/schema', () => {
+  it('declare the names and option schemas without loading tfjs (and the probe sees tfjs when @dgm/core loads it)', () => {
     expect(tfjsModulesLoadedBy("const n = await import('@dgm/core/names'); if (!n.MODEL_NAMES.includes('dcgan')) process.exit(3);")).toBe(0);
+    expect(tfjsModulesLoadedBy("const s = await import('@dgm/core/schema'); if (!s.intIn(1, 2).safeParse(1).success) process.exit(3);")).toBe(0);
     expect(tfjsModulesLoadedBy("await import('@dgm/core');")).toBeGreaterThan(0);
   });
 });
