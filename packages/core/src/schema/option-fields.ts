@@ -14,6 +14,8 @@ export interface FieldMeta {
   appliesTo?: readonly string[];
   /** The value that turns the setting off (a front end spells it as absent); [] for lists. */
   off?: unknown;
+  /** Set for a field that must be given: the sentence when it is missing. */
+  required?: string;
 }
 
 /** Where the fields' data lives: one registry, read by `metaOf`. */
@@ -73,33 +75,37 @@ export function withCheck<T extends FieldSchema>(schema: T, check: (value: z.out
 
 /**
  * Checks `raw` against `table`: a plain object whose keys all name fields (`allowedKeys`, default
- * every field), each value valid for its field. Unknown keys are reported before bad values, and
- * bad values in the table's order. Returns the parsed values or the first problem.
+ * every field; `'ignore-unknown'`: every field, other keys passed over), each value valid for its
+ * field and the required ones given. Unknown keys are reported before bad values, and bad values
+ * in the table's order. Returns the parsed values or the first problem.
  */
 export function firstProblem<T extends FieldTable>(
   table: T,
   raw: unknown,
-  allowedKeys: readonly string[] = Object.keys(table),
+  allowedKeys: readonly string[] | 'ignore-unknown' = Object.keys(table),
 ): { ok: true; values: TableValues<T> } | { ok: false; problem: OptionProblem } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problem: { kind: 'not-object', value: raw } };
   const record = raw as Record<string, unknown>;
-  const unknown = Object.keys(record).find((key) => !allowedKeys.includes(key));
+  const keys = allowedKeys === 'ignore-unknown' ? Object.keys(table) : allowedKeys;
+  const unknown = allowedKeys === 'ignore-unknown' ? undefined : Object.keys(record).find((key) => !keys.includes(key));
   if (unknown !== undefined) return { ok: false, problem: { kind: 'unknown-key', key: unknown } };
-  const shape: Record<string, z.ZodMiniOptional<FieldSchema>> = {};
-  for (const key of allowedKeys) shape[key] = z.optional(table[key]);
+  const shape: Record<string, FieldSchema> = {};
+  for (const key of keys) shape[key] = metaOf(table[key]).required === undefined ? z.optional(table[key]) : table[key];
   const result = z.object(shape).safeParse(record);
   if (result.success) return { ok: true, values: result.data as TableValues<T> };
   const issue = result.error.issues[0];
   const key = String(issue.path[0]);
+  const meta = metaOf(table[key]);
   const own = issue.code === 'custom' && (issue.params as { sentence?: boolean } | undefined)?.sentence === true;
+  const missing = meta.required !== undefined && record[key] === undefined;
   return {
     ok: false,
     problem: {
       kind: 'bad-value',
       key,
       value: record[key],
-      allowed: metaOf(table[key]).allowed,
-      sentence: own ? issue.message : undefined,
+      allowed: meta.allowed,
+      sentence: missing ? meta.required : own ? issue.message : undefined,
       wrongType: issue.code === 'invalid_type' && issue.path.length === 1,
     },
   };
@@ -133,4 +139,25 @@ export function numberIn(min: number, max: number, allowed: string, minExclusive
 /** One of a fixed list of strings. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, allowed: string): z.ZodMiniEnum<{ [K in T[number]]: K }> {
   return field(z.enum(values), { allowed });
+}
+
+/**
+ * A field checked by a function of another module that throws one sentence for a bad value (an
+ * address, a run config): its message becomes the field's sentence, and its result the value.
+ */
+export function checkedBy<T>(check: (value: unknown) => T, allowed: string): z.ZodMiniPipe<z.ZodMiniUnknown, z.ZodMiniTransform<Awaited<T>, unknown>> {
+  return field(
+    z.pipe(
+      z.unknown(),
+      z.transform((value, ctx) => {
+        try {
+          return check(value);
+        } catch (error) {
+          ctx.issues.push({ code: 'custom', message: (error as Error).message, input: value, params: { sentence: true } });
+          return z.NEVER;
+        }
+      }),
+    ),
+    { allowed },
+  );
 }
