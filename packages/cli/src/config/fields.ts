@@ -74,15 +74,10 @@ function listField(values: readonly [string, ...string[]]): FieldSchema {
   return field(schema, { allowed: `a comma-separated list of ${values.join(', ')}, or none`, off: [] });
 }
 
-/** Applies only to `models`; `notFor` ends the sentence for any other. */
+/** Applies only to `models` (data on the field); `notFor` ends the sentence for any other model. */
 function only<T extends FieldSchema>(schema: T, models: readonly string[], notFor: (model: string) => string): T {
-  fieldMetaAppliesTo(schema, models);
-  flagForms.add(schema, { ...flagForms.get(schema), notFor });
-  return schema;
-}
-
-function fieldMetaAppliesTo(schema: FieldSchema, models: readonly string[]): void {
   field(schema, { ...metaOf(schema), appliesTo: models });
+  return withFlagForm(schema, { ...flagForms.get(schema), notFor });
 }
 
 /** `--gpus all`, `--gpus 0,1` or a YAML list `[0, 1]` → 'all' or distinct non-negative ids. */
