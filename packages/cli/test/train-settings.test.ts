@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTrainSettings, settingsFromRunConfig, UsageError, type TrainSettings } from '../src/index.js';
-import { AUGMENT_NAMES } from '../src/config/vocabulary.js';
-import { TRAIN_FIELDS } from '../src/config/fields.js';
 import { buildRunConfig } from '../src/launch/train-plan.js';
+import { metaOf } from '@dgm/core/schema';
+import { MODEL_NAMES } from '@dgm/core/names';
+import { TRAIN_FIELD_NAMES, TRAIN_FIELDS } from '../src/config/fields.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,11 +91,6 @@ describe('resolveTrainSettings', () => {
     expect(sentence({ model: 'dcgan', refine: 'one' })).toBe("--refine must be a whole number from 0 to 4, got 'one'.");
   });
 
-  it("mirrors core's limit on dcgan refinement layers", async () => {
-    const core = await import('@dgm/core');
-    expect(TRAIN_FIELDS.refine.max).toBe(core.MAX_DCGAN_REFINE);
-  });
-
   it('takes --augment <list> for GANs only, into the Trainer options (none or absent: no augmentation)', () => {
     const s = resolve({ model: 'dcgan', augment: 'cutout, translation,cutout' });
     expect(s.augment).toEqual(['translation', 'cutout']);
@@ -111,9 +107,23 @@ describe('resolveTrainSettings', () => {
     );
   });
 
-  it("mirrors core's vocabulary of augmentations", async () => {
-    const core = await import('@dgm/core');
-    expect([...AUGMENT_NAMES]).toEqual([...core.AUGMENT_NAMES]);
+  it("refuses a model-specific setting, from a flag or a file, for every model its field's appliesTo leaves out", () => {
+    const given: Record<string, string> = { loss: 'hinge', normalization: 'none', ema: '0.5', refine: '1', augment: 'cutout', beta: '2' };
+    const limited = TRAIN_FIELD_NAMES.filter((key) => metaOf(TRAIN_FIELDS[key]).appliesTo !== undefined);
+    expect(limited.sort()).toEqual(Object.keys(given).sort());
+    for (const key of limited) {
+      const appliesTo = metaOf(TRAIN_FIELDS[key]).appliesTo ?? [];
+      for (const model of MODEL_NAMES) {
+        if (appliesTo.includes(model)) {
+          expect(() => resolve({ model, [key]: given[key] })).not.toThrow();
+        } else {
+          const said = sentence({ model, [key]: given[key] });
+          expect(said).toMatch(new RegExp(`^--${key} applies only to the (GAN models|VAE models|dcgan model)`));
+          for (const allowed of appliesTo) expect(said).toContain(allowed);
+          expect(sentence({ model, config: file(`${key}-${model}.yaml`, `${key}: ${given[key]}\n`) })).toMatch(new RegExp(`^'${key}' in .*applies only to`));
+        }
+      }
+    }
   });
 
   it('takes --data-plane auto|star|shared (default auto)', () => {

@@ -1,6 +1,9 @@
-// startCoordinator's options, their defaults, and the checks that turn a bad one into one sentence.
-import type { BackendChoice } from '@dgm/core';
+// startCoordinator's options as a field table (what each allows, in zod), their defaults, and the
+// checks between options; a bad one becomes one sentence.
+import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
+import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
+import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { CoordinatorOptionsError } from './errors.js';
 
@@ -98,60 +101,88 @@ export interface ResolvedCoordinatorOptions {
   onStep: ((record: StepRecord) => void) | undefined;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const REQUIRED_BIND = "coordinator option 'bind' is required: tcp://host:port or ipc://path.";
 
-function int(name: string, value: number | undefined, fallback: number, min: number, unit = ''): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new CoordinatorOptionsError(`coordinator option '${name}' must be an integer of at least ${min}${unit}; got ${String(value)}.`);
-  return value;
+/** An integer option of at least `min` (`unit`: ' ms' for durations). */
+function intAtLeast(name: string, min: number, unit = '') {
+  const allowed = `an integer of at least ${min}${unit}`;
+  return withCheck(field(z.unknown(), { allowed }), (v) => Number.isSafeInteger(v) && (v as number) >= min, (v) => `coordinator option '${name}' must be ${allowed}; got ${String(v)}.`);
 }
+
+/** One of `values`. */
+function oneOfNamed<T extends string>(name: string, values: readonly T[]) {
+  const allowed = values.join(', ');
+  return withCheck(field(z.custom<T>(), { allowed }), (v) => values.includes(v), (v) => `coordinator option '${name}' is '${String(v)}'; allowed are ${allowed}.`);
+}
+
+/** Every option of startCoordinator with what it allows; relations between options are checked below. */
+export const COORDINATOR_FIELDS = {
+  bind: field(
+    checkedBy((v) => {
+      if (typeof v !== 'string') throw new Error(REQUIRED_BIND);
+      return checkAddress(v, 'bind');
+    }, 'tcp://host:port or ipc://path'),
+    { allowed: 'tcp://host:port or ipc://path', required: REQUIRED_BIND },
+  ),
+  config: checkedBy(checkRunConfig, 'a run config'),
+  workers: field(intAtLeast('workers', 1), {
+    allowed: 'an integer of at least 1',
+    required: "coordinator option 'workers' is required: the number of workers the run needs (at least 1).",
+  }),
+  backend: oneOfNamed('backend', BACKEND_NAMES),
+  heartbeatMs: intAtLeast('heartbeatMs', 10, ' ms'),
+  timeoutMs: intAtLeast('timeoutMs', 100, ' ms'),
+  checkpointEvery: intAtLeast('checkpointEvery', 0),
+  sampleEvery: intAtLeast('sampleEvery', 0),
+  run: withCheck(
+    field(z.unknown(), { allowed: "1-128 letters, digits, '.', '_' or '-'" }),
+    (v) => typeof v === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(v),
+    (v) => `run id '${String(v)}' is not allowed; use 1-128 letters, digits, '.', '_' or '-'.`,
+  ),
+  dataPlane: oneOfNamed('dataPlane', DATA_PLANES),
+  joinTimeoutMs: intAtLeast('joinTimeoutMs', 100, ' ms'),
+  stepTimeoutMs: intAtLeast('stepTimeoutMs', 100, ' ms'),
+  checkEvery: intAtLeast('checkEvery', 0),
+  keepCheckpoints: intAtLeast('keepCheckpoints', 1),
+};
 
 /** Fills defaults and checks every option; throws CoordinatorOptionsError naming the bad one. */
 export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordinatorOptions {
-  if (typeof o?.bind !== 'string') throw new CoordinatorOptionsError("coordinator option 'bind' is required: tcp://host:port or ipc://path.");
-  let config: RunConfig;
-  try {
-    checkAddress(o.bind, 'bind');
-    config = checkRunConfig(o.config);
-  } catch (error) {
-    throw new CoordinatorOptionsError((error as Error).message);
+  const result = firstProblem(COORDINATOR_FIELDS, o, 'ignore-unknown');
+  if (!result.ok) {
+    const p = result.problem;
+    throw new CoordinatorOptionsError(p.kind === 'bad-value' && p.sentence ? p.sentence : REQUIRED_BIND);
   }
-  const workers = int('workers', o.workers, 0, 1);
-  if (workers === 0) throw new CoordinatorOptionsError("coordinator option 'workers' is required: the number of workers the run needs (at least 1).");
+  const v = result.values;
+  const config = v.config as RunConfig;
+  const workers = v.workers as number;
   if (config.globalBatch < workers) {
     throw new CoordinatorOptionsError(`the global batch (${config.globalBatch}) is smaller than the number of workers (${workers}); every worker needs at least one sample per step.`);
   }
-  const backend = o.backend ?? 'wasm';
-  if (!BACKENDS.includes(backend)) throw new CoordinatorOptionsError(`coordinator option 'backend' is '${String(backend)}'; allowed are ${BACKENDS.join(', ')}.`);
-  const heartbeatMs = int('heartbeatMs', o.heartbeatMs, 500, 10, ' ms');
-  const timeoutMs = int('timeoutMs', o.timeoutMs, 10_000, 100, ' ms');
+  const heartbeatMs = (v.heartbeatMs as number | undefined) ?? 500;
+  const timeoutMs = (v.timeoutMs as number | undefined) ?? 10_000;
   if (timeoutMs <= heartbeatMs) throw new CoordinatorOptionsError(`coordinator option 'timeoutMs' (${timeoutMs}) must be larger than 'heartbeatMs' (${heartbeatMs}).`);
   const runDir = o.runDir ?? null;
-  const checkpointEvery = int('checkpointEvery', o.checkpointEvery, 0, 0);
-  const sampleEvery = int('sampleEvery', o.sampleEvery, 0, 0);
   if (runDir === null && o.resume) throw new CoordinatorOptionsError("coordinator option 'resume' needs 'runDir': the run directory holding the checkpoints.");
-  if (o.run !== undefined && (typeof o.run !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(o.run))) {
-    throw new CoordinatorOptionsError(`run id '${String(o.run)}' is not allowed; use 1-128 letters, digits, '.', '_' or '-'.`);
-  }
-  const dataPlane = o.dataPlane ?? 'auto';
-  if (!DATA_PLANES.includes(dataPlane)) throw new CoordinatorOptionsError(`coordinator option 'dataPlane' is '${String(dataPlane)}'; allowed are ${DATA_PLANES.join(', ')}.`);
+  const dataPlane = v.dataPlane ?? 'auto';
   if (dataPlane === 'shared' && workers < 2) throw new CoordinatorOptionsError("data plane 'shared' needs at least 2 workers; use 'auto' or 'star'.");
+  const int = (value: unknown, fallback: number): number => (value as number | undefined) ?? fallback;
   return {
-    bind: o.bind,
+    bind: v.bind as string,
     config,
     workers,
     runDir,
-    run: o.run ?? `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`,
+    run: (v.run as string | undefined) ?? `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`,
     resume: o.resume ?? false,
-    backend,
+    backend: v.backend ?? 'wasm',
     heartbeatMs,
     timeoutMs,
-    joinTimeoutMs: int('joinTimeoutMs', o.joinTimeoutMs, 120_000, 100, ' ms'),
-    stepTimeoutMs: int('stepTimeoutMs', o.stepTimeoutMs, 600_000, 100, ' ms'),
-    checkEvery: int('checkEvery', o.checkEvery, 50, 0),
-    checkpointEvery,
-    keepCheckpoints: int('keepCheckpoints', o.keepCheckpoints, 3, 1),
-    sampleEvery,
+    joinTimeoutMs: int(v.joinTimeoutMs, 120_000),
+    stepTimeoutMs: int(v.stepTimeoutMs, 600_000),
+    checkEvery: int(v.checkEvery, 50),
+    checkpointEvery: int(v.checkpointEvery, 0),
+    keepCheckpoints: int(v.keepCheckpoints, 3),
+    sampleEvery: int(v.sampleEvery, 0),
     dataPlane,
     logger: o.logger,
     onStep: o.onStep,

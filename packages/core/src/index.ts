@@ -3,6 +3,7 @@
 // Node-only parts (dataset files, checkpoints on disk, PNG files, evaluation assets) live in
 // '@dgm/core/node'.
 export * from './errors.js';
+export * from './names.js';
 export * from './backend/index.js';
 export * from './ops/index.js';
 export * from './augment/index.js';

@@ -1,6 +1,9 @@
-// runWorker's options, their defaults, and the checks that turn a bad one into one sentence.
-import type { BackendChoice } from '@dgm/core';
+// runWorker's options as a field table (what each allows, in zod), their defaults, and the check
+// between options; a bad one becomes one sentence.
+import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
+import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
+import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { WorkerOptionsError } from './errors.js';
 
@@ -56,53 +59,63 @@ export interface ResolvedWorkerOptions {
   loadModule: ((specifier: string) => Promise<unknown>) | undefined;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const REQUIRED_CONNECT = "worker option 'connect' is required: the coordinator's tcp://host:port or ipc://path.";
 
-function ms(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new WorkerOptionsError(`worker option '${name}' must be an integer of at least ${min} (milliseconds); got ${String(value)}.`);
-  return value;
+/** An integer option of at least `min` (milliseconds, or bytes for maxMessageBytes). */
+function msAtLeast(name: string, min: number, unit = 'milliseconds') {
+  const allowed = `an integer of at least ${min} (${unit})`;
+  return withCheck(field(z.unknown(), { allowed }), (v) => Number.isSafeInteger(v) && (v as number) >= min, (v) => `worker option '${name}' must be ${allowed}; got ${String(v)}.`);
 }
 
-function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new WorkerOptionsError(`worker option '${name}' must be true or false; got ${String(value)}.`);
-  return value;
-}
+/** Every option of runWorker with what it allows; relations between options are checked below. */
+export const WORKER_FIELDS = {
+  connect: field(
+    checkedBy((v) => {
+      if (typeof v !== 'string') throw new Error(REQUIRED_CONNECT);
+      return checkAddress(v, 'connect');
+    }, 'tcp://host:port or ipc://path'),
+    { allowed: 'tcp://host:port or ipc://path', required: REQUIRED_CONNECT },
+  ),
+  config: checkedBy(checkRunConfig, 'a run config'),
+  backend: withCheck(
+    field(z.custom<BackendChoice>(), { allowed: BACKEND_NAMES.join(', ') }),
+    (v) => BACKEND_NAMES.includes(v),
+    (v) => `worker option 'backend' is '${String(v)}'; allowed are ${BACKEND_NAMES.join(', ')}.`,
+  ),
+  heartbeatMs: msAtLeast('heartbeatMs', 10),
+  timeoutMs: msAtLeast('timeoutMs', 100),
+  joinTimeoutMs: msAtLeast('joinTimeoutMs', 100),
+  reduceTimeoutMs: msAtLeast('reduceTimeoutMs', 100),
+  maxMessageBytes: msAtLeast('maxMessageBytes', 1024, 'bytes'),
+  sharedMemory: withCheck(
+    field(z.unknown(), { allowed: 'true or false' }),
+    (v) => typeof v === 'boolean',
+    (v) => `worker option 'sharedMemory' must be true or false; got ${String(v)}.`,
+  ),
+};
 
 /** Fills defaults and checks every option; throws WorkerOptionsError naming the bad one. */
 export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
-  if (typeof o?.connect !== 'string') throw new WorkerOptionsError("worker option 'connect' is required: the coordinator's tcp://host:port or ipc://path.");
-  let connect: string;
-  try {
-    connect = checkAddress(o.connect, 'connect');
-  } catch (error) {
-    throw new WorkerOptionsError((error as Error).message);
+  const result = firstProblem(WORKER_FIELDS, o, 'ignore-unknown');
+  if (!result.ok) {
+    const p = result.problem;
+    throw new WorkerOptionsError(p.kind === 'bad-value' && p.sentence ? p.sentence : REQUIRED_CONNECT);
   }
-  let config: RunConfig | null = null;
-  if (o.config !== undefined) {
-    try {
-      config = checkRunConfig(o.config);
-    } catch (error) {
-      throw new WorkerOptionsError((error as Error).message);
-    }
-  }
-  const backend = o.backend ?? 'auto';
-  if (!BACKENDS.includes(backend)) throw new WorkerOptionsError(`worker option 'backend' is '${String(backend)}'; allowed are ${BACKENDS.join(', ')}.`);
-  const heartbeatMs = ms('heartbeatMs', o.heartbeatMs, 500, 10);
-  const timeoutMs = ms('timeoutMs', o.timeoutMs, 10_000, 100);
+  const v = result.values;
+  const heartbeatMs = (v.heartbeatMs as number | undefined) ?? 500;
+  const timeoutMs = (v.timeoutMs as number | undefined) ?? 10_000;
   if (timeoutMs <= heartbeatMs) throw new WorkerOptionsError(`worker option 'timeoutMs' (${timeoutMs}) must be larger than 'heartbeatMs' (${heartbeatMs}).`);
   return {
-    connect,
-    config,
+    connect: v.connect as string,
+    config: (v.config as RunConfig | undefined) ?? null,
     run: o.run ?? '',
-    backend,
+    backend: v.backend ?? 'auto',
     heartbeatMs,
     timeoutMs,
-    joinTimeoutMs: ms('joinTimeoutMs', o.joinTimeoutMs, 60_000, 100),
-    reduceTimeoutMs: ms('reduceTimeoutMs', o.reduceTimeoutMs, 600_000, 100),
-    maxMessageBytes: ms('maxMessageBytes', o.maxMessageBytes, 1 << 30, 1024),
-    sharedMemory: flag('sharedMemory', o.sharedMemory, true),
+    joinTimeoutMs: (v.joinTimeoutMs as number | undefined) ?? 60_000,
+    reduceTimeoutMs: (v.reduceTimeoutMs as number | undefined) ?? 600_000,
+    maxMessageBytes: (v.maxMessageBytes as number | undefined) ?? 1 << 30,
+    sharedMemory: (v.sharedMemory as boolean | undefined) ?? true,
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

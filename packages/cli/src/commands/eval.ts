@@ -2,7 +2,7 @@
 // histogram for GANs.
 import { resolve } from 'node:path';
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
-import { coerceField, TRAIN_FIELDS } from '../config/fields.js';
+import { coerceField, TRAIN_FIELDS, wholeNumber } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode } from '../errors.js';
 import { commandReporter } from '../progress/reporter.js';
@@ -26,7 +26,7 @@ const spec: CommandSpec = {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const v = args.values;
-  const count = v.count === undefined ? DEFAULT_EVAL_COUNT : (coerceField({ kind: 'int', min: 10, max: 10000 }, v.count, { flag: 'count' }) as number);
+  const count = v.count === undefined ? DEFAULT_EVAL_COUNT : (coerceField(wholeNumber(10, 10000), v.count, { flag: 'count' }) as number);
   const seed = v.seed === undefined ? 0 : (coerceField(TRAIN_FIELDS.seed, v.seed, { flag: 'seed' }) as number);
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
   const reporter = commandReporter(Boolean(v.json), context, { progressBar: false });

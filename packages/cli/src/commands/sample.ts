@@ -1,7 +1,7 @@
 // `dgm sample`: a grid of images from a trained model.
 import { resolve } from 'node:path';
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
-import { coerceField, TRAIN_FIELDS } from '../config/fields.js';
+import { coerceField, TRAIN_FIELDS, wholeNumber } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { commandReporter } from '../progress/reporter.js';
@@ -25,7 +25,7 @@ const spec: CommandSpec = {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const v = args.values;
-  const count = v.count === undefined ? 64 : (coerceField({ kind: 'int', min: 1, max: 1024 }, v.count, { flag: 'count' }) as number);
+  const count = v.count === undefined ? 64 : (coerceField(wholeNumber(1, 1024), v.count, { flag: 'count' }) as number);
   const seed = v.seed === undefined ? 0 : (coerceField(TRAIN_FIELDS.seed, v.seed, { flag: 'seed' }) as number);
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
   const out = resolve(context.cwd, typeof v.out === 'string' ? v.out : 'samples.png');

@@ -1,13 +1,13 @@
 // The resolved settings of one training run, merged from defaults, a stored run (--resume), a
 // config file and flags — in that order, each overriding the one before — and validated as a
-// whole (conflicts, model-specific flags) before anything is launched or written.
+// whole (conflicts, settings that apply to some models only) before anything is launched or written.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
 import { datasetSlug, validateDatasetSpec } from './dataset-spec.js';
 import { validateEndpoint } from './endpoint.js';
-import { coerceField, describeSource, isOffValue, TRAIN_FIELD_NAMES, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
+import { coerceField, describeSource, isOffValue, notApplicable, TRAIN_FIELD_NAMES, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
 import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
 import { readRunSettings } from './run-config.js';
 import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
@@ -198,34 +198,15 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
 
   const model = (merged.model as ModelChoice | undefined) ?? TRAIN_DEFAULTS.model;
   const vae = isVaeModel(model);
-  if (vae && merged.loss !== undefined && merged.loss !== null) {
-    throw new UsageError(
-      `${describeSource(sources.loss ?? { flag: 'loss' })} applies only to the GAN models mlp-gan and dcgan; the ${model} model trains on its ELBO (use --beta).`,
-    );
-  }
-  for (const key of ['normalization', 'refine'] as const) {
-    if (model !== 'dcgan' && merged[key] !== undefined && merged[key] !== null) {
-      throw new UsageError(`${describeSource(sources[key] ?? { flag: key })} applies only to the dcgan model, not ${model}.`);
-    }
+  // Settings that apply to some models only (their field's appliesTo): --loss, --beta, --ema, ...
+  for (const key of TRAIN_FIELD_NAMES) {
+    if (merged[key] === undefined || merged[key] === null) continue;
+    const sentence = notApplicable(TRAIN_FIELDS[key], model, sources[key] ?? { flag: key });
+    if (sentence !== null) throw new UsageError(sentence);
   }
   if (merged.normalization === 'batch' && merged.loss === 'wgan-gp') {
     throw new UsageError(
       `${describeSource(sources.normalization ?? { flag: 'normalization' })} batch cannot train with --loss wgan-gp: its gradient penalty is per sample and BatchNorm mixes the samples of a batch; use --normalization none.`,
-    );
-  }
-  if (vae && merged.ema !== undefined && merged.ema !== null) {
-    throw new UsageError(
-      `${describeSource(sources.ema ?? { flag: 'ema' })} applies only to the GAN models mlp-gan and dcgan: it averages the generator's weights.`,
-    );
-  }
-  if (vae && merged.augment !== undefined && merged.augment !== null) {
-    throw new UsageError(
-      `${describeSource(sources.augment ?? { flag: 'augment' })} applies only to the GAN models mlp-gan and dcgan: it transforms the discriminator's inputs.`,
-    );
-  }
-  if (!vae && merged.beta !== undefined && merged.beta !== null) {
-    throw new UsageError(
-      `${describeSource(sources.beta ?? { flag: 'beta' })} applies only to the VAE models vae and conv-vae; the ${model} model takes --loss.`,
     );
   }
 

@@ -1,27 +1,36 @@
-// The closed sets of names the CLI accepts. They mirror @dgm/core's ModelName, GanLossName and
-// BackendChoice; the CLI keeps its own copy so `dgm --help` and validation never load tfjs.
+// The closed sets of names the CLI accepts: core's own (@dgm/core/names, which loads no tfjs, so
+// `dgm --help` and validation stay fast), under the names the CLI's code has always used.
+import {
+  BACKEND_NAMES,
+  BUNDLED_DATASETS,
+  DATASET_PREFIXES,
+  GAN_MODEL_NAMES,
+  VAE_MODEL_NAMES,
+  isVaeModelName,
+  type BackendChoice,
+  type GanLossName,
+  type ModelName,
+} from '@dgm/core/names';
 
-export const MODEL_NAMES = ['vae', 'conv-vae', 'mlp-gan', 'dcgan'] as const;
-export type ModelChoice = (typeof MODEL_NAMES)[number];
+export { AUGMENT_NAMES, BUNDLED_DATASETS, DATASET_PREFIXES, GAN_LOSS_NAMES } from '@dgm/core/names';
 
-export const VAE_MODELS: readonly ModelChoice[] = ['vae', 'conv-vae'];
-export const GAN_MODELS: readonly ModelChoice[] = ['mlp-gan', 'dcgan'];
+/** The models in the order `dgm` lists them: the VAEs first, as the default model is one. */
+export const MODEL_NAMES = [...VAE_MODEL_NAMES, ...GAN_MODEL_NAMES] as const;
+export type ModelChoice = ModelName;
 
-export const GAN_LOSS_NAMES = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'] as const;
-export type GanLossChoice = (typeof GAN_LOSS_NAMES)[number];
+export const VAE_MODELS: readonly ModelChoice[] = VAE_MODEL_NAMES;
+export const GAN_MODELS: readonly ModelChoice[] = GAN_MODEL_NAMES;
 
-/** DiffAugment transforms of the discriminator's inputs (core's AUGMENT_NAMES, in its order). */
-export const AUGMENT_NAMES = ['translation', 'cutout'] as const;
+export type GanLossChoice = GanLossName;
 
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES };
+export type BackendName = BackendChoice;
 
-/** Dataset specs: a bundled name, or a prefix naming a file format followed by a path. */
-export const BUNDLED_DATASETS = ['mnist', 'fashion-mnist'] as const;
-export const DATASET_PREFIXES = ['idx:', 'npy:', 'images:'] as const;
-export const DATASET_FORMS = 'mnist, fashion-mnist, idx:<path>, npy:<path> or images:<dir>';
+/** How help and error sentences spell the dataset forms. */
+const DATASET_SHAPES = [...BUNDLED_DATASETS, ...DATASET_PREFIXES.map((p) => `${p}${p === 'images:' ? '<dir>' : '<path>'}`)];
+export const DATASET_FORMS = `${DATASET_SHAPES.slice(0, -1).join(', ')} or ${DATASET_SHAPES[DATASET_SHAPES.length - 1]}`;
 
 /** True for models trained on an ELBO (they take --beta, not --loss). */
 export function isVaeModel(model: ModelChoice): boolean {
-  return VAE_MODELS.includes(model);
+  return isVaeModelName(model);
 }

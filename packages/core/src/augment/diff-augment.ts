@@ -12,10 +12,10 @@
 // then columns), whose gradients the backends have and run fast.
 import * as tf from '@tensorflow/tfjs';
 import { keyedUniform, type NoiseKey } from '../noise/index.js';
+import { AUGMENT_NAMES, type AugmentName } from '../names.js';
 import { AugmentInputError } from './errors.js';
 
-export const AUGMENT_NAMES = ['translation', 'cutout'] as const;
-export type AugmentName = (typeof AUGMENT_NAMES)[number];
+export { AUGMENT_NAMES, type AugmentName } from '../names.js';
 
 /** Largest shift as a fraction of the side, and cutout side as a fraction (DiffAugment's defaults). */
 export const TRANSLATION_RATIO = 1 / 8;

@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from './errors.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
-/** Which TensorFlow.js backend to run on; 'auto' takes the fastest one available. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+import { BACKEND_NAMES, type BackendChoice } from '../names.js';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** Which TensorFlow.js backend to run on; 'auto' takes the fastest one available. */
+export type { BackendChoice } from '../names.js';
+
+/** names.ts's BACKEND_NAMES, under the name this module has always exported. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = BACKEND_NAMES;
 
 /** Loads a module by name; the default is the runtime's dynamic import(). */
 export type ModuleLoader = (specifier: string) => Promise<unknown>;

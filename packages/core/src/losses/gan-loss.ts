@@ -10,10 +10,12 @@ import { LossInputError } from './errors.js';
 import { sigmoidCrossEntropy } from './sigmoid-cross-entropy.js';
 import { checkBatchTensor } from './tensor-checks.js';
 
-export type GanLossName = 'minimax' | 'non-saturating' | 'lsgan' | 'hinge' | 'wgan-gp';
+import { GAN_LOSS_NAMES, type GanLossName } from '../names.js';
 
-/** Every GAN loss name createGanLoss accepts. */
-export const ganLossNames: readonly GanLossName[] = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'];
+export type { GanLossName } from '../names.js';
+
+/** Every GAN loss name createGanLoss accepts (names.ts's GAN_LOSS_NAMES). */
+export const ganLossNames: readonly GanLossName[] = GAN_LOSS_NAMES;
 
 export interface GanLossOptions {
   /** One-sided label smoothing s: the discriminator's real target becomes 1 - s (minimax, non-saturating, lsgan). Default 0. */

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { LossInputError } from './errors.js';
 import { sigmoidCrossEntropy } from './sigmoid-cross-entropy.js';
 import { checkBatchTensor, checkSameShape } from './tensor-checks.js';
+import { VAE_LIKELIHOODS, type VaeLikelihood } from '../names.js';
 
-export type VaeLikelihood = 'bernoulli' | 'gaussian';
+export type { VaeLikelihood } from '../names.js';
 
 export interface VaeLossOptions {
   /** Weight of the KL term (beta-VAE, Higgins et al. 2017); 1 gives the plain negative ELBO. */
@@ -20,7 +21,7 @@ export interface VaeLossTerms {
   kl: tf.Scalar;
 }
 
-const likelihoods: readonly VaeLikelihood[] = ['bernoulli', 'gaussian'];
+const likelihoods: readonly VaeLikelihood[] = VAE_LIKELIHOODS;
 
 /** 0.5 * log(2 pi): the normalising constant of a unit-variance Gaussian, per pixel, in nats. */
 const halfLogTwoPi = 0.5 * Math.log(2 * Math.PI);

@@ -6,20 +6,24 @@
 // with s = 7 (28x28) or 8 (32x32) and w = width (default 32: the 32/64 filters of the
 // TensorFlow CVAE tutorial).
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, readConvCommon, readVaeObjective, VAE_OPTIONS } from './common-options.js';
+import { intIn } from '../schema/option-fields.js';
+import { commonDefaults, CONV_COMMON, VAE_FIELDS } from './common-options.js';
 import { glorotKernel } from './initializers.js';
 import { vaeModel } from './model-record.js';
-import { OptionReader } from './option-reader.js';
+import { readModelOptions } from './model-options.js';
 import type { VaeModel } from './types.js';
 
-export const CONV_VAE_OPTIONS = [...COMMON_OPTIONS, ...VAE_OPTIONS, 'width'] as const;
+/** conv-vae's options, in the order they are checked and listed. */
+export const CONV_VAE_FIELDS = { ...CONV_COMMON, ...VAE_FIELDS, width: intIn(1, 1024) };
+export const CONV_VAE_OPTIONS = Object.keys(CONV_VAE_FIELDS);
 
 /** Builds conv-vae for 28x28 or 32x32 images with 1 or 3 channels. */
 export function buildConvVae(raw: Record<string, unknown>): VaeModel {
-  const r = new OptionReader('conv-vae', raw, CONV_VAE_OPTIONS);
-  const { latentDim, imageShape, seed } = readConvCommon(r, 20);
-  const { beta, likelihood } = readVaeObjective(r);
-  const width = r.int('width', 32, 1, 1024);
+  const opts = readModelOptions('conv-vae', CONV_VAE_FIELDS, raw);
+  const { latentDim, imageShape, seed } = commonDefaults(opts, 20);
+  const beta = opts.beta ?? 1;
+  const likelihood = opts.likelihood ?? 'bernoulli';
+  const width = opts.width ?? 32;
   const side = imageShape[0] / 4;
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
   const conv = (filters: number, name: string) =>

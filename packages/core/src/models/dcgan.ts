@@ -20,17 +20,26 @@
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts).
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, readConvCommon } from './common-options.js';
-import { buildGeneratorEma, GAN_OPTIONS, readEmaDecay } from './generator-ema.js';
+import { MAX_DCGAN_REFINE, NORMALIZATIONS } from '../names.js';
+import { intIn, oneOf } from '../schema/option-fields.js';
+import { commonDefaults, CONV_COMMON, GAN_FIELDS } from './common-options.js';
+import { buildGeneratorEma } from './generator-ema.js';
 import { dcganKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
-import { OptionReader } from './option-reader.js';
+import { readModelOptions } from './model-options.js';
 import type { GanModel } from './types.js';
 
-export const DCGAN_OPTIONS = [...COMMON_OPTIONS, ...GAN_OPTIONS, 'width', 'normalization', 'refine'] as const;
+/** dcgan's options, in the order they are checked and listed. */
+export const DCGAN_FIELDS = {
+  ...CONV_COMMON,
+  ...GAN_FIELDS,
+  width: intIn(1, 1024),
+  normalization: oneOf(NORMALIZATIONS, `one of ${NORMALIZATIONS.map((c) => `'${c}'`).join(', ')}`),
+  refine: intIn(0, MAX_DCGAN_REFINE),
+};
+export const DCGAN_OPTIONS = Object.keys(DCGAN_FIELDS);
 
-/** Most refinement layers `refine` accepts. */
-export const MAX_DCGAN_REFINE = 4;
+export { MAX_DCGAN_REFINE } from '../names.js';
 
 /** BatchNorm settings of PyTorch's defaults (momentum 0.1 there is 0.9 here, eps 1e-5). */
 function batchNorm(name: string): tf.layers.Layer {
@@ -39,12 +48,12 @@ function batchNorm(name: string): tf.layers.Layer {
 
 /** Builds dcgan for 28x28 or 32x32 images with 1 or 3 channels; `width` is the first conv's filters (default 64). */
 export function buildDcgan(raw: Record<string, unknown>): GanModel {
-  const r = new OptionReader('dcgan', raw, DCGAN_OPTIONS);
-  const { latentDim, imageShape, seed } = readConvCommon(r, 100);
-  const width = r.int('width', 64, 1, 1024);
-  const normalization = r.choice('normalization', 'batch', ['batch', 'none'] as const);
-  const refine = r.int('refine', 0, 0, MAX_DCGAN_REFINE);
-  const ema = readEmaDecay(r);
+  const opts = readModelOptions('dcgan', DCGAN_FIELDS, raw);
+  const { latentDim, imageShape, seed } = commonDefaults(opts, 100);
+  const width = opts.width ?? 64;
+  const normalization = opts.normalization ?? 'batch';
+  const refine = opts.refine ?? 0;
+  const ema = opts.ema ?? 0;
   const useBn = normalization === 'batch';
   const side = imageShape[0] / 4;
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;

@@ -6,18 +6,8 @@
 // step that trains G (train/generator-ema-update.ts); as a sub-model it travels in checkpoints
 // (a stock LayersModel artifact), STATE/SNAPSHOT messages and the replicas' weights hash.
 import type * as tf from '@tensorflow/tfjs';
-import type { OptionReader } from './option-reader.js';
 
-/** Options every GAN model accepts on top of the common ones. */
-export const GAN_OPTIONS = ['ema'] as const;
-
-/** Largest decay accepted: 1 would never move the average. */
-export const MAX_EMA_DECAY = 0.99999;
-
-/** `ema`: the average's decay per generator step, in [0, MAX_EMA_DECAY]; 0 (default) keeps none. */
-export function readEmaDecay(r: OptionReader): number {
-  return r.number('ema', 0, 0, MAX_EMA_DECAY);
-}
+export { MAX_EMA_DECAY } from '../names.js';
 
 /**
  * The averaged copy of a generator: built by the same `build` (so it has the same layers and

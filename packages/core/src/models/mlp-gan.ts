@@ -4,22 +4,29 @@
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts).
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, readDenseCommon } from './common-options.js';
-import { buildGeneratorEma, GAN_OPTIONS, readEmaDecay } from './generator-ema.js';
+import { commonDefaults, DENSE_COMMON, GAN_FIELDS, intListField } from './common-options.js';
+import { buildGeneratorEma } from './generator-ema.js';
 import { glorotKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
-import { OptionReader } from './option-reader.js';
+import { readModelOptions } from './model-options.js';
 import type { GanModel } from './types.js';
 
-export const MLP_GAN_OPTIONS = [...COMMON_OPTIONS, ...GAN_OPTIONS, 'hidden', 'discriminatorHidden'] as const;
+/** mlp-gan's options, in the order they are checked and listed. */
+export const MLP_GAN_FIELDS = {
+  ...DENSE_COMMON,
+  ...GAN_FIELDS,
+  hidden: intListField(1, 8192, 8),
+  discriminatorHidden: intListField(1, 8192, 8),
+};
+export const MLP_GAN_OPTIONS = Object.keys(MLP_GAN_FIELDS);
 
 /** Builds mlp-gan; `hidden` sizes G's hidden layers (default [256]), D mirrors them unless `discriminatorHidden` is given. */
 export function buildMlpGan(raw: Record<string, unknown>): GanModel {
-  const r = new OptionReader('mlp-gan', raw, MLP_GAN_OPTIONS);
-  const { latentDim, imageShape, seed } = readDenseCommon(r, 100);
-  const hidden = r.intList('hidden', [256], 1, 8192, 8);
-  const discriminatorHidden = r.intList('discriminatorHidden', [...hidden].reverse(), 1, 8192, 8);
-  const ema = readEmaDecay(r);
+  const opts = readModelOptions('mlp-gan', MLP_GAN_FIELDS, raw);
+  const { latentDim, imageShape, seed } = commonDefaults(opts, 100);
+  const hidden = opts.hidden ?? [256];
+  const discriminatorHidden = opts.discriminatorHidden ?? [...hidden].reverse();
+  const ema = opts.ema ?? 0;
   const pixels = imageShape[0] * imageShape[1] * imageShape[2];
 
   const buildGenerator = (modelName: string): tf.LayersModel => {

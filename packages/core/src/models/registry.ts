@@ -2,6 +2,7 @@ import { buildConvVae } from './conv-vae.js';
 import { buildDcgan } from './dcgan.js';
 import { ModelOptionError } from './errors.js';
 import { buildMlpGan } from './mlp-gan.js';
+import type { GanModelName, VaeModelName } from '../names.js';
 import { MODEL_NAMES, type GanModel, type GenerativeModel, type ModelName, type VaeModel } from './types.js';
 import { buildVae } from './vae.js';
 
@@ -17,8 +18,8 @@ const BUILDERS: Record<ModelName, (options: Record<string, unknown>) => Generati
  * bit-identical weights in any process. Throws ModelOptionError for an unknown name or option,
  * or a value out of range, naming what is allowed.
  */
-export function createModel(name: 'mlp-gan' | 'dcgan', options?: Record<string, unknown>): GanModel;
-export function createModel(name: 'vae' | 'conv-vae', options?: Record<string, unknown>): VaeModel;
+export function createModel(name: GanModelName, options?: Record<string, unknown>): GanModel;
+export function createModel(name: VaeModelName, options?: Record<string, unknown>): VaeModel;
 export function createModel(name: ModelName, options?: Record<string, unknown>): GenerativeModel;
 export function createModel(name: ModelName, options: Record<string, unknown> = {}): GenerativeModel {
   if (!Object.prototype.hasOwnProperty.call(BUILDERS, name)) {

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** The models createModel() can build, in the order the CLI lists them. */
-export const MODEL_NAMES = ['mlp-gan', 'dcgan', 'vae', 'conv-vae'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+import type { ModelName } from '../names.js';
+
+export { MODEL_NAMES, type ModelName } from '../names.js';
 
 /** A generator/discriminator pair. Weights are owned by the model: call dispose() when done. */
 export interface GanModel {

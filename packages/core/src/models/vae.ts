@@ -3,20 +3,23 @@
 // decoder: z -> [Dense(h, relu)]* (mirrored) -> Dense(h*w*c) -> Reshape; the last Dense is
 // linear (Bernoulli logits) or sigmoid (Gaussian means in (0, 1)).
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, readDenseCommon, readVaeObjective, VAE_OPTIONS } from './common-options.js';
+import { commonDefaults, DENSE_COMMON, intListField, VAE_FIELDS } from './common-options.js';
 import { glorotKernel } from './initializers.js';
 import { vaeModel } from './model-record.js';
-import { OptionReader } from './option-reader.js';
+import { readModelOptions } from './model-options.js';
 import type { VaeModel } from './types.js';
 
-export const MLP_VAE_OPTIONS = [...COMMON_OPTIONS, ...VAE_OPTIONS, 'hidden'] as const;
+/** vae's options, in the order they are checked and listed. */
+export const MLP_VAE_FIELDS = { ...DENSE_COMMON, ...VAE_FIELDS, hidden: intListField(1, 8192, 8) };
+export const MLP_VAE_OPTIONS = Object.keys(MLP_VAE_FIELDS);
 
 /** Builds vae; `hidden` sizes the encoder's hidden layers (default [400]), the decoder mirrors them. */
 export function buildVae(raw: Record<string, unknown>): VaeModel {
-  const r = new OptionReader('vae', raw, MLP_VAE_OPTIONS);
-  const { latentDim, imageShape, seed } = readDenseCommon(r, 20);
-  const { beta, likelihood } = readVaeObjective(r);
-  const hidden = r.intList('hidden', [400], 1, 8192, 8);
+  const opts = readModelOptions('vae', MLP_VAE_FIELDS, raw);
+  const { latentDim, imageShape, seed } = commonDefaults(opts, 20);
+  const beta = opts.beta ?? 1;
+  const likelihood = opts.likelihood ?? 'bernoulli';
+  const hidden = opts.hidden ?? [400];
   const pixels = imageShape[0] * imageShape[1] * imageShape[2];
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
   const dense = (units: number, name: string, activation?: 'relu' | 'sigmoid') =>

@@ -2,6 +2,8 @@
 // optimizer's own iteration count) drives them, so every phase of a GAN step uses the same rate
 // whatever its critic schedule, and a resumed run continues on the same curve: the step is part
 // of every checkpoint.
+import * as z from 'zod/mini';
+import { field, firstProblem, withCheck } from '../schema/option-fields.js';
 import { TrainerInputError } from './errors.js';
 
 /**
@@ -14,22 +16,35 @@ export type LrSchedule = 'constant' | { kind: 'cosine'; steps: number; final?: n
 /** A validated schedule. */
 export type ResolvedLrSchedule = { kind: 'constant' } | { kind: 'cosine'; steps: number; final: number };
 
-/** Checks a Trainer's `lrSchedule` option. */
+const ALLOWED = "'constant' or { kind: 'cosine', steps: <integer >= 1>, final?: <number in [0, 1]> }";
+
+/** The Trainer's `lrSchedule` field; `final` out of range gets a sentence of its own. */
+export const LR_SCHEDULE_FIELD = withCheck(
+  field(
+    z.union([
+      z.literal('constant'),
+      z.strictObject({ kind: z.literal('cosine'), steps: z.int().check(z.gte(1)), final: z.optional(z.unknown()) }),
+    ]),
+    { allowed: ALLOWED },
+  ),
+  (v) => v === 'constant' || v.final === undefined || (typeof v.final === 'number' && v.final >= 0 && v.final <= 1),
+  (v) => `Trainer option 'lrSchedule' has final ${JSON.stringify(typeof v === 'object' ? v.final : v)}; it must be a number in [0, 1] (a fraction of lr).`,
+);
+
+/** A checked `lrSchedule` value (undefined: constant) with its defaults filled in. */
+export function scheduleFrom(value: z.output<typeof LR_SCHEDULE_FIELD> | undefined): ResolvedLrSchedule {
+  if (value === undefined || value === 'constant') return { kind: 'constant' };
+  return { kind: 'cosine', steps: value.steps, final: (value.final as number | undefined) ?? 0 };
+}
+
+/** Checks a Trainer's `lrSchedule` option on its own. */
 export function resolveLrSchedule(raw: unknown): ResolvedLrSchedule {
-  if (raw === undefined || raw === 'constant') return { kind: 'constant' };
-  const allowed = "'constant' or { kind: 'cosine', steps: <integer >= 1>, final?: <number in [0, 1]> }";
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TrainerInputError(`Trainer option 'lrSchedule' must be ${allowed}, got ${JSON.stringify(raw)}.`);
+  const result = firstProblem({ lrSchedule: LR_SCHEDULE_FIELD }, { lrSchedule: raw });
+  if (!result.ok) {
+    const p = result.problem;
+    throw new TrainerInputError(p.kind === 'bad-value' && p.sentence ? p.sentence : `Trainer option 'lrSchedule' must be ${ALLOWED}, got ${JSON.stringify(raw)}.`);
   }
-  const { kind, steps, final, ...rest } = raw as Record<string, unknown>;
-  const extra = Object.keys(rest);
-  if (kind !== 'cosine' || !Number.isSafeInteger(steps) || (steps as number) < 1 || extra.length > 0) {
-    throw new TrainerInputError(`Trainer option 'lrSchedule' must be ${allowed}, got ${JSON.stringify(raw)}.`);
-  }
-  if (final !== undefined && (typeof final !== 'number' || !(final >= 0 && final <= 1))) {
-    throw new TrainerInputError(`Trainer option 'lrSchedule' has final ${JSON.stringify(final)}; it must be a number in [0, 1] (a fraction of lr).`);
-  }
-  return { kind: 'cosine', steps: steps as number, final: (final as number | undefined) ?? 0 };
+  return scheduleFrom(result.values.lrSchedule);
 }
 
 /** The learning rate at training step `step` (0-based). */

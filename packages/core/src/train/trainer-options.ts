@@ -1,10 +1,13 @@
-// Trainer options: what each model family accepts, the defaults, and their validation.
-import { AUGMENT_NAMES, type AugmentName } from '../augment/index.js';
-import { createGanLoss, ganLossNames, type GanLoss, type GanLossName } from '../losses/index.js';
+// Trainer options: one field table (which family each option applies to, what it allows), the
+// defaults, and the checks that depend on the model (binarize, wgan-gp without BatchNorm).
+import * as z from 'zod/mini';
+import { createGanLoss, type GanLoss, type GanLossName } from '../losses/index.js';
+import { AUGMENT_NAMES, GAN_LOSS_NAMES, type AugmentName } from '../names.js';
+import { field, fieldsFor, firstProblem, numberIn, withCheck } from '../schema/option-fields.js';
 import type { GenerativeModel } from '../models/index.js';
 import type { AdamSettings } from './adam.js';
 import { TrainerInputError } from './errors.js';
-import { resolveLrSchedule, type LrSchedule, type ResolvedLrSchedule } from './lr-schedule.js';
+import { LR_SCHEDULE_FIELD, scheduleFrom, type LrSchedule, type ResolvedLrSchedule } from './lr-schedule.js';
 import { LocalReducer, type GradientReducer } from './reducer.js';
 
 export interface TrainerOptions {
@@ -40,9 +43,34 @@ export interface TrainerOptions {
   reducer?: GradientReducer;
 }
 
-const SHARED = ['lr', 'lrSchedule', 'beta1', 'beta2', 'clipNorm', 'seed', 'reducer'] as const;
-export const GAN_TRAINER_OPTIONS = ['loss', 'labelSmoothing', 'gpWeight', 'nCritic', 'augment', ...SHARED] as const;
-export const VAE_TRAINER_OPTIONS = ['binarize', ...SHARED] as const;
+const GAN = ['gan'] as const;
+const VAE = ['vae'] as const;
+const BINARIZE_MODES = ['dynamic', 'none'] as const;
+
+/** Every Trainer option, the model families it applies to, and what it allows; in the order options are checked and listed. */
+export const TRAINER_FIELDS = {
+  loss: field(z.enum(GAN_LOSS_NAMES), { allowed: `one of ${GAN_LOSS_NAMES.join(', ')}`, appliesTo: GAN }),
+  // The loss's own options: createGanLoss checks them, with the loss they belong to.
+  labelSmoothing: field(z.unknown(), { allowed: 'what createGanLoss accepts', appliesTo: GAN }),
+  gpWeight: field(z.unknown(), { allowed: 'what createGanLoss accepts', appliesTo: GAN }),
+  nCritic: field(z.unknown(), { allowed: 'what createGanLoss accepts', appliesTo: GAN }),
+  augment: field(z.array(z.enum(AUGMENT_NAMES)), { allowed: `a list of ${AUGMENT_NAMES.join(', ')} (or empty)`, appliesTo: GAN }),
+  binarize: field(z.enum(BINARIZE_MODES), { allowed: "'dynamic' or 'none'", appliesTo: VAE }),
+  lr: numberIn(0, 1, 'a number in (0, 1]', true),
+  lrSchedule: LR_SCHEDULE_FIELD,
+  beta1: field(z.number().check(z.gte(0), z.lt(1)), { allowed: 'a number in [0, 1)' }),
+  beta2: field(z.number().check(z.gte(0), z.lt(1)), { allowed: 'a number in [0, 1)' }),
+  clipNorm: field(z.number().check(z.gt(0)), { allowed: 'a number in (0, inf)' }),
+  seed: field(z.int().check(z.gte(0)), { allowed: 'a number in [0, 2^53) (an integer)' }),
+  reducer: withCheck(
+    field(z.custom<GradientReducer>(), { allowed: 'an object with a reduce(phase, step, grads, sampleCount) method' }),
+    (v) => v === null || (typeof v === 'object' && typeof (v as Partial<GradientReducer>).reduce === 'function'),
+    () => "Trainer option 'reducer' must be an object with a reduce(phase, step, grads, sampleCount) method.",
+  ),
+};
+
+export const GAN_TRAINER_OPTIONS = fieldsFor(TRAINER_FIELDS, 'gan');
+export const VAE_TRAINER_OPTIONS = fieldsFor(TRAINER_FIELDS, 'vae');
 
 /** Adam's epsilon, as in PyTorch and the Adam paper (tfjs' default depends on the backend). */
 export const ADAM_EPSILON = 1e-8;
@@ -76,58 +104,48 @@ export function resolveTrainerOptions(model: GenerativeModel, options: TrainerOp
   if (model === null || typeof model !== 'object' || (model.family !== 'gan' && model.family !== 'vae')) {
     throw new TrainerInputError('Trainer needs a model made by createModel() (family gan or vae).');
   }
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TrainerInputError('Trainer options must be a plain object.');
-  }
-  const allowed: readonly string[] = model.family === 'gan' ? GAN_TRAINER_OPTIONS : VAE_TRAINER_OPTIONS;
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TrainerInputError(
-        `unknown Trainer option '${key}' for the ${model.family} model ${model.name}; allowed options are: ${allowed.join(', ')}.`,
-      );
+  const allowed = model.family === 'gan' ? GAN_TRAINER_OPTIONS : VAE_TRAINER_OPTIONS;
+  const result = firstProblem(TRAINER_FIELDS, options, allowed);
+  if (!result.ok) {
+    const p = result.problem;
+    switch (p.kind) {
+      case 'not-object':
+        throw new TrainerInputError('Trainer options must be a plain object.');
+      case 'unknown-key':
+        throw new TrainerInputError(`unknown Trainer option '${p.key}' for the ${model.family} model ${model.name}; allowed options are: ${allowed.join(', ')}.`);
+      case 'bad-value':
+        throw new TrainerInputError(p.sentence ?? `Trainer option '${p.key}' must be ${p.allowed}, got ${JSON.stringify(p.value)}.`);
     }
   }
-  const o = options as Record<string, unknown>;
-  const number = (name: string, fallback: number, ok: (v: number) => boolean, range: string): number => {
-    const v = o[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-      throw new TrainerInputError(`Trainer option '${name}' must be a number in ${range}, got ${JSON.stringify(v)}.`);
-    }
-    return v;
-  };
+  const o = result.values;
   const modelSeed = typeof model.options.seed === 'number' ? model.options.seed : 0;
-  const seed = number('seed', modelSeed, (v) => Number.isSafeInteger(v) && v >= 0, '[0, 2^53) (an integer)');
-  const clip = o.clipNorm === undefined ? null : number('clipNorm', 1, (v) => v > 0, '(0, inf)');
-  const reducer = (o.reducer ?? new LocalReducer()) as GradientReducer;
-  if (typeof (reducer as Partial<GradientReducer>).reduce !== 'function') {
-    throw new TrainerInputError("Trainer option 'reducer' must be an object with a reduce(phase, step, grads, sampleCount) method.");
-  }
+  const seed = o.seed ?? modelSeed;
+  const clip = o.clipNorm ?? null;
+  const reducer = o.reducer ?? new LocalReducer();
+  const adam = (lr: number, beta1: number, beta2: number): AdamSettings => ({
+    learningRate: o.lr ?? lr,
+    beta1: o.beta1 ?? beta1,
+    beta2: o.beta2 ?? beta2,
+    epsilon: ADAM_EPSILON,
+  });
 
   if (model.family === 'vae') {
     const binarize = o.binarize ?? (model.likelihood === 'bernoulli' ? 'dynamic' : 'none');
-    if (binarize !== 'dynamic' && binarize !== 'none') {
-      throw new TrainerInputError(`Trainer option 'binarize' must be 'dynamic' or 'none', got ${JSON.stringify(binarize)}.`);
-    }
     if (binarize === 'dynamic' && model.likelihood !== 'bernoulli') {
       throw new TrainerInputError("Trainer option binarize 'dynamic' needs a model with likelihood 'bernoulli'; use 'none' for 'gaussian'.");
     }
     return {
       family: 'vae',
       binarize,
-      adam: adamSettings(number, 1e-3, 0.9, 0.999),
-      lrSchedule: resolveLrSchedule(o.lrSchedule),
+      adam: adam(1e-3, 0.9, 0.999),
+      lrSchedule: scheduleFrom(o.lrSchedule),
       clipNorm: clip,
       seed,
       reducer,
     };
   }
 
-  const lossName = o.loss ?? 'non-saturating';
-  if (typeof lossName !== 'string' || !(ganLossNames as readonly string[]).includes(lossName)) {
-    throw new TrainerInputError(`Trainer option 'loss' must be one of ${ganLossNames.join(', ')}, got ${JSON.stringify(lossName)}.`);
-  }
-  const ganLoss = createGanLoss(lossName as GanLossName, {
+  const ganLoss = createGanLoss(o.loss ?? 'non-saturating', {
     labelSmoothing: o.labelSmoothing as number | undefined,
     gpWeight: o.gpWeight as number | undefined,
     nCritic: o.nCritic as number | undefined,
@@ -146,37 +164,11 @@ export function resolveTrainerOptions(model: GenerativeModel, options: TrainerOp
   return {
     family: 'gan',
     ganLoss,
-    augment: resolveAugment(o.augment),
-    adam: adamSettings(number, wgan ? 1e-4 : 2e-4, wgan ? 0 : 0.5, wgan ? 0.9 : 0.999),
-    lrSchedule: resolveLrSchedule(o.lrSchedule),
+    augment: AUGMENT_NAMES.filter((name) => o.augment?.includes(name)),
+    adam: adam(wgan ? 1e-4 : 2e-4, wgan ? 0 : 0.5, wgan ? 0.9 : 0.999),
+    lrSchedule: scheduleFrom(o.lrSchedule),
     clipNorm: clip,
     seed,
     reducer,
   };
-}
-
-function adamSettings(
-  number: (name: string, fallback: number, ok: (v: number) => boolean, range: string) => number,
-  lr: number,
-  beta1: number,
-  beta2: number,
-): AdamSettings {
-  return {
-    learningRate: number('lr', lr, (v) => v > 0 && v <= 1, '(0, 1]'),
-    beta1: number('beta1', beta1, (v) => v >= 0 && v < 1, '[0, 1)'),
-    beta2: number('beta2', beta2, (v) => v >= 0 && v < 1, '[0, 1)'),
-    epsilon: ADAM_EPSILON,
-  };
-}
-
-/** The augment option as a list in AUGMENT_NAMES order; order and repeats in the input do not matter. */
-function resolveAugment(value: unknown): AugmentName[] {
-  if (value === undefined) return [];
-  const allowed = AUGMENT_NAMES as readonly string[];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !allowed.includes(v))) {
-    throw new TrainerInputError(
-      `Trainer option 'augment' must be a list of ${AUGMENT_NAMES.join(', ')} (or empty), got ${JSON.stringify(value)}.`,
-    );
-  }
-  return AUGMENT_NAMES.filter((name) => value.includes(name));
 }

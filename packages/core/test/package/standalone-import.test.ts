@@ -24,7 +24,7 @@ describe('@dgm/core standalone', () => {
     for (const name of forbidden) expect(declared).not.toContain(name);
   });
 
-  it('imports @dgm/core and @dgm/core/node in a project without zeromq, msgpackr or winston', () => {
+  it('imports @dgm/core, /node, /names and /schema in a project without zeromq, msgpackr or winston', () => {
     expect(existsSync(join(coreRoot, 'dist/index.js')), 'core must be built (npm run build)').toBe(true);
     const pkg = JSON.parse(readFileSync(join(coreRoot, 'package.json'), 'utf8'));
     const modules = join(scratch, 'node_modules');
@@ -43,11 +43,13 @@ describe('@dgm/core standalone', () => {
       [
         "const core = await import('@dgm/core');",
         "const node = await import('@dgm/core/node');",
+        "const names = await import('@dgm/core/names');",
+        "const schema = await import('@dgm/core/schema');",
         "for (const name of ['zeromq', 'msgpackr', 'winston']) {",
         '  let found = true; try { await import(name); } catch { found = false; }',
         "  if (found) throw new Error(name + ' is resolvable from the scratch project');",
         '}',
-        "console.log(JSON.stringify({ core: Object.keys(core).length, node: Object.keys(node).length, createModel: typeof core.createModel, Trainer: typeof core.Trainer }));",
+        "console.log(JSON.stringify({ core: Object.keys(core).length, node: Object.keys(node).length, createModel: typeof core.createModel, Trainer: typeof core.Trainer, names: names.MODEL_NAMES.length, schema: typeof schema.firstProblem }));",
       ].join('\n'),
     );
     const out = execFileSync(process.execPath, ['probe.mjs'], { cwd: scratch, encoding: 'utf8' });
@@ -55,5 +57,7 @@ describe('@dgm/core standalone', () => {
     expect(result.createModel).toBe('function');
     expect(result.Trainer).toBe('function');
     expect(result.node).toBeGreaterThan(result.core);
+    expect(result.names).toBe(4);
+    expect(result.schema).toBe('function');
   });
 });
