@@ -3,6 +3,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
+import { PLANE_CHOICES, type PlaneChoice } from '@dgm/plane/names';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { CoordinatorOptionsError } from './errors.js';
@@ -77,8 +78,9 @@ export interface CoordinatorOptions {
   onStep?: (record: StepRecord) => void;
 }
 
-export const DATA_PLANES = ['auto', 'star', 'shared'] as const;
-export type DataPlaneChoice = (typeof DATA_PLANES)[number];
+/** What `dataPlane` accepts: @dgm/plane's choices (a plane by name, or auto). */
+export const DATA_PLANES = PLANE_CHOICES;
+export type DataPlaneChoice = PlaneChoice;
 
 export interface ResolvedCoordinatorOptions {
   bind: string;

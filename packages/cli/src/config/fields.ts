@@ -15,6 +15,7 @@ import {
   VAE_MODEL_NAMES,
 } from '@dgm/core/names';
 import { field, isOff, metaOf, type FieldSchema } from '@dgm/core/schema';
+import { PLANE_CHOICES } from '@dgm/plane/names';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 
@@ -135,7 +136,7 @@ export const TRAIN_FIELDS = {
   resume: text(),
   json: field(z.boolean(), { allowed: 'true or false' }),
   bind: text(),
-  'data-plane': enumField(['auto', 'star', 'shared']),
+  'data-plane': enumField(PLANE_CHOICES),
 } satisfies Record<string, FieldSchema>;
 
 export type TrainFieldName = keyof typeof TRAIN_FIELDS;

@@ -11,6 +11,7 @@ import { coerceField, describeSource, isOffValue, notApplicable, TRAIN_FIELD_NAM
 import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
 import { readRunSettings } from './run-config.js';
 import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
+import type { PlaneChoice } from '@dgm/plane/names';
 
 /** Everything a run needs to know, after defaults and validation. */
 export interface TrainSettings {
@@ -50,7 +51,7 @@ export interface TrainSettings {
   resume: string | null;
   json: boolean;
   /** Where gradients are averaged: the workers' shared memory (one host), the coordinator, or auto. */
-  dataPlane: 'auto' | 'star' | 'shared';
+  dataPlane: PlaneChoice;
   /** Coordinator address (coordinator command only). */
   bind: string | null;
 }
@@ -266,7 +267,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,
-    dataPlane: (merged['data-plane'] as 'auto' | 'star' | 'shared' | undefined) ?? 'auto',
+    dataPlane: (merged['data-plane'] as PlaneChoice | undefined) ?? 'auto',
     bind,
   };
 }
