@@ -67,6 +67,6 @@ describe('dgm coordinator + dgm worker', () => {
   it('a worker with a bad address exits 2 at once', async () => {
     const r = await runDgm(['worker', '--connect', 'tcp://127.0.0.1'], { cwd: root });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("error: --connect must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535), got 'tcp://127.0.0.1'.");
+    expect(r.stderr.trim()).toBe("error: --connect must be an address like tcp://0.0.0.0:5555 (tcp://host:port, port 1-65535; or ipc://<path> on one host), got 'tcp://127.0.0.1'.");
   });
 });

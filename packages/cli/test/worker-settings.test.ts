@@ -9,6 +9,7 @@ describe('resolveWorkerSettings', () => {
     expect(resolveWorkerSettings({ connect: 'tcp://head:5555', gpu: '1' })).toMatchObject({ gpus: null, gpu: 1, backend: 'tensorflow' });
     expect(resolveWorkerSettings({ connect: 'tcp://head:5555', gpus: '0,1' })).toMatchObject({ gpus: [0, 1], gpu: null });
     expect(resolveWorkerSettings({ connect: 'tcp://head:5555', backend: 'wasm' })).toMatchObject({ backend: 'wasm' });
+    expect(resolveWorkerSettings({ connect: 'ipc:///tmp/dgm-run.sock' })).toMatchObject({ connect: 'ipc:///tmp/dgm-run.sock' });
   });
 
   it.each([
@@ -18,6 +19,7 @@ describe('resolveWorkerSettings', () => {
     [{ connect: 'tcp://h:1', gpu: '0', backend: 'cpu' }, /--gpu needs --backend tensorflow \(or auto\), not cpu/],
     [{ connect: 'tcp://h:1', backend: 'metal' }, /--backend must be one of auto, tensorflow, wasm, cpu/],
     [{ connect: 'tcp://h:*' }, /--connect must be an address like/],
+    [{ connect: 'ipc://' }, /--connect must be an address like .* or ipc:\/\/<path> on one host/],
   ])('rejects %j', (values, pattern) => {
     expect(() => resolveWorkerSettings(values)).toThrow(UsageError);
     expect(() => resolveWorkerSettings(values)).toThrow(pattern);

@@ -26,6 +26,14 @@ const start = (dataPlane: 'auto' | 'shared' | 'star') =>
   startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', timeoutMs: 5000, joinTimeoutMs: 60_000, dataPlane, logger: quietLogger() });
 
 describe('data plane', () => {
+  it('runs with workers started by the dgm CLI on an ipc:// endpoint (one host, a socket file)', async () => {
+    const handle = await startCoordinator({ bind: `ipc://${join(dir, 'run.sock')}`, config, workers: 2, backend: 'wasm', timeoutMs: 5000, joinTimeoutMs: 60_000, logger: quietLogger() });
+    const exits = [spawnWorker(handle.address), spawnWorker(handle.address)].map((p) => p.exit);
+    const result = await handle.done;
+    expect((await Promise.all(exits)).map((e) => e.code)).toEqual([0, 0]);
+    expect(result).toMatchObject({ steps: 3, dataPlane: 'shared' });
+  });
+
   it("'auto' falls back to the star when a worker offers no shared-memory segment", async () => {
     const handle = await start('auto');
     const exits = [spawnWorker(handle.address), spawnWorker(handle.address, ['--no-shared-memory'])].map((p) => p.exit);

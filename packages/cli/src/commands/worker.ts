@@ -13,7 +13,7 @@ const spec: CommandSpec = {
   name: 'worker',
   summary: 'Join a coordinator as a worker (one process per GPU with --gpus).',
   options: [
-    { name: 'connect', type: 'string', value: 'address', description: 'Coordinator address, such as tcp://head:5555 (required).' },
+    { name: 'connect', type: 'string', value: 'address', description: 'Coordinator address, such as tcp://head:5555, or ipc://<path> on the same host (required).' },
     { name: 'gpus', type: 'string', value: 'ids|all', description: 'Start one worker process per GPU: a list such as 0,1, or all (CUDA_VISIBLE_DEVICES if set, else nvidia-smi -L).' },
     { name: 'gpu', type: 'string', value: 'id', description: 'Run this worker on one GPU (sets CUDA_VISIBLE_DEVICES before tfjs loads).' },
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto; tensorflow with GPUs).' },
