@@ -22,3 +22,11 @@ export class StepFailedError extends DgmRunError {
 export class CoordinatorGoneError extends DgmRunError {
   override name = 'CoordinatorGoneError';
 }
+
+/**
+ * The coordinator sent something no coordinator of this run would (a WELCOME whose config does not
+ * match its own hash): corruption or a foreign peer, not the user's input, so a run failure.
+ */
+export class CoordinatorMessageError extends DgmRunError {
+  override name = 'CoordinatorMessageError';
+}

@@ -7,7 +7,7 @@ import { buildReplicaModel, disposeReplicaModel, type GradientReducer, type Repl
 import type { WorkerPlanes } from '@dgm/plane';
 import { checkRunConfig, configHash, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
-import { RejectedError } from './errors.js';
+import { CoordinatorMessageError } from './errors.js';
 
 export interface Admission {
   rank: number;
@@ -56,7 +56,7 @@ export class Handshake {
     if (m.rank === null) {
       // The coordinator sent its config: build from it and present our manifest.
       const config = checkRunConfig(m.config);
-      if (configHash(config) !== m.configHash) throw new RejectedError('the config in WELCOME does not match its own hash');
+      if (configHash(config) !== m.configHash) throw new CoordinatorMessageError('the config in WELCOME does not match its own hash');
       this.config = config;
       if (this.parts) disposeReplicaModel(this.parts);
       this.parts = buildReplicaModel(config, this.reducer);

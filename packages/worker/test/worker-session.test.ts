@@ -12,7 +12,8 @@ import { buildReplicaModel, captureState, disposeOptimizerState, disposeReplicaM
 import { loadDataset } from '@dgm/core/node';
 import { configHash, decodeMessage, encodeMessage, packTensors, type Message, type MessageOf, type RunConfig } from '@dgm/protocol';
 import { createLogger, format, transports } from 'winston';
-import { CoordinatorGoneError, RejectedError, runWorker } from '../src/index.js';
+import { isInputError, isRunError } from '@dgm/core/errors';
+import { CoordinatorGoneError, CoordinatorMessageError, RejectedError, runWorker } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-worker-session-'));
 const data = join(dir, 'images.npy');
@@ -152,7 +153,10 @@ describe('worker session', () => {
     const mismatched = runWorker(options(d.address));
     await d.nextWork();
     await d.send({ type: 'WELCOME', run: 'r2', rank: null, worldSize: 1, configHash: 'f'.repeat(16), config, heartbeatMs: 200, timeoutMs: 5000 });
-    await expect(mismatched).rejects.toThrow('the config in WELCOME does not match its own hash');
+    await expect(mismatched).rejects.toThrow(new CoordinatorMessageError('the config in WELCOME does not match its own hash'));
+    // Corruption from the other end is a run failure (exit 1), not the user's input (exit 2).
+    const error = await mismatched.catch((e: unknown) => e);
+    expect([isRunError(error), isInputError(error)]).toEqual([true, false]);
     d.close();
   });
 
