@@ -97,7 +97,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
       rows.push({ impl: `dgm-${plane}`, n, bytes, sec, ...bandwidths(bytes, sec, n) });
     }
     await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
-    await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve(null) : p.on('exit', resolve)))));
+    await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));
     return rows;
   } finally {
     for (const p of peers) if (p.exitCode === null) p.kill('SIGKILL');

@@ -25,10 +25,19 @@ export async function trainDistributed(config: RunConfig, workers: number, trans
   const procs = Array.from({ length: workers }, () =>
     spawn(process.execPath, [DGM, 'worker', '--connect', handle.address, '--backend', 'wasm', '--json'], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
   );
+  // A worker that exits before the run ends (a flag it refuses, a crash) stops the benchmark at
+  // once with its exit code, instead of leaving the coordinator waiting for it until the join
+  // or step timeout.
+  const early = procs.map((p) => new Promise<never>((_, reject) => p.once('exit', (code, signal) => reject(new Error(`a worker process exited with ${signal ?? `code ${code}`} before the run ended`)))));
   try {
-    await handle.done;
+    await Promise.race([handle.done, ...early]);
+  } catch (error) {
+    handle.stop('a worker process ended early');
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    await handle.done.catch(() => undefined);
+    throw error;
   } finally {
-    await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve(null) : p.on('exit', resolve)))));
+    await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));
   }
   return { workers, records };
 }
