@@ -1,13 +1,13 @@
-// Admission with real sockets and processes: a worker with another config, another run id or
-// another protocol version gets a REJECT sentence (`dgm worker` exits 2: the user's to fix); too few
-// workers make the run fail after the join timeout with a sentence saying so; bad options fail up front.
+// Admission with real sockets and processes: a worker with another config, run id, protocol
+// version or parameter manifest gets a REJECT sentence (`dgm worker` exits 2: the user's to fix);
+// too few workers make the run fail after the join timeout with a sentence saying so; bad options fail up front.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { Dealer } from 'zeromq';
-import { decodeMessage, type RunConfig } from '@dgm/protocol';
+import { configHash, decodeMessage, encodeMessage, type Message, type RunConfig } from '@dgm/protocol';
 import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator, WorkerFailedError } from '../src/index.js';
 import { killAll, spawnWorker } from './support/processes.js';
 import { quietLogger } from './support/quiet-logger.js';
@@ -47,6 +47,40 @@ describe('admission', () => {
     expect(reply.ok && reply.message.type === 'REJECT' && reply.message.reason).toBe('protocol version 2 is not supported (this side speaks version 1)');
 
     // The run still takes the right worker afterwards, which fetches the config from WELCOME.
+    const good = spawnWorker(handle.address);
+    await expect(handle.done).resolves.toMatchObject({ steps: 2 });
+    expect((await good.exit).code).toBe(0);
+  });
+
+  // A worker whose parameter manifest differs (another dgm version builds another model from the
+  // same config). The peer is a real ZeroMQ socket speaking the real codec, since no real worker of
+  // this version can build another model from the same config; the worker that then joins is real.
+  it('refuses a worker whose parameter manifest differs, with a sentence, and keeps its rank free', async () => {
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 1, backend: 'wasm', joinTimeoutMs: 60_000, logger: quietLogger() });
+    const peer = new Dealer({ linger: 0, receiveTimeout: 5000 });
+    peer.connect(handle.address);
+    const ask = async (configHashSent: string | null, manifestHash: string | null): Promise<Message> => {
+      await peer.send(encodeMessage({ type: 'HELLO', run: '', configHash: configHashSent, manifestHash, backend: 'wasm', device: 'cpu', pid: process.pid, host: hostname(), shmId: null, shmPath: null }));
+      const reply = decodeMessage(await peer.receive());
+      if (!reply.ok) throw new Error(reply.reason);
+      return reply.message;
+    };
+    try {
+      // As a worker does: first without a config, to get the coordinator's.
+      const welcome = await ask(null, null);
+      expect(welcome).toMatchObject({ type: 'WELCOME', rank: null });
+      const runConfig = (welcome as { config: unknown }).config;
+      expect(runConfig).toEqual(config);
+      // Then with the same config but a model whose weights differ.
+      const reply = await ask(configHash(runConfig), 'f'.repeat(64));
+      expect(reply.type).toBe('REJECT');
+      expect((reply as { reason: string }).reason).toMatch(
+        /^parameter manifest ffffffffffffffff… differs from the coordinator's .{1,16}…?: the worker builds a different model from the same config \(another dgm version\?\)\.$/,
+      );
+    } finally {
+      peer.close();
+    }
+    // The refused peer took no rank: a real worker still joins the 1-worker run and finishes it.
     const good = spawnWorker(handle.address);
     await expect(handle.done).resolves.toMatchObject({ steps: 2 });
     expect((await good.exit).code).toBe(0);
