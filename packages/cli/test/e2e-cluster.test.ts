@@ -1,6 +1,6 @@
 // `dgm coordinator` + two `dgm worker` processes over TCP on loopback, as on a cluster.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,17 +8,6 @@ import { runDgm, startDgm } from './support/spawn-dgm.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-cluster-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('dgm coordinator + dgm worker', () => {
   it('trains over tcp on loopback and every process exits 0', async () => {

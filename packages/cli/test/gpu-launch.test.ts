@@ -6,7 +6,7 @@
 // worker pinning its device (CUDA_VISIBLE_DEVICES, set before the GPU package loads), training,
 // and reporting its device to the coordinator.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,17 +32,6 @@ function standInEnv(dir: string): NodeJS.ProcessEnv {
 /** What the stand-in saw in each process that loaded it, by pid. */
 function loads(dir: string): { pid: number; argv: string[]; cuda?: string; order?: string; growth?: string }[] {
   return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 it('dgm train --gpus 0,1 starts one worker per GPU, each seeing only its own device', async () => {
