@@ -163,7 +163,11 @@ export class CoordinatorRun implements RunServices {
     try {
       await this.membership.waitFull(
         this.o.joinTimeoutMs,
-        (joined) => new JoinTimeoutError(`only ${joined} of ${this.o.workers} workers joined within ${this.o.joinTimeoutMs} ms; start the missing workers with --connect pointing at this coordinator, or lower the worker count.`),
+        (joined) => {
+          const missing = this.membership.missingRanks;
+          const named = `rank${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`;
+          return new JoinTimeoutError(`only ${joined} of ${this.o.workers} workers joined within ${this.o.joinTimeoutMs} ms; start the missing workers (${named}) with --connect pointing at this coordinator, or lower the worker count.`);
+        },
         this.abort,
       );
       this.membership.close();

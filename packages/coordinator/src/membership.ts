@@ -84,7 +84,14 @@ export class Membership {
         `parameter manifest ${short(hello.manifestHash)} differs from the coordinator's ${short(c.manifestHash)}: the worker builds a different model from the same config (another dgm version?).`,
       );
     }
-    const rank = this.slots.indexOf(null);
+    let rank = this.slots.indexOf(null);
+    if (hello.rank !== undefined && hello.rank !== null) {
+      // A launcher's rank (dgm launch): that slot or nothing, so a missing rank can be named.
+      if (hello.rank >= c.worldSize) return reject(`this worker asks for rank ${hello.rank}, but run '${c.run}' has ranks 0 to ${c.worldSize - 1}; start as many workers as the coordinator expects.`);
+      const holder = this.slots[hello.rank];
+      if (holder) return reject(`rank ${hello.rank} is already taken by pid ${holder.pid} on ${holder.host}; give each worker its own rank.`);
+      rank = hello.rank;
+    }
     const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, lastHeard: Date.now() };
     this.slots[rank] = member;
     this.byKey.set(peer.key, member);
@@ -96,6 +103,11 @@ export class Membership {
   remove(member: Member): void {
     if (this.slots[member.rank] === member) this.slots[member.rank] = null;
     this.byKey.delete(member.peer.key);
+  }
+
+  /** The ranks no worker holds yet, in order. */
+  get missingRanks(): number[] {
+    return this.slots.flatMap((m, rank) => (m === null ? [rank] : []));
   }
 
   /** Resolves when all ranks are taken; rejects with `onTimeout()` after `timeoutMs`. */

@@ -58,6 +58,11 @@ export interface HelloMessage extends Base {
    */
   shmId: string | null;
   shmPath: string | null;
+  /**
+   * The rank a launcher placed this worker at (`dgm launch`: the scheduler's rank), or null/absent:
+   * the coordinator then gives the first free rank. With it, a rank that never joins is named.
+   */
+  rank?: number | null;
 }
 
 /**

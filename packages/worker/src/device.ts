@@ -4,11 +4,26 @@
 // process starts; the worker itself only reports what it was given. This module imports nothing
 // (no tfjs, no ZeroMQ) so launchers load it cheaply as '@dgm/worker/device'.
 
-/** The device a worker process is launched for: one GPU id, or none (CPU backends). */
-export type DeviceAssignment = { gpu: number } | { gpu: null };
+/**
+ * One GPU as CUDA_VISIBLE_DEVICES names it: an index (numbered as nvidia-smi numbers them), or a
+ * UUID exactly as a scheduler or device plugin granted it (`GPU-…`, MIG `MIG-…`), which is passed
+ * through unchanged: renumbering it would pick a device of another job.
+ */
+export type GpuId = number | string;
 
-/** A GPU id that is not a non-negative integer. */
+/** The device a worker process is launched for: one GPU, or none (CPU backends). */
+export type DeviceAssignment = { gpu: GpuId } | { gpu: null };
+
+/** A GPU id that is neither a non-negative integer nor a GPU/MIG UUID. */
 export class DeviceAssignmentError extends Error {}
+
+/** `GPU-<uuid>`, `MIG-<uuid>` or the older `MIG-GPU-<uuid>/<gi>/<ci>`. */
+const GPU_UUID = /^(GPU|MIG)-[A-Za-z0-9][A-Za-z0-9/_-]{0,120}$/;
+
+/** True for a GPU id CUDA_VISIBLE_DEVICES accepts: an index or a GPU/MIG UUID. */
+export function isGpuId(value: unknown): value is GpuId {
+  return (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (typeof value === 'string' && GPU_UUID.test(value));
+}
 
 /**
  * The environment of a worker process for `device`, derived from `base` (not modified).
@@ -25,8 +40,8 @@ export function workerEnv(base: Readonly<Record<string, string | undefined>>, de
     delete env.TF_FORCE_GPU_ALLOW_GROWTH;
     return env;
   }
-  if (!Number.isSafeInteger(device.gpu) || device.gpu < 0) {
-    throw new DeviceAssignmentError(`GPU id ${String(device.gpu)} is not allowed; use a non-negative integer such as 0.`);
+  if (!isGpuId(device.gpu)) {
+    throw new DeviceAssignmentError(`GPU id ${String(device.gpu)} is not allowed; use a non-negative integer such as 0. (A GPU-… or MIG-… UUID is allowed too.)`);
   }
   // Number devices as nvidia-smi does, so GPU 1 means the device that nvidia-smi calls 1
   // (CUDA's default order is fastest-first, which differs on mixed machines).
@@ -46,5 +61,5 @@ export function describeDevice(env: Readonly<Record<string, string | undefined>>
   const onGpu = active.backend === 'tensorflow' && /CUDA|GPU/.test(active.detail);
   // '-1' (or empty) hides every GPU: a GPU build then runs on the CPU.
   if (!onGpu || visible === '-1' || visible === '') return 'cpu';
-  return visible !== undefined && /^\d+$/.test(visible) ? `gpu:${visible}` : 'gpu:all-visible';
+  return visible !== undefined && (/^\d+$/.test(visible) || GPU_UUID.test(visible)) ? `gpu:${visible}` : 'gpu:all-visible';
 }

@@ -28,7 +28,7 @@ export class Handshake {
     private readonly send: (message: Message) => Promise<void>,
     private readonly planes: WorkerPlanes,
     private readonly reducer: GradientReducer,
-    private readonly identity: { backend: string; device: string; sharedMemory: boolean; log: Logger },
+    private readonly identity: { backend: string; device: string; sharedMemory: boolean; log: Logger; rank: number | null },
   ) {
     this.config = config;
     if (config) this.parts = buildReplicaModel(config, reducer);
@@ -47,6 +47,7 @@ export class Handshake {
       device: this.identity.device,
       pid: process.pid,
       host: hostname(),
+      rank: this.identity.rank,
       ...offer,
     });
   }

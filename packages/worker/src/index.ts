@@ -2,4 +2,4 @@
 export { runWorker, type WorkerResult } from './run-worker.js';
 export type { WorkerOptions } from './options.js';
 export { WorkerOptionsError, RejectedError, CoordinatorGoneError, CoordinatorMessageError } from './errors.js';
-export { workerEnv, describeDevice, DeviceAssignmentError, type DeviceAssignment } from './device.js';
+export { workerEnv, describeDevice, isGpuId, DeviceAssignmentError, type DeviceAssignment, type GpuId } from './device.js';

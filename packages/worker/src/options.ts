@@ -32,6 +32,8 @@ export interface WorkerOptions {
    * through it instead of through the coordinator (default true; the coordinator decides).
    */
   sharedMemory?: boolean;
+  /** The rank a launcher placed this worker at (dgm launch); absent: the coordinator's first free rank. */
+  rank?: number;
   /** Where to log (JSON lines); a file of the run directory, e.g. runs/<name>/logs/worker-0.log. */
   logFile?: string;
   /** A logger to use instead of creating one (then `logFile` is ignored). */
@@ -53,6 +55,7 @@ export interface ResolvedWorkerOptions {
   reduceTimeoutMs: number;
   maxMessageBytes: number;
   sharedMemory: boolean;
+  rank: number | null;
   logFile: string | undefined;
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -92,6 +95,11 @@ export const WORKER_FIELDS = {
     (v) => typeof v === 'boolean',
     (v) => `worker option 'sharedMemory' must be true or false; got ${String(v)}.`,
   ),
+  rank: withCheck(
+    field(z.unknown(), { allowed: 'an integer from 0 to 65535' }),
+    (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 65535,
+    (v) => `worker option 'rank' must be an integer from 0 to 65535; got ${String(v)}.`,
+  ),
 };
 
 /** Fills defaults and checks every option; throws WorkerOptionsError naming the bad one. */
@@ -116,6 +124,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     reduceTimeoutMs: (v.reduceTimeoutMs as number | undefined) ?? 600_000,
     maxMessageBytes: (v.maxMessageBytes as number | undefined) ?? 1 << 30,
     sharedMemory: (v.sharedMemory as boolean | undefined) ?? true,
+    rank: (v.rank as number | undefined) ?? null,
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

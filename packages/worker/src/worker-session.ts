@@ -71,7 +71,7 @@ export class WorkerSession {
       gone: (error) => this.fail(error),
     });
     const send = (m: Message) => this.link.send(m);
-    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log });
+    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank });
     this.work = new StepWork(() => this.run, send, this.planes, log, (what, reason) => this.noteDrop(what, reason));
   }
 

@@ -32,7 +32,17 @@ export interface WorkerRuntimeFlags extends LivenessFlags {
   config?: RunConfig;
   /** False: offer no shared-memory segment (gradients go through the coordinator). */
   sharedMemory?: boolean;
+  /** The rank a launcher placed this worker at (dgm launch). */
+  rank?: number;
 }
+
+/** `dgm worker --rank`: not forwarded as is to per-GPU children, which count up from it. */
+export const WORKER_RANK_OPTION: OptionSpec = {
+  name: 'rank',
+  type: 'string',
+  value: 'n',
+  description: 'Advanced: join at this rank (what dgm launch gives each worker, so a rank that never joins is named); with --gpus the GPUs take this rank and the next ones.',
+};
 
 function livenessOptions(joinTimeout: string): OptionSpec[] {
   return [
@@ -122,6 +132,7 @@ export function workerRuntimeArgs(values: Values): string[] {
 /** Validates the advanced flags of `dgm worker`. Throws UsageError. */
 export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
   const run = runId(values);
+  const rank = wholeNumber(values, 'rank', 0, 65535, '');
   const file = values['run-config'];
   const config = typeof file === 'string' ? readRunConfig(file) : undefined;
   return {
@@ -129,5 +140,6 @@ export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
     ...(run !== undefined ? { run } : {}),
     ...(config !== undefined ? { config } : {}),
     ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
+    ...(rank !== undefined ? { rank } : {}),
   };
 }

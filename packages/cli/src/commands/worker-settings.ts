@@ -1,5 +1,6 @@
 // The validated flags of `dgm worker`, apart from the command so that the launch code that runs a
 // worker (launch/worker-run.ts) can use them without importing the command that calls it.
+import { isGpuId, type GpuId } from '@dgm/worker/device';
 import type { ParsedArgs } from '../args/command-spec.js';
 import { coerceField, parseGpuValue, TRAIN_FIELDS } from '../config/fields.js';
 import { validateEndpoint } from '../config/endpoint.js';
@@ -11,8 +12,8 @@ export interface WorkerSettings {
   connect: string;
   /** GPUs for child processes ('all' or a list of more than one), or null. */
   gpus: 'all' | number[] | null;
-  /** The one GPU of this process, or null for CPU. */
-  gpu: number | null;
+  /** The one GPU of this process (an index or a GPU-… / MIG-… UUID), or null for CPU. */
+  gpu: GpuId | null;
   backend: BackendName;
   json: boolean;
 }
@@ -27,12 +28,14 @@ export function resolveWorkerSettings(values: ParsedArgs['values']): WorkerSetti
     throw new UsageError('--gpus and --gpu cannot be used together; use --gpu ID for one GPU or --gpus for one process per GPU.');
   }
   let gpus = values.gpus !== undefined ? parseGpuValue(values.gpus, { flag: 'gpus' }) : null;
-  let gpu: number | null = null;
+  let gpu: GpuId | null = null;
   if (values.gpu !== undefined) {
-    if (typeof values.gpu !== 'string' || !/^\d{1,3}$/.test(values.gpu)) {
-      throw new UsageError(`--gpu must be one GPU id such as 0, got '${String(values.gpu)}'.`);
+    // A UUID (GPU-…, MIG-…) is kept as given: it names the device a scheduler granted.
+    const given = typeof values.gpu === 'string' && /^\d{1,3}$/.test(values.gpu) ? Number(values.gpu) : values.gpu;
+    if (!isGpuId(given)) {
+      throw new UsageError(`--gpu must be one GPU id such as 0, got '${String(values.gpu)}' (a GPU-… or MIG-… UUID works too).`);
     }
-    gpu = Number(values.gpu);
+    gpu = given;
   }
   if (Array.isArray(gpus) && gpus.length === 1) {
     gpu = gpus[0];

@@ -6,7 +6,7 @@ import { resolveGpuIds } from '../gpu/nvidia-smi.js';
 import { runWorkerProcess, superviseGpuWorkers } from '../launch/worker-run.js';
 import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
-import { resolveWorkerRuntimeFlags, WORKER_RUNTIME_OPTIONS, workerRuntimeArgs } from './runtime-flags.js';
+import { resolveWorkerRuntimeFlags, WORKER_RANK_OPTION, WORKER_RUNTIME_OPTIONS, workerRuntimeArgs } from './runtime-flags.js';
 import { resolveWorkerSettings } from './worker-settings.js';
 
 const spec: CommandSpec = {
@@ -20,6 +20,7 @@ const spec: CommandSpec = {
     { name: 'log-file', type: 'string', value: 'file', description: 'Also write the log (JSON lines) to this file.' },
     { name: 'json', type: 'boolean', description: 'Print machine-readable JSON lines on stdout, nothing else.' },
     ...WORKER_RUNTIME_OPTIONS,
+    WORKER_RANK_OPTION,
   ],
   notes: ['The worker gets the model, dataset and settings from the coordinator; it exits 0 when the run ends.'],
   examples: [
@@ -37,7 +38,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const reporter = commandReporter(settings.json, context);
   if (settings.gpus !== null) {
     const ids = resolveGpuIds(settings.gpus, context.env);
-    return superviseGpuWorkers(settings, ids, reporter, context, logFile, workerRuntimeArgs(args.values));
+    return superviseGpuWorkers(settings, ids, reporter, context, logFile, workerRuntimeArgs(args.values), runtime.rank);
   }
   return runWorkerProcess(settings, runtime, reporter, context, logFile);
 }

@@ -1,8 +1,12 @@
 // Finding the local GPUs for `--gpus all`: `nvidia-smi -L` prints one line per device,
 // "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-...)", numbered as CUDA_VISIBLE_DEVICES numbers them
-// (when CUDA_DEVICE_ORDER=PCI_BUS_ID, which the launcher sets).
+// (when CUDA_DEVICE_ORDER=PCI_BUS_ID, which the launcher sets), and under a GPU in MIG mode one
+// line per MIG instance, "  MIG 1g.5gb Device 0: (UUID: MIG-...)". CUDA cannot use a MIG-mode GPU
+// whole, so its instances are listed instead, by UUID.
 import { execFileSync } from 'node:child_process';
+import type { GpuId } from '@dgm/worker/device';
 import { UsageError } from '../errors.js';
+import { grantedGpus } from './granted.js';
 
 /** GPU ids listed by `nvidia-smi -L` output, in order. Lines that are not GPUs (MIG entries) are skipped. */
 export function parseNvidiaSmiList(output: string): number[] {
@@ -14,11 +18,26 @@ export function parseNvidiaSmiList(output: string): number[] {
   return ids;
 }
 
+/** The devices workers can use from `nvidia-smi -L` output: each GPU's index, or the UUIDs of its MIG instances. */
+export function parseNvidiaSmiDevices(output: string): GpuId[] {
+  const gpus: { index: number; migs: string[] }[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const gpu = /^GPU (\d+):/.exec(line.trim());
+    if (gpu) {
+      gpus.push({ index: Number(gpu[1]), migs: [] });
+      continue;
+    }
+    const mig = /^MIG\b.*\(UUID: (MIG-[^)\s]+)\)/.exec(line.trim());
+    if (mig && gpus.length > 0) gpus[gpus.length - 1].migs.push(mig[1]);
+  }
+  return gpus.flatMap((g): GpuId[] => (g.migs.length > 0 ? g.migs : [g.index]));
+}
+
 /**
- * Runs `nvidia-smi -L` from PATH and returns the GPU ids. Throws UsageError when it is missing,
- * fails, or lists no GPU, since `--gpus all` cannot mean anything then.
+ * Runs `nvidia-smi -L` from PATH and returns the usable devices (GPU indices, MIG UUIDs). Throws
+ * UsageError when it is missing, fails, or lists no GPU, since `--gpus all` cannot mean anything then.
  */
-export function listLocalGpus(env: NodeJS.ProcessEnv = process.env): number[] {
+export function listLocalGpus(env: NodeJS.ProcessEnv = process.env): GpuId[] {
   let output: string;
   try {
     output = execFileSync('nvidia-smi', ['-L'], { env, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,7 +49,7 @@ export function listLocalGpus(env: NodeJS.ProcessEnv = process.env): number[] {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0];
     throw new UsageError(`--gpus all could not list GPUs: nvidia-smi -L failed${stderr ? ` (${stderr})` : ''}; check the NVIDIA driver or name the GPUs, such as --gpus 0,1.`);
   }
-  const ids = parseNvidiaSmiList(output);
+  const ids = parseNvidiaSmiDevices(output);
   if (ids.length === 0) {
     throw new UsageError('--gpus all found no GPU in the output of nvidia-smi -L; use --workers N to train on CPU workers.');
   }
@@ -38,16 +57,16 @@ export function listLocalGpus(env: NodeJS.ProcessEnv = process.env): number[] {
 }
 
 /**
- * Resolves a --gpus value to concrete ids. 'all' means the GPUs this process may use: those
- * CUDA_VISIBLE_DEVICES lists when it holds device numbers (schedulers such as SLURM set it to the
- * job's share of the machine), else every GPU `nvidia-smi -L` lists.
+ * Resolves a --gpus value to concrete devices. 'all' means the GPUs this process may use: those
+ * a scheduler granted (CUDA_VISIBLE_DEVICES, else NVIDIA_VISIBLE_DEVICES; indices or UUIDs,
+ * passed through as given), else every device `nvidia-smi -L` lists.
  */
-export function resolveGpuIds(gpus: 'all' | number[], env: NodeJS.ProcessEnv = process.env): number[] {
+export function resolveGpuIds(gpus: 'all' | number[], env: NodeJS.ProcessEnv = process.env): GpuId[] {
   if (gpus !== 'all') return gpus;
-  const visible = env.CUDA_VISIBLE_DEVICES?.trim();
-  if (visible !== undefined && /^\d+(\s*,\s*\d+)*$/.test(visible)) return visible.split(',').map((id) => Number(id.trim()));
-  if (visible === '' || visible === '-1') {
-    throw new UsageError(`--gpus all found no usable GPU: CUDA_VISIBLE_DEVICES='${visible}' hides them all; unset it or use --workers N for CPU workers.`);
+  const grant = grantedGpus(env);
+  if (grant === null) return listLocalGpus(env);
+  if (grant.devices.length === 0) {
+    throw new UsageError(`--gpus all found no usable GPU: ${grant.from}='${grant.value}' hides them all; unset it or use --workers N for CPU workers.`);
   }
-  return listLocalGpus(env);
+  return grant.devices;
 }

@@ -77,12 +77,45 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
   return log;
 }
 
+/**
+ * Where a local run's coordinator listens and which of its workers run here. `dgm train` takes the
+ * defaults (loopback, every worker local); `dgm launch` on rank 0 binds the master address, waits
+ * for the whole job's workers and starts only its own, at the ranks the scheduler gave them.
+ */
+export interface LocalRunShape {
+  /** The coordinator's address (default: loopback, a free port). */
+  bind: string;
+  /** Workers the coordinator waits for (default: the local ones). */
+  expectedWorkers: number;
+  /** The workers started here. */
+  slots: WorkerSlot[];
+  /** Arguments added to each local `dgm worker` (its rank, runtime flags). */
+  workerArgs: (slot: WorkerSlot) => string[];
+  /** Variables added to each local worker's environment. */
+  workerEnv: NodeJS.ProcessEnv;
+  /** The coordinator's runtime flags (join timeout, liveness, run id). */
+  runtime: CoordinatorRuntimeFlags;
+  /** Signals that ask for a clean stop besides SIGINT and SIGTERM. */
+  stopSignals: NodeJS.Signals[];
+  /** Runs after a stop requested by `signal` has written its checkpoint and the local workers ended. */
+  afterStop?: (signal: NodeJS.Signals, checkpointDir: string | null) => Promise<void>;
+}
+
+/** `dgm train`'s shape: loopback, every worker local (one per GPU, or `settings.workers` CPU workers). */
+export function trainShape(plan: TrainPlan): LocalRunShape {
+  const slots: WorkerSlot[] = plan.gpuIds
+    ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
+    : Array.from({ length: plan.settings.workers }, (_, index) => ({ index, gpu: null }));
+  // Loopback only, on a port the OS picks: a local run is nobody else's business.
+  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, stopSignals: [] };
+}
+
 /** `dgm train`: coordinator here, `settings.workers` (or one per GPU) local worker processes. */
-export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, context: CliContext): Promise<number> {
+export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, context: CliContext, shape: LocalRunShape = trainShape(plan)): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   let workers: LocalWorkers | null = null;
-  const stop = listenForStop(() => {
+  const stop = listenForStop(shape.stopSignals, () => {
     reporter.warn('Second interrupt: killing the workers now.');
     workers?.signalAll('SIGKILL');
     process.exit(ExitCode.interrupted);
@@ -90,16 +123,14 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   let coordinator: CoordinatorHandle | null = null;
   try {
     coordinator = await startRunCoordinator(plan, {
-      // Loopback only, on a port the OS picks: a local run is nobody else's business.
-      bind: 'tcp://127.0.0.1:*',
-      expectedWorkers: plan.gpuIds ? plan.gpuIds.length : settings.workers,
+      bind: shape.bind,
+      expectedWorkers: shape.expectedWorkers,
       backend: plan.localBackend,
+      runtime: shape.runtime,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
-    const slots: WorkerSlot[] = plan.gpuIds
-      ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
-      : Array.from({ length: settings.workers }, (_, index) => ({ index, gpu: null }));
+    const slots = shape.slots;
     const tails = slots.map(() => new OutputTail());
     let onUnexpectedExit: (exit: WorkerExit) => void = () => {};
     const unexpectedExit = new Promise<WorkerExit>((resolve) => (onUnexpectedExit = resolve));
@@ -118,7 +149,9 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         '--log-file',
         join(settings.out, 'logs', `worker-${slot.index}.log`),
         ...(slot.gpu !== null ? ['--gpu', String(slot.gpu)] : []),
+        ...shape.workerArgs(slot),
       ],
+      baseEnv: { ...process.env, ...shape.workerEnv },
       cwd: context.cwd,
       onLine: (slot, line) => {
         tails[slot.index].push(line);
@@ -172,6 +205,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         // Workers that had joined were told to stop; any still joining are not waited for long.
         await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
         reportInterrupted(reporter, outcome, settings.out, 'train');
+        await shape.afterStop?.(ending.signal, outcome.checkpointDir);
         return ExitCode.interrupted;
       }
       case 'worker-exit':
@@ -203,7 +237,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
-  const stop = listenForStop(() => {
+  const stop = listenForStop([], () => {
     reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
     process.exit(ExitCode.interrupted);
   });

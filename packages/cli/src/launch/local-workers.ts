@@ -4,14 +4,15 @@
 // even if the launcher is killed with SIGKILL).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { GpuId } from '@dgm/worker/device';
 import { workerEnv } from '../gpu/worker-env.js';
 
 /** One local worker to start. */
 export interface WorkerSlot {
   /** 0-based index among the local workers (used in labels and log file names). */
   index: number;
-  /** GPU id, or null for a CPU worker. */
-  gpu: number | null;
+  /** GPU (an index, or a UUID as the scheduler granted it), or null for a CPU worker. */
+  gpu: GpuId | null;
 }
 
 /** How a worker process ended. */

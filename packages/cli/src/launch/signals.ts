@@ -11,9 +11,11 @@ export interface StopRequests {
 }
 
 /**
- * Installs SIGINT/SIGTERM handlers. `onForce` runs on the second signal (the user insists).
+ * Installs SIGINT/SIGTERM handlers, and handlers for `extra` signals that mean the same (a
+ * scheduler's warning, such as Slurm's --signal=USR1@90). `onForce` runs on the second signal
+ * (the user insists).
  */
-export function listenForStop(onForce: () => void): StopRequests {
+export function listenForStop(extra: readonly NodeJS.Signals[], onForce: () => void): StopRequests {
   let count = 0;
   let resolveRequested: (signal: NodeJS.Signals) => void = () => {};
   const requested = new Promise<NodeJS.Signals>((resolve) => (resolveRequested = resolve));
@@ -22,16 +24,15 @@ export function listenForStop(onForce: () => void): StopRequests {
     if (count === 1) resolveRequested(signal);
     else onForce();
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...extra];
+  for (const s of signals) process.on(s, handler);
   return {
     requested,
     get count() {
       return count;
     },
     dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const s of signals) process.off(s, handler);
     },
   };
 }

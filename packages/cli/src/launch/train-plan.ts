@@ -2,6 +2,7 @@
 // their runtime, the dataset (loaded, so a bad file is caught now), the run length, and the run
 // directory (free for a new run; holding a resumable checkpoint for --resume).
 import type { RunConfig } from '@dgm/protocol';
+import type { GpuId } from '@dgm/worker/device';
 import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { resolveGpuIds } from '../gpu/nvidia-smi.js';
@@ -13,7 +14,7 @@ import type { BackendName } from '../config/vocabulary.js';
 export interface TrainPlan {
   settings: TrainSettings;
   /** Concrete GPU ids (one local worker each), or null for CPU workers. */
-  gpuIds: number[] | null;
+  gpuIds: GpuId[] | null;
   dataset: { name: string; imageShape: [number, number, number]; trainCount: number; testCount: number };
   stepsPerEpoch: number;
   totalSteps: number;
@@ -64,7 +65,7 @@ export function buildRunConfig(settings: TrainSettings, imageShape: [number, num
 
 /** Validates a run end to end without writing anything. Throws UsageError (or core's input errors). */
 export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv, options: { localWorkers: boolean }): Promise<TrainPlan> {
-  let gpuIds: number[] | null = null;
+  let gpuIds: GpuId[] | null = null;
   if (settings.gpus && options.localWorkers) {
     assertGpuRuntime();
     gpuIds = resolveGpuIds(settings.gpus, env);

@@ -1,5 +1,6 @@
 // `dgm worker` processes: one replica in this process, or (with several GPUs) a supervisor of one
 // child process per GPU.
+import type { GpuId } from '@dgm/worker/device';
 import type { CliContext } from '../commands/command.js';
 import type { WorkerRuntimeFlags } from '../commands/runtime-flags.js';
 import type { WorkerSettings } from '../commands/worker-settings.js';
@@ -17,6 +18,13 @@ function isManaged(env: NodeJS.ProcessEnv): boolean {
   return env.DGM_LAUNCHER_PID !== undefined && typeof process.send === 'function';
 }
 
+/**
+ * Set by `dgm launch` for its workers: a scheduler signals every process of a job at once
+ * (scancel's SIGTERM, Slurm's --signal=USR1@90, mpirun and torchrun forwarding), and the worker
+ * must outlive that signal until the coordinator has taken the final checkpoint and sent STOP.
+ */
+export const SCHEDULED_ENV = 'DGM_SCHEDULED';
+
 /** Runs one replica here until the coordinator stops the run. */
 export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
   if (settings.gpu !== null) {
@@ -29,14 +37,21 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
     // The launcher stops the run through the coordinator on Ctrl-C; this process only has to
     // make sure it never outlives its launcher (the IPC channel closes when the launcher dies).
     process.on('SIGINT', () => {});
-    process.on('SIGTERM', () => process.exit(ExitCode.interrupted));
+    if (context.env[SCHEDULED_ENV] === '1') {
+      // The launcher or the coordinator ends this worker (STOP); SIGKILL and the launcher's
+      // going away still do. A listener also keeps SIGUSR1 from starting Node's inspector.
+      process.on('SIGTERM', () => {});
+      process.on('SIGUSR1', () => {});
+    } else {
+      process.on('SIGTERM', () => process.exit(ExitCode.interrupted));
+    }
     process.on('disconnect', () => {
       reporter.error('The launcher went away; this worker stops.');
       process.exit(ExitCode.failure);
     });
     process.channel?.unref();
   } else {
-    stopListener = listenForStop(() => process.exit(ExitCode.interrupted));
+    stopListener = listenForStop([], () => process.exit(ExitCode.interrupted));
     void stopListener.requested.then(() => {
       reporter.warn('Interrupted: leaving the run (the coordinator carries on or stops without this worker).');
       process.exit(ExitCode.interrupted);
@@ -58,8 +73,8 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
 }
 
 /** `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end. */
-export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: number[], reporter: Reporter, context: CliContext, logFile?: string, forwarded: string[] = []): Promise<number> {
-  const stop = listenForStop(() => workers.signalAll('SIGKILL'));
+export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: GpuId[], reporter: Reporter, context: CliContext, logFile?: string, forwarded: string[] = [], firstRank?: number): Promise<number> {
+  const stop = listenForStop([], () => workers.signalAll('SIGKILL'));
   const failures: WorkerExit[] = [];
   let stopping = false;
   const workers = launchLocalWorkers({
@@ -75,8 +90,9 @@ export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: numb
       '--backend',
       settings.backend,
       ...(settings.json ? ['--json'] : []),
-      ...(logFile ? ['--log-file', logFile.replace(/(\.log)?$/, `-gpu${slot.gpu}.log`)] : []),
+      ...(logFile ? ['--log-file', logFile.replace(/(\.log)?$/, `-gpu${String(slot.gpu).replaceAll('/', '_')}.log`)] : []),
       ...forwarded,
+      ...(firstRank !== undefined ? ['--rank', String(firstRank + slot.index)] : []),
     ],
     cwd: context.cwd,
     onLine: (slot, line, stream) => (stream === 'stdout' ? context.stdout : context.stderr).write(settings.json ? `${line}\n` : `[gpu ${slot.gpu}] ${line}\n`),
