@@ -213,7 +213,9 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
       case 'coordinator-failed': {
         // A dead worker usually shows up at both ends at once; its own exit says more (the signal
         // or exit code), so give it a moment to arrive before reporting the coordinator's view.
-        const exit = await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
+        // Not so when workers never came: the local workers then only end because they were told.
+        const joinTimeout = (ending.error as Error | null)?.name === 'JoinTimeoutError';
+        const exit = joinTimeout ? null : await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
         if (exit) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
