@@ -3,11 +3,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasGpuRuntime, launchLocalWorkers, listLocalGpus, MISSING_GPU_RUNTIME, parseNvidiaSmiList, resolveGpuIds, workerEnv } from '../src/index.js';
+import { hasGpuRuntime, launchLocalWorkers, listLocalGpus, MISSING_GPU_RUNTIME, parseNvidiaSmiDevices, parseNvidiaSmiList, resolveGpuIds, workerEnv } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-gpu-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const MIG = 'MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+/** What workers use of SMI_OUTPUT: GPU 1 is in MIG mode, so its MIG instance (by UUID) instead of it. */
+const SMI_DEVICES = [0, MIG, 2];
 const SMI_OUTPUT = [
   'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-11111111-2222-3333-4444-555555555555)',
   'GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-66666666-7777-8888-9999-000000000000)',
@@ -33,19 +36,21 @@ describe('nvidia-smi', () => {
   it('parses GPU lines and skips MIG entries', () => {
     expect(parseNvidiaSmiList(SMI_OUTPUT)).toEqual([0, 1, 2]);
     expect(parseNvidiaSmiList('No devices found.\n')).toEqual([]);
+    expect(parseNvidiaSmiDevices(SMI_OUTPUT)).toEqual(SMI_DEVICES);
   });
 
   it('lists GPUs through the nvidia-smi found on PATH', () => {
     const env = fakeNvidiaSmi('smi-ok', SMI_OUTPUT);
-    expect(listLocalGpus(env)).toEqual([0, 1, 2]);
-    expect(resolveGpuIds('all', env)).toEqual([0, 1, 2]);
+    expect(listLocalGpus(env)).toEqual(SMI_DEVICES);
+    expect(resolveGpuIds('all', env)).toEqual(SMI_DEVICES);
     expect(resolveGpuIds([3], env)).toEqual([3]);
   });
 
   it('takes `all` to mean the GPUs CUDA_VISIBLE_DEVICES grants, when a scheduler set it', () => {
     const env = fakeNvidiaSmi('smi-visible', SMI_OUTPUT);
     expect(resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: '2,0' })).toEqual([2, 0]);
-    expect(resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: 'GPU-11111111-2222' })).toEqual([0, 1, 2]);
+    // A UUID is passed through as granted, never renumbered from nvidia-smi's list of the whole machine.
+    expect(resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: 'GPU-11111111-2222' })).toEqual(['GPU-11111111-2222']);
     expect(() => resolveGpuIds('all', { ...env, CUDA_VISIBLE_DEVICES: '-1' })).toThrow(/CUDA_VISIBLE_DEVICES='-1' hides them all/);
   });
 
@@ -114,10 +119,10 @@ describe('launchLocalWorkers', () => {
     const exits = await workers.waitAll();
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
     const seen = ids.map((_, i) => JSON.parse(readFileSync(join(dir, `env-${i}.json`), 'utf8')));
-    expect(seen.map((s) => s.cuda)).toEqual(['0', '1', '2']);
+    expect(seen.map((s) => s.cuda)).toEqual(SMI_DEVICES.map(String));
     for (const s of seen) expect(s).toMatchObject({ growth: 'true', order: 'PCI_BUS_ID', launcher: String(process.pid), ipc: 'function' });
     expect(new Set(seen.map((s) => s.pid)).size).toBe(3);
-    expect(lines.sort()).toEqual(['0:ready 0', '1:ready 1', '2:ready 2']);
+    expect(lines.sort()).toEqual(['0:ready 0', `1:ready ${MIG}`, '2:ready 2']);
   });
 
   it('stops workers that ignore the request: SIGTERM, then SIGKILL', async () => {
@@ -168,12 +173,12 @@ describe('dgm worker --gpus all (supervisor)', () => {
     const reporter = new Reporter({ mode: 'plain', stdout: sink, stderr: sink, color: false });
     const code = await superviseGpuWorkers(settings, resolveGpuIds('all', env), reporter, context);
     expect(code).toBe(0);
-    for (const gpu of [0, 1, 2]) {
+    for (const gpu of SMI_DEVICES) {
       const seen = JSON.parse(readFileSync(join(dir, `supervised-${gpu}.json`), 'utf8'));
       expect(seen).toEqual({ argv: ['worker', '--connect', 'tcp://10.0.0.1:5555', '--gpu', String(gpu), '--backend', 'tensorflow'], cuda: String(gpu), growth: 'true' });
     }
-    expect(out).toContain('[gpu 1] worker on 1');
-    expect(out).toMatch(/Started 3 worker processes on GPUs 0, 1, 2/);
+    expect(out).toContain(`[gpu ${MIG}] worker on ${MIG}`);
+    expect(out).toContain(`Started 3 worker processes on GPUs 0, ${MIG}, 2`);
 
     // The advanced flags reach every child as given.
     const { workerRuntimeArgs } = await import('../src/commands/runtime-flags.js');

@@ -179,6 +179,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
     workerArgs: (slot) => ['--rank', String(firstRank + slot.index), ...workerArgs],
     workerEnv,
     runtime,
+    command: 'launch',
     stopSignals,
     afterStop: async (signal, checkpointDir) => {
       if (signal === 'SIGUSR1' && placement.engine === 'slurm') await requeueSlurmJob(env, checkpointDir, reporter);

@@ -95,6 +95,8 @@ export interface LocalRunShape {
   workerEnv: NodeJS.ProcessEnv;
   /** The coordinator's runtime flags (join timeout, liveness, run id). */
   runtime: CoordinatorRuntimeFlags;
+  /** The command that continues an interrupted run (`dgm <command> --resume <dir>`). */
+  command: 'train' | 'launch';
   /** Signals that ask for a clean stop besides SIGINT and SIGTERM. */
   stopSignals: NodeJS.Signals[];
   /** Runs after a stop requested by `signal` has written its checkpoint and the local workers ended. */
@@ -107,7 +109,7 @@ export function trainShape(plan: TrainPlan): LocalRunShape {
     ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
     : Array.from({ length: plan.settings.workers }, (_, index) => ({ index, gpu: null }));
   // Loopback only, on a port the OS picks: a local run is nobody else's business.
-  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, stopSignals: [] };
+  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, command: 'train', stopSignals: [] };
 }
 
 /** `dgm train`: coordinator here, `settings.workers` (or one per GPU) local worker processes. */
@@ -204,7 +206,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
         // Workers that had joined were told to stop; any still joining are not waited for long.
         await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
-        reportInterrupted(reporter, outcome, settings.out, 'train');
+        reportInterrupted(reporter, outcome, settings.out, shape.command);
         await shape.afterStop?.(ending.signal, outcome.checkpointDir);
         return ExitCode.interrupted;
       }

@@ -10,7 +10,7 @@ import { writeSampleGrid } from './sample-grid.js';
 import { loadTrainedModel } from './trained-model.js';
 
 /** The result of an interrupted run: where it stopped and how to continue it. */
-export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
+export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator' | 'launch'): void {
   const lines = outcome.checkpointDir
     ? [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir}`, `Continue with: dgm ${command} --resume ${runDir}`]
     : ['Interrupted before any checkpoint was written; nothing to resume.'];

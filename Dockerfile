@@ -1,0 +1,23 @@
+# dgm in a container: the image the Kubernetes examples (examples/k8s) run, with `dgm` as its
+# entrypoint:  docker build -t dgm .  then  docker run --rm dgm train --steps 20
+# Node 20 slim; the workspace installed with `npm ci` (which also compiles it: the root `prepare`
+# script) and run by the image's unprivileged `node` user. Runs are written under /work/runs.
+# GPU workers need @tensorflow/tfjs-node-gpu and CUDA 11.2 / cuDNN 8.1 in the image: build FROM
+# an image that has them, and add `npm install @tensorflow/tfjs-node-gpu@4.22.0` (see the README).
+FROM node:20-slim
+ENV NODE_ENV=production NX_NO_CLOUD=true NX_DAEMON=false
+WORKDIR /opt/dgm
+COPY package.json package-lock.json nx.json tsconfig.base.json tsconfig.build.json ./
+COPY packages ./packages
+COPY tools ./tools
+RUN npm ci --include=dev --ignore-scripts \
+ && npx tsc -b tsconfig.build.json \
+ && npm prune --omit=dev \
+ && ln -s /opt/dgm/packages/cli/bin/dgm.js /usr/local/bin/dgm \
+ && mkdir -p /work/runs && chown -R node:node /work
+USER node
+WORKDIR /work
+# The coordinator's port under `dgm launch` when the job sets none of its own (see the README).
+EXPOSE 5555
+ENTRYPOINT ["dgm"]
+CMD ["--help"]
