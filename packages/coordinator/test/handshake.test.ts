@@ -2,7 +2,7 @@
 // version or parameter manifest gets a REJECT sentence (`dgm worker` exits 2: the user's to fix);
 // too few workers make the run fail after the join timeout with a sentence saying so; bad options fail up front.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
@@ -10,6 +10,7 @@ import { Dealer } from 'zeromq';
 import { configHash, decodeMessage, encodeMessage, type Message, type RunConfig } from '@dgm/protocol';
 import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator, WorkerFailedError } from '../src/index.js';
 import { killAll, spawnWorker } from './support/processes.js';
+import { createDgmLogger } from '@dgm/protocol/log';
 import { quietLogger } from './support/quiet-logger.js';
 import { writeNpyImages } from './support/synthetic-data.js';
 
@@ -93,6 +94,27 @@ describe('admission', () => {
     expect(error).toBeInstanceOf(JoinTimeoutError);
     expect(error?.message).toMatch(/^only 1 of 2 workers joined within 4000 ms; start the missing workers/);
     expect((await lone.exit).code).toBe(1); // told by STOP that the run failed
+  });
+
+  it('a worker placed at a rank (dgm launch) takes that rank; a taken or missing rank is refused; the join timeout names the ranks still missing', async () => {
+    const log = join(dir, 'ranks.log');
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 3, backend: 'wasm', joinTimeoutMs: 12_000, logger: createDgmLogger({ process: 'coordinator', file: log, echo: 'none' }) });
+    const placed = spawnWorker(handle.address, ['--rank', '2', '--json']);
+    // Once rank 2 is held, ask for it again.
+    const deadline = Date.now() + 15_000;
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('"message":"worker joined"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(log, 'utf8')).toMatch(/"message":"worker joined".*"rank":2/);
+    const taken = await spawnWorker(handle.address, ['--rank', '2']).exit;
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/rejected this worker: rank 2 is already taken by pid \d+ on \S+; give each worker its own rank\./);
+    const beyond = await spawnWorker(handle.address, ['--rank', '5']).exit;
+    expect(beyond.code).toBe(2);
+    expect(beyond.stderr).toContain(`rejected this worker: this worker asks for rank 5, but run '${handle.run}' has ranks 0 to 2; start as many workers as the coordinator expects.`);
+    const error = await handle.done.then(() => null, (e: Error) => e);
+    expect(error?.message).toBe('only 1 of 3 workers joined within 12000 ms; start the missing workers (ranks 0, 1) with --connect pointing at this coordinator, or lower the worker count.');
+    const last = await placed.exit;
+    expect(last.code).toBe(1);
+    expect(JSON.parse(last.stdout.trim().split('\n').at(-1)!)).toMatchObject({ event: 'result', status: 'stopped-by-error', rank: 2 });
   });
 
   it("stops the run at once with a worker's own reason when it cannot load its data (FAILED)", async () => {

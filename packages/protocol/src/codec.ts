@@ -161,7 +161,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         host: str(h, 'host', 256),
         shmId: strOrNull(h, 'shmId', 256),
         shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH),
-        rank: h.rank === undefined ? null : intOrNull(h, 'rank', 0, 65535),
+        // Optional: absent (a plain `dgm worker`) stays absent.
+        ...(h.rank === undefined ? {} : { rank: intOrNull(h, 'rank', 0, 65535) }),
       };
     case 'WELCOME':
       return {

@@ -12,6 +12,8 @@ const state = packTensors([
 const examples: Message[] = [
   { type: 'HELLO', run, configHash: 'c'.repeat(64), manifestHash: null, backend: 'wasm', device: 'cpu', pid: 123, host: 'h', shmId: null, shmPath: null },
   { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: 'boot:1234', shmPath: '/dev/shm/dgm-9-a.seg' },
+  // Placed at a rank by a launcher (dgm launch).
+  { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: null, shmPath: null, rank: 3 },
   { type: 'WELCOME', run, rank: 2, worldSize: 3, configHash: 'abc', config: { model: 'vae', nested: { a: [1, 2] } }, heartbeatMs: 500, timeoutMs: 5000 },
   { type: 'WELCOME', run, rank: null, worldSize: 1, configHash: 'abc', config: {}, heartbeatMs: 1, timeoutMs: 1 },
   { type: 'REJECT', run, reason: 'config hash differs' },
@@ -92,6 +94,11 @@ describe('decoder validation', () => {
     expect(reason(h({ type: 'PLANE', segments: ['/a', 7] }))).toMatch(/'segments\[1\]' must be a string/);
     expect(reason(h({ type: 'PLANE', segments: ['/a'.repeat(600)] }))).toMatch(/at most 1024 allowed/);
     expect(reason(h({ type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: 3, shmPath: null }))).toMatch(/'shmId' must be a string/);
+    const hello = { type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null };
+    expect(reason(h({ ...hello, rank: -1 }))).toMatch(/'rank' is -1, allowed is 0..65535/);
+    expect(reason(h({ ...hello, rank: '1' }))).toMatch(/'rank' must be an integer/);
+    const decoded = decodeMessage(encodeMessage({ run, ...hello } as Message));
+    expect(decoded.ok && decoded.message.type === 'HELLO' && decoded.message.rank).toBeUndefined(); // absent: the first free rank
   });
 
   it('checks gradient sizes and phases against the manifest', () => {
