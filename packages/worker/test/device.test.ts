@@ -25,6 +25,17 @@ describe('workerEnv', () => {
     expect(() => workerEnv(base, { gpu: 1.5 })).toThrow('GPU id 1.5 is not allowed; use a non-negative integer such as 0.');
   });
 
+  it('passes a GPU or MIG UUID through as granted, and refuses anything else', () => {
+    const mig = 'MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+    expect(workerEnv({}, { gpu: mig })).toEqual({ CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: mig, TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
+    expect(workerEnv({}, { gpu: 'GPU-1234abcd' }).CUDA_VISIBLE_DEVICES).toBe('GPU-1234abcd');
+    expect(workerEnv({}, { gpu: 'MIG-GPU-1234abcd/1/0' }).CUDA_VISIBLE_DEVICES).toBe('MIG-GPU-1234abcd/1/0');
+    expect(() => workerEnv({}, { gpu: 'gpu0' })).toThrow(DeviceAssignmentError);
+    expect(() => workerEnv({}, { gpu: '0,1' })).toThrow(DeviceAssignmentError);
+    const gpu = { backend: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (native TensorFlow, CUDA GPU)' };
+    expect(describeDevice({ CUDA_VISIBLE_DEVICES: mig }, gpu)).toBe(`gpu:${mig}`);
+  });
+
   it('describes the device from the environment and the active backend', () => {
     const gpu = { backend: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (native TensorFlow, CUDA GPU)' };
     expect(describeDevice({ CUDA_VISIBLE_DEVICES: '3' }, gpu)).toBe('gpu:3');

@@ -11,7 +11,8 @@ import { resolveTrainSettings, type TrainSettings } from '../config/train-settin
 import { UsageError } from '../errors.js';
 import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { localSlots, type LocalDeviceRequest } from '../launch/local-devices.js';
-import { runLocalTraining, type LocalRunShape } from '../launch/local-run.js';
+import { runLocalTraining } from '../launch/local-run.js';
+import type { LocalRunShape } from '../launch/run-shape.js';
 import { masterBindAddress } from '../launch/master-bind.js';
 import { describePlacement, readPlacement, type Placement } from '../launch/placement.js';
 import { runRankWorkers } from '../launch/rank-workers.js';

@@ -8,9 +8,10 @@ import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
 import { reportFinished, reportInterrupted } from '../results/run-results.js';
-import { launchLocalWorkers, type LocalWorkers, type WorkerExit, type WorkerSlot } from './local-workers.js';
+import { launchLocalWorkers, type LocalWorkers, type WorkerExit } from './local-workers.js';
 import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
+import { trainShape, type LocalRunShape } from './run-shape.js';
 import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
 import { listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
@@ -75,41 +76,6 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
   );
   reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null });
   return log;
-}
-
-/**
- * Where a local run's coordinator listens and which of its workers run here. `dgm train` takes the
- * defaults (loopback, every worker local); `dgm launch` on rank 0 binds the master address, waits
- * for the whole job's workers and starts only its own, at the ranks the scheduler gave them.
- */
-export interface LocalRunShape {
-  /** The coordinator's address (default: loopback, a free port). */
-  bind: string;
-  /** Workers the coordinator waits for (default: the local ones). */
-  expectedWorkers: number;
-  /** The workers started here. */
-  slots: WorkerSlot[];
-  /** Arguments added to each local `dgm worker` (its rank, runtime flags). */
-  workerArgs: (slot: WorkerSlot) => string[];
-  /** Variables added to each local worker's environment. */
-  workerEnv: NodeJS.ProcessEnv;
-  /** The coordinator's runtime flags (join timeout, liveness, run id). */
-  runtime: CoordinatorRuntimeFlags;
-  /** The command that continues an interrupted run (`dgm <command> --resume <dir>`). */
-  command: 'train' | 'launch';
-  /** Signals that ask for a clean stop besides SIGINT and SIGTERM. */
-  stopSignals: NodeJS.Signals[];
-  /** Runs after a stop requested by `signal` has written its checkpoint and the local workers ended. */
-  afterStop?: (signal: NodeJS.Signals, checkpointDir: string | null) => Promise<void>;
-}
-
-/** `dgm train`'s shape: loopback, every worker local (one per GPU, or `settings.workers` CPU workers). */
-export function trainShape(plan: TrainPlan): LocalRunShape {
-  const slots: WorkerSlot[] = plan.gpuIds
-    ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
-    : Array.from({ length: plan.settings.workers }, (_, index) => ({ index, gpu: null }));
-  // Loopback only, on a port the OS picks: a local run is nobody else's business.
-  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, command: 'train', stopSignals: [] };
 }
 
 /** `dgm train`: coordinator here, `settings.workers` (or one per GPU) local worker processes. */
