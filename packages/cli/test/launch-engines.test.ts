@@ -95,7 +95,21 @@ describe('dgm launch under the variables of each Kubernetes manifest (examples/k
     // manifest maps it to DGM_RANK and names rank 0's pod through the headless Service
     // (dgm-0.dgm), which is 127.0.0.1 here.
     const pod = (index: number): NodeJS.ProcessEnv => ({ JOB_COMPLETION_INDEX: String(index), DGM_RANK: String(index), DGM_WORLD_SIZE: '2', DGM_MASTER_ADDR: '127.0.0.1', DGM_PORT: String(port) });
-    const out = await pods('indexed-job', [pod(0), pod(1)]);
+    // Pods start in any order: here pod 1 is up and waiting for seconds before rank 0 exists.
+    const out = join(root, 'indexed-job');
+    const late = startDgm(['launch', ...TINY, '--out', out], { cwd: root, env: pod(1) });
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (late.stderr.includes('Started 1 worker process at rank 1')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    const first = await runDgm(['launch', ...TINY, '--out', out], { cwd: root, env: pod(0) });
+    expect(first.code, first.stderr).toBe(0);
+    expect(await late.exited, late.stderr).toBe(0);
     expect(joinedRanks(out)).toEqual([0, 1]);
   });
 

@@ -154,14 +154,12 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const workerEnv = { [SCHEDULED_ENV]: '1' };
 
   if (placement.rank !== 0) {
-    const out = typeof args.values.out === 'string' ? resolvePath(context.cwd, args.values.out) : null;
     return runRankWorkers(
       {
         connect: `tcp://${placement.masterAddr.includes(':') ? `[${placement.masterAddr}]` : placement.masterAddr}:${placement.port}`,
         slots,
         firstRank,
         workerArgs: ['--backend', settings.backend, ...workerArgs],
-        logFile: (rank) => (out ? join(out, 'logs', `worker-${rank}.log`) : null),
         workerEnv,
         stopSignals,
       },

@@ -21,8 +21,6 @@ export interface RankWorkersOptions {
   firstRank: number;
   /** Arguments every `dgm worker` gets besides --connect, --rank and --gpu (backend, runtime flags). */
   workerArgs: string[];
-  /** Log file of a worker by rank, or null for none. */
-  logFile: (rank: number) => string | null;
   workerEnv: NodeJS.ProcessEnv;
   stopSignals: NodeJS.Signals[];
 }
@@ -60,7 +58,8 @@ export async function runRankWorkers(o: RankWorkersOptions, reporter: Reporter, 
     command: process.execPath,
     args: (slot) => {
       const rank = o.firstRank + slot.index;
-      const log = o.logFile(rank);
+      // No log file: the run directory is rank 0's to create (and to find free), and the
+      // scheduler keeps what this process prints (Slurm's output file, the pod's log).
       return [
         context.entryScript,
         'worker',
@@ -70,7 +69,6 @@ export async function runRankWorkers(o: RankWorkersOptions, reporter: Reporter, 
         String(rank),
         '--json',
         ...(slot.gpu !== null ? ['--gpu', String(slot.gpu)] : []),
-        ...(log ? ['--log-file', log] : []),
         ...o.workerArgs,
       ];
     },
@@ -78,7 +76,7 @@ export async function runRankWorkers(o: RankWorkersOptions, reporter: Reporter, 
     cwd: context.cwd,
     onLine: (slot, line, stream) => {
       if (stream === 'stdout') lastWordOf(line, words[slot.index]);
-      else if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${o.firstRank + slot.index}] ${line}`);
+      else reporter.message('info', `[worker ${o.firstRank + slot.index}] ${line}`);
     },
   });
   const stop = listenForStop(o.stopSignals, () => {
