@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expandHostlist } from '../src/launch/hostlist.js';
 import { readPlacement, describePlacement } from '../src/launch/placement.js';
 import { slurmJobPort } from '../src/launch/engines/slurm.js';
+import { masterBindAddress } from '../src/launch/master-bind.js';
 import { runDgm } from './support/spawn-dgm.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-placement-'));
@@ -83,6 +84,14 @@ describe('placement', () => {
     expect(() => readPlacement({ OMPI_COMM_WORLD_RANK: 'one', OMPI_COMM_WORLD_SIZE: '2' })).toThrow("OMPI_COMM_WORLD_RANK='one' (from Open MPI (OMPI_COMM_WORLD_RANK is set)) must be a whole number of at least 0.");
     expect(() => readPlacement({ DGM_RANK: '1', DGM_WORLD_SIZE: '2', DGM_PORT: '1' })).toThrow('DGM_WORLD_SIZE=2 needs DGM_MASTER_ADDR, the host of rank 0 where the coordinator listens.');
     expect(() => readPlacement({ PET_NNODES: '2', PET_NODE_RANK: '0', PET_MASTER_ADDR: 'h', PET_MASTER_PORT: '70000' })).toThrow('PET_MASTER_PORT=70000 (from Kubeflow Trainer (PET_NNODES or PET_NODE_RANK is set)) is not a TCP port; use 1-65535.');
+  });
+
+  it("rank 0 binds the master address's own IP, never 0.0.0.0, and refuses an address that is not this host's", async () => {
+    expect(await masterBindAddress('127.0.0.1', 5555)).toBe('tcp://127.0.0.1:5555');
+    expect(await masterBindAddress('localhost', 5555)).toMatch(/^tcp:\/\/127\.\d+\.\d+\.\d+:5555$/);
+    // 192.0.2.0/24 is reserved for documentation (RFC 5737): never an address of this host.
+    await expect(masterBindAddress('192.0.2.7', 5555)).rejects.toThrow(/^rank 0 runs on \S+, but the master address '192\.0\.2\.7' \(192\.0\.2\.7\) is not one of its addresses; rank 0 must run where the engine says the master is\.$/);
+    await expect(masterBindAddress('no-such-host.invalid', 5555)).rejects.toThrow(/^the master address 'no-such-host\.invalid' does not resolve to an IPv4 address/);
   });
 
   it('dgm launch with contradictory variables exits 2 with one sentence and writes nothing', async () => {
