@@ -5,16 +5,19 @@
 # GPU workers need @tensorflow/tfjs-node-gpu and CUDA 11.2 / cuDNN 8.1 in the image: build FROM
 # an image that has them, and add `npm install @tensorflow/tfjs-node-gpu@4.22.0` (see the README).
 FROM node:20-slim
-ENV NODE_ENV=production NX_NO_CLOUD=true NX_DAEMON=false
+ENV NX_NO_CLOUD=true NX_DAEMON=false
 WORKDIR /opt/dgm
 COPY package.json package-lock.json nx.json tsconfig.base.json tsconfig.build.json ./
 COPY packages ./packages
 COPY tools ./tools
-RUN npm ci --include=dev --ignore-scripts \
- && npx tsc -b tsconfig.build.json \
+# npm ci runs the packages' install scripts (zeromq's native addon) and the root `prepare`, which
+# compiles the workspace; the compilers are dropped afterwards.
+RUN npm ci \
  && npm prune --omit=dev \
+ && npm cache clean --force \
  && ln -s /opt/dgm/packages/cli/bin/dgm.js /usr/local/bin/dgm \
  && mkdir -p /work/runs && chown -R node:node /work
+ENV NODE_ENV=production
 USER node
 WORKDIR /work
 # The coordinator's port under `dgm launch` when the job sets none of its own (see the README).
