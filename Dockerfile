@@ -20,7 +20,7 @@ RUN npm ci \
 ENV NODE_ENV=production
 USER node
 WORKDIR /work
-# The coordinator's port under `dgm launch` when the job sets none of its own (see the README).
+# The coordinator port examples/k8s/indexed-job.yaml gives dgm launch (DGM_PORT).
 EXPOSE 5555
 ENTRYPOINT ["dgm"]
 CMD ["--help"]

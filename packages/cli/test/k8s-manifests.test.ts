@@ -3,7 +3,7 @@
 // OpenAPI schemas (kubernetes-models' validate()), and the dgm command each pod runs parses as
 // `dgm launch` flags. No npm package carries the Kubeflow CRD schemas (PyTorchJob, TrainJob), so
 // their own fields are checked here by name, as the operators read them.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodTemplateSpec, ResourceRequirements, Service } from 'kubernetes-models/v1';
@@ -75,6 +75,21 @@ describe('examples/k8s', () => {
     expect(Number.isInteger(trainer.numNodes) && Number.isInteger(trainer.numProcPerNode)).toBe(true);
     expect(trainer.command[0]).toBe('dgm');
     expectLaunch(trainer.command.slice(1));
+  });
+
+  it('the image they run: the Dockerfile copies what exists, installs with npm ci, runs dgm as a non-root user', () => {
+    // No Docker engine runs here (the docker command is only a client), so the image is not built.
+    const repo = fileURLToPath(new URL('../../../', import.meta.url));
+    const lines = readFileSync(`${repo}Dockerfile`, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    expect(lines[0]).toBe('FROM node:20-slim');
+    for (const line of lines.filter((l) => l.startsWith('COPY '))) {
+      for (const source of line.split(/\s+/).slice(1, -1)) expect(existsSync(`${repo}${source}`), source).toBe(true);
+    }
+    expect(lines.join('\n')).toMatch(/RUN npm ci /);
+    expect(lines.join('\n')).toContain('ln -s /opt/dgm/packages/cli/bin/dgm.js /usr/local/bin/dgm');
+    expect(existsSync(`${repo}packages/cli/bin/dgm.js`)).toBe(true);
+    expect(lines).toContain('USER node');
+    expect(lines.at(-2)).toBe('ENTRYPOINT ["dgm"]');
   });
 
   it('the validator refuses what Kubernetes would refuse', () => {
