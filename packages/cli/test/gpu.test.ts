@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nvidiaSmiStandIn } from './support/nvidia-smi-stand-in.js';
 import { hasGpuRuntime, launchLocalWorkers, listLocalGpus, MISSING_GPU_RUNTIME, parseNvidiaSmiDevices, parseNvidiaSmiList, resolveGpuIds, workerEnv } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-gpu-'));
@@ -21,15 +22,7 @@ const SMI_OUTPUT = [
 
 /** A stand-in `nvidia-smi` (a real executable on PATH) printing `output` for `-L`. */
 function fakeNvidiaSmi(name: string, output: string, exitCode = 0): NodeJS.ProcessEnv {
-  const bin = join(dir, name);
-  rmSync(bin, { recursive: true, force: true });
-  mkdirSync(bin, { recursive: true });
-  const script = join(bin, 'nvidia-smi');
-  writeFileSync(script, `#!/bin/sh\n[ "$1" = "-L" ] || exit 9\ncat <<'OUT'\n${output}OUT\nexit ${exitCode}\n`);
-  chmodSync(script, 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
-  delete env.CUDA_VISIBLE_DEVICES;
-  return env;
+  return nvidiaSmiStandIn(join(dir, name), output, { exitCode });
 }
 
 describe('nvidia-smi', () => {

@@ -3,15 +3,16 @@
 // the machine, including other jobs' — is never asked when something was granted (its stand-in
 // here records every call). Then `dgm launch` in both job shapes, in real processes, with the
 // documented stand-in for tfjs-node-gpu recording the CUDA environment each worker loaded it with.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantedGpus, resolveGpuIds } from '../src/index.js';
 import { localSlots } from '../src/launch/local-devices.js';
 import { readPlacement } from '../src/launch/placement.js';
 import { freePort } from './support/free-port.js';
+import { nvidiaSmiStandIn } from './support/nvidia-smi-stand-in.js';
 import { runDgm } from './support/spawn-dgm.js';
 import { writeFlatImages } from './support/test-images.js';
 
@@ -27,16 +28,11 @@ const GPU_B = 'GPU-66666666-7777-8888-9999-000000000000';
 const MIG_A = 'MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const MIG_B = 'MIG-ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee';
 
-/** PATH with a stand-in nvidia-smi listing four GPUs, GPU 3 in MIG mode; each call is recorded. */
+/** PATH with the stand-in nvidia-smi listing four GPUs, GPU 3 in MIG mode; each call is recorded. */
 function smiEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const bin = join(root, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const script = join(bin, 'nvidia-smi');
   const listing = ['GPU 0: A100 (UUID: GPU-0)', 'GPU 1: A100 (UUID: GPU-1)', 'GPU 2: A100 (UUID: GPU-2)', 'GPU 3: A100 (UUID: GPU-3)', `  MIG 3g.20gb Device 0: (UUID: ${MIG_A})`, `  MIG 3g.20gb Device 1: (UUID: ${MIG_B})`].join('\n');
-  writeFileSync(script, `#!/bin/sh\necho "$@" >> '${smiCalls}'\n[ "$1" = "-L" ] || exit 9\ncat <<'OUT'\n${listing}\nOUT\n`);
-  chmodSync(script, 0o755);
-  const env: NodeJS.ProcessEnv = { PATH: `${bin}${delimiter}${process.env.PATH}`, ...extra };
-  return env;
+  const { PATH } = nvidiaSmiStandIn(join(root, 'bin'), listing, { calls: smiCalls });
+  return { PATH, ...extra };
 }
 
 function smiWasCalled(): boolean {
