@@ -13,7 +13,7 @@ const spec: CommandSpec = {
   options: [
     ...RUN_OPTIONS.slice(0, 3),
     { name: 'workers', type: 'string', value: 'n', description: `Number of CPU worker processes (default ${TRAIN_DEFAULTS.workers}; exclusive with --gpus).` },
-    { name: 'gpus', type: 'string', value: 'ids|all', description: 'One worker per GPU: a list such as 0,1, or all (CUDA_VISIBLE_DEVICES if set, else nvidia-smi -L). Needs @tensorflow/tfjs-node-gpu.' },
+    { name: 'gpus', type: 'string', value: 'ids|all', description: 'One worker per GPU: a list such as 0,1, or all (the GPUs CUDA_VISIBLE_DEVICES or NVIDIA_VISIBLE_DEVICES grant, UUIDs as given; else nvidia-smi -L). Needs @tensorflow/tfjs-node-gpu.' },
     ...RUN_OPTIONS.slice(3),
   ],
   notes: [

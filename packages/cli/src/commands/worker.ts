@@ -14,8 +14,8 @@ const spec: CommandSpec = {
   summary: 'Join a coordinator as a worker (one process per GPU with --gpus).',
   options: [
     { name: 'connect', type: 'string', value: 'address', description: 'Coordinator address, such as tcp://head:5555, or ipc://<path> on the same host (required).' },
-    { name: 'gpus', type: 'string', value: 'ids|all', description: 'Start one worker process per GPU: a list such as 0,1, or all (CUDA_VISIBLE_DEVICES if set, else nvidia-smi -L).' },
-    { name: 'gpu', type: 'string', value: 'id', description: 'Run this worker on one GPU (sets CUDA_VISIBLE_DEVICES before tfjs loads).' },
+    { name: 'gpus', type: 'string', value: 'ids|all', description: 'Start one worker process per GPU: a list such as 0,1, or all (the GPUs CUDA_VISIBLE_DEVICES or NVIDIA_VISIBLE_DEVICES grant, UUIDs as given; else nvidia-smi -L).' },
+    { name: 'gpu', type: 'string', value: 'id', description: 'Run this worker on one GPU, an index or a GPU-… / MIG-… UUID (sets CUDA_VISIBLE_DEVICES before tfjs loads).' },
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto; tensorflow with GPUs).' },
     { name: 'log-file', type: 'string', value: 'file', description: 'Also write the log (JSON lines) to this file.' },
     { name: 'json', type: 'boolean', description: 'Print machine-readable JSON lines on stdout, nothing else.' },
