@@ -33,6 +33,8 @@ export class CoordinatorRun implements RunServices {
   private failure: Error | null = null;
   private stopReason: string | null = null;
   private running = false;
+  /** Set once execute() ends: a heartbeat send still pending then fails with the closed socket, and means nothing. */
+  private ended = false;
   private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} messages so far`);
   private plane: OpenedPlane | null = null;
   private exchange: StepExchange | null = null;
@@ -124,7 +126,8 @@ export class CoordinatorRun implements RunServices {
   }
 
   private lost(m: Member, why: string): void {
-    if (this.failure) return;
+    // After the end (say a join timeout) the logger may be closed already: nothing to report.
+    if (this.failure || this.ended) return;
     if (!this.running) {
       this.membership.remove(m);
       this.log.warn('a worker left before the run started; its rank is free again', { rank: m.rank, pid: m.pid, reason: why });
@@ -195,6 +198,7 @@ export class CoordinatorRun implements RunServices {
       }
       throw e;
     } finally {
+      this.ended = true;
       this.liveness.stop();
       this.router.close(Math.min(1000, this.o.timeoutMs));
       await this.outputs.close();
