@@ -34,7 +34,13 @@ export async function startServer({ pageDir = path.join(here, 'dist'), checkpoin
     ['/', path.resolve(pageDir)],
   ];
   const server = http.createServer(async (req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed URL\n');
+      return;
+    }
     const [prefix, root] = roots.find(([p]) => pathname.startsWith(p));
     let file = inside(root, pathname.slice(prefix.length));
     try {
@@ -45,7 +51,8 @@ export async function startServer({ pageDir = path.join(here, 'dist'), checkpoin
       return;
     }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    createReadStream(file).pipe(res);
+    // A file that vanishes between stat and read ends the response instead of the server.
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -59,7 +66,9 @@ export async function startServer({ pageDir = path.join(here, 'dist'), checkpoin
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [checkpointDir, port] = process.argv.slice(2);
+  const [given, port] = process.argv.slice(2);
+  // `npm start -w` runs this in examples/browser; a relative path is the user's, from where npm ran.
+  const checkpointDir = given === undefined ? undefined : path.resolve(process.env.INIT_CWD ?? process.cwd(), given);
   if (checkpointDir === undefined || !(await stat(checkpointDir).catch(() => null))?.isDirectory()) {
     console.error('Usage: npm start -- <checkpoint directory, e.g. runs/NAME/checkpoints/step-000100> [port]');
     process.exit(2);

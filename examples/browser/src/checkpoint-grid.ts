@@ -7,6 +7,8 @@ import type { GridResult } from './page-result.js';
 const COLUMNS = 8;
 const UNCONDITIONAL_ROWS = 4;
 const GAP = 2;
+/** Gray of the gaps between samples, so cells stay apart on dark samples. */
+const GAP_VALUE = 0.35;
 
 interface CheckpointState {
   model?: { family?: string; options?: { numClasses?: number } };
@@ -36,15 +38,15 @@ function sampleInputs(model: tf.LayersModel, rows: number, conditional: boolean)
   return [latents, tf.tensor(classes, shape, classInput.dtype === 'int32' ? 'int32' : 'float32')];
 }
 
-/** Samples [n, h, w, c] in [0, 1] tiled into one [rows*(h+gap), cols*(w+gap), c] image. */
-function tile(images: tf.Tensor4D, rows: number): tf.Tensor3D {
+/** Samples [n, h, w, c] in [0, 1] tiled into one [rows*(h+gap), (n/rows)*(w+gap), c] image. */
+export function tile(images: tf.Tensor4D, rows: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [, h, w, c] = images.shape;
-    const padded = images.pad([[0, 0], [0, GAP], [0, GAP], [0, 0]]);
+    const padded = images.pad([[0, 0], [0, GAP], [0, GAP], [0, 0]], GAP_VALUE);
     const grid = padded
-      .reshape([rows, COLUMNS, h + GAP, w + GAP, c])
+      .reshape([rows, images.shape[0] / rows, h + GAP, w + GAP, c])
       .transpose([0, 2, 1, 3, 4])
-      .reshape([rows * (h + GAP), COLUMNS * (w + GAP), c]);
+      .reshape([rows * (h + GAP), (images.shape[0] / rows) * (w + GAP), c]);
     return grid as tf.Tensor3D;
   });
 }

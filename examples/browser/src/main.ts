@@ -18,13 +18,19 @@ function element<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
-function showTraining(run: TrainingResult): void {
-  const row = document.createElement('tr');
+/** A new row of the training table; its last cell holds the canvas for the VAE's samples. */
+function trainingRow(): { row: HTMLTableRowElement; canvas: HTMLCanvasElement } {
+  const row = element('training').appendChild(document.createElement('tr'));
+  const canvas = document.createElement('canvas');
+  return { row, canvas };
+}
+
+function showTraining(run: TrainingResult, { row, canvas }: { row: HTMLTableRowElement; canvas: HTMLCanvasElement }): void {
   const after = run.stepMs.slice(1);
   const msPerStep = after.length > 0 ? after.reduce((a, b) => a + b, 0) / after.length : run.stepMs[0]!;
   const cells = [run.backend, String(run.losses.length), run.losses[0]!.toFixed(1), run.losses.at(-1)!.toFixed(1), msPerStep.toFixed(1)];
   for (const text of cells) row.appendChild(document.createElement('td')).textContent = text;
-  element('training').appendChild(row);
+  row.appendChild(document.createElement('td')).appendChild(canvas);
 }
 
 /** Why WebGL cannot run here, or null when the browser gives a WebGL context. */
@@ -43,9 +49,10 @@ async function run(): Promise<PageResult> {
   element('grid-caption').textContent = `${result.grid.family}, ${result.grid.inputs === 2 ? 'one row per class' : 'unconditional'}`;
 
   if (steps === 0) return result;
-  const wasm = await trainVae(steps);
+  const wasmRow = trainingRow();
+  const wasm = await trainVae(steps, wasmRow.canvas);
   result.training.push(wasm);
-  showTraining(wasm);
+  showTraining(wasm, wasmRow);
 
   const missing = webglMissing();
   if (missing !== null) {
@@ -53,9 +60,10 @@ async function run(): Promise<PageResult> {
   } else if (!(await tf.setBackend('webgl'))) {
     result.webglSkipped = 'tfjs could not initialise its webgl backend';
   } else {
-    const webgl = await trainVae(steps);
+    const webglRow = trainingRow();
+    const webgl = await trainVae(steps, webglRow.canvas);
     result.training.push(webgl);
-    showTraining(webgl);
+    showTraining(webgl, webglRow);
   }
   return result;
 }

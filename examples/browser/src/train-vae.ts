@@ -2,17 +2,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, Trainer } from '@dgm/core';
 import { BAR_IMAGE_SHAPE, barImages } from './bars.js';
+import { tile } from './checkpoint-grid.js';
 import type { TrainingResult } from './page-result.js';
 
 const IMAGES = 512;
 const BATCH = 32;
 
-/** Trains a fresh VAE for `steps` steps on the active tfjs backend; every step's loss, in order. */
-export async function trainVae(steps: number): Promise<TrainingResult> {
+const SAMPLES = 8;
+const LATENT = 8;
+
+/**
+ * Trains a fresh VAE for `steps` steps on the active tfjs backend and draws 8 samples decoded
+ * from the prior on `canvas`; every step's loss and time, in order.
+ */
+export async function trainVae(steps: number, canvas: HTMLCanvasElement): Promise<TrainingResult> {
   const backend = tf.getBackend();
   const [h, w, c] = BAR_IMAGE_SHAPE;
   const all = tf.tensor4d(barImages(IMAGES, 7), [IMAGES, h, w, c]);
-  const model = createModel('vae', { latentDim: 8, hidden: [128], imageShape: BAR_IMAGE_SHAPE, seed: 1 });
+  const model = createModel('vae', { latentDim: LATENT, hidden: [128], imageShape: BAR_IMAGE_SHAPE, seed: 1 });
   const trainer = new Trainer(model, { lr: 3e-3, seed: 1 });
   const losses: number[] = [];
   const stepMs: number[] = [];
@@ -28,6 +35,10 @@ export async function trainVae(steps: number): Promise<TrainingResult> {
       losses.push(metrics.losses['vae']!);
       stepMs.push(performance.now() - started);
     }
+    const samples = tf.tidy(() => tile(tf.sigmoid(model.decoder.predict(tf.randomNormal([SAMPLES, LATENT], 0, 1, 'float32', 2)) as tf.Tensor4D) as tf.Tensor4D, 1));
+    await tf.browser.toPixels(samples, canvas);
+    samples.dispose();
+    canvas.style.width = `${canvas.width * 2}px`;
   } finally {
     trainer.dispose();
     model.dispose();

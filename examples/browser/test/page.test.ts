@@ -1,7 +1,7 @@
 // The example page in a real headless Chromium (Debian's chromium, driven by playwright-core):
 // a checkpoint trained first by the built CLI is served over HTTP with the page; the page must
 // draw its samples, train a VAE whose loss falls on wasm (and on WebGL when the browser has it),
-// and log no console error. It saves a screenshot (DGM_BROWSER_SCREENSHOT=<file> copies it).
+// and log no console error. It saves screenshots (DGM_BROWSER_SCREENSHOTS=<folder> keeps them).
 // A second load draws a two-input (latent, class) generator: one row per class, in class order.
 import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPage } from '../build.mjs';
 import { startServer } from '../serve.mjs';
@@ -62,6 +62,14 @@ async function openPage(browser: Browser, url: string) {
 
 describe('examples/browser in headless Chromium', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'dgm-browser-page-'));
+
+  /** Saves a screenshot of the whole page in the scratch folder, and in DGM_BROWSER_SCREENSHOTS if set. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(scratch, name), fullPage: true });
+    const keep = process.env['DGM_BROWSER_SCREENSHOTS'];
+    if (keep) copyFileSync(path.join(scratch, name), path.join(keep, name));
+  }
+
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
 
@@ -79,6 +87,10 @@ describe('examples/browser in headless Chromium', () => {
       buildPage({ outdir: path.join(scratch, 'page') }),
       saveConditionalStandIn(path.join(served, 'conditional')),
     ]);
+    // The real page built: core's Trainer in it, its dependencies' Node branches disabled (empty modules).
+    const inputs = Object.keys(page.metafile.inputs);
+    expect(inputs.some((i) => i.includes('packages/core/dist/train/trainer.js'))).toBe(true);
+    for (const name of ['fs', 'path', 'worker_threads']) expect(inputs).toContain(`(disabled):${name}`);
     const latest = readFileSync(path.join(run, 'checkpoints', 'latest'), 'utf8').trim();
     cpSync(path.join(run, 'checkpoints', latest), path.join(served, 'mlp-gan'), { recursive: true });
     console.log(`page JavaScript: ${(page.jsBytes / 1024).toFixed(0)} KiB, ${(page.jsGzipBytes / 1024).toFixed(0)} KiB gzip`);
@@ -94,9 +106,7 @@ describe('examples/browser in headless Chromium', () => {
 
   it('draws the checkpoint samples and trains a VAE whose loss falls, with no console error', async () => {
     const { page, problems, result } = await openPage(browser!, `${server!.url}?checkpoint=checkpoint/mlp-gan/&steps=${STEPS}`);
-    const shot = path.join(scratch, 'page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.DGM_BROWSER_SCREENSHOT) copyFileSync(shot, process.env.DGM_BROWSER_SCREENSHOT);
+    await screenshot(page, 'page.png');
     console.log(JSON.stringify({ ...result, training: result.training.map((t) => ({ ...t, losses: t.losses.map(Math.round), stepMs: t.stepMs.map(Math.round) })) }));
 
     expect(result.error).toBeUndefined();
@@ -127,6 +137,7 @@ describe('examples/browser in headless Chromium', () => {
 
   it('draws a two-input (latent, class) generator with one row per class, in class order', async () => {
     const { page, problems, result } = await openPage(browser!, `${server!.url}?checkpoint=checkpoint/conditional/&steps=0`);
+    await screenshot(page, 'conditional.png');
     expect(result.error).toBeUndefined();
     expect(problems).toEqual([]);
     expect(result.grid).toEqual({ family: 'gan', inputs: 2, rows: STAND_IN_CLASSES, columns: 8 });
