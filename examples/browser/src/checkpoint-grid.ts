@@ -11,14 +11,14 @@ const GAP = 2;
 const GAP_VALUE = 0.35;
 
 interface CheckpointState {
-  model?: { family?: string; options?: { numClasses?: number } };
+  model?: { family?: string; options?: { classes?: number } };
 }
 
-/** Classes of a conditional model: its class embedding's input size, else state.json's numClasses. */
+/** Classes of a conditional model: its class embedding's input size, else state.json's `classes` option. */
 function classCount(model: tf.LayersModel, state: CheckpointState): number {
   const embedding = model.layers.find((l) => l.getClassName() === 'Embedding');
   const fromLayer = embedding?.getConfig()['inputDim'];
-  const count = typeof fromLayer === 'number' ? fromLayer : state.model?.options?.numClasses;
+  const count = typeof fromLayer === 'number' ? fromLayer : state.model?.options?.classes;
   if (typeof count !== 'number' || !(count >= 1)) {
     throw new Error('The generator takes a class input but neither an Embedding layer nor state.json says how many classes there are.');
   }

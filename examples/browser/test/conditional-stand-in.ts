@@ -1,6 +1,6 @@
-// A two-input generator (latent and class), saved like a checkpoint's sub-model, for the page's
-// conditional path until a real conditional checkpoint is tested: a class embedding joined to
-// the latent, as dgm's conditional generators take it. Its image for class k is a bright bar at
+// A two-input generator (latent and an int32 class of shape [1]), saved like a checkpoint's
+// sub-model, for the page's conditional path until a real conditional checkpoint is tested: a
+// class Embedding joined to the latent, as dgm's conditional generators take it. Its image for class k is a bright bar at
 // pixel row barRow(k) on a dark ground, whatever the latent, so a test can read from the canvas
 // which class the page drew in each row.
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +21,7 @@ export function barRow(k: number): number {
 /** Writes <dir>/state.json and <dir>/generator/{model.json, weights.bin}. */
 export async function saveConditionalStandIn(dir: string): Promise<void> {
   const latent = tf.input({ shape: [LATENT], name: 'latent' });
-  const label = tf.input({ shape: [1], name: 'class' });
+  const label = tf.input({ shape: [1], dtype: 'int32', name: 'class' });
   const embedding = tf.layers.embedding({ inputDim: STAND_IN_CLASSES, outputDim: SIDE * SIDE, name: 'class_embedding' });
   const byClass = tf.layers.flatten().apply(embedding.apply(label)) as tf.SymbolicTensor;
   const fromLatent = tf.layers.dense({ units: SIDE * SIDE, kernelInitializer: 'zeros', name: 'latent_dense' }).apply(latent) as tf.SymbolicTensor;
@@ -35,5 +35,5 @@ export async function saveConditionalStandIn(dir: string): Promise<void> {
   mkdirSync(path.join(dir, 'generator'), { recursive: true });
   await model.save(pathToFileURL(path.join(dir, 'generator')).href);
   model.dispose();
-  writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ model: { family: 'gan', options: { numClasses: STAND_IN_CLASSES } } }));
+  writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ model: { family: 'gan', options: { conditional: true, classes: STAND_IN_CLASSES } } }));
 }
