@@ -1,0 +1,101 @@
+// Reading a run directory into a RunView, whatever state it is in: finished, still writing,
+// damaged or empty. Nothing here throws for a missing or bad file; it says so in `notices`.
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { EVAL_LOG, readEvaluations } from './eval-log.js';
+import { readLaunch } from './launch-log.js';
+import { readMetrics } from './metrics.js';
+import type { RunView, SampleGridFile } from './run-view.js';
+
+/** Most grids a report embeds (evenly spread over the run, the newest always): keeps the page small. */
+export const MAX_GRIDS = 40;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const GRID_NAME = /^(?:final-)?step-(\d+)\.png$/;
+
+/** The file's text, or null when it does not exist (other errors, such as permissions, too: the report says it is missing). */
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** `count` indices spread evenly over [0, n), always with the last. */
+export function spread(n: number, count: number): number[] {
+  if (n <= count) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
+}
+
+async function readGrids(dir: string, notices: string[]): Promise<{ grids: SampleGridFile[]; count: number }> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    notices.push('samples/ is missing: no sample grid yet.');
+    return { grids: [], count: 0 };
+  }
+  const found = names
+    .map((file) => ({ file, match: GRID_NAME.exec(file) }))
+    .filter((f): f is { file: string; match: RegExpExecArray } => f.match !== null)
+    .map((f) => ({ file: f.file, step: Number(f.match[1]) }))
+    .sort((a, b) => a.step - b.step || a.file.localeCompare(b.file));
+  if (found.length === 0) notices.push('No sample grid yet: the first one is drawn at --sample-every steps, or at the end of the run.');
+  const grids: SampleGridFile[] = [];
+  for (const i of spread(found.length, MAX_GRIDS)) {
+    const { file, step } = found[i];
+    const png = await readFile(join(dir, file)).catch(() => null);
+    if (png === null || png.length < 8 || PNG_SIGNATURE.some((b, k) => png[k] !== b)) {
+      notices.push(`samples/${file} is not a readable PNG and is left out.`);
+      continue;
+    }
+    grids.push({ step, file, png: new Uint8Array(png) });
+  }
+  return { grids, count: found.length };
+}
+
+function readConfig(text: string | null, notices: string[]): RunView['config'] {
+  if (text === null) {
+    notices.push('config.json is missing: the run has not started, or this is not a dgm run directory.');
+    return null;
+  }
+  try {
+    const parsed = JSON.parse(text) as { config?: unknown; configHash?: unknown };
+    if (parsed.config === null || typeof parsed.config !== 'object') throw new Error('no config object');
+    return { config: parsed.config as Record<string, unknown>, configHash: typeof parsed.configHash === 'string' ? parsed.configHash : null };
+  } catch {
+    notices.push('config.json is damaged (not the JSON dgm writes): the settings cannot be shown.');
+    return null;
+  }
+}
+
+/** Everything the report shows of the run directory `dir`. */
+export async function readRun(dir: string, now: Date = new Date()): Promise<RunView> {
+  const root = resolve(dir);
+  const notices: string[] = [];
+  const [configText, metricsText, evalText, coordinatorLog, cliLog] = await Promise.all(
+    ['config.json', 'metrics.jsonl', EVAL_LOG, 'logs/coordinator.log', 'logs/cli.log'].map((f) => readText(join(root, f))),
+  );
+  const config = readConfig(configText, notices);
+  const metrics = readMetrics(metricsText);
+  notices.push(...metrics.notices);
+  const grids = await readGrids(join(root, 'samples'), notices);
+  const evals = readEvaluations(evalText);
+  notices.push(...evals.notices);
+  const { launch, events } = readLaunch(coordinatorLog, cliLog);
+  if (coordinatorLog === null) notices.push('logs/coordinator.log is missing: how the run was launched is unknown.');
+  return {
+    dir: root,
+    name: basename(root),
+    renderedAt: now.toISOString(),
+    config,
+    launch,
+    steps: metrics.steps,
+    grids: grids.grids,
+    gridCount: grids.count,
+    evaluations: evals.evaluations,
+    events,
+    notices,
+  };
+}

@@ -1,0 +1,23 @@
+// Writing <run>/report.html: rendered from the run directory and put in place atomically (a
+// temporary file renamed over the old one), so a browser never reads half a page.
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderReport } from './html/page.js';
+import { readRun } from './read-run.js';
+
+export const REPORT_FILE = 'report.html';
+
+/** Renders the run directory `dir` into `<dir>/report.html`; resolves with its path. */
+export async function writeReport(dir: string): Promise<string> {
+  const page = renderReport(await readRun(dir));
+  const path = join(dir, REPORT_FILE);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, page);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  return path;
+}
