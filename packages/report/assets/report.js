@@ -21,6 +21,17 @@
     return out;
   }
 
+  // Steps are whole numbers: no tick at 1.5. Values: 4 significant digits, tiny ones (learning
+  // rates) in exponent form, so 2e-4 and 1.5e-4 do not both read 0.0002.
+  var STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+  function formatValue(v) {
+    if (v === null || v === undefined) return '';
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 0.01 || a >= 1e6)) return v.toExponential(2).replace(/\.?0+e/, 'e');
+    return String(Number(v.toPrecision(4)));
+  }
+  function formatTicks(u, splits) { return splits.map(formatValue); }
+
   function width(el) { return Math.max(240, el.clientWidth || 360); }
 
   function chart(id, title, series, columns, yLabel) {
@@ -33,8 +44,8 @@
       width: width(holder),
       height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: 'step' }, { label: yLabel || '', size: 60 }],
-      series: [{ label: 'step' }].concat(series),
+      axes: [{ label: 'step', incrs: STEP_INCRS }, { label: yLabel || '', size: 70, values: formatTicks }],
+      series: [{ label: 'step' }].concat(series.map(function (s) { s.value = function (u, v) { return formatValue(v); }; return s; })),
     };
     var u = new uPlot(opts, [c.steps].concat(columns), holder);
     holder.dataset.points = String(c.steps.length);
@@ -62,7 +73,7 @@
       { label: 'compute (slowest worker)', stroke: '#1f77b4', width: 2 },
       { label: 'communication', stroke: '#d62728', width: 2 },
     ], [c.computeMs, c.commMs], 'ms');
-    if (c.workerComputeMs) {
+    if (c.workerComputeMs && c.workerComputeMs.length > 1) {
       chart('workers', 'compute per worker (ms): a straggler is the line above the rest',
         c.workerComputeMs.map(function (_, r) { return { label: 'rank ' + r, stroke: COLORS[r % COLORS.length], width: 1.5 }; }),
         c.workerComputeMs, 'ms');

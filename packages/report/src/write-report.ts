@@ -4,12 +4,14 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReport } from './html/page.js';
 import { readRun } from './read-run.js';
+import type { RunView } from './run-view.js';
 
 export const REPORT_FILE = 'report.html';
 
-/** Renders the run directory `dir` into `<dir>/report.html`; resolves with its path. */
-export async function writeReport(dir: string): Promise<string> {
-  const page = renderReport(await readRun(dir));
+/** Renders the run directory `dir` into `<dir>/report.html`; resolves with its path and what it showed. */
+export async function writeReport(dir: string): Promise<{ path: string; view: RunView }> {
+  const view = await readRun(dir);
+  const page = renderReport(view);
   const path = join(dir, REPORT_FILE);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
@@ -19,5 +21,5 @@ export async function writeReport(dir: string): Promise<string> {
     await rm(temporary, { force: true });
     throw error;
   }
-  return path;
+  return { path, view };
 }

@@ -73,7 +73,9 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
       ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
       : `Training ${s.model} on ${s.dataset}: ${plan.totalSteps} steps of global batch ${s.batchSize} (${plan.stepsPerEpoch} steps per epoch); run directory ${s.out}`,
   );
-  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null });
+  // The command line goes to logs/cli.log with the event: the report shows how the run was launched.
+  const command = ['dgm', ...process.argv.slice(2)].join(' ');
+  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null, command });
   return log;
 }
 

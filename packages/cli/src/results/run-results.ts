@@ -7,7 +7,14 @@ import type { TrainPlan } from '../launch/train-plan.js';
 import type { Reporter } from '../progress/reporter.js';
 import { DEFAULT_EVAL_COUNT, evaluateModel, formatEvaluation, GAN_SCORED_DATASETS, type Evaluation } from './evaluation.js';
 import { writeSampleGrid } from './sample-grid.js';
+import { recordEvaluation } from './run-evaluations.js';
 import { loadTrainedModel } from './trained-model.js';
+
+/** Rewrites the run's report.html; resolves with its path. */
+async function writeRunReport(runDir: string): Promise<string> {
+  const { writeReport } = await import('@dgm/report');
+  return (await writeReport(runDir)).path;
+}
 
 /** The result of an interrupted run: where it stopped and how to continue it. */
 export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
@@ -35,10 +42,13 @@ export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkp
     if (trained.model.family === 'vae' || GAN_SCORED_DATASETS.includes(settings.dataset)) {
       evaluation = await evaluateModel(trained, { count: DEFAULT_EVAL_COUNT, seed: 0 });
     }
+    // The report gets the evaluation too: appended to eval.jsonl, the page rewritten after it.
+    const report = (evaluation ? await recordEvaluation(trained, evaluation) : null) ?? (await writeRunReport(settings.out));
     reporter.result(
-      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation, dataPlane },
+      { status: 'finished', runDir: settings.out, step, checkpoint: trained.dir, samples: grid, evaluation, dataPlane, report },
       [
         `Run directory: ${settings.out}`,
+        `Report: ${report} (curves, sample grids, evaluation; opens offline)`,
         ...(dataPlane === 'shared' ? ['Gradients: averaged through shared memory (/dev/shm), not the coordinator'] : []),
         `Checkpoint: ${trained.dir} (step ${step})`,
         `Samples: ${grid}`,

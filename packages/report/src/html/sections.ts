@@ -48,20 +48,27 @@ function histogram(generated: number[] | undefined, real: number[] | undefined):
   return `<div class="histogram">${bars.join('')}</div>`;
 }
 
-function evalRow(e: EvalRecord): string {
+function evalRow(e: EvalRecord, histograms: boolean): string {
   const when = html(`step ${e.step}`);
   const scores =
     e.family === 'vae'
       ? `test ELBO <strong>${num(e.elbo)}</strong> nats (reconstruction ${num(e.reconstruction)}, KL ${num(e.kl)})`
       : `FID <strong>${num(e.fid)}</strong> (floor ${num(e.floorFid)}) · classifier score <strong>${num(e.classifierScore)}</strong> (real ${num(e.realClassifierScore)})`;
-  return `<tr><td>${when}</td><td>${html(e.dataset)} · ${html(e.count)} images</td><td>${scores}</td><td>${histogram(e.classHistogram, e.realClassHistogram)}</td><td class="muted">${html(e.time.replace('T', ' ').slice(0, 19))}</td></tr>`;
+  return `<tr><td>${when}</td><td>${html(e.dataset)} · ${html(e.count)} images</td><td>${scores}</td>${histograms ? `<td>${histogram(e.classHistogram, e.realClassHistogram)}</td>` : ''}<td class="muted">${html(e.time.replace('T', ' ').slice(0, 19))}</td></tr>`;
+}
+
+function evaluationTable(evaluations: EvalRecord[]): string {
+  // Class histograms exist for GAN scores only: no empty column for a VAE's runs.
+  const histograms = evaluations.some((e) => (e.classHistogram?.length ?? 0) > 0);
+  const head = `<tr><th>checkpoint</th><th>data</th><th>scores</th>${histograms ? '<th>class histogram (real data: outline)</th>' : ''}<th>when</th></tr>`;
+  return `<table class="evals">${head}${evaluations.map((e) => evalRow(e, histograms)).join('')}</table>`;
 }
 
 export function evaluationSection(v: RunView): string {
   const body =
     v.evaluations.length === 0
       ? '<p class="muted">No evaluation yet: <code>dgm eval RUN</code> adds one (the end of <code>dgm train</code> does too).</p>'
-      : `<table class="evals"><tr><th>checkpoint</th><th>data</th><th>scores</th><th>class histogram (real: outline)</th><th>when</th></tr>${v.evaluations.map(evalRow).join('')}</table>`;
+      : evaluationTable(v.evaluations);
   return `<section id="evaluation"><h2>Evaluation</h2>${body}</section>`;
 }
 

@@ -32,6 +32,11 @@ export class EventFileWriter {
     if (value.length > 0) this.event({ wall_time: wallTime, step, summary: { value } });
   }
 
+  /** Appends a metrics line's scalars (see stepScalars) at its step. */
+  step(record: Parameters<typeof stepScalars>[0] & { step: number }): void {
+    this.scalars(record.step, stepScalars(record));
+  }
+
   private event(fields: Record<string, unknown>): void {
     if (this.failure) throw this.failure;
     const type = eventType();

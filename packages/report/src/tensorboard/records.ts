@@ -1,7 +1,7 @@
 // TFRecord framing, as TensorFlow's record writer lays it out: the length as a little-endian
 // uint64, the masked CRC32C of those 8 bytes, the data, the masked CRC32C of the data. CRC32C
 // comes from crc-32's crc32c (pure JavaScript, well kept); the mask is TensorFlow's.
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 
 const MASK_DELTA = 0xa282ead8;
 
