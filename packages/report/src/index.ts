@@ -3,7 +3,7 @@
 // writeReport puts it at <run>/report.html atomically. No tfjs, no dgm room below: it reads files.
 export type { EvalRecord, LaunchInfo, RunEvent, RunView, SampleGridFile, StepLine, WorkerInfo } from './run-view.js';
 export { readRun, MAX_GRIDS } from './read-run.js';
-export { renderReport, chartData, type ChartData } from './html/page.js';
+export { renderReport, chartData, MAX_CHART_POINTS, type ChartData } from './html/page.js';
 export { writeReport, REPORT_FILE } from './write-report.js';
 export { appendEvaluation, EVAL_LOG } from './eval-log.js';
 export { ReportRefresher } from './refresher.js';

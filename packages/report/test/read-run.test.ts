@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, expect, it } from 'vitest';
-import { MAX_GRIDS, readRun, renderReport } from '../src/index.js';
+import { chartData, MAX_CHART_POINTS, MAX_GRIDS, readRun, renderReport } from '../src/index.js';
 import { parseJsonLines } from '../src/jsonl.js';
 import { spread } from '../src/read-run.js';
 
@@ -59,4 +59,13 @@ it('shows text from the run as text: a config value or log line cannot end the p
   expect(page).toContain('&lt;/script&gt;&lt;script&gt;window.pwned');
   // The page's scripts: the data, uPlot and the report's own, nothing more.
   expect(page.match(/<script[ >]/g)).toHaveLength(3);
+});
+
+it(`draws a long run at ${MAX_CHART_POINTS} evenly spread steps, first and last included`, () => {
+  const steps = Array.from({ length: 25_000 }, (_, i) => ({ step: i + 1, losses: { d: i } }));
+  const data = chartData(steps);
+  expect(data.steps).toHaveLength(MAX_CHART_POINTS);
+  expect([data.steps[0], data.steps.at(-1)]).toEqual([1, 25_000]);
+  expect(data.losses.d[1]).toBe(data.steps[1] - 1);
+  expect(chartData(steps.slice(0, 50)).steps).toHaveLength(50);
 });

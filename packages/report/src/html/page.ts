@@ -1,5 +1,6 @@
 // report.html: one self-contained page (charts library, script, style, data and every grid
 // inside it), so it opens from disk, from files copied over ssh, and offline.
+import { spread } from '../read-run.js';
 import type { RunView, StepLine } from '../run-view.js';
 import { inlineScript, pageAssets } from './assets.js';
 import { html, scriptJson } from './escape.js';
@@ -17,7 +18,11 @@ export interface ChartData {
   workerComputeMs: (number | null)[][] | null;
 }
 
-export function chartData(steps: StepLine[]): ChartData {
+/** Most points a chart draws: a longer run is shown at evenly spread steps (the page stays light). */
+export const MAX_CHART_POINTS = 10_000;
+
+export function chartData(all: StepLine[]): ChartData {
+  const steps = all.length > MAX_CHART_POINTS ? spread(all.length, MAX_CHART_POINTS).map((i) => all[i]) : all;
   const column = (pick: (s: StepLine) => number | undefined) => steps.map((s) => pick(s) ?? null);
   const lossNames = [...new Set(steps.flatMap((s) => Object.keys(s.losses)))];
   const ranks = Math.max(0, ...steps.map((s) => s.workerComputeMs?.length ?? 0));
@@ -53,6 +58,7 @@ function chartsSection(v: RunView): string {
   if (v.steps.length === 0) return '<section id="training"><h2>Training</h2><p class="muted">No step yet: the charts appear after the first step.</p></section>';
   return `<section id="training"><h2>Training</h2>
 <div class="chart-controls"><label for="smoothing">smoothing <output id="smoothing-value">0.6</output></label> <input type="range" id="smoothing" min="0" max="0.99" step="0.01" value="0.6"> <span class="muted">raw values faint, smoothed bold (exponential moving average, debiased)</span></div>
+${v.steps.length > MAX_CHART_POINTS ? `<p class="muted">${v.steps.length} steps, drawn at ${MAX_CHART_POINTS} evenly spread ones.</p>` : ''}
 <div id="charts" class="charts"></div>
 <noscript><p>The charts need JavaScript; the numbers are in metrics.jsonl.</p></noscript></section>`;
 }
