@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/core';
 import type { Dataset, EpochSampler } from '@dgm/core/node';
-import { ReportRefresher, writeReport } from '@dgm/report';
+import { ReportRefresher, RunReader, writeReport } from '@dgm/report';
 import { unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
 import { saveSnapshotCheckpoint } from './checkpointing.js';
 import type { StepRecord } from './options.js';
@@ -33,8 +33,10 @@ export class RunOutputs {
     private readonly paths: RunPaths | null,
   ) {
     this.metrics = paths ? new MetricsLog(paths.metrics) : null;
+    // One reader for the whole run: each refresh parses only the metrics lines added since the last.
+    const reader = paths ? new RunReader(paths.root) : null;
     this.report = paths
-      ? new ReportRefresher(() => writeReport(paths.root), o.reportEveryMs, (error) => s.log.warn('could not write report.html', { reason: error.message }))
+      ? new ReportRefresher(() => writeReport(paths.root, reader!), o.reportEveryMs, (error) => s.log.warn('could not write report.html', { reason: error.message }))
       : null;
   }
 

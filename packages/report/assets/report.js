@@ -122,5 +122,19 @@
     thumbs.forEach(function (t, i) { t.addEventListener('click', function () { show(i); }); });
     show(thumbs.length - 1);
   }
+  // A live run: reload as often as the coordinator rewrites the file, unless the reader is busy
+  // with a slider (a reload would throw their place away).
+  if (data.live) {
+    var reload = setTimeout(function () { location.reload(); }, 30000);
+    var stay = function () {
+      clearTimeout(reload);
+      var note = document.getElementById('live');
+      if (note) note.textContent = 'paused reloading (reload the page to see new steps)';
+    };
+    Array.prototype.forEach.call(document.querySelectorAll('input[type=range], .thumb'), function (el) {
+      el.addEventListener('input', stay);
+      el.addEventListener('click', stay);
+    });
+  }
   document.body.dataset.ready = 'true';
 })();

@@ -1,5 +1,7 @@
 // metrics.jsonl as the report reads it: records of the expected shape, by step. A resumed run
-// appends the steps after its checkpoint again; the newest line of a step wins.
+// appends the steps after its checkpoint again; the newest line of a step wins. Read
+// incrementally: a refresh during a long run parses only the lines added since the last one.
+import { open } from 'node:fs/promises';
 import { describeDamage, parseJsonLines } from './jsonl.js';
 import type { StepLine } from './run-view.js';
 
@@ -22,22 +24,70 @@ function asStepLine(value: unknown): StepLine | null {
   return line;
 }
 
-/** Steps of metrics.jsonl's text, and the sentences about what was wrong with it. */
-export function readMetrics(text: string | null): { steps: StepLine[]; notices: string[] } {
-  if (text === null) return { steps: [], notices: ['metrics.jsonl is missing: no step has finished yet.'] };
-  const parsed = parseJsonLines(text);
-  const byStep = new Map<number, StepLine>();
-  const damaged = [...parsed.damaged];
-  for (const { line: n, value } of parsed.values) {
-    const line = asStepLine(value);
-    if (line) byStep.set(line.step, line);
-    else damaged.push({ line: n, reason: 'not a step record' });
+/** What metrics.jsonl holds so far, kept between reads of a growing file. */
+export class MetricsReader {
+  private byStep = new Map<number, StepLine>();
+  private damaged: { line: number }[] = [];
+  private lines = 0;
+  /** Bytes of whole lines already parsed. */
+  private offset = 0;
+  private partialTail = false;
+  private missing = false;
+
+  private reset(): void {
+    this.byStep = new Map();
+    this.damaged = [];
+    this.lines = 0;
+    this.offset = 0;
   }
-  damaged.sort((a, b) => a.line - b.line);
-  const notices: string[] = [];
-  const damage = describeDamage('metrics.jsonl', damaged);
-  if (damage) notices.push(damage);
-  if (parsed.partialTail) notices.push('The last line of metrics.jsonl is still being written (or was cut short); it is not shown.');
-  if (byStep.size === 0) notices.push('metrics.jsonl has no complete step yet: the charts fill in as steps finish.');
-  return { steps: [...byStep.values()].sort((a, b) => a.step - b.step), notices };
+
+  /** Parses whole lines of `text` (the part after the last newline is left for later). */
+  feed(text: string): number {
+    const end = text.lastIndexOf('\n') + 1;
+    const parsed = parseJsonLines(text.slice(0, end));
+    for (const d of parsed.damaged) this.damaged.push({ line: this.lines + d.line });
+    for (const { line, value } of parsed.values) {
+      const step = asStepLine(value);
+      if (step) this.byStep.set(step.step, step);
+      else this.damaged.push({ line: this.lines + line });
+    }
+    this.lines += end === 0 ? 0 : text.slice(0, end).split('\n').length - 1;
+    this.partialTail = end < text.length;
+    return Buffer.byteLength(text.slice(0, end));
+  }
+
+  /** Reads what `path` gained since the last call (from the start if it shrank: a new file). */
+  async readFile(path: string): Promise<void> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch {
+      this.missing = true;
+      return;
+    }
+    try {
+      this.missing = false;
+      const { size } = await handle.stat();
+      if (size < this.offset) this.reset();
+      const buffer = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      // Whole lines end in '\n', a byte no UTF-8 sequence contains: decoding up to it is safe.
+      const upTo = buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      this.offset += this.feed(buffer.subarray(0, upTo).toString('utf8'));
+      this.partialTail = upTo < bytesRead;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The steps so far, by step, and the sentences about what was wrong. */
+  result(): { steps: StepLine[]; notices: string[] } {
+    if (this.missing) return { steps: [], notices: ['metrics.jsonl is missing: no step has finished yet.'] };
+    const notices: string[] = [];
+    const damage = describeDamage('metrics.jsonl', [...this.damaged].sort((a, b) => a.line - b.line));
+    if (damage) notices.push(damage);
+    if (this.partialTail) notices.push('The last line of metrics.jsonl is still being written (or was cut short); it is not shown.');
+    if (this.byStep.size === 0) notices.push('metrics.jsonl has no complete step yet: the charts fill in as steps finish.');
+    return { steps: [...this.byStep.values()].sort((a, b) => a.step - b.step), notices };
+  }
 }

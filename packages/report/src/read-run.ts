@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EVAL_LOG, readEvaluations } from './eval-log.js';
 import { readLaunch } from './launch-log.js';
-import { readMetrics } from './metrics.js';
+import { MetricsReader } from './metrics.js';
 import type { RunView, SampleGridFile } from './run-view.js';
 
 /** Most grids a report embeds (evenly spread over the run, the newest always): keeps the page small. */
@@ -70,32 +70,51 @@ function readConfig(text: string | null, notices: string[]): RunView['config'] {
   }
 }
 
-/** Everything the report shows of the run directory `dir`. */
-export async function readRun(dir: string, now: Date = new Date()): Promise<RunView> {
-  const root = resolve(dir);
-  const notices: string[] = [];
-  const [configText, metricsText, evalText, coordinatorLog, cliLog] = await Promise.all(
-    ['config.json', 'metrics.jsonl', EVAL_LOG, 'logs/coordinator.log', 'logs/cli.log'].map((f) => readText(join(root, f))),
-  );
-  const config = readConfig(configText, notices);
-  const metrics = readMetrics(metricsText);
-  notices.push(...metrics.notices);
-  const grids = await readGrids(join(root, 'samples'), notices);
-  const evals = readEvaluations(evalText);
-  notices.push(...evals.notices);
-  const { launch, events } = readLaunch(coordinatorLog, cliLog);
-  if (coordinatorLog === null) notices.push('logs/coordinator.log is missing: how the run was launched is unknown.');
-  return {
-    dir: root,
-    name: basename(root),
-    renderedAt: now.toISOString(),
-    config,
-    launch,
-    steps: metrics.steps,
-    grids: grids.grids,
-    gridCount: grids.count,
-    evaluations: evals.evaluations,
-    events,
-    notices,
-  };
+/**
+ * Reads a run directory again and again as it grows (the coordinator's refreshes): metrics.jsonl
+ * is parsed incrementally, everything else is small and read whole.
+ */
+export class RunReader {
+  readonly dir: string;
+  private readonly metrics = new MetricsReader();
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  /** Everything the report shows of the run directory now. */
+  async read(now: Date = new Date()): Promise<RunView> {
+    const root = this.dir;
+    const notices: string[] = [];
+    const [configText, evalText, coordinatorLog, cliLog] = await Promise.all(
+      ['config.json', EVAL_LOG, 'logs/coordinator.log', 'logs/cli.log'].map((f) => readText(join(root, f))),
+    );
+    const config = readConfig(configText, notices);
+    await this.metrics.readFile(join(root, 'metrics.jsonl'));
+    const metrics = this.metrics.result();
+    notices.push(...metrics.notices);
+    const grids = await readGrids(join(root, 'samples'), notices);
+    const evals = readEvaluations(evalText);
+    notices.push(...evals.notices);
+    const { launch, events } = readLaunch(coordinatorLog, cliLog);
+    if (coordinatorLog === null) notices.push('logs/coordinator.log is missing: how the run was launched is unknown.');
+    return {
+      dir: root,
+      name: basename(root),
+      renderedAt: now.toISOString(),
+      config,
+      launch,
+      steps: metrics.steps,
+      grids: grids.grids,
+      gridCount: grids.count,
+      evaluations: evals.evaluations,
+      events,
+      notices,
+    };
+  }
+}
+
+/** Everything the report shows of the run directory `dir`, read once. */
+export function readRun(dir: string, now: Date = new Date()): Promise<RunView> {
+  return new RunReader(dir).read(now);
 }

@@ -3,14 +3,17 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReport } from './html/page.js';
-import { readRun } from './read-run.js';
+import { RunReader } from './read-run.js';
 import type { RunView } from './run-view.js';
 
 export const REPORT_FILE = 'report.html';
 
-/** Renders the run directory `dir` into `<dir>/report.html`; resolves with its path and what it showed. */
-export async function writeReport(dir: string): Promise<{ path: string; view: RunView }> {
-  const view = await readRun(dir);
+/**
+ * Renders the run directory `dir` (or what `reader` reads: pass one RunReader to every refresh
+ * of a growing run) into `<dir>/report.html`; resolves with its path and what it showed.
+ */
+export async function writeReport(dir: string, reader: RunReader = new RunReader(dir)): Promise<{ path: string; view: RunView }> {
+  const view = await reader.read();
   const page = renderReport(view);
   const path = join(dir, REPORT_FILE);
   const temporary = `${path}.${process.pid}.tmp`;

@@ -1,11 +1,11 @@
 // Reading a run directory whatever state it is in, and drawing it safely: the cases a browser
 // test does not single out (resumed runs, many grids, hostile text in a config or a log).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, expect, it } from 'vitest';
-import { chartData, MAX_CHART_POINTS, MAX_GRIDS, readRun, renderReport } from '../src/index.js';
+import { chartData, MAX_CHART_POINTS, MAX_GRIDS, readRun, renderReport, RunReader } from '../src/index.js';
 import { parseJsonLines } from '../src/jsonl.js';
 import { spread } from '../src/read-run.js';
 
@@ -68,4 +68,24 @@ it(`draws a long run at ${MAX_CHART_POINTS} evenly spread steps, first and last 
   expect([data.steps[0], data.steps.at(-1)]).toEqual([1, 25_000]);
   expect(data.losses.d[1]).toBe(data.steps[1] - 1);
   expect(chartData(steps.slice(0, 50)).steps).toHaveLength(50);
+});
+
+it('reads a growing metrics.jsonl incrementally: a line finished later is read then, a new file from the start', async () => {
+  const dir = join(root, 'growing');
+  mkdirSync(dir);
+  const path = join(dir, 'metrics.jsonl');
+  const line = (step: number) => JSON.stringify({ step, losses: { vae: step * 10 } });
+  const reader = new RunReader(dir);
+  expect((await reader.read()).notices).toContain('metrics.jsonl is missing: no step has finished yet.');
+  writeFileSync(path, `${line(1)}\n${line(2)}\n${line(3).slice(0, 10)}`);
+  let v = await reader.read();
+  expect(v.steps.map((s) => s.step)).toEqual([1, 2]);
+  expect(v.notices).toContain('The last line of metrics.jsonl is still being written (or was cut short); it is not shown.');
+  appendFileSync(path, `${line(3).slice(10)}\nbroken\n${line(4)}\n`);
+  v = await reader.read();
+  expect(v.steps.map((s) => [s.step, s.losses.vae])).toEqual([[1, 10], [2, 20], [3, 30], [4, 40]]);
+  expect(v.notices).toEqual(expect.arrayContaining(['metrics.jsonl line 4 is damaged (not a JSON record of the expected shape) and skipped.']));
+  expect(v.notices.some((n) => n.includes('still being written'))).toBe(false);
+  writeFileSync(path, `${line(7)}\n`); // replaced by a shorter file: read again from the start
+  expect((await reader.read()).steps.map((s) => s.step)).toEqual([7]);
 });

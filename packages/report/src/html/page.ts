@@ -67,7 +67,9 @@ ${v.steps.length > MAX_CHART_POINTS ? `<p class="muted">${v.steps.length} steps,
 export function renderReport(v: RunView): string {
   const a = pageAssets();
   const family = v.config?.config.model === undefined ? null : String(v.config.config.model);
-  const data = { name: v.name, family, chart: chartData(v.steps) };
+  // A run still going: the page reloads itself as often as the coordinator rewrites it.
+  const live = v.launch.status === 'running';
+  const data = { name: v.name, family, live, chart: chartData(v.steps) };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>dgm · ${html(v.name)}</title>

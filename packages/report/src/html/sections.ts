@@ -10,7 +10,7 @@ export function statusLine(v: RunView): string {
   const last = v.steps.at(-1);
   const steps = last ? `step ${last.step}${typeof v.config?.config.steps === 'number' ? ` of ${v.config.config.steps}` : ''}` : 'no step yet';
   const detail = s.statusDetail && s.status === 'failed' ? `: ${html(s.statusDetail)}` : '';
-  return `<p class="status status-${s.status}" id="status"><strong>${html(STATUS_WORDS[s.status])}</strong>${detail} · ${html(steps)} · report written ${html(v.renderedAt.replace('T', ' ').slice(0, 19))} UTC</p>`;
+  return `<p class="status status-${s.status}" id="status"><strong>${html(STATUS_WORDS[s.status])}</strong>${detail} · ${html(steps)} · report written ${html(v.renderedAt.replace('T', ' ').slice(0, 19))} UTC${s.status === 'running' ? ' · <span id="live">reloads every 30 s while the run goes (until you move a slider)</span>' : ''}</p>`;
 }
 
 export function noticesSection(v: RunView): string {
