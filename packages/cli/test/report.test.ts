@@ -90,6 +90,7 @@ describe('a finished run', () => {
     expect(text).toContain('dgm train --steps 5 --workers 2');
     expect(text).toMatch(/test ELBO -\d+/);
     expect(text).toMatch(/finished · step 5 of 5/);
+    expect(text).not.toContain('reloads every 30 s');
     const shot = join(root, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).length).toBeGreaterThan(10_000);
@@ -191,6 +192,7 @@ describe('a run the report cannot fully read', () => {
       'samples/ is missing: no sample grid yet.',
     ]);
     expect(text).toMatch(/running \(or stopped without a last word\) · step 3 of 5/);
+    expect(text).toContain('reloads every 30 s while the run goes');
     await page.close();
   });
 
