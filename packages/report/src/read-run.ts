@@ -1,6 +1,6 @@
 // Reading a run directory into a RunView, whatever state it is in: finished, still writing,
 // damaged or empty. Nothing here throws for a missing or bad file; it says so in `notices`.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EVAL_LOG, readEvaluations } from './eval-log.js';
 import { readLaunch } from './launch-log.js';
@@ -28,7 +28,21 @@ export function spread(n: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
 }
 
-async function readGrids(dir: string, notices: string[]): Promise<{ grids: SampleGridFile[]; count: number }> {
+/** Grids already read, by file name: a grid is written once (atomically), so an unchanged stat means unchanged bytes. */
+type GridCache = Map<string, { mtimeMs: number; size: number; png: Uint8Array | null }>;
+
+async function readGrid(path: string, cache: GridCache): Promise<Uint8Array | null> {
+  const info = await stat(path).catch(() => null);
+  if (info === null) return null;
+  const known = cache.get(path);
+  if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known.png;
+  const bytes = await readFile(path).catch(() => null);
+  const png = bytes === null || bytes.length < 8 || PNG_SIGNATURE.some((b, k) => bytes[k] !== b) ? null : new Uint8Array(bytes);
+  cache.set(path, { mtimeMs: info.mtimeMs, size: info.size, png });
+  return png;
+}
+
+async function readGrids(dir: string, notices: string[], cache: GridCache): Promise<{ grids: SampleGridFile[]; count: number }> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -45,12 +59,12 @@ async function readGrids(dir: string, notices: string[]): Promise<{ grids: Sampl
   const grids: SampleGridFile[] = [];
   for (const i of spread(found.length, MAX_GRIDS)) {
     const { file, step } = found[i];
-    const png = await readFile(join(dir, file)).catch(() => null);
-    if (png === null || png.length < 8 || PNG_SIGNATURE.some((b, k) => png[k] !== b)) {
+    const png = await readGrid(join(dir, file), cache);
+    if (png === null) {
       notices.push(`samples/${file} is not a readable PNG and is left out.`);
       continue;
     }
-    grids.push({ step, file, png: new Uint8Array(png) });
+    grids.push({ step, file, png });
   }
   return { grids, count: found.length };
 }
@@ -72,11 +86,12 @@ function readConfig(text: string | null, notices: string[]): RunView['config'] {
 
 /**
  * Reads a run directory again and again as it grows (the coordinator's refreshes): metrics.jsonl
- * is parsed incrementally, everything else is small and read whole.
+ * is parsed incrementally, grids already read are not read again, the rest is small.
  */
 export class RunReader {
   readonly dir: string;
   private readonly metrics = new MetricsReader();
+  private readonly grids: GridCache = new Map();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -93,7 +108,7 @@ export class RunReader {
     await this.metrics.readFile(join(root, 'metrics.jsonl'));
     const metrics = this.metrics.result();
     notices.push(...metrics.notices);
-    const grids = await readGrids(join(root, 'samples'), notices);
+    const grids = await readGrids(join(root, 'samples'), notices, this.grids);
     const evals = readEvaluations(evalText);
     notices.push(...evals.notices);
     const { launch, events } = readLaunch(coordinatorLog, cliLog);

@@ -89,3 +89,16 @@ it('reads a growing metrics.jsonl incrementally: a line finished later is read t
   writeFileSync(path, `${line(7)}\n`); // replaced by a shorter file: read again from the start
   expect((await reader.read()).steps.map((s) => s.step)).toEqual([7]);
 });
+
+it('reads a grid once, and again when its file changed', async () => {
+  const dir = join(root, 'grid-cache');
+  mkdirSync(join(dir, 'samples'), { recursive: true });
+  const path = join(dir, 'samples', 'step-000001.png');
+  writeFileSync(path, png());
+  const reader = new RunReader(dir);
+  expect((await reader.read()).grids).toHaveLength(1);
+  writeFileSync(path, 'replaced by something else');
+  const v = await reader.read();
+  expect(v.grids).toHaveLength(0);
+  expect(v.notices).toContain('samples/step-000001.png is not a readable PNG and is left out.');
+});
