@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
-import { runDgm } from './support/spawn-dgm.js';
+import { runDgm, startDgm } from './support/spawn-dgm.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-report-cli-'));
 const run = join(root, 'run');
@@ -162,6 +162,19 @@ it('refuses --tensorboard naming a file, in one sentence, writing nothing', asyn
   expect(r.code).toBe(2);
   expect(r.stderr.trim()).toBe(`error: --tensorboard names the file ${file}; give a directory for the TensorBoard event files.`);
   expect(existsSync(join(root, 'refused'))).toBe(false);
+});
+
+it('ends a run stopped by Ctrl-C with a report that says where and why it stopped', async () => {
+  const out = join(root, 'stopped');
+  const p = startDgm(['train', '--steps', '100000', '--workers', '1', '--batch-size', '16', '--json', '--out', out], { cwd: root, ownProcessGroup: true });
+  await p.waitFor((e) => e.event === 'step' && (e.step as number) >= 2);
+  process.kill(-(p.child.pid as number), 'SIGINT');
+  expect(await p.exited, p.stderr).toBe(130);
+  const result = p.events.find((e) => e.event === 'result') as { status: string; step: number; report: string };
+  expect(result).toMatchObject({ status: 'interrupted', report: join(out, 'report.html') });
+  const page = readFileSync(result.report, 'utf8');
+  expect(page).toContain(`<strong>stopped</strong>: stopped after ${result.step} steps (interrupted by the user)`);
+  expect(page).not.toContain('reloads every 30 s');
 });
 
 describe('a run the report cannot fully read', () => {

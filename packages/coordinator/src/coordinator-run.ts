@@ -206,6 +206,7 @@ export class CoordinatorRun implements RunServices {
     if (this.o.runDir) await this.outputs.samples(step, false);
     const stopped = this.stopReason;
     await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
+    if (stopped !== null) this.log.info('run stopped', { steps: step, reason: stopped, checkpoint });
     if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
     this.log.info('run finished', { steps: step, finalHash, checkpoint });
     return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };

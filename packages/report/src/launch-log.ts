@@ -8,7 +8,7 @@ import type { LaunchInfo, RunEvent, WorkerInfo } from './run-view.js';
 export const MAX_EVENTS = 200;
 
 /** Info lines of the coordinator worth listing besides every warning and error. */
-const NOTABLE = [/^worker joined$/, /^worker rejected$/, /^all workers joined/, /^data plane: /, /^checkpoint saved$/, /^resumed/, /^run finished$/, /^a worker left/];
+const NOTABLE = [/^worker joined$/, /^worker rejected$/, /^all workers joined/, /^data plane: /, /^checkpoint saved$/, /^resumed/, /^run finished$/, /^run stopped$/, /^a worker left/];
 
 type LogLine = Record<string, unknown> & { message?: unknown; level?: unknown; timestamp?: unknown };
 
@@ -41,6 +41,10 @@ export function readLaunch(coordinatorLog: string | null, cliLog: string | null)
     if (message === 'run finished') {
       launch.status = 'finished';
       launch.statusDetail = `finished ${int(l.steps) ?? '?'} steps`;
+    }
+    if (message === 'run stopped') {
+      launch.status = 'stopped';
+      launch.statusDetail = `stopped after ${int(l.steps) ?? '?'} steps (${text(l.reason) ?? 'asked to stop'})`;
     }
     if (level === 'error') {
       launch.status = 'failed';

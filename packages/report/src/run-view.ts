@@ -56,8 +56,8 @@ export interface LaunchInfo {
   backend: string | null;
   dataPlane: string | null;
   workers: WorkerInfo[];
-  status: 'running' | 'finished' | 'failed' | 'unknown';
-  /** Why it failed, or how it finished. */
+  status: 'running' | 'finished' | 'stopped' | 'failed' | 'unknown';
+  /** Why it failed or stopped, or how it finished. */
   statusDetail: string | null;
 }
 

@@ -173,7 +173,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
         // Workers that had joined were told to stop; any still joining are not waited for long.
         await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
-        reportInterrupted(reporter, outcome, settings.out, 'train');
+        await reportInterrupted(reporter, outcome, settings.out, 'train');
         return ExitCode.interrupted;
       }
       case 'worker-exit':
@@ -229,7 +229,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reporter.close();
       reporter.warn('Interrupted: writing a final checkpoint and telling the workers to stop (Ctrl-C again to force).');
       const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
-      reportInterrupted(reporter, outcome, settings.out, 'coordinator');
+      await reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
     const outcome = await coordinator.finished;

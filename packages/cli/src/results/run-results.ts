@@ -16,12 +16,15 @@ async function writeRunReport(runDir: string): Promise<string> {
   return (await writeReport(runDir)).path;
 }
 
-/** The result of an interrupted run: where it stopped and how to continue it. */
-export function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): void {
+/** The result of an interrupted run: where it stopped, how to continue it, and its report (rewritten now the run has its last word). */
+export async function reportInterrupted(reporter: Reporter, outcome: CoordinatorOutcome, runDir: string, command: 'train' | 'coordinator'): Promise<void> {
+  // No report for a run that never started (its directory may not even exist).
+  const report = existsSync(join(runDir, 'config.json')) ? await writeRunReport(runDir).catch(() => null) : null;
   const lines = outcome.checkpointDir
     ? [`Interrupted at step ${outcome.step}; checkpoint ${outcome.checkpointDir}`, `Continue with: dgm ${command} --resume ${runDir}`]
     : ['Interrupted before any checkpoint was written; nothing to resume.'];
-  reporter.result({ status: 'interrupted', runDir, step: outcome.step, checkpoint: outcome.checkpointDir }, lines);
+  if (report) lines.push(`Report: ${report}`);
+  reporter.result({ status: 'interrupted', runDir, step: outcome.step, checkpoint: outcome.checkpointDir, report }, lines);
 }
 
 /** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */

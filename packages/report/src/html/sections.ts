@@ -3,13 +3,13 @@
 import type { EvalRecord, RunView } from '../run-view.js';
 import { html, num } from './escape.js';
 
-const STATUS_WORDS: Record<RunView['launch']['status'], string> = { running: 'running (or stopped without a last word)', finished: 'finished', failed: 'failed', unknown: 'not started' };
+const STATUS_WORDS: Record<RunView['launch']['status'], string> = { running: 'running (or stopped without a last word)', finished: 'finished', stopped: 'stopped', failed: 'failed', unknown: 'not started' };
 
 export function statusLine(v: RunView): string {
   const s = v.launch;
   const last = v.steps.at(-1);
   const steps = last ? `step ${last.step}${typeof v.config?.config.steps === 'number' ? ` of ${v.config.config.steps}` : ''}` : 'no step yet';
-  const detail = s.statusDetail && s.status === 'failed' ? `: ${html(s.statusDetail)}` : '';
+  const detail = s.statusDetail && (s.status === 'failed' || s.status === 'stopped') ? `: ${html(s.statusDetail)}` : '';
   return `<p class="status status-${s.status}" id="status"><strong>${html(STATUS_WORDS[s.status])}</strong>${detail} · ${html(steps)} · report written ${html(v.renderedAt.replace('T', ' ').slice(0, 19))} UTC${s.status === 'running' ? ' · <span id="live">reloads every 30 s while the run goes (until you move a slider)</span>' : ''}</p>`;
 }
 
