@@ -27,6 +27,10 @@ export interface StepRecord {
   /** Longest time a worker spent inside gradient averaging (send GRADS → REDUCED), all phases. */
   reduceMs: number;
   workers: number;
+  /** Learning rate the step applied (the schedule's value at this step). */
+  lr: number;
+  /** Each rank's computeMs, in rank order: the report draws one line per worker, so a straggler shows. */
+  workerComputeMs: number[];
 }
 
 /** Options of startCoordinator. */
@@ -65,6 +69,8 @@ export interface CoordinatorOptions {
   keepCheckpoints?: number;
   /** Write a sample grid every this many steps (default 0: only at the end). Needs runDir. */
   sampleEvery?: number;
+  /** Rewrite runDir/report.html this often while the run goes (default 30 s); it is also written at the start and at the end. */
+  reportEveryMs?: number;
   /**
    * Where gradients are averaged. 'shared': through the workers' shared-memory segments (every
    * worker on this host's /dev/shm; the coordinator only orders the stages). 'star': sent to the
@@ -98,6 +104,7 @@ export interface ResolvedCoordinatorOptions {
   checkpointEvery: number;
   keepCheckpoints: number;
   sampleEvery: number;
+  reportEveryMs: number;
   dataPlane: DataPlaneChoice;
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
@@ -136,6 +143,7 @@ export const COORDINATOR_FIELDS = {
   timeoutMs: intAtLeast('timeoutMs', 100, ' ms'),
   checkpointEvery: intAtLeast('checkpointEvery', 0),
   sampleEvery: intAtLeast('sampleEvery', 0),
+  reportEveryMs: intAtLeast('reportEveryMs', 100, ' ms'),
   run: withCheck(
     field(z.unknown(), { allowed: "1-128 letters, digits, '.', '_' or '-'" }),
     (v) => typeof v === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(v),
@@ -185,6 +193,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     checkpointEvery: int(v.checkpointEvery, 0),
     keepCheckpoints: int(v.keepCheckpoints, 3),
     sampleEvery: int(v.sampleEvery, 0),
+    reportEveryMs: int(v.reportEveryMs, 30_000),
     dataPlane,
     logger: o.logger,
     onStep: o.onStep,

@@ -73,7 +73,9 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
       ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
       : `Training ${s.model} on ${s.dataset}: ${plan.totalSteps} steps of global batch ${s.batchSize} (${plan.stepsPerEpoch} steps per epoch); run directory ${s.out}`,
   );
-  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null });
+  // The command line goes to logs/cli.log with the event: the report shows how the run was launched.
+  const command = ['dgm', ...process.argv.slice(2)].join(' ');
+  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null, command });
   return log;
 }
 
@@ -171,7 +173,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
         // Workers that had joined were told to stop; any still joining are not waited for long.
         await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
-        reportInterrupted(reporter, outcome, settings.out, 'train');
+        await reportInterrupted(reporter, outcome, settings.out, 'train');
         return ExitCode.interrupted;
       }
       case 'worker-exit':
@@ -227,7 +229,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reporter.close();
       reporter.warn('Interrupted: writing a final checkpoint and telling the workers to stop (Ctrl-C again to force).');
       const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
-      reportInterrupted(reporter, outcome, settings.out, 'coordinator');
+      await reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
     const outcome = await coordinator.finished;
