@@ -3,8 +3,9 @@ import type { Command } from './command.js';
 import { coordinatorCommand } from './coordinator.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { keysCommand } from './keys.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, coordinatorCommand, workerCommand, sampleCommand, evalCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, coordinatorCommand, workerCommand, sampleCommand, evalCommand, inspectCommand, keysCommand];
