@@ -34,7 +34,7 @@ export class CurveSetupError extends DgmInputError {
 /** Throws CurveSetupError when libzmq was built without CURVE. */
 export function assertCurveAvailable(): void {
   if (!capability.curve) {
-    throw new CurveSetupError('this build of zeromq has no CURVE support (zmq.capability.curve is false), so the run cannot be encrypted; reinstall zeromq 6.8 with its prebuilt binaries, or pass --insecure on a network you trust.');
+    throw new CurveSetupError('this build of zeromq has no CURVE support (zmq.capability.curve is false), so the run cannot be encrypted; reinstall zeromq 6.8 with its prebuilt binaries (dgm coordinator and dgm worker can also run without keys with --insecure, on a network you trust).');
   }
 }
 
