@@ -108,7 +108,7 @@ it('a run closed with CURVE ends with the weights of an unencrypted run while st
   expect(warnings.some((w) => w.key === null && /failed the CURVE handshake/.test(String(w.reason)))).toBe(true);
 });
 
-it('a worker whose key is not on the allow-list stops at once with a sentence (exit 2)', async () => {
+it('a worker whose key is not listed, or without keys, stops at once with a sentence (exit 2); a wrong server key is named when the join times out', async () => {
   const config: RunConfig = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 5, globalBatch: 10, steps: 2 };
   const head = newCurveKeyPair();
   const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 1, backend: 'wasm', joinTimeoutMs: 30_000, curve: { keyPair: head, allow: [newCurveKeyPair().publicKey] }, logger: quietLogger() });
@@ -119,6 +119,15 @@ it('a worker whose key is not on the allow-list stops at once with a sentence (e
   expect(outsider.code).toBe(2);
   expect(outsider.stderr).toContain(`error: the coordinator at ${handle.address} refused this worker's key ${fingerprintOf(keys.publicKey)}: add its public key to the coordinator's --allow file.`);
   expect(Date.now() - started).toBeLessThan(20_000);
+  // Without keys: refused as soon as the handshake says the coordinator wants CURVE.
+  const keyless = await spawnWorker(handle.address).exit;
+  expect(keyless.code).toBe(2);
+  expect(keyless.stderr).toContain(`error: the coordinator at ${handle.address} requires CURVE keys: pass --key (this worker's secret key) and --server-key (the coordinator's public key).`);
+  // With the wrong server key the handshake just fails: the join timeout names the likely cause.
+  const wrongServer = writeKeyPairFiles(join(dir, 'not-the-head')).publicFile;
+  const lost = await spawnWorker(handle.address, ['--key', keys.secretFile, '--server-key', wrongServer, '--join-timeout-ms', '2000']).exit;
+  expect(lost.code).toBe(1);
+  expect(lost.stderr).toMatch(/its CURVE handshake failed \d+ times \(is --server-key the coordinator's public key\?\)/);
   handle.stop('test over');
   await handle.done.catch(() => undefined);
 });
