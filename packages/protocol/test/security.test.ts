@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { curveKeyPair, Dealer, Router } from 'zeromq';
+import { Context, curveKeyPair, Dealer, Router } from 'zeromq';
 import {
   fingerprintOf,
   newCurveKeyPair,
@@ -184,6 +184,23 @@ describe('CURVE sockets', () => {
     await new Promise((r) => setTimeout(r, 100));
     persistentClient(second.lastEndpoint!, 'stranger', (d) => secureClient(d, { keyPair: c, serverKey: s2.publicKey }));
     expect(await firstMessage(second, 1000)).toBeNull();
+  });
+});
+
+describe('failing closed', () => {
+  it('a server whose ZAP handler is missing refuses even a listed key (ZMQ_ZAP_ENFORCE_DOMAIN)', async () => {
+    // A socket of another ZeroMQ context does not see this process's handler (it lives in the
+    // default context): exactly the "no handler" case, where libzmq alone would admit anybody.
+    const server = newCurveKeyPair();
+    const client = newCurveKeyPair();
+    const context = new Context();
+    const router = new Router({ linger: 0, context });
+    sockets.push(router);
+    await secureServer(router, { keyPair: server, allow: [client.publicKey] });
+    expect(router.zapEnforceDomain).toBe(true);
+    await router.bind('tcp://127.0.0.1:*');
+    persistentClient(router.lastEndpoint!, 'listed', (d) => secureClient(d, { keyPair: client, serverKey: server.publicKey }));
+    expect(await firstMessage(router, 1000)).toBeNull();
   });
 });
 

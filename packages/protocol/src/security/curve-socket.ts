@@ -5,7 +5,8 @@
 // A server socket fails closed twice over: it registers an allow-list with this process's ZAP
 // handler before it may bind (without a handler libzmq admits every CURVE client), and it sets
 // ZMQ_ZAP_ENFORCE_DOMAIN, so that if the handler were ever missing libzmq refuses the client
-// instead of letting it in.
+// instead of letting it in. The handler lives in zeromq.js's default context, where dgm makes
+// every socket; a server socket of another context sees no handler and so admits nobody.
 import { capability, type Socket } from 'zeromq';
 import { DgmInputError } from '@dgm/core/errors';
 import { publicKeyOf, type CurveKeyPair } from './keys.js';
