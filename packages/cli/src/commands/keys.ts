@@ -8,7 +8,7 @@ import type { CliContext, Command } from './command.js';
 const spec: CommandSpec = {
   name: 'keys',
   summary: 'Make a CURVE key pair that closes a cluster to everybody without a listed key.',
-  positional: { name: 'action', description: 'new (the only action): write a fresh key pair into --out' },
+  positional: { name: 'subcommand', description: 'new (the only one): write a fresh key pair into --out' },
   options: [
     { name: 'out', type: 'string', value: 'dir', description: 'Directory for secret.key (mode 0600, keep it private) and public.key (share it); made 0700 if missing. Never overwrites.' },
     { name: 'json', type: 'boolean', description: 'Print one JSON line instead of text.' },
@@ -23,7 +23,7 @@ const spec: CommandSpec = {
 };
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
-  if (args.positional !== 'new') throw new UsageError(`dgm keys knows one action, new, not '${args.positional}': dgm keys new --out DIR.`);
+  if (args.positional !== 'new') throw new UsageError(`dgm keys knows one subcommand, new, not '${args.positional}': dgm keys new --out DIR.`);
   const out = args.values.out;
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('dgm keys new needs --out DIR: the directory to write secret.key and public.key into.');
   const { assertCurveAvailable, fingerprintOf, writeKeyPairFiles } = await import('@dgm/protocol/security');
