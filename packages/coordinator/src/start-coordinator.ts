@@ -72,7 +72,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       invalid: (peer, reason, detail) => run.onInvalid(peer, reason, detail),
       disconnect: () => run.onDisconnect(),
       refused: (r) =>
-        log!.warn(`refused a connection from ${r.address}: ${r.reason}`, { address: r.address, key: r.fingerprint, reason: r.reason, repeatsHidden: r.repeats }),
+        // The reason travels as a field: the CLI's echo appends it to the message.
+        log!.warn(`refused a connection from ${r.address}${r.fingerprint ? ` (key ${r.fingerprint})` : ''}`, { address: r.address, key: r.fingerprint, reason: r.reason, repeatsHidden: r.repeats }),
     }, o.curve);
     router.setLimits({ gradSizes: parts.gradSizes, maxIndices: o.config.globalBatch, maxStateBytes: maxMessageBytes(parts) });
     run = new CoordinatorRun(o, log, router, parts, dataset, sampler, hash, paths, startStep);
