@@ -41,7 +41,7 @@ async function usageError(argv: string[], pattern: RegExp, setup?: (dir: string)
 
 describe('dgm usage errors', () => {
   it('names unknown commands and flags', async () => {
-    await usageError(['trian'], /'trian' is not a dgm command; the commands are train, coordinator, worker, sample, eval, report, inspect\./);
+    await usageError(['trian'], /'trian' is not a dgm command; the commands are train, coordinator, worker, sample, eval, report, inspect, keys\./);
     await usageError(['train', '--modle', 'vae'], /dgm train has no flag --modle; its flags are --model, /);
     await usageError(['train', '--steps'], /--steps needs a value \(n\)/);
     await usageError(['train', 'extra'], /dgm train takes no arguments besides flags, got 'extra'/);

@@ -4,6 +4,7 @@ import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
 import { PLANE_CHOICES, type PlaneChoice } from '@dgm/plane/names';
+import { checkCurveServerKeys, type CurveServerKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { CoordinatorOptionsError } from './errors.js';
@@ -78,6 +79,11 @@ export interface CoordinatorOptions {
    * shared-memory filesystem and there are at least 2, else star.
    */
   dataPlane?: DataPlaneChoice;
+  /**
+   * CURVE: encrypt every connection and admit only workers whose public key is in `allow` (the
+   * rest are refused during the handshake and logged). Absent: plaintext, for loopback and ipc.
+   */
+  curve?: CurveServerKeys;
   /** A logger to use instead of creating one. */
   logger?: Logger;
   /** Called after every step with its metrics line. */
@@ -106,6 +112,7 @@ export interface ResolvedCoordinatorOptions {
   sampleEvery: number;
   reportEveryMs: number;
   dataPlane: DataPlaneChoice;
+  curve: CurveServerKeys | null;
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
 }
@@ -154,6 +161,7 @@ export const COORDINATOR_FIELDS = {
   stepTimeoutMs: intAtLeast('stepTimeoutMs', 100, ' ms'),
   checkEvery: intAtLeast('checkEvery', 0),
   keepCheckpoints: intAtLeast('keepCheckpoints', 1),
+  curve: checkedBy((v) => checkCurveServerKeys(v as CurveServerKeys), 'a CURVE server key pair and allow-list'),
 };
 
 /** Fills defaults and checks every option; throws CoordinatorOptionsError naming the bad one. */
@@ -195,6 +203,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     sampleEvery: int(v.sampleEvery, 0),
     reportEveryMs: int(v.reportEveryMs, 30_000),
     dataPlane,
+    curve: (v.curve as CurveServerKeys | undefined) ?? null,
     logger: o.logger,
     onStep: o.onStep,
   };

@@ -3,6 +3,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
+import { checkCurveClientKeys, type CurveClientKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { WorkerOptionsError } from './errors.js';
@@ -32,6 +33,11 @@ export interface WorkerOptions {
    * through it instead of through the coordinator (default true; the coordinator decides).
    */
   sharedMemory?: boolean;
+  /**
+   * CURVE: encrypt the connection and authenticate both ends (this worker's key pair, listed at
+   * the coordinator, and the coordinator's public key). Absent: plaintext, for loopback and ipc.
+   */
+  curve?: CurveClientKeys;
   /** Where to log (JSON lines); a file of the run directory, e.g. runs/<name>/logs/worker-0.log. */
   logFile?: string;
   /** A logger to use instead of creating one (then `logFile` is ignored). */
@@ -53,6 +59,7 @@ export interface ResolvedWorkerOptions {
   reduceTimeoutMs: number;
   maxMessageBytes: number;
   sharedMemory: boolean;
+  curve: CurveClientKeys | null;
   logFile: string | undefined;
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -92,6 +99,7 @@ export const WORKER_FIELDS = {
     (v) => typeof v === 'boolean',
     (v) => `worker option 'sharedMemory' must be true or false; got ${String(v)}.`,
   ),
+  curve: checkedBy((v) => checkCurveClientKeys(v as CurveClientKeys), 'a CURVE client key pair and server key'),
 };
 
 /** Fills defaults and checks every option; throws WorkerOptionsError naming the bad one. */
@@ -116,6 +124,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     reduceTimeoutMs: (v.reduceTimeoutMs as number | undefined) ?? 600_000,
     maxMessageBytes: (v.maxMessageBytes as number | undefined) ?? 1 << 30,
     sharedMemory: (v.sharedMemory as boolean | undefined) ?? true,
+    curve: (v.curve as CurveClientKeys | undefined) ?? null,
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

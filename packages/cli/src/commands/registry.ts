@@ -4,8 +4,9 @@ import { coordinatorCommand } from './coordinator.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { reportCommand } from './report.js';
+import { keysCommand } from './keys.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, coordinatorCommand, workerCommand, sampleCommand, evalCommand, reportCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, coordinatorCommand, workerCommand, sampleCommand, evalCommand, reportCommand, inspectCommand, keysCommand];

@@ -3,7 +3,9 @@
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
+import type { CurveServerKeys } from '@dgm/protocol/security';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
+import { localRunKeys } from '../commands/security-flags.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
 import { RateMeter } from '../progress/rate.js';
@@ -91,9 +93,13 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   });
   let coordinator: CoordinatorHandle | null = null;
   try {
+    // Keys made for this run alone: another user's process on this host that finds the port
+    // cannot join, and the workers get the keys through a pipe, never through a file.
+    const keys = await localRunKeys();
     coordinator = await startRunCoordinator(plan, {
       // Loopback only, on a port the OS picks: a local run is nobody else's business.
       bind: 'tcp://127.0.0.1:*',
+      curve: keys.server,
       expectedWorkers: plan.gpuIds ? plan.gpuIds.length : settings.workers,
       backend: plan.localBackend,
       onStep: progressFeed(plan, reporter),
@@ -122,6 +128,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         ...(slot.gpu !== null ? ['--gpu', String(slot.gpu)] : []),
       ],
       cwd: context.cwd,
+      handoff: keys.handoff,
       onLine: (slot, line) => {
         tails[slot.index].push(line);
         if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${slot.index}] ${line}`);
@@ -202,7 +209,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   const stop = listenForStop(() => {
@@ -216,6 +223,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       expectedWorkers: settings.workers,
       backend: plan.localBackend,
       runtime,
+      curve,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });

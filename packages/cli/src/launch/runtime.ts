@@ -2,6 +2,7 @@
 // the CLI needs — the endpoint, per-step reports, the end of the run and a clean stop.
 import { join } from 'node:path';
 import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
+import type { CurveServerKeys } from '@dgm/protocol/security';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
@@ -43,6 +44,8 @@ export interface CoordinatorStartOptions {
   expectedWorkers: number;
   /** The coordinator's own backend (it loads snapshots and draws sample grids). */
   backend: BackendName;
+  /** CURVE keys and allow-list (null or absent: plaintext, for loopback, ipc and --insecure). */
+  curve?: CurveServerKeys | null;
   /** Liveness timing, a fixed run id, the replica check interval (dgm coordinator's advanced flags). */
   runtime?: CoordinatorRuntimeFlags;
   onStep: (report: StepReport) => void;
@@ -86,6 +89,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       sampleEvery: settings.sampleEvery,
       dataPlane: settings.dataPlane,
       ...options.runtime,
+      ...(options.curve ? { curve: options.curve } : {}),
       logger,
       onStep: (r) => {
         events?.step(r);

@@ -1,5 +1,6 @@
 // `dgm worker` processes: one replica in this process, or (with several GPUs) a supervisor of one
 // child process per GPU.
+import type { CurveClientKeys } from '@dgm/protocol/security';
 import type { CliContext } from '../commands/command.js';
 import type { WorkerRuntimeFlags } from '../commands/runtime-flags.js';
 import type { WorkerSettings } from '../commands/worker-settings.js';
@@ -18,7 +19,7 @@ function isManaged(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Runs one replica here until the coordinator stops the run. */
-export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string, curve: CurveClientKeys | null = null): Promise<number> {
   if (settings.gpu !== null) {
     // CUDA reads these when TensorFlow initialises, which happens in the import below: set them first.
     const pinned = workerEnv(process.env, settings.gpu);
@@ -46,7 +47,7 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
     const { runWorker } = await import('@dgm/worker');
     reporter.event('worker', { pid: process.pid, connect: settings.connect, gpu: settings.gpu, backend: settings.backend });
     if (!isManaged(context.env)) reporter.info(`Worker ${process.pid} connecting to ${settings.connect} (${settings.gpu !== null ? `GPU ${settings.gpu}` : settings.backend})`);
-    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}) });
+    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}), ...(curve ? { curve } : {}) });
     reporter.result(
       { status: result.stoppedByError ? 'stopped-by-error' : 'finished', rank: result.rank, steps: result.steps, reason: result.stopReason, backend: result.backend, device: result.device },
       [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
@@ -57,8 +58,20 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
   }
 }
 
-/** `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end. */
-export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: number[], reporter: Reporter, context: CliContext, logFile?: string, forwarded: string[] = []): Promise<number> {
+/**
+ * `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end.
+ * `forwarded` flags (runtime, key files) are passed on; keys this process was handed by its own
+ * launcher (`handoff`) are handed on the same way.
+ */
+export async function superviseGpuWorkers(
+  settings: WorkerSettings,
+  gpuIds: number[],
+  reporter: Reporter,
+  context: CliContext,
+  logFile?: string,
+  forwarded: string[] = [],
+  handoff: string | null = null,
+): Promise<number> {
   const stop = listenForStop(() => workers.signalAll('SIGKILL'));
   const failures: WorkerExit[] = [];
   let stopping = false;
@@ -79,6 +92,7 @@ export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: numb
       ...forwarded,
     ],
     cwd: context.cwd,
+    handoff,
     onLine: (slot, line, stream) => (stream === 'stdout' ? context.stdout : context.stderr).write(settings.json ? `${line}\n` : `[gpu ${slot.gpu}] ${line}\n`),
     onExit: (exit) => {
       if (exit.code !== 0 && !stopping) failures.push(exit);
