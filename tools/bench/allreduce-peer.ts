@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { WorkerPlanes } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { CoordinatorLink } from '@dgm/worker/bench';
-import { phaseOf } from './allreduce-runtime.js';
+import { PEER_CURVE_ENV, phaseOf } from './allreduce-runtime.js';
 
 const [address, sizesArg, repsArg, planeArg] = process.argv.slice(2);
 const sizes = sizesArg!.split(',').map(Number);
@@ -50,7 +50,8 @@ const link: CoordinatorLink = new CoordinatorLink(address!, liveness, 2 ** 30, {
   },
   invalid: (reason) => fail(`peer got an invalid message: ${reason}`),
   gone: (error) => fail(error.message),
-});
+  refused: (error) => fail(error.message),
+}, process.env[PEER_CURVE_ENV] ? JSON.parse(process.env[PEER_CURVE_ENV]) : null);
 
 function fail(reason: string): never {
   process.stderr.write(`allreduce peer: ${reason}\n`);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/coordinator/bench';
 import { PLANES, planeOfKind, type CoordinatorPlaneEnd } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
+import { newCurveKeyPair, type CurveClientKeys } from '@dgm/protocol/security';
 import { median } from './stats.js';
 
 export interface AllReduceRow {
@@ -33,14 +34,23 @@ export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: 
   return { algbw_GBs: alg, busbw_GBs: (alg * 2 * (n - 1)) / n };
 }
 
-/** Runs the star all-reduce among `n` peer processes over `transport`; one row per size. */
-export type Plane = 'star-tcp' | 'star-ipc' | 'shared';
+/**
+ * Where the all-reduce runs: the star over tcp or ipc, the star over tcp with CURVE (encrypted and
+ * authenticated as a closed cluster runs), or the shared-memory plane.
+ */
+export type Plane = 'star-tcp' | 'star-ipc' | 'star-curve' | 'shared';
+export const PLANE_NAMES: readonly Plane[] = ['star-tcp', 'star-ipc', 'star-curve', 'shared'];
+
+/** How a peer process gets its CURVE keys (the environment: a benchmark's throw-away keys). */
+export const PEER_CURVE_ENV = 'DGM_BENCH_PEER_CURVE';
 
 /** The phase name a size's buffers travel under (one segment holds a region for every size). */
 export const phaseOf = (bytes: number) => `s${bytes}`;
 
 export async function runtimeAllReduce(n: number, sizes: number[], reps: number, warmup: number, plane: Plane): Promise<AllReduceRow[]> {
-  const transport = plane === 'star-tcp' ? 'tcp' : 'ipc';
+  const transport = plane === 'star-tcp' || plane === 'star-curve' ? 'tcp' : 'ipc';
+  const keyPair = plane === 'star-curve' ? newCurveKeyPair() : null;
+  const peerKeys: CurveClientKeys | null = keyPair ? { keyPair, serverKey: keyPair.publicKey } : null;
   const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
   const run = 'allreduce-bench';
   const members: Member[] = [];
@@ -62,11 +72,15 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     },
     invalid: (_peer, reason) => fail(`coordinator got an invalid message: ${reason}`),
     disconnect: () => undefined,
-  });
+    refused: (r) => fail(`coordinator refused a peer: ${r.reason}`),
+  }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
   const address = await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
   const total = warmup + reps;
   const peers = Array.from({ length: n }, () =>
-    spawn(process.execPath, [PEER, address, sizes.join(','), String(total), plane === 'shared' ? 'shared' : 'star'], { stdio: ['ignore', 'inherit', 'inherit'] }),
+    spawn(process.execPath, [PEER, address, sizes.join(','), String(total), plane === 'shared' ? 'shared' : 'star'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: peerKeys ? { ...process.env, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : process.env,
+    }),
   );
   try {
     await new Promise<void>((resolve, reject) => {

@@ -2,10 +2,13 @@
 // - scaling: DCGAN images/s at a fixed global batch with 1 and 2 workers;
 // - overhead: per-step cost of distribution for a tiny (latency-bound) model.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { startCoordinator, type StepRecord } from '@dgm/coordinator';
 import type { RunConfig } from '@dgm/protocol';
+import { readPublicKeys, readSecretKeyFile, writeKeyPairFiles } from '@dgm/protocol/security';
 import { workerEnv } from '@dgm/worker';
 import { median } from './stats.js';
 
@@ -17,13 +20,27 @@ export interface TrainingRun {
   records: StepRecord[];
 }
 
+export interface TrainingOptions {
+  /** Force a data plane (default: the run's auto choice). */
+  dataPlane?: 'star' | 'auto';
+  /**
+   * Close the run with CURVE as a user would: a key pair written by the same code as `dgm keys
+   * new`, the coordinator reading it back, the workers given `--key` and `--server-key`.
+   */
+  curve?: boolean;
+}
+
 /** Trains `config` with `workers` worker processes (wasm, CPU) and returns every step's metrics. */
-export async function trainDistributed(config: RunConfig, workers: number, transport: 'tcp' | 'ipc'): Promise<TrainingRun> {
+export async function trainDistributed(config: RunConfig, workers: number, transport: 'tcp' | 'ipc', options: TrainingOptions = {}): Promise<TrainingRun> {
   const records: StepRecord[] = [];
   const bind = transport === 'ipc' ? `ipc:///tmp/dgm-bench-${process.pid}-${workers}.sock` : 'tcp://127.0.0.1:*';
-  const handle = await startCoordinator({ bind, config, workers, backend: 'wasm', checkEvery: 0, onStep: (r) => records.push(r) });
+  const keyDir = options.curve ? mkdtempSync(join(tmpdir(), 'dgm-bench-keys-')) : null;
+  const keys = keyDir ? writeKeyPairFiles(join(keyDir, 'cluster')) : null;
+  const curve = keys ? { keyPair: readSecretKeyFile(keys.secretFile, '--key'), allow: readPublicKeys(keys.publicFile, '--allow') } : undefined;
+  const handle = await startCoordinator({ bind, config, workers, backend: 'wasm', checkEvery: 0, onStep: (r) => records.push(r), ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}), ...(curve ? { curve } : {}) });
+  const keyArgs = keys ? ['--key', keys.secretFile, '--server-key', keys.publicFile] : [];
   const procs = Array.from({ length: workers }, () =>
-    spawn(process.execPath, [DGM, 'worker', '--connect', handle.address, '--backend', 'wasm', '--json'], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [DGM, 'worker', '--connect', handle.address, '--backend', 'wasm', '--json', ...keyArgs], { env: workerEnv(process.env, { gpu: null }), stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   // A worker that exits before the run ends (a flag it refuses, a crash) stops the benchmark at
   // once with its exit code, instead of leaving the coordinator waiting for it until the join
@@ -38,6 +55,7 @@ export async function trainDistributed(config: RunConfig, workers: number, trans
     throw error;
   } finally {
     await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   }
   return { workers, records };
 }

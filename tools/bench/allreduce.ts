@@ -1,6 +1,6 @@
 // Distributed-runtime benchmarks of dgm (kept out of `npm test`):
 //
-//   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all>
+//   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all>
 //        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]
 //
 //   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on one host: dgm's runtime on
@@ -10,20 +10,23 @@
 //   scaling    DCGAN (normalization none, the anchor's layers) images/s at global batch 128 with
 //              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.
 //   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute.
+//   curve      what CURVE costs: DCGAN images/s, 2 workers, star plane over tcp, with and without
+//              CURVE, alternated --rounds times (the all-reduce side: --plane star-tcp,star-curve).
 // Prints tables, then one JSON line with every figure.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RunConfig } from '@dgm/protocol';
 import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
-import { runtimeAllReduce, type AllReduceRow, type Plane } from './allreduce-runtime.js';
+import { PLANE_NAMES, runtimeAllReduce, type AllReduceRow, type Plane } from './allreduce-runtime.js';
 import { imagesPerSec, stepOverhead, trainDistributed } from './allreduce-training.js';
+import { curveCost } from './curve-cost.js';
 import { machineInfo } from './machine.js';
 import { median } from './stats.js';
 
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
+  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
   process.exit(2);
 }
 
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
   });
   const name = positionals[0];
-  if (!name || !['allreduce', 'scaling', 'overhead', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead or all.');
+  if (!name || !['allreduce', 'scaling', 'overhead', 'curve', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead, curve or all.');
   const workers = (values.workers ?? '2,4').split(',').map(Number);
   const reps = Number(values.reps ?? 10);
   const transports = (values.transport ?? 'tcp,ipc').split(',') as ('tcp' | 'ipc')[];
@@ -124,10 +127,11 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
   console.log(`machine: ${JSON.stringify(report.machine)}`);
   const planes = (values.plane ?? 'star-ipc,shared').split(',') as Plane[];
-  if (planes.some((p) => !['star-tcp', 'star-ipc', 'shared'].includes(p))) usage('--plane is a list of star-tcp, star-ipc and shared.');
+  if (planes.some((p) => !PLANE_NAMES.includes(p))) usage(`--plane is a list of ${PLANE_NAMES.join(', ')}.`);
   if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, Number(values.rounds ?? 1), report);
   if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
   if (name === 'overhead' || name === 'all') await overhead(Number(values.steps ?? 110), transports, report);
+  if (name === 'curve') await curveCost(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
   const json = JSON.stringify(report);
   console.log(json);
   if (values.json) await writeFile(values.json, `${json}\n`);

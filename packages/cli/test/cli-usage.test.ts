@@ -41,7 +41,7 @@ async function usageError(argv: string[], pattern: RegExp, setup?: (dir: string)
 
 describe('dgm usage errors', () => {
   it('names unknown commands and flags', async () => {
-    await usageError(['trian'], /'trian' is not a dgm command; the commands are train, coordinator, worker, launch, sample, eval, inspect\./);
+    await usageError(['trian'], /'trian' is not a dgm command; the commands are train, coordinator, worker, launch, sample, eval, report, inspect, keys\./);
     await usageError(['train', '--modle', 'vae'], /dgm train has no flag --modle; its flags are --model, /);
     await usageError(['train', '--steps'], /--steps needs a value \(n\)/);
     await usageError(['train', 'extra'], /dgm train takes no arguments besides flags, got 'extra'/);
@@ -110,7 +110,7 @@ describe('dgm usage errors', () => {
 });
 
 describe('dgm --help', () => {
-  it.each(['train', 'coordinator', 'worker', 'sample', 'eval', 'inspect'])('dgm %s --help shows flags and examples', async (command) => {
+  it.each(['train', 'coordinator', 'worker', 'sample', 'eval', 'report', 'inspect'])('dgm %s --help shows flags and examples', async (command) => {
     const r = await dgm([command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: dgm ${command}`);
@@ -121,7 +121,7 @@ describe('dgm --help', () => {
   it('lists the commands', async () => {
     const r = await dgm(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['train', 'coordinator', 'worker', 'sample', 'eval', 'inspect']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
+    for (const c of ['train', 'coordinator', 'worker', 'sample', 'eval', 'report', 'inspect']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
     expect((await dgm([])).stdout).toBe(r.stdout);
   });
 });

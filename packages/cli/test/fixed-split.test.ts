@@ -48,7 +48,11 @@ it('trains only on the training split, shows and scores only the fixed test spli
   }
   // The grid's first row is the run's test images (the coordinator's copy of the split).
   const grid = readGrayPng(readFileSync(join(root, 'a/samples/step-000004.png')));
-  const shown = FIXED_TEST.map((_, k) => (grid.at(2 + k * 10 + 4, 2 + 4) - 10) / 12);
+  // The grid is scaled to a readable width (whole factor s, 2 px gaps) under a 'originals' band
+  // of 24 px (2x font: 9 rows * 2 + 3 px margins); read the middle of each 8x8 test image.
+  const s = (grid.width - (FIXED_TEST.length + 1) * 2) / (FIXED_TEST.length * 8);
+  expect(Number.isInteger(s) && s * 8 * FIXED_TEST.length >= 512 - 2 * (FIXED_TEST.length + 1)).toBe(true);
+  const shown = FIXED_TEST.map((_, k) => (grid.at(2 + k * (8 * s + 2) + 4 * s, 2 + 24 + 4 * s) - 10) / 12);
   expect(shown).toEqual(FIXED_TEST);
   // `dgm eval` never reads a training image: changing all of them after the run leaves its score
   // exactly the score printed at the end of the run.

@@ -67,7 +67,7 @@ export class CoordinatorRun implements RunServices {
     });
     this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs);
     this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
-    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, onStep: o.onStep };
+    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep };
     this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
   }
 
@@ -163,6 +163,7 @@ export class CoordinatorRun implements RunServices {
 
   async execute(): Promise<CoordinatorResult> {
     this.liveness.start(this.o.heartbeatMs);
+    this.outputs.startReport();
     try {
       await this.membership.waitFull(
         this.o.joinTimeoutMs,
@@ -182,7 +183,7 @@ export class CoordinatorRun implements RunServices {
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
       while (step < this.o.config.steps && this.stopReason === null) {
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step));
+        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer));
         step++;
         const last = step === this.o.config.steps;
         if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
@@ -213,6 +214,7 @@ export class CoordinatorRun implements RunServices {
     if (this.o.runDir) await this.outputs.samples(step, false);
     const stopped = this.stopReason;
     await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
+    if (stopped !== null) this.log.info('run stopped', { steps: step, reason: stopped, checkpoint });
     if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
     this.log.info('run finished', { steps: step, finalHash, checkpoint });
     return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };

@@ -4,6 +4,7 @@ import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
 import { PLANE_CHOICES, type PlaneChoice } from '@dgm/plane/names';
+import { checkCurveServerKeys, type CurveServerKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { CoordinatorOptionsError } from './errors.js';
@@ -27,6 +28,10 @@ export interface StepRecord {
   /** Longest time a worker spent inside gradient averaging (send GRADS → REDUCED), all phases. */
   reduceMs: number;
   workers: number;
+  /** Learning rate the step applied (the schedule's value at this step). */
+  lr: number;
+  /** Each rank's computeMs, in rank order: the report draws one line per worker, so a straggler shows. */
+  workerComputeMs: number[];
 }
 
 /** Options of startCoordinator. */
@@ -65,6 +70,8 @@ export interface CoordinatorOptions {
   keepCheckpoints?: number;
   /** Write a sample grid every this many steps (default 0: only at the end). Needs runDir. */
   sampleEvery?: number;
+  /** Rewrite runDir/report.html this often while the run goes (default 30 s); it is also written at the start and at the end. */
+  reportEveryMs?: number;
   /**
    * Where gradients are averaged. 'shared': through the workers' shared-memory segments (every
    * worker on this host's /dev/shm; the coordinator only orders the stages). 'star': sent to the
@@ -72,6 +79,11 @@ export interface CoordinatorOptions {
    * shared-memory filesystem and there are at least 2, else star.
    */
   dataPlane?: DataPlaneChoice;
+  /**
+   * CURVE: encrypt every connection and admit only workers whose public key is in `allow` (the
+   * rest are refused during the handshake and logged). Absent: plaintext, for loopback and ipc.
+   */
+  curve?: CurveServerKeys;
   /** A logger to use instead of creating one. */
   logger?: Logger;
   /** Called after every step with its metrics line. */
@@ -98,7 +110,9 @@ export interface ResolvedCoordinatorOptions {
   checkpointEvery: number;
   keepCheckpoints: number;
   sampleEvery: number;
+  reportEveryMs: number;
   dataPlane: DataPlaneChoice;
+  curve: CurveServerKeys | null;
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
 }
@@ -136,6 +150,7 @@ export const COORDINATOR_FIELDS = {
   timeoutMs: intAtLeast('timeoutMs', 100, ' ms'),
   checkpointEvery: intAtLeast('checkpointEvery', 0),
   sampleEvery: intAtLeast('sampleEvery', 0),
+  reportEveryMs: intAtLeast('reportEveryMs', 100, ' ms'),
   run: withCheck(
     field(z.unknown(), { allowed: "1-128 letters, digits, '.', '_' or '-'" }),
     (v) => typeof v === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(v),
@@ -146,6 +161,7 @@ export const COORDINATOR_FIELDS = {
   stepTimeoutMs: intAtLeast('stepTimeoutMs', 100, ' ms'),
   checkEvery: intAtLeast('checkEvery', 0),
   keepCheckpoints: intAtLeast('keepCheckpoints', 1),
+  curve: checkedBy((v) => checkCurveServerKeys(v as CurveServerKeys), 'a CURVE server key pair and allow-list'),
 };
 
 /** Fills defaults and checks every option; throws CoordinatorOptionsError naming the bad one. */
@@ -185,7 +201,9 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     checkpointEvery: int(v.checkpointEvery, 0),
     keepCheckpoints: int(v.keepCheckpoints, 3),
     sampleEvery: int(v.sampleEvery, 0),
+    reportEveryMs: int(v.reportEveryMs, 30_000),
     dataPlane,
+    curve: (v.curve as CurveServerKeys | undefined) ?? null,
     logger: o.logger,
     onStep: o.onStep,
   };

@@ -1,8 +1,10 @@
 // What a run leaves in its run directory: metrics.jsonl (one line per step), checkpoints (rank
-// 0's full state, saved through the coordinator's own copy of the model) and sample grids.
+// 0's full state, saved through the coordinator's own copy of the model), sample grids, and
+// report.html (@dgm/report: at the start, every reportEveryMs, and at the end).
 import { join } from 'node:path';
 import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/core';
 import type { Dataset, EpochSampler } from '@dgm/core/node';
+import { ReportRefresher, RunReader, writeReport } from '@dgm/report';
 import { unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
 import { saveSnapshotCheckpoint } from './checkpointing.js';
 import type { StepRecord } from './options.js';
@@ -14,11 +16,13 @@ export interface OutputSettings {
   config: RunConfig;
   configHash: string;
   keepCheckpoints: number;
+  reportEveryMs: number;
   onStep: ((record: StepRecord) => void) | undefined;
 }
 
 export class RunOutputs {
   private readonly metrics: MetricsLog | null;
+  private readonly report: ReportRefresher | null;
 
   constructor(
     private readonly s: RunServices,
@@ -29,6 +33,16 @@ export class RunOutputs {
     private readonly paths: RunPaths | null,
   ) {
     this.metrics = paths ? new MetricsLog(paths.metrics) : null;
+    // One reader for the whole run: each refresh parses only the metrics lines added since the last.
+    const reader = paths ? new RunReader(paths.root) : null;
+    this.report = paths
+      ? new ReportRefresher(() => writeReport(paths.root, reader!), o.reportEveryMs, (error) => s.log.warn('could not write report.html', { reason: error.message }))
+      : null;
+  }
+
+  /** Writes report.html now and keeps it current until close(). */
+  startReport(): void {
+    this.report?.start();
   }
 
   /** One step's metrics line: to metrics.jsonl and the onStep callback. */
@@ -68,8 +82,12 @@ export class RunOutputs {
     await writeModelSamples(join(this.paths.samples, sampleFileName(step)), this.parts.model, this.o.config.seed, this.dataset);
   }
 
-  /** Flushes metrics.jsonl. */
+  /** Flushes metrics.jsonl, then writes the final report.html. */
   async close(): Promise<void> {
-    await this.metrics?.close();
+    try {
+      await this.metrics?.close();
+    } finally {
+      await this.report?.stop();
+    }
   }
 }

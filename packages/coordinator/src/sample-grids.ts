@@ -1,19 +1,20 @@
 // Sample grids of the run (runs/<name>/samples/step-NNNNNN.png), drawn by the coordinator from
-// its copy of the model after loading a snapshot: GANs from the run's fixed latents, VAEs as
-// test images, their reconstructions and prior samples.
+// its copy of the model after loading a snapshot: GANs from the run's fixed latents (the same
+// noise at every step, so grids show progress), VAEs as test images, their reconstructions and
+// prior samples in labelled blocks. Scaled up (nearest neighbour) to a width people can read.
 import type * as tf from '@tensorflow/tfjs';
-import { ganSampleGrid, vaeSampleGrid, writeFileAtomic, type Dataset, type GenerativeModel } from '@dgm/core/node';
+import { ganSampleGrid, READABLE_GRID_WIDTH, vaeSampleGrid, writeFileAtomic, type Dataset, type GenerativeModel } from '@dgm/core/node';
 
 /** Writes the sample grid of `model` to `path`. */
 export async function writeModelSamples(path: string, model: GenerativeModel, seed: number, dataset: Dataset): Promise<void> {
   let png: Uint8Array;
   if (model.family === 'gan') {
-    png = ganSampleGrid(model, seed, 64);
+    png = ganSampleGrid(model, seed, 64, { minWidth: READABLE_GRID_WIDTH });
   } else {
     const count = Math.min(8, dataset.test.count);
     const images = dataset.test.batch(Int32Array.from({ length: count }, (_, i) => i)) as tf.Tensor4D;
     try {
-      png = vaeSampleGrid(model, images, seed);
+      png = vaeSampleGrid(model, images, seed, { minWidth: READABLE_GRID_WIDTH, labelled: true });
     } finally {
       images.dispose();
     }

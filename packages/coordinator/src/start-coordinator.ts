@@ -71,11 +71,14 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       message: (peer, m) => run.onMessage(peer, m),
       invalid: (peer, reason, detail) => run.onInvalid(peer, reason, detail),
       disconnect: () => run.onDisconnect(),
-    });
+      refused: (r) =>
+        // The reason travels as a field: the CLI's echo appends it to the message.
+        log!.warn(`refused a connection from ${r.address}${r.fingerprint ? ` (key ${r.fingerprint})` : ''}`, { address: r.address, key: r.fingerprint, reason: r.reason, repeatsHidden: r.repeats }),
+    }, o.curve);
     router.setLimits({ gradSizes: parts.gradSizes, maxIndices: o.config.globalBatch, maxStateBytes: maxMessageBytes(parts) });
     run = new CoordinatorRun(o, log, router, parts, dataset, sampler, hash, paths, startStep);
     address = await router.bind(o.bind);
-    log.info('listening', { address });
+    log.info('listening', { address, curve: o.curve !== null, allowedKeys: o.curve?.allow.length ?? 0 });
   } catch (error) {
     if (parts) disposeReplicaModel(parts);
     if (log && !o.logger) await closeLogger(log);

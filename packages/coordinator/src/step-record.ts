@@ -1,12 +1,13 @@
 // One step as the run loop sees it: the ranks' slices from the epoch sampler, the exchange, and
 // the metrics line that sums it up (sample-weighted losses, throughput, compute and wait times).
+import { learningRateAt, type Trainer } from '@dgm/core';
 import type { EpochSampler } from '@dgm/core/node';
 import type { StepRecord } from './options.js';
 import type { RunServices } from './run-services.js';
 import type { StepExchange } from './step-exchange.js';
 
-/** Runs step `step` on every member; resolves with its metrics line. */
-export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number): Promise<StepRecord> {
+/** Runs step `step` on every member; resolves with its metrics line (the learning rate from the coordinator's own Trainer: the same settings and schedule as every worker's). */
+export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer): Promise<StepRecord> {
   const started = performance.now();
   const cursor = sampler.cursorAt(step);
   const members = s.membership.members;
@@ -29,5 +30,8 @@ export async function runStep(s: RunServices, exchange: StepExchange, sampler: E
     commMs: Math.max(0, stepMs - computeMs),
     reduceMs: Math.max(...outcome.done.map((d) => d.reduceMs)),
     workers: members.length,
+    lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
+    // outcome.done is in rank order (the exchange answers in the members' order).
+    workerComputeMs: outcome.done.map((d) => d.computeMs),
   };
 }

@@ -4,12 +4,15 @@
 // that is how a dead worker is noticed (see liveness in start-coordinator.ts).
 import { Router } from 'zeromq';
 import { decodeMessage, encodeMessage, routerOptions, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
+import { secureServer, type CurveServerKeys, type Refusal } from '@dgm/protocol/security';
 
 export interface RouterEvents {
   message(peer: Peer, message: Message): void;
   invalid(peer: Peer, reason: string, detail: { type?: string; peerVersion?: number }): void;
   /** A connection closed (which peer is found by probing). */
   disconnect(): void;
+  /** A connection refused by CURVE (each peer at most once a minute). */
+  refused(refusal: Refusal): void;
 }
 
 /** A connected peer: its routing id as sent by ZeroMQ, and as a map key. */
@@ -29,6 +32,7 @@ export class WorkerRouter {
     liveness: Liveness,
     maxMessageBytes: number,
     private readonly events: RouterEvents,
+    private readonly curve: CurveServerKeys | null = null,
   ) {
     this.socket = new Router(routerOptions(liveness, maxMessageBytes));
     this.socket.events.on('disconnect', () => this.events.disconnect());
@@ -36,6 +40,8 @@ export class WorkerRouter {
 
   /** Binds and starts receiving; resolves with the bound endpoint (a real port for tcp://...:*). */
   async bind(address: string): Promise<string> {
+    // With keys, the allow-list is in force before the port opens: no moment admits a stranger.
+    if (this.curve) await secureServer(this.socket, this.curve, (r) => this.events.refused(r));
     await this.socket.bind(address);
     void this.receiveLoop();
     return this.socket.lastEndpoint ?? address;

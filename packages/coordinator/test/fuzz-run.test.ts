@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Dealer } from 'zeromq';
 import { buildReplicaModel, initBackend, LocalReducer } from '@dgm/core';
 import type { RunConfig } from '@dgm/protocol';
+import { readSecretKeyFile, secureClient, writeKeyPairFiles, type CurveKeyPair } from '@dgm/protocol/security';
 import { startCoordinator } from '../src/index.js';
 import { FuzzProxy } from './support/fuzz-proxy.js';
 import { junk, rng } from './support/junk.js';
@@ -46,18 +47,34 @@ async function cleanRun(config: RunConfig, dataPlane: 'auto' | 'star'): Promise<
 // Both data planes: shared memory ('auto' here, two workers on one host) and the star, whose
 // gradients travel over the fuzzed connections.
 it.each(['auto', 'star'] as const)('a run under thousands of junk messages finishes with the weights of a clean run (data plane %s)', async (dataPlane) => {
+  await fuzzedRun(dataPlane, null);
+});
+
+// Again through CURVE (the simple setup: one cluster key pair everywhere): the junk now comes
+// from authenticated peers — a stranger holding the cluster key, and the proxy on the workers'
+// own encrypted connections — and must still be dropped, counted and survived.
+it('a closed run (CURVE) under thousands of junk messages from authenticated peers finishes with the weights of a clean run', async () => {
+  const files = writeKeyPairFiles(join(dir, 'cluster'));
+  await fuzzedRun('star', { files, keyPair: readSecretKeyFile(files.secretFile, '--key') });
+});
+
+async function fuzzedRun(dataPlane: 'auto' | 'star', curve: { files: { secretFile: string; publicFile: string }; keyPair: CurveKeyPair } | null): Promise<void> {
   const config: RunConfig = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16] }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 12, globalBatch: 10, steps: 30 };
   const parts = buildReplicaModel(config, new LocalReducer());
   const gradSizes = parts.gradSizes;
   parts.trainer.dispose();
   parts.model.dispose();
 
-  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, dataPlane, logger: quietLogger() });
-  const proxy = new FuzzProxy(handle.address);
+  const server = curve ? { keyPair: curve.keyPair, allow: [curve.keyPair.publicKey] } : null;
+  const client = curve ? { keyPair: curve.keyPair, serverKey: curve.keyPair.publicKey } : null;
+  const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', checkEvery: 5, timeoutMs: 5000, dataPlane, logger: quietLogger(), ...(server ? { curve: server } : {}) });
+  const proxy = new FuzzProxy(handle.address, undefined, server && client ? { front: server, back: client } : undefined);
   const front = await proxy.start();
-  const logs = [0, 1].map((i) => join(dir, `worker-${i}.log`));
-  const workers = logs.map((log) => spawnWorker(front, ['--log-file', log]));
+  const logs = [0, 1].map((i) => join(dir, `worker-${i}${curve ? '-curve' : ''}.log`));
+  const keyArgs = curve ? ['--key', curve.files.secretFile, '--server-key', curve.files.publicFile] : [];
+  const workers = logs.map((log) => spawnWorker(front, ['--log-file', log, ...keyArgs]));
   const stranger = new Dealer({ linger: 0 });
+  if (client) secureClient(stranger, client);
   stranger.connect(handle.address);
 
   const r = rng(99);
@@ -107,4 +124,4 @@ it.each(['auto', 'star'] as const)('a run under thousands of junk messages finis
   // No tensor leaks in a worker over the run, junk and snapshots included.
   for (const stop of stops) expect(stop.tensorsNow).toBe(stop.tensorsAfterFirstStep);
   expect(maxAbsDiff(weightsOf(result.finalState), await cleanRun(config, dataPlane))).toBe(0);
-});
+}

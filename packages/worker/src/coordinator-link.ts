@@ -3,7 +3,8 @@
 // longer than the timeout. The coordinator sends HEARTBEAT while idle, so silence means trouble.
 import { Dealer } from 'zeromq';
 import { dealerOptions, decodeMessage, encodeMessage, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
-import { CoordinatorGoneError } from './errors.js';
+import { fingerprintOf, secureClient, type CurveClientKeys } from '@dgm/protocol/security';
+import { CoordinatorGoneError, RejectedError } from './errors.js';
 
 /** What the link reports upward. */
 export interface LinkEvents {
@@ -12,6 +13,8 @@ export interface LinkEvents {
   invalid(reason: string): void;
   /** The coordinator is gone; the link is closed. */
   gone(error: CoordinatorGoneError): void;
+  /** The coordinator's end refused this worker's security (its key, or CURVE itself); the link is closed. */
+  refused(error: RejectedError): void;
 }
 
 export class CoordinatorLink {
@@ -24,18 +27,23 @@ export class CoordinatorLink {
   private closed = false;
   /** Messages dropped by validation. */
   invalidCount = 0;
+  /** CURVE handshakes that failed without a verdict (the usual sign of a wrong --server-key). */
+  handshakeFailures = 0;
 
   constructor(
     readonly address: string,
     private readonly liveness: Liveness,
     maxMessageBytes: number,
     private readonly events: LinkEvents,
+    private readonly curve: CurveClientKeys | null = null,
   ) {
     this.socket = new Dealer(dealerOptions(liveness, maxMessageBytes));
+    if (curve) secureClient(this.socket, curve);
   }
 
   /** Connects and starts receiving (the coordinator may not be up yet: ZeroMQ keeps retrying). */
   start(): void {
+    this.watchHandshakes();
     this.socket.connect(this.address);
     this.socket.events.on('disconnect', () => {
       this.disconnectedAt ??= Date.now();
@@ -79,6 +87,30 @@ export class CoordinatorLink {
     clearInterval(this.watchdog);
     if (flushMs > 0) this.socket.linger = flushMs;
     this.socket.close();
+  }
+
+  /**
+   * A refused handshake is final (libzmq would retry it forever): the worker stops with a
+   * sentence at once instead of waiting out the join timeout.
+   */
+  private watchHandshakes(): void {
+    const refuse = (reason: string) => {
+      if (this.closed) return;
+      this.close();
+      this.events.refused(new RejectedError(reason));
+    };
+    this.socket.events.on('handshake:error:auth', () =>
+      refuse(`the coordinator at ${this.address} refused this worker's key ${fingerprintOf(this.curve?.keyPair.publicKey ?? '')}: add its public key to the coordinator's --allow file.`),
+    );
+    this.socket.events.on('handshake:error:protocol', (event) => {
+      if (event.error.code !== 'ERR_ZMTP_MECHANISM_MISMATCH') return void this.handshakeFailures++;
+      refuse(
+        this.curve
+          ? `the coordinator at ${this.address} runs without CURVE keys (started with --insecure), but this worker has keys; start both ends with keys, or both with --insecure on a network you trust.`
+          : `the coordinator at ${this.address} requires CURVE keys: pass --key (this worker's secret key) and --server-key (the coordinator's public key).`,
+      );
+    });
+    this.socket.events.on('handshake:error:other', () => void this.handshakeFailures++);
   }
 
   private check(): void {

@@ -3,6 +3,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
+import { checkCurveClientKeys, type CurveClientKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
 import { WorkerOptionsError } from './errors.js';
@@ -34,6 +35,11 @@ export interface WorkerOptions {
   sharedMemory?: boolean;
   /** The rank a launcher placed this worker at (dgm launch); absent: the coordinator's first free rank. */
   rank?: number;
+  /**
+   * CURVE: encrypt the connection and authenticate both ends (this worker's key pair, listed at
+   * the coordinator, and the coordinator's public key). Absent: plaintext, for loopback and ipc.
+   */
+  curve?: CurveClientKeys;
   /** Where to log (JSON lines); a file of the run directory, e.g. runs/<name>/logs/worker-0.log. */
   logFile?: string;
   /** A logger to use instead of creating one (then `logFile` is ignored). */
@@ -56,6 +62,7 @@ export interface ResolvedWorkerOptions {
   maxMessageBytes: number;
   sharedMemory: boolean;
   rank: number | null;
+  curve: CurveClientKeys | null;
   logFile: string | undefined;
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -100,6 +107,7 @@ export const WORKER_FIELDS = {
     (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 65535,
     (v) => `worker option 'rank' must be an integer from 0 to 65535; got ${String(v)}.`,
   ),
+  curve: checkedBy((v) => checkCurveClientKeys(v as CurveClientKeys), 'a CURVE client key pair and server key'),
 };
 
 /** Fills defaults and checks every option; throws WorkerOptionsError naming the bad one. */
@@ -125,6 +133,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     maxMessageBytes: (v.maxMessageBytes as number | undefined) ?? 1 << 30,
     sharedMemory: (v.sharedMemory as boolean | undefined) ?? true,
     rank: (v.rank as number | undefined) ?? null,
+    curve: (v.curve as CurveClientKeys | undefined) ?? null,
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

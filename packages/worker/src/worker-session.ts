@@ -69,7 +69,8 @@ export class WorkerSession {
       message: (m) => this.onMessage(m),
       invalid: (reason) => this.invalidDrops.note('dropped an invalid message from the coordinator', { reason }),
       gone: (error) => this.fail(error),
-    });
+      refused: (error) => this.fail(error),
+    }, o.curve);
     const send = (m: Message) => this.link.send(m);
     this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank });
     this.work = new StepWork(() => this.run, send, this.planes, log, (what, reason) => this.noteDrop(what, reason));
@@ -79,7 +80,12 @@ export class WorkerSession {
     this.link.start();
     this.join = new BoundedWait<void>(
       this.o.joinTimeoutMs,
-      () => new CoordinatorGoneError(`no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`),
+      () =>
+        new CoordinatorGoneError(
+          this.link.handshakeFailures > 0
+            ? `no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms: its CURVE handshake failed ${this.link.handshakeFailures} times (is --server-key the coordinator's public key?)`
+            : `no answer from a coordinator at ${this.o.connect} within ${this.o.joinTimeoutMs} ms (is it running, and is the address right?)`,
+        ),
     );
     this.join.promise.catch((error: Error) => this.fail(error));
     await this.handshake.hello();

@@ -6,6 +6,7 @@ import { planTrain } from '../launch/train-plan.js';
 import { commandReporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
 import { COORDINATOR_RUNTIME_OPTIONS, resolveCoordinatorRuntimeFlags } from './runtime-flags.js';
+import { COORDINATOR_SECURITY_OPTIONS, resolveCoordinatorSecurity } from './security-flags.js';
 import { RUN_OPTIONS } from './train-options.js';
 
 const spec: CommandSpec = {
@@ -19,6 +20,7 @@ const spec: CommandSpec = {
         ? { ...o, description: "This process's backend (it loads snapshots and draws sample grids); each worker picks its own with dgm worker --backend." }
         : o,
     ),
+    ...COORDINATOR_SECURITY_OPTIONS,
     ...COORDINATOR_RUNTIME_OPTIONS,
   ],
   notes: [
@@ -26,18 +28,21 @@ const spec: CommandSpec = {
     'same dataset spec to resolve (bundled datasets always do). Ctrl-C writes a final checkpoint and exits 130.',
   ],
   examples: [
-    'dgm coordinator --bind tcp://0.0.0.0:5555 --workers 4 --model dcgan --epochs 5',
-    'dgm coordinator --bind tcp://10.0.0.1:5555 --workers 2 --config run.yaml',
-    '# then on each worker machine:  dgm worker --connect tcp://10.0.0.1:5555 --gpus all',
+    'dgm keys new --out keys   # once: a cluster key pair; copy keys/ to every machine (README: Closed cluster)',
+    'dgm coordinator --bind tcp://0.0.0.0:5555 --key keys/secret.key --allow keys/public.key --workers 4 --model dcgan --epochs 5',
+    'dgm coordinator --bind tcp://127.0.0.1:5555 --workers 2 --config run.yaml   # loopback: no keys needed',
+    '# then on each worker machine:  dgm worker --connect tcp://head:5555 --key keys/secret.key --server-key keys/public.key --gpus all',
   ],
 };
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const settings = resolveTrainSettings({ command: 'coordinator', flags: args.values, cwd: context.cwd });
   const runtime = resolveCoordinatorRuntimeFlags(args.values);
+  const security = await resolveCoordinatorSecurity(args.values, settings.bind as string);
   const reporter = commandReporter(settings.json, context);
   const plan = await planTrain(settings, context.env, { localWorkers: false });
-  return runCoordinatorOnly(plan, reporter, context, runtime);
+  if (security.warning) reporter.warn(security.warning);
+  return runCoordinatorOnly(plan, reporter, context, runtime, security.curve);
 }
 
 export const coordinatorCommand: Command = { spec, run };

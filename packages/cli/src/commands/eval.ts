@@ -1,12 +1,13 @@
 // `dgm eval`: test-set ELBO for VAEs; FID (with its real-data floor), classifier score and class
 // histogram for GANs.
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { coerceField, TRAIN_FIELDS, wholeNumber } from '../config/fields.js';
 import type { BackendName } from '../config/vocabulary.js';
 import { ExitCode } from '../errors.js';
 import { commandReporter } from '../progress/reporter.js';
 import { DEFAULT_EVAL_COUNT, evaluateModel, formatEvaluation } from '../results/evaluation.js';
+import { recordEvaluation } from '../results/run-evaluations.js';
 import { loadTrainedModel } from '../results/trained-model.js';
 import type { CliContext, Command } from './command.js';
 
@@ -20,7 +21,7 @@ const spec: CommandSpec = {
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto).' },
     { name: 'json', type: 'boolean', description: 'Print one JSON line instead of text.' },
   ],
-  notes: ['GAN metrics use the classifier shipped for mnist and fashion-mnist; other datasets get the ELBO (VAEs) only.'],
+  notes: ['Inside a run directory the result is appended to <run>/eval.jsonl and shown in <run>/report.html.', 'GAN metrics use the classifier shipped for mnist and fashion-mnist; other datasets get the ELBO (VAEs) only.'],
   examples: ['dgm eval runs/vae-mnist-20261122-010203', 'dgm eval runs/dcgan-mnist-20261122-020000 --count 2000 --json'],
 };
 
@@ -33,7 +34,9 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const trained = await loadTrainedModel(resolve(context.cwd, args.positional as string), backend);
   try {
     const result = await evaluateModel(trained, { count, seed });
-    reporter.result({ checkpoint: trained.dir, step: trained.state.step, ...result }, formatEvaluation(result));
+    const report = await recordEvaluation(trained, result);
+    const kept = report ? [`Added to ${join(dirname(report), 'eval.jsonl')}; report: ${report}`] : [];
+    reporter.result({ checkpoint: trained.dir, step: trained.state.step, ...result, report }, [...formatEvaluation(result), ...kept]);
   } finally {
     trained.dispose();
   }

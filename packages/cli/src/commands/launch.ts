@@ -23,6 +23,7 @@ import { commandReporter, type Reporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
 import { COORDINATOR_RUNTIME_OPTIONS, resolveCoordinatorRuntimeFlags, type CoordinatorRuntimeFlags } from './runtime-flags.js';
 import { RUN_OPTIONS } from './train-options.js';
+import { COORDINATOR_SECURITY_OPTIONS, resolveCoordinatorSecurity, resolveWorkerSecurity, securityArgs, WORKER_SECURITY_OPTIONS } from './security-flags.js';
 
 type Values = ParsedArgs['values'];
 
@@ -45,6 +46,10 @@ const spec: CommandSpec = {
     { name: 'world-size', type: 'string', value: 'n', description: 'Processes in the job (DGM_WORLD_SIZE).' },
     { name: 'master-addr', type: 'string', value: 'host', description: "Host of rank 0, where the coordinator listens (DGM_MASTER_ADDR); overrides the engine's." },
     { name: 'port', type: 'string', value: 'n', description: "The coordinator's port (DGM_PORT); overrides the engine's. Open it in the firewall of rank 0's host." },
+    // The closed-cluster flags: rank 0's coordinator reads --key and --allow, every worker --key
+    // and --server-key; one shared key pair is `--key k/secret.key --allow k/public.key --server-key k/public.key`.
+    ...COORDINATOR_SECURITY_OPTIONS,
+    ...WORKER_SECURITY_OPTIONS.filter((o) => !COORDINATOR_SECURITY_OPTIONS.some((c) => c.name === o.name)),
     ...COORDINATOR_RUNTIME_OPTIONS.map((o) => (o.name === 'join-timeout-ms' ? { ...o, description: `Advanced: how long ranks wait for each other, at both ends (default ${LAUNCH_JOIN_TIMEOUT_MS}); a rank missing then is named on every rank.` } : o)),
   ],
   notes: [
@@ -103,7 +108,7 @@ export function launchCoordinatorRuntime(values: Values): CoordinatorRuntimeFlag
 export function launchWorkerArgs(values: Values, runtime: CoordinatorRuntimeFlags): string[] {
   const args = ['--join-timeout-ms', String(runtime.joinTimeoutMs ?? LAUNCH_JOIN_TIMEOUT_MS)];
   for (const flag of ['run-id', 'heartbeat-ms', 'timeout-ms'] as const) if (typeof values[flag] === 'string') args.push(`--${flag}`, values[flag] as string);
-  return args;
+  return [...args, ...securityArgs(values)];
 }
 
 /** --resume auto: the run directory when it holds a checkpoint, else a fresh start (rank 0 only). */
@@ -153,10 +158,16 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const stopSignals: NodeJS.Signals[] = ['SIGUSR1'];
   const workerEnv = { [SCHEDULED_ENV]: '1' };
 
+  const connect = `tcp://${placement.masterAddr.includes(':') ? `[${placement.masterAddr}]` : placement.masterAddr}:${placement.port}`;
+  // Every rank checks the worker key flags before anything starts: a mistake is one sentence here,
+  // not a worker that dies later (the workers check them again).
+  const workerSecurity = await resolveWorkerSecurity(args.values, connect, {});
+  if (workerSecurity.warning) reporter.warn(workerSecurity.warning);
+
   if (placement.rank !== 0) {
     return runRankWorkers(
       {
-        connect: `tcp://${placement.masterAddr.includes(':') ? `[${placement.masterAddr}]` : placement.masterAddr}:${placement.port}`,
+        connect,
         slots,
         firstRank,
         workerArgs: ['--backend', settings.backend, ...workerArgs],
@@ -169,6 +180,8 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   }
 
   const bind = await masterBindAddress(placement.masterAddr, placement.port);
+  const coordinatorSecurity = await resolveCoordinatorSecurity(args.values, bind);
+  if (coordinatorSecurity.warning) reporter.warn(coordinatorSecurity.warning);
   // With GPU workers the coordinator's own process stays off the GPUs (planTrain picks wasm for it).
   const plan = await planTrain(onGpus ? { ...settings, gpus: 'all' } : settings, env, { localWorkers: false });
   const shape: LocalRunShape = {
@@ -180,6 +193,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
     runtime,
     command: 'launch',
     stopSignals,
+    security: async () => ({ server: coordinatorSecurity.curve, handoff: null }),
     afterStop: async (signal, checkpointDir) => {
       if (signal === 'SIGUSR1' && placement.engine === 'slurm') await requeueSlurmJob(env, checkpointDir, reporter);
     },

@@ -17,23 +17,25 @@ const spec: CommandSpec = {
     { name: 'count', type: 'string', value: 'n', description: 'Number of images, 1 to 1024 (default 64).' },
     { name: 'out', type: 'string', value: 'file.png', description: 'Where to write the grid (default samples.png in the current directory).' },
     { name: 'seed', type: 'string', value: 'n', description: 'Seed of the latent noise (default 0): the same seed gives the same images.' },
+    { name: 'scale', type: 'string', value: 'n', description: 'Draw each pixel as an n×n block, 1 to 64 (default: the smallest n that makes the grid at least 512 px wide).' },
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto).' },
     { name: 'json', type: 'boolean', description: 'Print one JSON line instead of text.' },
   ],
-  examples: ['dgm sample runs/vae-mnist-20261122-010203', 'dgm sample runs/gan/checkpoints/step-001000 --count 100 --seed 7 --out gan.png'],
+  examples: ['dgm sample runs/vae-mnist-20261122-010203', 'dgm sample runs/gan/checkpoints/step-001000 --count 100 --seed 7 --out gan.png', 'dgm sample runs/gan --count 16 --scale 8'],
 };
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const v = args.values;
   const count = v.count === undefined ? 64 : (coerceField(wholeNumber(1, 1024), v.count, { flag: 'count' }) as number);
   const seed = v.seed === undefined ? 0 : (coerceField(TRAIN_FIELDS.seed, v.seed, { flag: 'seed' }) as number);
+  const scale = v.scale === undefined ? undefined : (coerceField(wholeNumber(1, 64), v.scale, { flag: 'scale' }) as number);
   const backend = v.backend === undefined ? 'auto' : (coerceField(TRAIN_FIELDS.backend, v.backend, { flag: 'backend' }) as BackendName);
   const out = resolve(context.cwd, typeof v.out === 'string' ? v.out : 'samples.png');
   if (!out.toLowerCase().endsWith('.png')) throw new UsageError(`--out ${String(v.out)} must name a .png file.`);
   const reporter = commandReporter(Boolean(v.json), context, { progressBar: false });
   const trained = await loadTrainedModel(resolve(context.cwd, args.positional as string), backend);
   try {
-    await writeSampleGrid(trained, { count, seed, path: out });
+    await writeSampleGrid(trained, { count, seed, path: out, scale });
   } finally {
     trained.dispose();
   }

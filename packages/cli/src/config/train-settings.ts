@@ -48,6 +48,8 @@ export interface TrainSettings {
   checkpointEvery: number;
   /** Steps between sample grids; 0 = only the final one. */
   sampleEvery: number;
+  /** Where TensorBoard event files go (absolute); null: none. */
+  tensorboard: string | null;
   resume: string | null;
   json: boolean;
   /** Where gradients are averaged: the workers' shared memory (one host), the coordinator, or auto. */
@@ -170,7 +172,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   apply(flagLayer);
 
   // Paths are kept absolute from here on: workers may run in another directory.
-  for (const key of ['out', 'resume'] as const) if (typeof merged[key] === 'string') merged[key] = absolute(merged[key] as string);
+  for (const key of ['out', 'resume', 'tensorboard'] as const) if (typeof merged[key] === 'string') merged[key] = absolute(merged[key] as string);
   if (typeof merged.dataset === 'string') {
     const prefix = DATASET_PREFIXES.find((p) => (merged.dataset as string).startsWith(p));
     if (prefix && (merged.dataset as string).length > prefix.length) merged.dataset = prefix + absolute((merged.dataset as string).slice(prefix.length));
@@ -239,6 +241,11 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     validateEndpoint(bind, sources.bind ?? { flag: 'bind' }, 'bind');
   }
 
+  const tensorboard = (merged.tensorboard as string | undefined) ?? null;
+  if (tensorboard !== null && existsSync(tensorboard) && !statSync(tensorboard).isDirectory()) {
+    throw new UsageError(`${describeSource(sources.tensorboard ?? { flag: 'tensorboard' })} names the file ${tensorboard}; give a directory for the TensorBoard event files.`);
+  }
+
   const now = input.now ?? new Date();
   const out =
     (merged.out as string | undefined) ??
@@ -265,6 +272,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     out,
     checkpointEvery: (merged['checkpoint-every'] as number | undefined) ?? TRAIN_DEFAULTS.checkpointEvery,
     sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
+    tensorboard,
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,
     dataPlane: (merged['data-plane'] as PlaneChoice | undefined) ?? 'auto',

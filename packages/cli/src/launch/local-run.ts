@@ -3,6 +3,7 @@
 // ending whatever happens — finished, Ctrl-C, a crashed worker, or a failing coordinator.
 import { join } from 'node:path';
 import type { CliContext } from '../commands/command.js';
+import type { CurveServerKeys } from '@dgm/protocol/security';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
@@ -74,7 +75,9 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
       ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
       : `Training ${s.model} on ${s.dataset}: ${plan.totalSteps} steps of global batch ${s.batchSize} (${plan.stepsPerEpoch} steps per epoch); run directory ${s.out}`,
   );
-  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null });
+  // The command line goes to logs/cli.log with the event: the report shows how the run was launched.
+  const command = ['dgm', ...process.argv.slice(2)].join(' ');
+  reporter.event('run', { runDir: s.out, model: s.model, dataset: s.dataset, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, resumeFrom: plan.resumeFrom?.step ?? null, command });
   return log;
 }
 
@@ -90,8 +93,13 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   });
   let coordinator: CoordinatorHandle | null = null;
   try {
+    // The run's keys: for `dgm train`, a pair made for this run alone (another user's process on
+    // this host that finds the port cannot join; the workers get it through a pipe, never a file);
+    // for `dgm launch`, the job's key files.
+    const keys = await shape.security();
     coordinator = await startRunCoordinator(plan, {
       bind: shape.bind,
+      curve: keys.server,
       expectedWorkers: shape.expectedWorkers,
       backend: plan.localBackend,
       runtime: shape.runtime,
@@ -121,6 +129,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
       ],
       baseEnv: { ...process.env, ...shape.workerEnv },
       cwd: context.cwd,
+      handoff: keys.handoff,
       onLine: (slot, line) => {
         tails[slot.index].push(line);
         if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${slot.index}] ${line}`);
@@ -172,7 +181,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
         // Workers that had joined were told to stop; any still joining are not waited for long.
         await workers.stop(outcome.checkpointDir ? WORKER_EXIT_GRACE_MS : 2_000);
-        reportInterrupted(reporter, outcome, settings.out, shape.command);
+        await reportInterrupted(reporter, outcome, settings.out, shape.command);
         await shape.afterStop?.(ending.signal, outcome.checkpointDir);
         return ExitCode.interrupted;
       }
@@ -204,7 +213,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   const stop = listenForStop([], () => {
@@ -218,6 +227,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       expectedWorkers: settings.workers,
       backend: plan.localBackend,
       runtime,
+      curve,
       onStep: progressFeed(plan, reporter),
       log: (level, message) => reporter.message(level, message),
     });
@@ -231,7 +241,7 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _c
       reporter.close();
       reporter.warn('Interrupted: writing a final checkpoint and telling the workers to stop (Ctrl-C again to force).');
       const outcome = await withTimeout(coordinator.stop('interrupted by the user'), FINAL_CHECKPOINT_TIMEOUT_MS, 'The final checkpoint');
-      reportInterrupted(reporter, outcome, settings.out, 'coordinator');
+      await reportInterrupted(reporter, outcome, settings.out, 'coordinator');
       return ExitCode.interrupted;
     }
     const outcome = await coordinator.finished;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { GpuId } from '@dgm/worker/device';
 import { workerEnv } from '../gpu/worker-env.js';
+import { KEYS_FD, KEYS_FD_ENV } from '../commands/security-flags.js';
 
 /** One local worker to start. */
 export interface WorkerSlot {
@@ -30,6 +31,11 @@ export interface LaunchOptions {
   args: (slot: WorkerSlot) => string[];
   baseEnv?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Keys handed to every worker on an inherited pipe (file descriptor KEYS_FD, named by
+   * KEYS_FD_ENV): never on disk, in argv or in the environment, where other users could read them.
+   */
+  handoff?: string | null;
   /** Receives each line a worker prints on stdout or stderr. */
   onLine?: (slot: WorkerSlot, line: string, stream: 'stdout' | 'stderr') => void;
   /** Called once per worker when it exits, whatever the reason. */
@@ -46,11 +52,20 @@ export class LocalWorkers {
     const base = options.baseEnv ?? process.env;
     const promises: Promise<WorkerExit>[] = [];
     for (const slot of options.slots) {
+      const handoff = options.handoff ?? null;
+      const env: NodeJS.ProcessEnv = { ...workerEnv(base, slot.gpu), DGM_LAUNCHER_PID: String(process.pid) };
+      delete env[KEYS_FD_ENV];
+      if (handoff !== null) env[KEYS_FD_ENV] = String(KEYS_FD);
       const child = spawn(options.command, options.args(slot), {
         cwd: options.cwd,
-        env: { ...workerEnv(base, slot.gpu), DGM_LAUNCHER_PID: String(process.pid) },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env,
+        stdio: handoff !== null ? ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
       });
+      if (handoff !== null) {
+        const pipe = child.stdio[KEYS_FD] as NodeJS.WritableStream | null;
+        pipe?.on('error', () => undefined); // a child that died at once: its exit is reported below
+        pipe?.end(handoff);
+      }
       this.children.push({ slot, child });
       for (const stream of ['stdout', 'stderr'] as const) {
         const readable = child[stream];

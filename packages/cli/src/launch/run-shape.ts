@@ -1,6 +1,8 @@
 // The shape of a local run: where its coordinator listens and which workers run in this process's
 // care. `dgm train` and `dgm launch` (rank 0) run the same code with different shapes.
+import type { CurveServerKeys } from '@dgm/protocol/security';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
+import { localRunKeys } from '../commands/security-flags.js';
 import type { WorkerSlot } from './local-workers.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -26,6 +28,11 @@ export interface LocalRunShape {
   command: 'train' | 'launch';
   /** Signals that ask for a clean stop besides SIGINT and SIGTERM. */
   stopSignals: NodeJS.Signals[];
+  /**
+   * The run's CURVE keys: the coordinator's (null: an open run) and what each local worker is
+   * handed on its inherited file descriptor (null: the workers read key files from their flags).
+   */
+  security: () => Promise<{ server: CurveServerKeys | null; handoff: string | null }>;
   /** Runs after a stop requested by `signal` has written its checkpoint and the local workers ended. */
   afterStop?: (signal: NodeJS.Signals, checkpointDir: string | null) => Promise<void>;
 }
@@ -36,5 +43,6 @@ export function trainShape(plan: TrainPlan): LocalRunShape {
     ? plan.gpuIds.map((gpu, index) => ({ index, gpu }))
     : Array.from({ length: plan.settings.workers }, (_, index) => ({ index, gpu: null }));
   // Loopback only, on a port the OS picks: a local run is nobody else's business.
-  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, command: 'train', stopSignals: [] };
+  // Closed even so, with keys of its own (localRunKeys).
+  return { bind: 'tcp://127.0.0.1:*', expectedWorkers: slots.length, slots, workerArgs: () => [], workerEnv: {}, runtime: {}, command: 'train', stopSignals: [], security: localRunKeys };
 }

@@ -2,9 +2,12 @@
 // the CLI needs — the endpoint, per-step reports, the end of the run and a clean stop.
 import { join } from 'node:path';
 import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
+import type { CurveServerKeys } from '@dgm/protocol/security';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
+import { RunFailedError } from '../errors.js';
+import type { EventFileWriter } from '@dgm/report/tensorboard';
 
 /** One finished step, as the progress display needs it. */
 export interface StepReport {
@@ -41,6 +44,8 @@ export interface CoordinatorStartOptions {
   expectedWorkers: number;
   /** The coordinator's own backend (it loads snapshots and draws sample grids). */
   backend: BackendName;
+  /** CURVE keys and allow-list (null or absent: plaintext, for loopback, ipc and --insecure). */
+  curve?: CurveServerKeys | null;
   /** Liveness timing, a fixed run id, the replica check interval (dgm coordinator's advanced flags). */
   runtime?: CoordinatorRuntimeFlags;
   onStep: (report: StepReport) => void;
@@ -65,7 +70,12 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
   const { startCoordinator } = await import('@dgm/coordinator');
   const { latestValidCheckpoint } = await import('@dgm/core/node');
   const { settings } = plan;
+  // Loaded before the coordinator starts: nothing can fail between its start and the writer's.
+  const tensorboardModule = settings.tensorboard === null ? null : await import('@dgm/report/tensorboard');
   const logger = coordinatorLogger(settings.out, options.log);
+  // --tensorboard: every step's scalars as TensorBoard events too, opened once the coordinator
+  // has accepted the run (a refused run writes nothing).
+  let events: EventFileWriter | null = null;
   let handle: Awaited<ReturnType<typeof startCoordinator>>;
   try {
     handle = await startCoordinator({
@@ -79,14 +89,32 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       sampleEvery: settings.sampleEvery,
       dataPlane: settings.dataPlane,
       ...options.runtime,
+      ...(options.curve ? { curve: options.curve } : {}),
       logger,
-      onStep: (r) => options.onStep({ step: r.step, epoch: r.epoch, losses: r.losses }),
+      onStep: (r) => {
+        events?.step(r);
+        options.onStep({ step: r.step, epoch: r.epoch, losses: r.losses });
+      },
     });
   } catch (error) {
     await closeLogger(logger);
     throw error;
   }
-  const finished = handle.done.then((r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }));
+  if (tensorboardModule !== null) {
+    const { EventFileWriter } = tensorboardModule;
+    try {
+      events = new EventFileWriter(settings.tensorboard as string);
+    } catch (error) {
+      handle.stop('the TensorBoard directory could not be written');
+      await handle.done.catch(() => undefined);
+      await closeLogger(logger);
+      throw new RunFailedError(`--tensorboard ${settings.tensorboard}: cannot write event files there (${(error as Error).message}).`);
+    }
+  }
+  const tensorboard = events;
+  // The event file is complete before the run is reported over, however it ends.
+  const settled = handle.done.finally(() => tensorboard?.close().catch((error: Error) => options.log('warn', `could not finish the TensorBoard event file: ${error.message}`)));
+  const finished = settled.then((r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }));
   finished.catch(() => undefined).finally(() => void closeLogger(logger));
   let stopping: Promise<CoordinatorOutcome> | null = null;
   return {
@@ -98,7 +126,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
         handle.stop(reason);
         // A stopped run still ends with a checkpoint; `done` rejects (RunStoppedError) once it is
         // written and the workers are told, and the newest valid checkpoint says where it stopped.
-        stopping = handle.done.then(
+        stopping = settled.then(
           (r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }),
           async () => {
             const found = await latestValidCheckpoint(settings.out).catch(() => null);

@@ -1,6 +1,7 @@
 // `dgm worker` processes: one replica in this process, or (with several GPUs) a supervisor of one
 // child process per GPU.
 import type { GpuId } from '@dgm/worker/device';
+import type { CurveClientKeys } from '@dgm/protocol/security';
 import type { CliContext } from '../commands/command.js';
 import type { WorkerRuntimeFlags } from '../commands/runtime-flags.js';
 import type { WorkerSettings } from '../commands/worker-settings.js';
@@ -26,7 +27,7 @@ function isManaged(env: NodeJS.ProcessEnv): boolean {
 export const SCHEDULED_ENV = 'DGM_SCHEDULED';
 
 /** Runs one replica here until the coordinator stops the run. */
-export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string): Promise<number> {
+export async function runWorkerProcess(settings: WorkerSettings, runtime: WorkerRuntimeFlags, reporter: Reporter, context: CliContext, logFile?: string, curve: CurveClientKeys | null = null): Promise<number> {
   if (settings.gpu !== null) {
     // CUDA reads these when TensorFlow initialises, which happens in the import below: set them first.
     const pinned = workerEnv(process.env, settings.gpu);
@@ -61,7 +62,7 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
     const { runWorker } = await import('@dgm/worker');
     reporter.event('worker', { pid: process.pid, connect: settings.connect, gpu: settings.gpu, backend: settings.backend });
     if (!isManaged(context.env)) reporter.info(`Worker ${process.pid} connecting to ${settings.connect} (${settings.gpu !== null ? `GPU ${settings.gpu}` : settings.backend})`);
-    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}) });
+    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}), ...(curve ? { curve } : {}) });
     reporter.result(
       { status: result.stoppedByError ? 'stopped-by-error' : 'finished', rank: result.rank, steps: result.steps, reason: result.stopReason, backend: result.backend, device: result.device },
       [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
@@ -72,8 +73,22 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
   }
 }
 
-/** `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end. */
-export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: GpuId[], reporter: Reporter, context: CliContext, logFile?: string, forwarded: string[] = [], firstRank?: number): Promise<number> {
+/**
+ * `dgm worker --gpus ...`: one child `dgm worker --gpu <id>` per GPU; ends when they all end.
+ * `forwarded` flags (runtime, key files) are passed on; keys this process was handed by its own
+ * launcher (`handoff`) are handed on the same way; `firstRank` places the children at ranks
+ * firstRank, firstRank + 1, ... (dgm launch).
+ */
+export async function superviseGpuWorkers(
+  settings: WorkerSettings,
+  gpuIds: GpuId[],
+  reporter: Reporter,
+  context: CliContext,
+  logFile?: string,
+  forwarded: string[] = [],
+  handoff: string | null = null,
+  firstRank?: number,
+): Promise<number> {
   const stop = listenForStop([], () => workers.signalAll('SIGKILL'));
   const failures: WorkerExit[] = [];
   let stopping = false;
@@ -95,6 +110,7 @@ export async function superviseGpuWorkers(settings: WorkerSettings, gpuIds: GpuI
       ...(firstRank !== undefined ? ['--rank', String(firstRank + slot.index)] : []),
     ],
     cwd: context.cwd,
+    handoff,
     onLine: (slot, line, stream) => (stream === 'stdout' ? context.stdout : context.stderr).write(settings.json ? `${line}\n` : `[gpu ${slot.gpu}] ${line}\n`),
     onExit: (exit) => {
       if (exit.code !== 0 && !stopping) failures.push(exit);

