@@ -3,8 +3,8 @@
 // cluster runs here, so those variables are fed on loopback): every run trains, and a run under
 // torchrun ends with the same weights as `dgm train` with as many workers. Also the bounded
 // rendezvous: a rank that never comes is named on every rank within the join timeout.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envWithDgm } from './support/dgm-on-path.js';
@@ -155,5 +155,32 @@ describe('bounded rendezvous', () => {
     const p = startDgm(['launch', ...TINY, '--out', join(root, 'no-rank-0'), '--join-timeout-ms', '3000'], { cwd: root, env: { DGM_RANK: '1', DGM_WORLD_SIZE: '2', DGM_MASTER_ADDR: '127.0.0.1', DGM_PORT: String(port) } });
     expect(await p.exited, p.stderr).toBe(1);
     expect(p.stderr).toContain(`error: rank 0, which hosts the coordinator at tcp://127.0.0.1:${port}, never came: no answer from a coordinator at tcp://127.0.0.1:${port} within 3000 ms`);
+  });
+});
+
+describe('a job off loopback is closed', () => {
+  /** This host's first non-loopback IPv4 address: a master address other machines could reach. */
+  function outsideAddress(): string {
+    const found = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (!found) throw new Error('this machine has no non-loopback IPv4 address to bind a closed job to');
+    return found.address;
+  }
+
+  it('refuses to start without keys (one sentence, exit 2), and trains with one shared key pair', async () => {
+    const master = outsideAddress();
+    const port = await freePort();
+    const pod = (rank: number): NodeJS.ProcessEnv => ({ DGM_RANK: String(rank), DGM_WORLD_SIZE: '2', DGM_MASTER_ADDR: master, DGM_PORT: String(port) });
+    const open = await runDgm(['launch', ...TINY, '--out', join(root, 'open-job')], { cwd: root, env: pod(0) });
+    expect(open.code, open.stderr).toBe(2);
+    expect(open.stderr).toContain(`error: the job's coordinator at ${master}:${port} can be reached from other machines, so the job needs keys: make them once with dgm keys new --out DIR and give every process --key DIR/secret.key --allow DIR/public.key --server-key DIR/public.key, or pass --insecure`);
+    expect(existsSync(join(root, 'open-job'))).toBe(false);
+
+    const keys = join(root, 'job-keys');
+    expect((await runDgm(['keys', 'new', '--out', keys], { cwd: root })).code).toBe(0);
+    const keyFlags = ['--key', join(keys, 'secret.key'), '--allow', join(keys, 'public.key'), '--server-key', join(keys, 'public.key')];
+    const out = join(root, 'closed-job');
+    const runs = [0, 1].map((rank) => runDgm(['launch', ...TINY, '--out', out, ...keyFlags], { cwd: root, env: pod(rank) }));
+    for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
+    expect(joinedRanks(out)).toEqual([0, 1]);
   });
 });

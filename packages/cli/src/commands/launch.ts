@@ -23,7 +23,7 @@ import { commandReporter, type Reporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
 import { COORDINATOR_RUNTIME_OPTIONS, resolveCoordinatorRuntimeFlags, type CoordinatorRuntimeFlags } from './runtime-flags.js';
 import { RUN_OPTIONS } from './train-options.js';
-import { COORDINATOR_SECURITY_OPTIONS, resolveCoordinatorSecurity, resolveWorkerSecurity, securityArgs, WORKER_SECURITY_OPTIONS } from './security-flags.js';
+import { COORDINATOR_SECURITY_OPTIONS, resolveCoordinatorSecurity, resolveWorkerSecurity, securityArgs, staysOnThisHost, WORKER_SECURITY_OPTIONS } from './security-flags.js';
 
 type Values = ParsedArgs['values'];
 
@@ -159,6 +159,14 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const workerEnv = { [SCHEDULED_ENV]: '1' };
 
   const connect = `tcp://${placement.masterAddr.includes(':') ? `[${placement.masterAddr}]` : placement.masterAddr}:${placement.port}`;
+  // A job off loopback with no key flags at all: one sentence with the whole recipe, rather than
+  // the coordinator's and the workers' halves of it one after the other.
+  const keyFlags = ['key', 'allow', 'server-key', 'insecure'].filter((f) => args.values[f] !== undefined && args.values[f] !== false);
+  if (keyFlags.length === 0 && !staysOnThisHost(connect)) {
+    throw new UsageError(
+      `the job's coordinator at ${connect.slice('tcp://'.length)} can be reached from other machines, so the job needs keys: make them once with dgm keys new --out DIR and give every process --key DIR/secret.key --allow DIR/public.key --server-key DIR/public.key, or pass --insecure to run an open job on a network you trust.`,
+    );
+  }
   // Every rank checks the worker key flags before anything starts: a mistake is one sentence here,
   // not a worker that dies later (the workers check them again).
   const workerSecurity = await resolveWorkerSecurity(args.values, connect, {});
