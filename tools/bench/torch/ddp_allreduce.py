@@ -17,6 +17,11 @@ Run (Debian: apt-get install python3-torch, PyTorch 1.13):
   /usr/bin/python3 tools/bench/torch/ddp_allreduce.py [N]        # N processes, default 2
   SIZES=4096,1048576 REPS=5 /usr/bin/python3 tools/bench/torch/ddp_allreduce.py 4
 
+One rank per host (as on a cluster): when RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT are all
+set, this process is that one rank and rendezvous goes to MASTER_ADDR:MASTER_PORT (set
+GLOO_SOCKET_IFNAME to the host's interface); run it on every host. tools/bench/cluster-limits.ts
+does so on the simulated cluster.
+
 SIZES (comma-separated bytes, each a multiple of 4) and REPS override the defaults below.
 tools/bench/allreduce-anchors.ts runs this file and parses its JSON lines.
 """
@@ -69,9 +74,9 @@ def time_all_reduce(buffer, reps):
     return statistics.median(seconds)
 
 
-def rank_main(rank, world, port, sizes, reps):
+def rank_main(rank, world, port, sizes, reps, master="127.0.0.1"):
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    dist.init_process_group("gloo", init_method=f"tcp://{master}:{port}", rank=rank, world_size=world)
     try:
         for size in sizes:
             sec = time_all_reduce(torch.ones(size // 4, dtype=torch.float32), reps)
@@ -91,6 +96,15 @@ def main():
     if args.n < 1:
         parser.error(f"N must be 1 or more; got {args.n}")
     sizes, reps = read_settings()
+    placed = [os.environ.get(k) for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")]
+    if all(placed):
+        rank, world, master, port = int(placed[0]), int(placed[1]), placed[2], int(placed[3])
+        if not 0 <= rank < world:
+            parser.error(f"RANK must be in 0..WORLD_SIZE-1; got RANK={rank} WORLD_SIZE={world}")
+        rank_main(rank, world, port, sizes, reps, master)
+        return
+    if any(placed):
+        parser.error("set all of RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (one rank per host) or none of them")
     mp.spawn(rank_main, args=(args.n, free_loopback_port(), sizes, reps), nprocs=args.n)
 
 
