@@ -85,7 +85,7 @@ export class Membership {
       );
     }
     const rank = this.slots.indexOf(null);
-    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, lastHeard: Date.now() };
+    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, ring: hello.ringAddress ? { address: hello.ringAddress, key: hello.ringKey ?? null } : null, lastHeard: Date.now() };
     this.slots[rank] = member;
     this.byKey.set(peer.key, member);
     if (this.full) this.waiter?.resolve();
