@@ -1,7 +1,8 @@
 // The simulated cluster is what multi-host tests and benchmarks stand on, so it is tested as a
 // cluster: hosts that see their own hostname and their own /dev/shm, links shaped where asked,
 // a real dgm run across three hosts (coordinator on one, a worker on each of the others, which
-// must pick the star since no two workers share memory), a cut link that the run reports by host
+// must pick the hierarchical plane since the workers span hosts; without keys, so --insecure:
+// the hosts' addresses are not loopback), a cut link that the run reports by host
 // within its heartbeat timeout, and a teardown that leaves no namespace, link, mount or process.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -72,11 +73,11 @@ describe('simulated cluster', () => {
   it('runs dgm across hosts: the star between them, and a cut link named by host within the heartbeat timeout', async () => {
     const [h0, h1, h2] = cluster.hosts as [typeof cluster.hosts[0], typeof cluster.hosts[0], typeof cluster.hosts[0]];
     const coordinatorArgs = (out: string, steps: string) => [DGM, 'coordinator', '--json', '--bind', `tcp://${h0.address}:5555`,
-      '--workers', '2', '--steps', steps, '--out', join(work, out), '--heartbeat-ms', '200', '--timeout-ms', '1500', ...TRAIN];
+      '--workers', '2', '--steps', steps, '--out', join(work, out), '--heartbeat-ms', '200', '--timeout-ms', '1500', '--insecure', ...TRAIN];
     const worker = (h: typeof h0) => h.spawn(process.execPath, [DGM, 'worker', '--connect', `tcp://${h0.address}:5555`, '--backend', 'wasm',
-      '--heartbeat-ms', '200', '--timeout-ms', '1500'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
+      '--heartbeat-ms', '200', '--timeout-ms', '1500', '--insecure'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
 
-    // A whole run: 2 workers on 2 hosts, the coordinator on a third.
+    // A whole run: 2 workers on 2 hosts (a plain ring between them), the coordinator on a third.
     const c = h0.spawn(process.execPath, coordinatorArgs('whole', '4'), { stdio: ['ignore', 'pipe', 'pipe'] });
     const w = [worker(h1), worker(h2)];
     children.push(c, ...w);
@@ -86,7 +87,7 @@ describe('simulated cluster', () => {
     const events = ended.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; hosts?: unknown });
     expect(events.filter((e) => e.event === 'step')).toHaveLength(4);
     const log = readFileSync(join(work, 'whole', 'logs', 'coordinator.log'), 'utf8');
-    expect(log).toContain('"message":"data plane: star"');
+    expect(log).toContain('"message":"data plane: hierarchical"');
     expect(log).toContain('host1');
     expect(log).toContain('host2');
 
