@@ -199,8 +199,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         host: str(h, 'host', 256),
         shmId: strOrNull(h, 'shmId', 256),
         shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH),
-        ringAddress: ringAddressOf(h),
-        ringKey: ringKeyOf(h),
+        // Only when offered: a worker without a ring socket (or of an older build) sends neither.
+        ...(Object.prototype.hasOwnProperty.call(h, 'ringAddress') ? { ringAddress: ringAddressOf(h), ringKey: ringKeyOf(h) } : {}),
       };
     case 'WELCOME':
       return {
