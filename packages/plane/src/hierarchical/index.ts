@@ -70,7 +70,14 @@ export const hierarchicalPlane: PlaneDefinition = {
       log('no ring socket offered: the coordinator address has no IPv4 route', { coordinator });
       return null;
     }
-    const ring = await bindRing(ip, parsePortRange(ringPorts ?? '*') ?? { any: true }, keyPair ?? null, MAX_RING_FRAME, 60_000);
+    let ring: BoundRing;
+    try {
+      ring = await bindRing(ip, parsePortRange(ringPorts ?? '*') ?? { any: true }, keyPair ?? null, MAX_RING_FRAME, 60_000);
+    } catch (error) {
+      // Not fatal: without a ring socket this worker offers none, and the run averages through the star.
+      log(`no ring socket offered: ${(error as Error).message}`, { ip, ringPorts });
+      return null;
+    }
     const prepared: RingPreparation = {
       ring,
       keyPair: keyPair ?? null,
