@@ -1,6 +1,6 @@
 // One worker's place in its ring (hierarchical plane): it receives from its predecessor on its
-// own PULL socket and sends to its successor through a PUSH. Chunks are ordered by a fixed
-// schedule (ring-schedule in ring-reducer.ts), so each receive names exactly the chunk it expects;
+// own PULL socket and sends to its successor through a PUSH. Chunks follow a fixed schedule
+// (RingReducer.ring), so each receive names exactly the chunk it expects;
 // a frame that is not it (a stranger on an open run, a stale step) is dropped, and every wait is
 // bounded: a silent predecessor is an error naming its host.
 import { Push, type Pull } from 'zeromq';
