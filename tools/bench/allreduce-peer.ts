@@ -19,7 +19,7 @@ const buffers = sizes.map((bytes) => new Float32Array(bytes / 4).fill(1));
 // One segment with a region per size: the phases are the sizes.
 const gradSizes = Object.fromEntries(sizes.map((b) => [phaseOf(b), b / 4]));
 const planes = new WorkerPlanes();
-const offer = planes.offer({ gradSizes, sharedMemory: planeArg === 'shared', log: () => undefined });
+const offer = await planes.offer({ gradSizes, sharedMemory: planeArg === 'shared', log: () => undefined });
 const send = (m: Message) => link.send(m);
 // The bench has no WELCOME: the star needs no rank, and the shared plane's rank is the place of
 // this peer's segment in PLANE.

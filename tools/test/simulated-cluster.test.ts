@@ -1,7 +1,8 @@
 // The simulated cluster is what multi-host tests and benchmarks stand on, so it is tested as a
 // cluster: hosts that see their own hostname and their own /dev/shm, links shaped where asked,
 // a real dgm run across three hosts (coordinator on one, a worker on each of the others, which
-// must pick the star since no two workers share memory), a cut link that the run reports by host
+// must pick the hierarchical plane since the workers span hosts; closed with one shared key pair,
+// as every run off loopback is), a cut link that the run reports by host
 // within its heartbeat timeout, and a teardown that leaves no namespace, link, mount or process.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -69,7 +70,7 @@ describe('simulated cluster', () => {
     expect(() => parseLinkRate('1gbps')).toThrow(/kbit, mbit or gbit/);
   });
 
-  it('runs dgm across hosts: the star between them, and a cut link named by host within the heartbeat timeout', async () => {
+  it('runs dgm across hosts: the hierarchical plane between them, and a cut link named by host within the heartbeat timeout', async () => {
     const [h0, h1, h2] = cluster.hosts as [typeof cluster.hosts[0], typeof cluster.hosts[0], typeof cluster.hosts[0]];
     // Off loopback a run is closed: one shared cluster key pair, the simple setup of the README.
     const keys = join(work, 'keys');
@@ -81,7 +82,7 @@ describe('simulated cluster', () => {
       '--key', join(keys, 'secret.key'), '--server-key', join(keys, 'public.key'),
       '--heartbeat-ms', '500', '--timeout-ms', '5000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
 
-    // A whole run: 2 workers on 2 hosts, the coordinator on a third.
+    // A whole run: 2 workers on 2 hosts (a plain ring between them), the coordinator on a third.
     const c = h0.spawn(process.execPath, coordinatorArgs('whole', '4'), { stdio: ['ignore', 'pipe', 'pipe'] });
     const w = [worker(h1), worker(h2)];
     children.push(c, ...w);
@@ -91,7 +92,7 @@ describe('simulated cluster', () => {
     const events = ended.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; hosts?: unknown });
     expect(events.filter((e) => e.event === 'step')).toHaveLength(4);
     const log = readFileSync(join(work, 'whole', 'logs', 'coordinator.log'), 'utf8');
-    expect(log).toContain('"message":"data plane: star"');
+    expect(log).toContain('"message":"data plane: hierarchical"');
     expect(log).toContain('host1');
     expect(log).toContain('host2');
 

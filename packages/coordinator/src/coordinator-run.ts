@@ -4,7 +4,7 @@
 // admission, DONE to the step exchange, the data plane's kinds to its coordinator end.
 import type { ReplicaModel } from '@dgm/core';
 import type { Dataset, EpochSampler } from '@dgm/core/node';
-import { planeOfKind } from '@dgm/plane';
+import { planeOfKind, planeReceives } from '@dgm/plane';
 import { unpackTensors, type Message } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { openDataPlane, type OpenedPlane } from './data-plane.js';
@@ -85,7 +85,7 @@ export class CoordinatorRun implements RunServices {
     member.lastHeard = Date.now();
     const plane = planeOfKind(m.type);
     if (plane && plane.toCoordinator.includes(m.type)) {
-      if (this.plane?.name !== plane.name) return this.drop(`rank ${member.rank}`, `${m.type} is a message of the ${plane.name} plane, and this run averages through ${this.plane?.name ?? 'no plane yet'}`);
+      if (!this.plane || !planeReceives(this.plane.name, m.type)) return this.drop(`rank ${member.rank}`, `${m.type} is a message of the ${plane.name} plane, and this run averages through ${this.plane?.name ?? 'no plane yet'}`);
       return this.plane.end.onMessage(member, m);
     }
     switch (m.type) {
@@ -230,7 +230,7 @@ export class CoordinatorRun implements RunServices {
       send: (m, msg) => this.router.send(m.peer, msg),
       lost: (m, what, error) => this.exchange?.abort(new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
       dropped: drop,
-    });
+    }, { wire: this.o.wire });
     if (plane.setup) {
       const setup = plane.setup;
       await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));

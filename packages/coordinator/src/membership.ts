@@ -92,7 +92,7 @@ export class Membership {
       if (holder) return reject(`rank ${hello.rank} is already taken by pid ${holder.pid} on ${holder.host}; give each worker its own rank.`);
       rank = hello.rank;
     }
-    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, lastHeard: Date.now() };
+    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, ring: hello.ringAddress ? { address: hello.ringAddress, key: hello.ringKey ?? null } : null, lastHeard: Date.now() };
     this.slots[rank] = member;
     this.byKey.set(peer.key, member);
     if (this.full) this.waiter?.resolve();

@@ -3,7 +3,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
-import { PLANE_CHOICES, type PlaneChoice } from '@dgm/plane/names';
+import { PLANE_CHOICES, WIRE_CHOICES, type PlaneChoice, type WireChoice } from '@dgm/plane/names';
 import { checkCurveServerKeys, type CurveServerKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
 import type { Logger } from '@dgm/protocol/log';
@@ -80,6 +80,11 @@ export interface CoordinatorOptions {
    */
   dataPlane?: DataPlaneChoice;
   /**
+   * How gradient chunks travel between hosts on the hierarchical plane: 'fp32' (default, exact),
+   * 'bf16' or 'fp16' (half the bytes; weights and Adam stay fp32, every replica applies the same bits).
+   */
+  wire?: WireChoice;
+  /**
    * CURVE: encrypt every connection and admit only workers whose public key is in `allow` (the
    * rest are refused during the handshake and logged). Absent: plaintext, for loopback and ipc.
    */
@@ -112,6 +117,7 @@ export interface ResolvedCoordinatorOptions {
   sampleEvery: number;
   reportEveryMs: number;
   dataPlane: DataPlaneChoice;
+  wire: WireChoice;
   curve: CurveServerKeys | null;
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
@@ -157,6 +163,7 @@ export const COORDINATOR_FIELDS = {
     (v) => `run id '${String(v)}' is not allowed; use 1-128 letters, digits, '.', '_' or '-'.`,
   ),
   dataPlane: oneOfNamed('dataPlane', DATA_PLANES),
+  wire: oneOfNamed('wire', WIRE_CHOICES),
   joinTimeoutMs: intAtLeast('joinTimeoutMs', 100, ' ms'),
   stepTimeoutMs: intAtLeast('stepTimeoutMs', 100, ' ms'),
   checkEvery: intAtLeast('checkEvery', 0),
@@ -203,6 +210,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     sampleEvery: int(v.sampleEvery, 0),
     reportEveryMs: int(v.reportEveryMs, 30_000),
     dataPlane,
+    wire: (v.wire as WireChoice | undefined) ?? 'fp32',
     curve: (v.curve as CurveServerKeys | undefined) ?? null,
     logger: o.logger,
     onStep: o.onStep,

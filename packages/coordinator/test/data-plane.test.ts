@@ -68,7 +68,7 @@ describe('data plane', () => {
       "data plane 'shared' needs at least 2 workers; use 'auto' or 'star'.",
     );
     await expect(startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, dataPlane: 'ring' as 'auto' })).rejects.toThrow(
-      "coordinator option 'dataPlane' is 'ring'; allowed are auto, star, shared.",
+      "coordinator option 'dataPlane' is 'ring'; allowed are auto, star, shared, hierarchical.",
     );
   });
 });

@@ -5,12 +5,15 @@
 // only route: every message kind of a plane goes to that plane's end.
 import type { GradientReducer } from '@dgm/core';
 import type { Message, MessageKind } from '@dgm/protocol';
-import type { PlaneName } from './names.js';
+import type { CurveKeyPair } from '@dgm/protocol/security';
+import type { PlaneName, WireChoice } from './names.js';
 
 /** What a worker offers at HELLO for planes that need something of it (HELLO's shmId/shmPath). */
 export interface WorkerOffer {
   /** Its shared-memory segment: `id` names the filesystem (equal ids see the same files), `path` the file. */
   shm: { id: string; path: string } | null;
+  /** Its ring socket (hierarchical plane): `address` tcp://IP:PORT, `key` its CURVE public key (null without keys). */
+  ring?: { address: string; key: string | null } | null;
 }
 
 /** A worker as the coordinator's end of a plane sees it. */
@@ -62,6 +65,8 @@ export interface WorkerPlaneContext {
   send(message: Message): Promise<void>;
   /** Bound of every wait for the coordinator's answer. */
   timeoutMs: number;
+  /** Bound of every wait for a peer worker (a ring neighbour): the heartbeat timeout (default timeoutMs). */
+  linkTimeoutMs?: number;
 }
 
 /** The worker's end: the GradientReducer its Trainer calls, fed by the plane's messages. */
@@ -87,10 +92,24 @@ export interface PrepareContext {
   gradSizes: Readonly<Record<string, number>>;
   /** False when the worker was told not to use shared memory. */
   sharedMemory: boolean;
+  /** The coordinator's address this worker connects to (the ring binds on the interface that reaches it). */
+  coordinator?: string;
+  /** This worker's CURVE key pair when the run has keys (its ring socket serves and connects with it), else null. */
+  keyPair?: CurveKeyPair | null;
+  /** The ports a ring socket may bind: '*' (any free one) or 'LOW-HIGH'. */
+  ringPorts?: string;
+  /** What the shared plane prepared (its segment), for planes that build on it. */
+  segment?: WorkerPreparation | null;
   log(message: string, detail?: Record<string, unknown>): void;
 }
 
 // ---- a plane ----
+
+/** A run's choices for its plane (the coordinator's options). */
+export interface PlaneOptions {
+  /** How chunks travel between hosts (hierarchical plane); default fp32. */
+  wire?: WireChoice;
+}
 
 export interface PlaneDefinition {
   readonly name: PlaneName;
@@ -103,10 +122,10 @@ export interface PlaneDefinition {
   /** Why this plane cannot serve these members (one sentence), or null when it can. */
   unavailable(members: readonly PlaneMember[]): string | null;
   /** The setup message every member gets before the first STEP (null: none). */
-  setup(run: string, members: readonly PlaneMember[]): Message | null;
+  setup(run: string, members: readonly PlaneMember[], options?: PlaneOptions): Message | null;
   coordinatorEnd<M extends PlaneMember>(context: CoordinatorPlaneContext<M>): CoordinatorPlaneEnd<M>;
   /** Worker, before HELLO: what it offers for this plane (null: nothing to offer). */
-  prepare(context: PrepareContext): WorkerPreparation | null;
+  prepare(context: PrepareContext): WorkerPreparation | null | Promise<WorkerPreparation | null>;
   /**
    * Worker: opens its end from the setup message (null for the default plane) and what it
    * prepared. Throws OutOfTurnError when the setup is not meant for this worker (dropped).

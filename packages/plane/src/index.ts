@@ -4,6 +4,6 @@
 // plane's message kinds to it. Internals for benchmarks: '@dgm/plane/bench'.
 export * from './api.js';
 export * from './names.js';
-export { PLANES, DEFAULT_PLANE, choosePlane, planeOfKind, PlaneUnavailableError } from './registry.js';
+export { PLANES, DEFAULT_PLANE, choosePlane, planeOfKind, planeReceives, PlaneUnavailableError } from './registry.js';
 export { WorkerPlanes } from './worker-planes.js';
 export { removeOrphans, SHARED_MEMORY_DIR } from './shared/segment.js';

@@ -3,9 +3,25 @@
 // name; adding a plane adds its name here and its line there.
 
 /** Every data plane, in the order `auto` prefers them (the first one possible is used). */
-export const PLANE_NAMES = ['shared', 'star'] as const;
+export const PLANE_NAMES = ['shared', 'hierarchical', 'star'] as const;
 export type PlaneName = (typeof PLANE_NAMES)[number];
 
 /** What a run may ask for: a plane by name, or `auto` (the first plane of PLANE_NAMES that all workers can use). */
-export const PLANE_CHOICES = ['auto', 'star', 'shared'] as const;
+export const PLANE_CHOICES = ['auto', 'star', 'shared', 'hierarchical'] as const;
 export type PlaneChoice = (typeof PLANE_CHOICES)[number];
+
+/** How gradient chunks travel between hosts on the hierarchical plane (`--wire`); fp32 is exact. */
+export const WIRE_CHOICES = ['fp32', 'bf16', 'fp16'] as const;
+export type WireChoice = (typeof WIRE_CHOICES)[number];
+
+/** Ports a ring socket may take (`--ring-ports`): any free one, or a range. */
+export type PortRange = { any: true } | { any: false; low: number; high: number };
+
+/** Reads '*' or 'LOW-HIGH' (1..65535, LOW ≤ HIGH); null when `text` is neither. */
+export function parsePortRange(text: string): PortRange | null {
+  if (text === '*') return { any: true };
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const low = Number(m?.[1]);
+  const high = Number(m?.[2]);
+  return m && low >= 1 && high <= 65535 && low <= high ? { any: false, low, high } : null;
+}

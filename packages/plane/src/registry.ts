@@ -3,11 +3,13 @@
 import type { MessageKind } from '@dgm/protocol';
 import type { PlaneDefinition, PlaneMember } from './api.js';
 import { PLANE_NAMES, type PlaneChoice, type PlaneName } from './names.js';
+import { hierarchicalPlane } from './hierarchical/index.js';
 import { sharedPlane } from './shared/index.js';
 import { starPlane } from './star/index.js';
 
 export const PLANES: Readonly<Record<PlaneName, PlaneDefinition>> = {
   shared: sharedPlane,
+  hierarchical: hierarchicalPlane,
   star: starPlane,
 };
 
@@ -17,7 +19,8 @@ export const DEFAULT_PLANE: PlaneDefinition = starPlane;
 /**
  * The plane for a run: `auto` takes the first plane of PLANE_NAMES that every member can use
  * (shared when every worker offers a segment on one shared-memory filesystem and there are two
- * or more, else the star); a plane by name must be usable, or this throws its sentence.
+ * or more; hierarchical when they span hosts and each offers a segment and a ring socket; else
+ * the star); a plane by name must be usable, or this throws its sentence.
  */
 export function choosePlane(choice: PlaneChoice, members: readonly PlaneMember[]): PlaneDefinition {
   if (choice !== 'auto') {
@@ -35,7 +38,13 @@ export class PlaneUnavailableError extends Error {
   override name = 'PlaneUnavailableError';
 }
 
-/** The plane a message kind belongs to (its setup or either end's kinds), or null for the runtime's own kinds. */
+/** Whether `kind` is one `plane` receives at either end (planes may share kinds: hierarchical uses shared's WRITTEN/PROCEED). */
+export function planeReceives(plane: PlaneName, kind: MessageKind): boolean {
+  const p = PLANES[plane];
+  return p.toWorker.includes(kind) || p.toCoordinator.includes(kind);
+}
+
+/** The first plane a message kind belongs to (its setup or either end's kinds), or null for the runtime's own kinds. */
 export function planeOfKind(kind: MessageKind): PlaneDefinition | null {
   for (const plane of Object.values(PLANES)) {
     if (plane.setupKind === kind || plane.toWorker.includes(kind) || plane.toCoordinator.includes(kind)) return plane;

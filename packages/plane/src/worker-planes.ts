@@ -21,17 +21,22 @@ export class WorkerPlanes implements GradientReducer {
   }
 
   /** Prepares what each plane needs before HELLO (once); returns HELLO's offer fields. */
-  offer(context: PrepareContext): Pick<HelloMessage, 'shmId' | 'shmPath'> {
+  async offer(context: PrepareContext): Promise<Pick<HelloMessage, 'shmId' | 'shmPath' | 'ringAddress' | 'ringKey'>> {
     if (!this.preparedOnce) {
       this.preparedOnce = true;
       for (const plane of Object.values(PLANES)) {
-        const p = plane.prepare(context);
+        // The hierarchical plane builds on the shared plane's segment: it gets that preparation.
+        const p = plane.name === 'hierarchical' ? await plane.prepare({ ...context, segment: this.prepared.get('shared') ?? null }) : await plane.prepare(context);
         if (p) this.prepared.set(plane.name, p);
       }
     }
     let shm: { id: string; path: string } | null = null;
-    for (const p of this.prepared.values()) shm = p.offer.shm ?? shm;
-    return { shmId: shm?.id ?? null, shmPath: shm?.path ?? null };
+    let ring: { address: string; key: string | null } | null = null;
+    for (const p of this.prepared.values()) {
+      shm = p.offer.shm ?? shm;
+      ring = p.offer.ring ?? ring;
+    }
+    return { shmId: shm?.id ?? null, shmPath: shm?.path ?? null, ringAddress: ring?.address ?? null, ringKey: ring?.key ?? null };
   }
 
   /** Admitted with a rank: gradients go through the default plane until a setup names another. */
@@ -61,6 +66,8 @@ export class WorkerPlanes implements GradientReducer {
     if (!ready || !this.context || this.settled || this.active?.name !== DEFAULT_PLANE.name) throw new OutOfTurnError(`${message.type} out of turn`);
     const end = plane.workerEnd(this.context, message, this.prepared.get(plane.name) ?? null);
     this.prepared.delete(plane.name); // the end owns it now
+    // The hierarchical end also took the shared plane's segment (its preparation holds it).
+    if (plane.name === 'hierarchical') this.prepared.delete('shared');
     this.active.close();
     this.active = end;
     return end.name;
@@ -76,7 +83,7 @@ export class WorkerPlanes implements GradientReducer {
   /** A plane's message for the active end; throws OutOfTurnError when nothing waits for it. */
   deliver(message: Message): void {
     const plane = planeOfKind(message.type);
-    if (!this.active || !plane || plane.name !== this.active.name || !plane.toWorker.includes(message.type)) {
+    if (!this.active || !plane || !PLANES[this.active.name].toWorker.includes(message.type)) {
       throw new OutOfTurnError(`${message.type} outside the ${plane?.name ?? 'unknown'} plane (this worker averages through ${this.active?.name ?? 'no plane yet'})`);
     }
     this.active.deliver(message);

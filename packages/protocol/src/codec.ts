@@ -18,8 +18,9 @@ import {
   strOrNull,
   type Header,
 } from './header-fields.js';
-import type { Message, MessageKind, SharedStage, SnapshotScope, StateScope, TensorEntry } from './kinds.js';
-import { MESSAGE_KINDS } from './kinds.js';
+import type { Message, MessageKind, WireFormat, SharedStage, SnapshotScope, StateScope, TensorEntry } from './kinds.js';
+import { MESSAGE_KINDS, WIRE_FORMATS } from './kinds.js';
+import { isKeyText } from './security/z85.js';
 import {
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_STATE_BYTES,
@@ -45,6 +46,7 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   GRADS: 1,
   REDUCED: 1,
   PLANE: 0,
+  RING: 0,
   WRITTEN: 0,
   PROCEED: 0,
   DONE: 0,
@@ -131,6 +133,42 @@ function gradsOf(phase: string, frame: Uint8Array, limits: DecodeLimits): Float3
   return float32Of(frame);
 }
 
+/** HELLO's ring endpoint: absent or null (no offer), or tcp://IPv4:PORT. */
+function ringAddressOf(h: Header): string | null {
+  if (!Object.prototype.hasOwnProperty.call(h, 'ringAddress')) return null;
+  const address = strOrNull(h, 'ringAddress', 64);
+  if (address !== null && !RING_ADDRESS.test(address)) throw new FieldError(`field 'ringAddress' must be tcp://IPv4:PORT, got '${address.slice(0, 64)}'`);
+  return address;
+}
+
+/** HELLO's ring key: absent or null (no keys), or a 40-character Z85 public key. */
+function ringKeyOf(h: Header): string | null {
+  if (!Object.prototype.hasOwnProperty.call(h, 'ringKey')) return null;
+  const key = strOrNull(h, 'ringKey', 40);
+  if (key !== null && !isKeyText(key)) throw new FieldError(`field 'ringKey' must be a 40-character Z85 public key`);
+  return key;
+}
+
+const RING_ADDRESS = /^tcp:\/\/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/;
+
+/** RING: one host index, segment, ring address (and key, in a run with keys) per rank. */
+function ringOf(run: string, h: Header): Message {
+  const hosts = intList(h, 'hosts', MAX_WORLD_SIZE, 0, MAX_WORLD_SIZE - 1);
+  const hostNames = strList(h, 'hostNames', MAX_WORLD_SIZE, 256);
+  const segments = strList(h, 'segments', MAX_WORLD_SIZE, MAX_PATH_LENGTH);
+  const addresses = strList(h, 'addresses', MAX_WORLD_SIZE, 64);
+  const keys = strList(h, 'keys', MAX_WORLD_SIZE, 40);
+  const wire = oneOf<WireFormat>(h, 'wire', WIRE_FORMATS);
+  const n = hosts.length;
+  if (hostNames.length !== n || segments.length !== n || addresses.length !== n || (keys.length !== 0 && keys.length !== n)) {
+    throw new FieldError(`fields 'hosts', 'hostNames', 'segments', 'addresses' and 'keys' must list one entry per rank (keys may be empty), got ${n}, ${segments.length}, ${addresses.length}, ${keys.length}`);
+  }
+  const badAddress = addresses.find((a) => !RING_ADDRESS.test(a));
+  if (badAddress !== undefined) throw new FieldError(`field 'addresses' holds '${badAddress.slice(0, 64)}', not tcp://IPv4:PORT`);
+  if (keys.some((k) => !isKeyText(k))) throw new FieldError(`field 'keys' must hold 40-character Z85 public keys`);
+  return { type: 'RING', run, hosts, hostNames, segments, addresses, keys, wire };
+}
+
 /** A header's phase, checked against the manifest's phases when the receiver knows them. */
 function phaseOf(h: Header, limits: DecodeLimits): string {
   const phase = str(h, 'phase', PHASE_MAX);
@@ -163,6 +201,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH),
         // Optional: absent (a plain `dgm worker`) stays absent.
         ...(h.rank === undefined ? {} : { rank: intOrNull(h, 'rank', 0, 65535) }),
+        // Only when offered: a worker without a ring socket (or of an older build) sends neither.
+        ...(Object.prototype.hasOwnProperty.call(h, 'ringAddress') ? { ringAddress: ringAddressOf(h), ringKey: ringKeyOf(h) } : {}),
       };
     case 'WELCOME':
       return {
@@ -203,6 +243,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
     }
     case 'PLANE':
       return { type, run, segments: strList(h, 'segments', MAX_WORLD_SIZE, MAX_PATH_LENGTH) };
+    case 'RING':
+      return ringOf(run, h);
     case 'WRITTEN':
       return {
         type, run,

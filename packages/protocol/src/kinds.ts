@@ -12,6 +12,7 @@ export const MESSAGE_KINDS = [
   'GRADS',
   'REDUCED',
   'PLANE',
+  'RING',
   'WRITTEN',
   'PROCEED',
   'DONE',
@@ -63,6 +64,13 @@ export interface HelloMessage extends Base {
    * the coordinator then gives the first free rank. With it, a rank that never joins is named.
    */
   rank?: number | null;
+  /**
+   * The hierarchical plane's offer: the endpoint this worker's ring socket is bound to
+   * (`tcp://IP:PORT`, reachable from the other hosts) and the CURVE public key it serves with
+   * (null when the worker runs without keys). Absent or null: it offers no ring socket.
+   */
+  ringAddress?: string | null;
+  ringKey?: string | null;
 }
 
 /**
@@ -127,6 +135,28 @@ export interface ReducedMessage extends Base {
 export interface PlaneMessage extends Base {
   type: 'PLANE';
   segments: string[];
+}
+
+/** How gradient chunks travel between hosts on the hierarchical plane. */
+export type WireFormat = 'fp32' | 'bf16' | 'fp16';
+export const WIRE_FORMATS: readonly WireFormat[] = ['fp32', 'bf16', 'fp16'];
+
+/**
+ * Coordinator → worker, once before the first STEP: average gradients through the hierarchical
+ * plane (shared memory inside a host, rings between hosts). Per rank: `hosts[rank]` its host's
+ * index (hosts numbered in the order of their lowest rank), `hostNames[rank]` its hostname, `segments[rank]` its segment file,
+ * `addresses[rank]` its ring socket, `keys[rank]` that socket's CURVE public key (`keys` is empty
+ * when the run has no keys). `wire` is how chunks are encoded between hosts.
+ */
+export interface RingMessage extends Base {
+  type: 'RING';
+  hosts: number[];
+  /** Each rank's hostname (for sentences about a lost neighbour). */
+  hostNames: string[];
+  segments: string[];
+  addresses: string[];
+  keys: string[];
+  wire: WireFormat;
 }
 
 /**
@@ -218,6 +248,7 @@ export type Message =
   | GradsMessage
   | ReducedMessage
   | PlaneMessage
+  | RingMessage
   | WrittenMessage
   | ProceedMessage
   | DoneMessage

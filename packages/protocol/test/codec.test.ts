@@ -14,6 +14,8 @@ const examples: Message[] = [
   { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: 'boot:1234', shmPath: '/dev/shm/dgm-9-a.seg' },
   // Placed at a rank by a launcher (dgm launch).
   { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: null, shmPath: null, rank: 3 },
+  // A worker offering a shared-memory segment and a ring socket (hierarchical plane).
+  { type: 'HELLO', run, configHash: 'a', manifestHash: 'b', backend: 'wasm', device: 'cpu', pid: 9, host: 'h', shmId: 'boot:1', shmPath: '/dev/shm/x.seg', ringAddress: 'tcp://10.0.0.2:29500', ringKey: 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7' },
   { type: 'WELCOME', run, rank: 2, worldSize: 3, configHash: 'abc', config: { model: 'vae', nested: { a: [1, 2] } }, heartbeatMs: 500, timeoutMs: 5000 },
   { type: 'WELCOME', run, rank: null, worldSize: 1, configHash: 'abc', config: {}, heartbeatMs: 1, timeoutMs: 1 },
   { type: 'REJECT', run, reason: 'config hash differs' },
@@ -22,6 +24,7 @@ const examples: Message[] = [
   { type: 'GRADS', run, step: 7, phase: 'd', sampleCount: 3, grads: Float32Array.from([0.5, -1, NaN, Infinity]) },
   { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
   { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
+  { type: 'RING', run, hosts: [0, 1], hostNames: ['a', 'b'], segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'], addresses: ['tcp://10.0.0.1:29500', 'tcp://10.0.0.2:29500'], keys: [], wire: 'bf16' },
   { type: 'WRITTEN', run, step: 7, phase: 'd', stage: 'grads', sampleCount: 3 },
   { type: 'PROCEED', run, step: 7, phase: 'd', stage: 'sums', counts: [3, 2] },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
@@ -92,6 +95,10 @@ describe('decoder validation', () => {
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 'x'] }), limits)).toMatch(/'counts\[1\]' must be an integer/);
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: 4 }), limits)).toMatch(/'counts' must be a list/);
     expect(reason(h({ type: 'PLANE', segments: ['/a', 7] }))).toMatch(/'segments\[1\]' must be a string/);
+    const hello = { type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null };
+    expect(reason(h({ ...hello, ringAddress: 'tcp://host:1', ringKey: null }))).toMatch(/'ringAddress' must be tcp:\/\/IPv4:PORT/);
+    expect(reason(h({ ...hello, ringAddress: 'tcp://10.0.0.1:1', ringKey: 'short' }))).toMatch(/'ringKey' must be a 40-character Z85 public key/);
+    expect(reason(h({ type: 'RING', hosts: [0], hostNames: ['a'], segments: ['/s'], addresses: ['tcp://10.0.0.1:1'], keys: [], wire: 'int8' }))).toMatch(/'wire' must be one of fp32, bf16, fp16/);
     expect(reason(h({ type: 'PLANE', segments: ['/a'.repeat(600)] }))).toMatch(/at most 1024 allowed/);
     expect(reason(h({ type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: 3, shmPath: null }))).toMatch(/'shmId' must be a string/);
     const hello = { type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null };

@@ -7,6 +7,7 @@ import { buildReplicaModel, disposeReplicaModel, type GradientReducer, type Repl
 import type { WorkerPlanes } from '@dgm/plane';
 import { checkRunConfig, configHash, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
+import type { CurveKeyPair } from '@dgm/protocol/security';
 import { CoordinatorMessageError } from './errors.js';
 
 export interface Admission {
@@ -28,7 +29,7 @@ export class Handshake {
     private readonly send: (message: Message) => Promise<void>,
     private readonly planes: WorkerPlanes,
     private readonly reducer: GradientReducer,
-    private readonly identity: { backend: string; device: string; sharedMemory: boolean; log: Logger; rank: number | null },
+    private readonly identity: { backend: string; device: string; sharedMemory: boolean; log: Logger; rank: number | null; coordinator: string; keyPair: CurveKeyPair | null; ringPorts: string },
   ) {
     this.config = config;
     if (config) this.parts = buildReplicaModel(config, reducer);
@@ -36,8 +37,15 @@ export class Handshake {
 
   async hello(): Promise<void> {
     const offer = this.parts
-      ? this.planes.offer({ gradSizes: this.parts.gradSizes, sharedMemory: this.identity.sharedMemory, log: (msg, detail) => this.identity.log.info(msg, detail) })
-      : { shmId: null, shmPath: null };
+      ? await this.planes.offer({
+          gradSizes: this.parts.gradSizes,
+          sharedMemory: this.identity.sharedMemory,
+          coordinator: this.identity.coordinator,
+          keyPair: this.identity.keyPair,
+          ringPorts: this.identity.ringPorts,
+          log: (msg, detail) => this.identity.log.info(msg, detail),
+        })
+      : { shmId: null, shmPath: null, ringAddress: null, ringKey: null };
     await this.send({
       type: 'HELLO',
       run: this.run,

@@ -2,6 +2,7 @@
 // between options; a bad one becomes one sentence.
 import { BACKEND_NAMES, type BackendChoice } from '@dgm/core/names';
 import { checkedBy, field, firstProblem, withCheck } from '@dgm/core/schema';
+import { parsePortRange } from '@dgm/plane/names';
 import { checkAddress, checkRunConfig, type RunConfig } from '@dgm/protocol';
 import { checkCurveClientKeys, type CurveClientKeys } from '@dgm/protocol/security';
 import * as z from 'zod/mini';
@@ -40,6 +41,11 @@ export interface WorkerOptions {
    * the coordinator, and the coordinator's public key). Absent: plaintext, for loopback and ipc.
    */
   curve?: CurveClientKeys;
+  /**
+   * Ports this worker's ring socket may bind (hierarchical plane, between hosts): '*' (default,
+   * any free port) or 'LOW-HIGH'. Open them between the hosts.
+   */
+  ringPorts?: string;
   /** Where to log (JSON lines); a file of the run directory, e.g. runs/<name>/logs/worker-0.log. */
   logFile?: string;
   /** A logger to use instead of creating one (then `logFile` is ignored). */
@@ -63,6 +69,7 @@ export interface ResolvedWorkerOptions {
   sharedMemory: boolean;
   rank: number | null;
   curve: CurveClientKeys | null;
+  ringPorts: string;
   logFile: string | undefined;
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -108,7 +115,16 @@ export const WORKER_FIELDS = {
     (v) => `worker option 'rank' must be an integer from 0 to 65535; got ${String(v)}.`,
   ),
   curve: checkedBy((v) => checkCurveClientKeys(v as CurveClientKeys), 'a CURVE client key pair and server key'),
+  ringPorts: withCheck(
+    field(z.unknown(), { allowed: "'*' or LOW-HIGH (ports 1-65535)" }),
+    (v) => typeof v === 'string' && isPortRange(v),
+    (v) => `worker option 'ringPorts' is '${String(v)}'; allowed is '*' (any free port) or LOW-HIGH with 1 ≤ LOW ≤ HIGH ≤ 65535, e.g. 29500-29599.`,
+  ),
 };
+
+function isPortRange(text: string): boolean {
+  return parsePortRange(text) !== null;
+}
 
 /** Fills defaults and checks every option; throws WorkerOptionsError naming the bad one. */
 export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
@@ -134,6 +150,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     sharedMemory: (v.sharedMemory as boolean | undefined) ?? true,
     rank: (v.rank as number | undefined) ?? null,
     curve: (v.curve as CurveClientKeys | undefined) ?? null,
+    ringPorts: (v.ringPorts as string | undefined) ?? '*',
     logFile: o.logFile,
     logger: o.logger,
     env: o.env ?? process.env,

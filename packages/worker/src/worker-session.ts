@@ -72,7 +72,7 @@ export class WorkerSession {
       refused: (error) => this.fail(error),
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
-    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank });
+    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
     this.work = new StepWork(() => this.run, send, this.planes, log, (what, reason) => this.noteDrop(what, reason));
   }
 
@@ -147,7 +147,7 @@ export class WorkerSession {
     this.link.watch();
     this.rank = admission.rank;
     this.run = admission.run;
-    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs });
+    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs, linkTimeoutMs: this.o.timeoutMs });
     const { config, parts } = admission;
     this.link.setLimits({ run: m.run, gradSizes: parts.gradSizes, maxIndices: config.globalBatch });
     this.log.info('joined', { rank: m.rank, worldSize: m.worldSize, run: m.run, backend: this.backend, device: this.device });

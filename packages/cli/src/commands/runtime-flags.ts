@@ -3,6 +3,7 @@
 // for slow or lossy networks, for pinning a worker to one run on a shared cluster, and for tests
 // that need a fault noticed in seconds. They are process settings, not part of the run's config.
 import { readFileSync } from 'node:fs';
+import { parsePortRange, WIRE_CHOICES, type WireChoice } from '@dgm/plane/names';
 import type { RunConfig } from '@dgm/protocol';
 import type { OptionSpec, ParsedArgs } from '../args/command-spec.js';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,8 @@ export interface CoordinatorRuntimeFlags extends LivenessFlags {
   run?: string;
   stepTimeoutMs?: number;
   checkEvery?: number;
+  /** How gradient chunks travel between hosts (hierarchical plane). */
+  wire?: WireChoice;
 }
 
 /** The advanced flags of `dgm worker`. */
@@ -34,6 +37,8 @@ export interface WorkerRuntimeFlags extends LivenessFlags {
   sharedMemory?: boolean;
   /** The rank a launcher placed this worker at (dgm launch). */
   rank?: number;
+  /** Ports the ring socket may bind (hierarchical plane). */
+  ringPorts?: string;
 }
 
 /** `dgm worker --rank`: not forwarded as is to per-GPU children, which count up from it. */
@@ -57,6 +62,7 @@ export const COORDINATOR_RUNTIME_OPTIONS: OptionSpec[] = [
   ...livenessOptions('how long to wait for all workers to join before the run fails (default 120000).'),
   { name: 'step-timeout-ms', type: 'string', value: 'ms', description: 'Advanced: bound on one step and on one snapshot (default 600000).' },
   { name: 'check-every', type: 'string', value: 'n', description: 'Advanced: steps between checks that the replicas agree, which also sync BatchNorm statistics (default 50; 0: only at the end).' },
+  { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32)." },
 ];
 
 export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
@@ -64,6 +70,7 @@ export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
   { name: 'run-config', type: 'string', value: 'file', description: "Advanced: train only this run config (a run directory's config.json); a coordinator whose run differs refuses this worker (exit 2). Default: the coordinator's." },
   ...livenessOptions("how long to wait for the coordinator's answer; it may start after the worker (default 60000)."),
   { name: 'no-shared-memory', type: 'boolean', description: 'Advanced: offer no /dev/shm segment, so this run averages gradients through the coordinator.' },
+  { name: 'ring-ports', type: 'string', value: 'LOW-HIGH', description: "Ports this worker's ring socket may bind for gradients between hosts (hierarchical plane): '*' (default, any free port) or a range such as 29500-29599; open them between the hosts." },
 ];
 
 function wholeNumber(values: Values, flag: string, min: number, max: number, unit: string): number | undefined {
@@ -100,7 +107,17 @@ export function resolveCoordinatorRuntimeFlags(values: Values): CoordinatorRunti
   const run = runId(values);
   const stepTimeoutMs = wholeNumber(values, 'step-timeout-ms', 100, 86_400_000, ' of milliseconds');
   const checkEvery = wholeNumber(values, 'check-every', 0, 1e9, '');
-  return { ...liveness(values), ...(run !== undefined ? { run } : {}), ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}), ...(checkEvery !== undefined ? { checkEvery } : {}) };
+  const wire = values.wire;
+  if (wire !== undefined && !(WIRE_CHOICES as readonly unknown[]).includes(wire)) {
+    throw new UsageError(`--wire must be one of ${WIRE_CHOICES.join(', ')}, got '${String(wire)}'.`);
+  }
+  return {
+    ...liveness(values),
+    ...(run !== undefined ? { run } : {}),
+    ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
+    ...(checkEvery !== undefined ? { checkEvery } : {}),
+    ...(wire !== undefined ? { wire: wire as WireChoice } : {}),
+  };
 }
 
 /** Reads --run-config: a run directory's config.json ({ config, configHash }) or a bare run config. */
@@ -141,5 +158,15 @@ export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
     ...(config !== undefined ? { config } : {}),
     ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
     ...(rank !== undefined ? { rank } : {}),
+    ...ringPorts(values),
   };
+}
+
+function ringPorts(values: Values): { ringPorts?: string } {
+  const value = values['ring-ports'];
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || parsePortRange(value) === null) {
+    throw new UsageError(`--ring-ports must be '*' (any free port) or LOW-HIGH with 1 ≤ LOW ≤ HIGH ≤ 65535 (e.g. 29500-29599), got '${String(value)}'.`);
+  }
+  return { ringPorts: value };
 }

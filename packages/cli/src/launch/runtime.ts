@@ -25,7 +25,7 @@ export interface CoordinatorOutcome {
   /** The final checkpoint, or null if none could be written. */
   checkpointDir: string | null;
   /** Where gradients were averaged (null when the run did not get to say). */
-  dataPlane: 'star' | 'shared' | null;
+  dataPlane: 'star' | 'shared' | 'hierarchical' | null;
 }
 
 export interface CoordinatorHandle {

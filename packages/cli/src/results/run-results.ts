@@ -28,7 +28,7 @@ export async function reportInterrupted(reporter: Reporter, outcome: Coordinator
 }
 
 /** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
-export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null, dataPlane: 'star' | 'shared' | null): Promise<void> {
+export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null, dataPlane: 'star' | 'shared' | 'hierarchical' | null): Promise<void> {
   const { settings } = plan;
   const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
   try {

@@ -1,7 +1,8 @@
 // The shared-memory plane's coordinator end: the barrier between the stages of each phase. The
 // gradients never reach the coordinator; it turns every rank's WRITTEN of a stage into one
 // PROCEED to all, carrying every rank's sample count (the weights of the average).
-import type { Message, WrittenMessage } from '@dgm/protocol';
+import type { Message, SharedStage, WrittenMessage } from '@dgm/protocol';
+import type { PlaneName } from '../names.js';
 import type { CoordinatorPlaneContext, CoordinatorPlaneEnd, PlaneMember } from '../api.js';
 import { sharedStages } from './stages.js';
 
@@ -13,13 +14,18 @@ interface Stage {
 }
 
 export class SharedBarrier<M extends PlaneMember> implements CoordinatorPlaneEnd<M> {
-  readonly name = 'shared';
   private step: number | null = null;
   private active: string | null = null;
   private stage: Stage | null = null;
   private done: string[] = [];
 
-  constructor(private readonly ctx: CoordinatorPlaneContext<M>) {}
+  constructor(
+    private readonly ctx: CoordinatorPlaneContext<M>,
+    /** The plane it serves: the hierarchical plane uses the same barrier for its shared-memory stages. */
+    readonly name: PlaneName = 'shared',
+    /** The stages of a phase of `size` floats among `worldSize` ranks. */
+    private readonly stagesOf: (size: number, worldSize: number) => readonly SharedStage[] = sharedStages,
+  ) {}
 
   get phases(): readonly string[] {
     return this.done;
@@ -44,7 +50,7 @@ export class SharedBarrier<M extends PlaneMember> implements CoordinatorPlaneEnd
       return drop(`WRITTEN for phase '${m.phase}' while phase '${this.active}' of step ${step} is still being averaged`);
     }
     const members = this.ctx.members();
-    const stages = sharedStages(this.ctx.gradSizes[m.phase]!, members.length); // the decoder checked the phase
+    const stages = this.stagesOf(this.ctx.gradSizes[m.phase]!, members.length); // the decoder checked the phase
     const s = (this.stage ??= { phase: m.phase, index: 0, written: new Map(), counts: null });
     const stage = stages[s.index]!;
     if (m.stage !== stage) return drop(`WRITTEN '${m.stage}' while stage '${stage}' of phase '${s.phase}' is collected`);

@@ -67,13 +67,14 @@ let domains = 0;
  * the ZAP handler is listening. Refused connections go to `onRefusal`, each peer at most once a
  * minute. The registration ends by itself when the socket closes.
  */
-export async function secureServer(socket: Socket, keys: CurveServerKeys, onRefusal: (refusal: Refusal) => void = () => {}): Promise<void> {
+export async function secureServer(socket: Socket, keys: CurveServerKeys, onRefusal: (refusal: Refusal) => void = () => {}): Promise<ServerAllowList> {
   assertCurveAvailable();
   checkCurveServerKeys(keys);
   const refusals = new RefusalLog(onRefusal);
   const domain = `dgm-${process.pid}-${++domains}`;
+  const allowHex = allowSetOf(keys.allow);
   await zapHandler.register(domain, {
-    allowHex: allowSetOf(keys.allow),
+    allowHex,
     denied: (address, fingerprint, reason) => refusals.note({ address, fingerprint, reason }),
   });
   socket.zapDomain = domain;
@@ -87,6 +88,21 @@ export async function secureServer(socket: Socket, keys: CurveServerKeys, onRefu
   socket.events.on('handshake:error:protocol', handshakeFailed);
   socket.events.on('handshake:error:other', handshakeFailed);
   socket.events.on('end', () => zapHandler.unregister(domain));
+  return {
+    admit(more) {
+      checkCurveServerKeys({ keyPair: keys.keyPair, allow: more });
+      for (const key of allowSetOf(more)) allowHex.add(key);
+    },
+  };
+}
+
+/**
+ * A bound server's allow-list, for a server that must bind before it knows its clients (a ring
+ * plane's socket is announced at HELLO; its neighbours' keys come with the plane's setup).
+ */
+export interface ServerAllowList {
+  /** Admits these public keys from now on (checked like the initial list). */
+  admit(keys: readonly string[]): void;
 }
 
 /** Makes `socket` a CURVE client of the server whose public key is `keys.serverKey`. Call before `connect`. */

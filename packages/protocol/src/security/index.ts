@@ -22,6 +22,7 @@ export {
   CurveSetupError,
   type CurveServerKeys,
   type CurveClientKeys,
+  type ServerAllowList,
 } from './curve-socket.js';
 export { RefusalLog, type Refusal } from './refusal-log.js';
 export { ZAP_ENDPOINT } from './zap-handler.js';

@@ -1,0 +1,116 @@
+// The hierarchical plane: workers on several hosts average through shared memory inside each
+// host and parallel rings between hosts (ring-reducer.ts), talking to their ring neighbours
+// directly over ZeroMQ (ring-link.ts, ring-socket.ts); the coordinator only sends the setup
+// (RING) and is the barrier between the shared-memory stages (the shared plane's SharedBarrier,
+// WRITTEN/PROCEED): it carries no gradient byte.
+import type { RingMessage } from '@dgm/protocol';
+import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
+import { SharedBarrier } from '../shared/barrier.js';
+import { isSegmentPath, PeerSegment, type OwnSegment, type SegmentLayout } from '../shared/segment.js';
+import { RingLink, type RingPeer } from './ring-link.js';
+import { RingReducer } from './ring-reducer.js';
+import { parsePortRange } from '../names.js';
+import { addressToward, bindRing, type BoundRing } from './ring-socket.js';
+import { hostIndices, topologyOf, unevenHosts } from './topology.js';
+import type { CurveKeyPair } from '@dgm/protocol/security';
+
+/** A worker's ring socket, bound before HELLO, and the shared plane's segment it builds on. */
+interface RingPreparation extends WorkerPreparation {
+  ring: BoundRing;
+  keyPair: CurveKeyPair | null;
+  segment: { own: OwnSegment; layout: SegmentLayout };
+}
+
+/** Largest ring frame: a chunk of fp32 plus slack (ring-reducer's CHUNK_FLOATS). */
+const MAX_RING_FRAME = 1 << 20;
+
+function unavailable(members: readonly PlaneMember[]): string | null {
+  const without = members.filter((m) => !m.shm || !m.ring).map((m) => `rank ${m.rank} (${m.host})`);
+  if (without.length > 0) {
+    return `data plane 'hierarchical' needs a shared-memory segment and a ring socket from every worker, and ${without.join(', ')} offered none (no writable /dev/shm, --no-shared-memory, or a coordinator address without an IPv4 route); use 'auto' or 'star'.`;
+  }
+  const keyed = new Set(members.map((m) => m.ring!.key !== null));
+  if (keyed.size > 1) return "data plane 'hierarchical' needs every worker with CURVE keys or every worker without; use 'auto' or 'star'.";
+  const why = unevenHosts(hostIndices(members));
+  return why === null ? null : `data plane 'hierarchical' cannot serve these workers: ${why}; use 'auto' or 'star'.`;
+}
+
+export const hierarchicalPlane: PlaneDefinition = {
+  name: 'hierarchical',
+  toCoordinator: ['WRITTEN'],
+  toWorker: ['PROCEED'],
+  setupKind: 'RING',
+  unavailable,
+  setup(run, members, options) {
+    const byRank = [...members].sort((a, b) => a.rank - b.rank);
+    const keys = byRank.map((m) => m.ring!.key);
+    return {
+      type: 'RING',
+      run,
+      hosts: hostIndices(byRank),
+      hostNames: byRank.map((m) => m.host),
+      segments: byRank.map((m) => m.shm!.path),
+      addresses: byRank.map((m) => m.ring!.address),
+      keys: keys.every((k) => k !== null) ? (keys as string[]) : [],
+      wire: options?.wire ?? 'fp32',
+    };
+  },
+  coordinatorEnd(context) {
+    // One host's ranks meet in shared memory twice per phase ('grads', 'sums'); alone on its host a rank needs only 'grads' (the sample counts).
+    const hosts = hostIndices(context.members());
+    const local = hosts.filter((h) => h === 0).length;
+    return new SharedBarrier(context, 'hierarchical', () => (local > 1 ? ['grads', 'sums'] : ['grads']));
+  },
+
+  async prepare({ coordinator, keyPair, ringPorts, segment, log }) {
+    const seg = segment as (WorkerPreparation & { own: OwnSegment; layout: SegmentLayout }) | null | undefined;
+    if (!seg || !coordinator) return null;
+    const ip = await addressToward(coordinator);
+    if (ip === null) {
+      log('no ring socket offered: the coordinator address has no IPv4 route', { coordinator });
+      return null;
+    }
+    let ring: BoundRing;
+    try {
+      ring = await bindRing(ip, parsePortRange(ringPorts ?? '*') ?? { any: true }, keyPair ?? null, MAX_RING_FRAME, 60_000);
+    } catch (error) {
+      // Not fatal: without a ring socket this worker offers none, and the run averages through the star.
+      log(`no ring socket offered: ${(error as Error).message}`, { ip, ringPorts });
+      return null;
+    }
+    const prepared: RingPreparation = {
+      ring,
+      keyPair: keyPair ?? null,
+      segment: { own: seg.own, layout: seg.layout },
+      offer: { ring: { address: ring.address, key: keyPair?.publicKey ?? null } },
+      release: () => ring.socket.close(), // the segment is the shared plane's to release
+    };
+    return prepared;
+  },
+
+  workerEnd(context, setup, prepared) {
+    const p = prepared as RingPreparation | null;
+    if (setup?.type !== 'RING') throw new OutOfTurnError('the hierarchical plane is set up by RING');
+    const m: RingMessage = setup;
+    const { rank, worldSize } = context;
+    if (!p || m.hosts.length !== worldSize || m.segments[rank] !== p.segment.own.path || m.addresses[rank] !== p.ring.address || unevenHosts(m.hosts) !== null || !m.segments.every((s) => isSegmentPath(s))) {
+      throw new OutOfTurnError(`a RING that does not name this worker's segment and ring socket, or an impossible layout (${m.hosts.length} ranks for ${worldSize})`);
+    }
+    if ((m.keys.length > 0) !== (p.keyPair !== null)) throw new OutOfTurnError('a RING whose keys do not match whether this worker has keys');
+    const topology = topologyOf(m.hosts, rank);
+    const { ringRanks, hostIndex, hostCount, localRanks } = topology;
+    const peer = (r: number): RingPeer => ({ rank: r, host: m.hostNames[r]!, address: m.addresses[r]!, key: m.keys[r] ?? null });
+    const prev = peer(ringRanks[(hostIndex + hostCount - 1) % hostCount]!);
+    const next = peer(ringRanks[(hostIndex + 1) % hostCount]!);
+    if (prev.key) p.ring.allow!.admit([prev.key]);
+    const peers: (PeerSegment | null)[] = [];
+    try {
+      localRanks.forEach((r) => peers.push(r === rank ? null : PeerSegment.open(m.segments[r]!, p.segment.layout.bytes, r)));
+    } catch (error) {
+      peers.forEach((s) => s?.close());
+      throw error;
+    }
+    const link = new RingLink(p.ring.socket, prev, next, p.keyPair, context.linkTimeoutMs ?? context.timeoutMs);
+    return new RingReducer(context.run, topology, p.segment.own, peers, p.segment.layout, link, m.wire, context.send, context.timeoutMs);
+  },
+};

@@ -1,0 +1,135 @@
+// One worker's place in its ring (hierarchical plane): it receives from its predecessor on its
+// own PULL socket and sends to its successor through a PUSH. Chunks follow a fixed schedule
+// (RingReducer.ring), so each receive names exactly the chunk it expects;
+// a frame that is not it (a stranger on an open run, a stale step) is dropped, and every wait is
+// bounded: a silent predecessor is an error naming its host.
+import { Push, type Pull } from 'zeromq';
+import { BoundedWait } from '@dgm/protocol';
+import { secureClient, type CurveKeyPair } from '@dgm/protocol/security';
+
+/** What identifies a chunk in the schedule: step, phase (index), stage (0 reduce-scatter, 1 all-gather), hop, chunk. */
+export type ChunkKey = readonly [step: number, phase: number, stage: number, hop: number, chunk: number];
+
+/** A ring neighbour as the setup names it. */
+export interface RingPeer {
+  rank: number;
+  host: string;
+  address: string;
+  key: string | null;
+}
+
+/** The ring lost a neighbour (silent, unreachable, or a send that could not leave). */
+export class RingLinkError extends Error {
+  override name = 'RingLinkError';
+}
+
+export class RingLink {
+  private readonly push: Push;
+  private readonly inbox: Uint8Array[][] = [];
+  private waiting: { key: ChunkKey; wait: BoundedWait<Uint8Array> } | null = null;
+  private sending: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+  private closed = false;
+  /** Frames dropped because they were not the chunk the schedule expected. */
+  dropped = 0;
+
+  constructor(
+    private readonly pull: Pull,
+    private readonly prev: RingPeer,
+    private readonly next: RingPeer,
+    keyPair: CurveKeyPair | null,
+    private readonly timeoutMs: number,
+  ) {
+    this.push = new Push({ linger: 0, sendHighWaterMark: 1000, sendTimeout: timeoutMs, heartbeatInterval: Math.max(100, Math.floor(timeoutMs / 4)), heartbeatTimeout: timeoutMs, heartbeatTimeToLive: timeoutMs, reconnectInterval: 100 });
+    if (keyPair && next.key) secureClient(this.push, { keyPair, serverKey: next.key });
+    this.push.connect(next.address);
+    void this.receiveLoop();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.closed) {
+      let frames: Uint8Array[];
+      try {
+        frames = await this.pull.receive();
+      } catch (error) {
+        // zeromq.js can end a pending receive with EAGAIN while the socket is open (seen when
+        // the process was busy): nothing was lost, receive again. Anything else ends the link.
+        if (this.closed) return;
+        if ((error as { code?: string }).code === 'EAGAIN') continue;
+        this.fail(new RingLinkError(`the ring socket stopped receiving: ${(error as Error).message}`));
+        return;
+      }
+      this.inbox.push(frames);
+      this.match();
+    }
+  }
+
+  /** Queues `payload` for the successor under `key` (sends leave in order, one at a time). */
+  send(key: ChunkKey, payload: Uint8Array): void {
+    if (this.failure) return;
+    const header = new Uint8Array(new Int32Array(key).buffer);
+    this.sending = this.sending.then(async () => {
+      if (this.failure || this.closed) return;
+      try {
+        await this.push.send([header, payload]);
+      } catch (error) {
+        this.fail(new RingLinkError(`could not send a gradient chunk to rank ${this.next.rank} on host ${this.next.host} (${this.next.address}) within ${this.timeoutMs} ms: ${(error as Error).message}; is its link down or did it stop?`));
+      }
+    });
+  }
+
+  /** The payload of chunk `key` from the predecessor; rejects after the time limit naming its host. */
+  receive(key: ChunkKey): Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    const wait = new BoundedWait<Uint8Array>(this.timeoutMs, () => {
+      this.waiting = null;
+      return new RingLinkError(
+        `no gradient chunk from rank ${this.prev.rank} on host ${this.prev.host} (${this.prev.address}) within ${this.timeoutMs} ms (step ${key[0]}): its link is down or it stopped.`,
+      );
+    });
+    this.waiting = { key, wait };
+    this.match();
+    return wait.promise;
+  }
+
+  /** Every send queued so far has left (or the link failed). */
+  flushed(): Promise<void> {
+    return this.sending.then(() => {
+      if (this.failure) throw this.failure;
+    });
+  }
+
+  private match(): void {
+    while (this.waiting && this.inbox.length > 0) {
+      const frames = this.inbox.shift()!;
+      const got = frames.length === 2 && frames[0]!.byteLength === 20 ? Array.from(new Int32Array(new Uint8Array(frames[0]!).buffer)) : null;
+      if (!got || got.some((v, i) => v !== this.waiting!.key[i])) {
+        this.dropped++;
+        continue;
+      }
+      const { wait } = this.waiting;
+      this.waiting = null;
+      wait.resolve(frames[1]!);
+    }
+  }
+
+  /** Rejects the waiting receive and every later one with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.wait.reject(error);
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new RingLinkError('the ring was closed'));
+    this.push.close();
+    this.pull.close();
+  }
+}

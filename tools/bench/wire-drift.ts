@@ -1,0 +1,70 @@
+// What a compressed wire does to a run: the same training (model, seed, global batch 32, 2 hosts ×
+// 1 worker on the simulated cluster, hierarchical plane) with fp32 between hosts and with each
+// variant, and how far the final weights are from the fp32 run's (max and mean |Δw|, beside the
+// largest |w|). Not a timing: the figures go in the README's "Compressed wire" paragraph.
+//
+//   node tools/dist/bench/wire-drift.js [--model vae] [--steps 200]
+//        [--variants star:fp32,hierarchical:bf16,hierarchical:fp16]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+
+const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'vae' }, steps: { type: 'string', default: '200' }, variants: { type: 'string', default: 'star:fp32,hierarchical:bf16,hierarchical:fp16' } } });
+const steps = Number(values.steps);
+const work = mkdtempSync(join(tmpdir(), 'dgm-wire-drift-'));
+const cluster = SimulatedCluster.up({ hosts: 3, rate: '1gbit', shmSize: '64m' });
+
+function ended(c: ChildProcess): Promise<{ code: number | null; err: string }> {
+  let err = '';
+  c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => c.on('exit', (code) => resolve({ code, err })));
+}
+
+/** Final weights of one run: plane:wire on 2 hosts × 1 worker, the coordinator on host0. */
+async function run(variant: string): Promise<Map<string, Float32Array>> {
+  const [plane, wire] = variant.split(':') as [string, string];
+  const h0 = cluster.hosts[0]!;
+  const endpoint = `tcp://${h0.address}:5555`;
+  const out = join(work, variant.replace(':', '-'));
+  const c = h0.spawn(process.execPath, [DGM, 'coordinator', '--json', '--bind', endpoint, '--workers', '2', '--steps', String(steps), '--out', out, '--insecure',
+    '--wire', wire, '--data-plane', plane, '--model', values.model!, '--batch-size', '32', '--backend', 'wasm', '--seed', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const workers = [1, 2].map((h) => cluster.hosts[h]!.spawn(process.execPath, [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const results = await Promise.all([ended(c), ...workers.map(ended)]);
+  if (results.some((r) => r.code !== 0)) throw new Error(`${variant} failed:\n${results.map((r) => r.err).join('\n')}`);
+  const dir = join(out, 'checkpoints', `step-${String(steps).padStart(6, '0')}`);
+  const subs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return new Map(subs.map((s) => {
+    const b = readFileSync(join(dir, s, 'weights.bin'));
+    return [s, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+  }));
+}
+
+try {
+  const fp32 = await run('hierarchical:fp32');
+  let maxWeight = 0;
+  for (const x of fp32.values()) for (const v of x) maxWeight = Math.max(maxWeight, Math.abs(v));
+  for (const variant of values.variants!.split(',')) {
+    const w = await run(variant);
+    let max = 0;
+    let sum = 0;
+    let n = 0;
+    for (const [sub, x] of fp32) {
+      const y = w.get(sub)!;
+      for (let i = 0; i < x.length; i++) {
+        const d = Math.abs(x[i]! - y[i]!);
+        max = Math.max(max, d);
+        sum += d;
+        n++;
+      }
+    }
+    console.log(JSON.stringify({ model: values.model, steps, variant, versus: 'hierarchical:fp32', maxAbsDiff: max, meanAbsDiff: sum / n, maxAbsWeight: maxWeight, weights: n }));
+  }
+} finally {
+  cluster.down();
+  rmSync(work, { recursive: true, force: true });
+}
