@@ -101,7 +101,6 @@ describe('decoder validation', () => {
     expect(reason(h({ type: 'RING', hosts: [0], hostNames: ['a'], segments: ['/s'], addresses: ['tcp://10.0.0.1:1'], keys: [], wire: 'int8' }))).toMatch(/'wire' must be one of fp32, bf16, fp16/);
     expect(reason(h({ type: 'PLANE', segments: ['/a'.repeat(600)] }))).toMatch(/at most 1024 allowed/);
     expect(reason(h({ type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: 3, shmPath: null }))).toMatch(/'shmId' must be a string/);
-    const hello = { type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null };
     expect(reason(h({ ...hello, rank: -1 }))).toMatch(/'rank' is -1, allowed is 0..65535/);
     expect(reason(h({ ...hello, rank: '1' }))).toMatch(/'rank' must be an integer/);
     const decoded = decodeMessage(encodeMessage({ run, ...hello } as Message));
