@@ -9,7 +9,8 @@ import { Packr } from 'msgpackr';
 import { Dealer } from 'zeromq';
 import { configHash, decodeMessage, encodeMessage, type Message, type RunConfig } from '@dgm/protocol';
 import { CoordinatorOptionsError, JoinTimeoutError, startCoordinator, WorkerFailedError } from '../src/index.js';
-import { killAll, spawnWorker } from './support/processes.js';
+import { killAll, spawnWorker, type Spawned } from './support/processes.js';
+import { createServer, type AddressInfo } from 'node:net';
 import { createDgmLogger } from '@dgm/protocol/log';
 import { quietLogger } from './support/quiet-logger.js';
 import { writeNpyImages } from './support/synthetic-data.js';
@@ -24,6 +25,27 @@ afterAll(() => {
   killAll();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A TCP port nobody holds now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves when `p` has printed `text` on stderr; rejects after `ms`. */
+async function waitForStderr(p: Spawned, text: string, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!p.stderr().includes(text)) {
+    if (Date.now() > until) throw new Error(`'${text}' did not appear on stderr within ${ms} ms:\n${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe('admission', () => {
   it('rejects a worker with another config, another run id, or another protocol version, with a sentence', async () => {
@@ -88,8 +110,12 @@ describe('admission', () => {
   });
 
   it('fails the run with a sentence when too few workers join in time', async () => {
-    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 2, backend: 'wasm', joinTimeoutMs: 4000, logger: quietLogger() });
-    const lone = spawnWorker(handle.address);
+    // The lone worker starts first and is already dialling when the coordinator binds, so its
+    // start-up time (seconds on a loaded machine) does not race the 4 s join timeout.
+    const port = await freePort();
+    const lone = spawnWorker(`tcp://127.0.0.1:${port}`);
+    await waitForStderr(lone, 'connecting to', 120_000);
+    const handle = await startCoordinator({ bind: `tcp://127.0.0.1:${port}`, config, workers: 2, backend: 'wasm', joinTimeoutMs: 4000, logger: quietLogger() });
     const error = await handle.done.then(() => null, (e: Error) => e);
     expect(error).toBeInstanceOf(JoinTimeoutError);
     expect(error?.message).toMatch(/^only 1 of 2 workers joined within 4000 ms; start the missing workers/);
