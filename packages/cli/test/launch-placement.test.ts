@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expandHostlist } from '../src/launch/hostlist.js';
 import { readPlacement, describePlacement } from '../src/launch/placement.js';
 import { slurmJobPort } from '../src/launch/engines/slurm.js';
-import { masterBindAddress } from '../src/launch/master-bind.js';
+import { masterBindAddress, masterConnectAddress } from '../src/launch/master-bind.js';
 import { runDgm } from './support/spawn-dgm.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-placement-'));
@@ -92,6 +92,13 @@ describe('placement', () => {
     // 192.0.2.0/24 is reserved for documentation (RFC 5737): never an address of this host.
     await expect(masterBindAddress('192.0.2.7', 5555)).rejects.toThrow(/^rank 0 runs on \S+, but the master address '192\.0\.2\.7' \(192\.0\.2\.7\) is not one of its addresses; rank 0 must run where the engine says the master is\.$/);
     await expect(masterBindAddress('no-such-host.invalid', 5555)).rejects.toThrow(/^the master address 'no-such-host\.invalid' does not resolve to an IPv4 address/);
+  });
+
+  it('the workers dial a master name that resolves to loopback by its IP (so a one-node job needs no keys), any other by name', async () => {
+    expect(await masterConnectAddress('localhost', 5555)).toMatch(/^tcp:\/\/127\.\d+\.\d+\.\d+:5555$/);
+    expect(await masterConnectAddress('10.1.2.3', 5555)).toBe('tcp://10.1.2.3:5555');
+    expect(await masterConnectAddress('no-such-host.invalid', 5555)).toBe('tcp://no-such-host.invalid:5555');
+    expect(await masterConnectAddress('fd00::1', 5555)).toBe('tcp://[fd00::1]:5555');
   });
 
   it('dgm launch with contradictory variables exits 2 with one sentence and writes nothing', async () => {

@@ -13,7 +13,7 @@ import { assertGpuRuntime } from '../gpu/gpu-runtime.js';
 import { localSlots, type LocalDeviceRequest } from '../launch/local-devices.js';
 import { runLocalTraining } from '../launch/local-run.js';
 import type { LocalRunShape } from '../launch/run-shape.js';
-import { masterBindAddress } from '../launch/master-bind.js';
+import { masterBindAddress, masterConnectAddress } from '../launch/master-bind.js';
 import { describePlacement, readPlacement, type Placement } from '../launch/placement.js';
 import { runRankWorkers } from '../launch/rank-workers.js';
 import { requeueSlurmJob } from '../launch/slurm-requeue.js';
@@ -158,7 +158,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const stopSignals: NodeJS.Signals[] = ['SIGUSR1'];
   const workerEnv = { [SCHEDULED_ENV]: '1' };
 
-  const connect = `tcp://${placement.masterAddr.includes(':') ? `[${placement.masterAddr}]` : placement.masterAddr}:${placement.port}`;
+  const connect = await masterConnectAddress(placement.masterAddr, placement.port);
   // A job off loopback with no key flags at all: one sentence with the whole recipe, rather than
   // the coordinator's and the workers' halves of it one after the other.
   const keyFlags = ['key', 'allow', 'server-key', 'insecure'].filter((f) => args.values[f] !== undefined && args.values[f] !== false);

@@ -24,3 +24,21 @@ export async function masterBindAddress(masterAddr: string, port: number): Promi
   }
   return `tcp://${ip}:${port}`;
 }
+
+/**
+ * The address the job's workers dial: `tcp://<master>:<port>`, except that a master address
+ * naming this host's loopback (a single-node job whose node name resolves to 127.0.1.1, as
+ * Debian's /etc/hosts has it) is dialled as that IP. Whether a job must be closed with keys is
+ * decided from this address, so a job that stays on loopback needs none. A name that does not
+ * resolve (yet: a pod's DNS record can come late) is dialled by name and counts as remote.
+ */
+export async function masterConnectAddress(masterAddr: string, port: number): Promise<string> {
+  const byName = `tcp://${masterAddr.includes(':') ? `[${masterAddr}]` : masterAddr}:${port}`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(masterAddr) || masterAddr.includes(':')) return byName;
+  try {
+    const { address } = await lookup(masterAddr, { family: 4 });
+    return address.startsWith('127.') ? `tcp://${address}:${port}` : byName;
+  } catch {
+    return byName;
+  }
+}
