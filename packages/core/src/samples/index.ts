@@ -3,4 +3,4 @@ export { SampleGridError } from './errors.js';
 export { composeGrid, renderGrid, type GridImages, type GridOptions, type GridPixels } from './grid.js';
 export { writeSampleGrid } from './grid-file.js';
 export { fixedLatents, sampleNoiseKey } from './fixed-noise.js';
-export { ganSampleGrid, vaeSampleGrid, type VaeGridOptions } from './model-grids.js';
+export { ganSampleGrid, gridClasses, vaeSampleGrid, type ClassGridOptions, type VaeGridOptions } from './model-grids.js';
