@@ -82,6 +82,13 @@ describe('dgm train --conditional', () => {
     expect(readdirSync(root).sort()).toEqual(before);
   });
 
+  it('--resume continues a conditional run (the setting comes from the run)', async () => {
+    const r = await runDgm(['train', '--resume', run, '--steps', '3', '--json'], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([3]);
+    expect(readFileSync(join(run, 'checkpoints/latest'), 'utf8').trim()).toBe('step-000003');
+  });
+
   it('dgm eval reports the class accuracy of samples drawn for each class, next to real test images', async () => {
     const r = await runDgm(['eval', run, '--count', '50'], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
