@@ -8,6 +8,8 @@
 //        [--loss non-saturating|minimax|lsgan|hinge|wgan-gp (dcgan; wgan-gp needs --normalization none)]
 //        [--augment translation,cutout (dcgan: DiffAugment on D's inputs, the Trainer option augment)]
 //        [--samples FILE.png (dcgan: a grid of 64 samples of the final model, written after the report; its folder must exist)]
+//        [--conditional (dcgan: the class-conditional model, model option conditional; adds the classifier's accuracy on
+//         samples drawn for each class, against its accuracy on real test images)]
 //
 // Trains in one process on the embedded backend with the real pieces a run uses (loadDataset,
 // EpochSampler, Trainer), then scores the model on the held-out split:
@@ -22,7 +24,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, initBackend, isInputError, MAX_EMA_DECAY, Trainer } from '@dgm/core';
 import type { AugmentName, GanLossName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
-import { EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset } from '@dgm/core/node';
+import { balancedLabels, EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset, type GanMetrics } from '@dgm/core/node';
 
 interface Settings {
   model: 'vae' | 'dcgan';
@@ -50,12 +52,14 @@ interface Settings {
   augment: AugmentName[];
   /** dcgan: where to write a PNG grid of the final model's samples; null: none. */
   samples: string | null;
+  /** dcgan: model option conditional (labels go with every batch; samples are drawn per class). */
+  conditional: boolean;
 }
 
 function parse(): Settings {
   const { values, positionals } = parseFlags({
     allowPositionals: true,
-    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, width: { type: 'string' }, refine: { type: 'string' }, samples: { type: 'string' } },
+    options: { epochs: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, 'eval-count': { type: 'string' }, 'eval-every': { type: 'string' }, 'lr-schedule': { type: 'string' }, lr: { type: 'string' }, normalization: { type: 'string' }, ema: { type: 'string' }, augment: { type: 'string' }, loss: { type: 'string' }, width: { type: 'string' }, refine: { type: 'string' }, samples: { type: 'string' }, conditional: { type: 'boolean' } },
   });
   const model = positionals[0];
   if (model !== 'vae' && model !== 'dcgan') {
@@ -65,8 +69,8 @@ function parse(): Settings {
   // A flag only the dcgan benchmark uses; its value is then checked by the parsers below or by
   // core (model options, the Trainer's names and the wgan-gp/BatchNorm rule), whose input errors
   // exit 2 like the flags' (see main's catch).
-  const dcgan = (name: 'augment' | 'loss' | 'width' | 'refine'): string | undefined => {
-    const raw = values[name];
+  const dcgan = (name: 'augment' | 'loss' | 'width' | 'refine' | 'conditional'): string | undefined => {
+    const raw = values[name] === true ? 'true' : (values[name] as string | undefined);
     if (raw !== undefined && model !== 'dcgan') {
       console.error(`--${name} applies to dcgan only, got it for ${model}.`);
       process.exit(2);
@@ -98,6 +102,7 @@ function parse(): Settings {
     width: int(dcgan('width'), 64, 'width'),
     refine: int(dcgan('refine'), 0, 'refine', 0),
     samples: values.samples === undefined ? null : writablePath(values.samples, 'samples'),
+    conditional: values.conditional === true && dcgan('conditional') !== undefined,
   };
 }
 
@@ -140,7 +145,14 @@ function choice<T extends string>(raw: string | undefined, allowed: readonly T[]
   process.exit(2);
 }
 
-async function train(trainer: Trainer, s: Settings, images: { count: number; batch(i: ArrayLike<number>): tf.Tensor4D }, onEpoch: (e: number, losses: Record<string, number>) => void | Promise<void>): Promise<number> {
+/** The training split as the loop reads it: images, and labels for a conditional model. */
+interface TrainImages {
+  count: number;
+  batch(i: ArrayLike<number>): tf.Tensor4D;
+  labelsAt(i: ArrayLike<number>): Uint8Array;
+}
+
+async function train(trainer: Trainer, s: Settings, images: TrainImages, onEpoch: (e: number, losses: Record<string, number>) => void | Promise<void>): Promise<number> {
   const sampler = new EpochSampler({ count: images.count, globalBatch: s.batch, seed: s.seed });
   let step = 0;
   for (let epoch = 0; epoch < s.epochs; epoch++) {
@@ -148,7 +160,8 @@ async function train(trainer: Trainer, s: Settings, images: { count: number; bat
     for (let k = 0; k < sampler.stepsPerEpoch; k++, step++) {
       const indices = sampler.window(epoch, k);
       const batch = images.batch(indices);
-      const m = await trainer.step(step, { images: batch, indices });
+      const labels = s.conditional ? Int32Array.from(images.labelsAt(indices)) : undefined;
+      const m = await trainer.step(step, { images: batch, indices, ...(labels === undefined ? {} : { labels }) });
       batch.dispose();
       for (const [name, v] of Object.entries(m.losses)) sums[name] = (sums[name] ?? 0) + v / sampler.stepsPerEpoch;
     }
@@ -174,7 +187,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await initBackend('wasm');
   const data = await loadDataset('mnist');
-  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, width ${s.width}, refine ${s.refine}, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss ?? 'default'}, augment ${s.augment.join(',') || 'none'}` : ''}, ${backend.backend}`);
+  console.log(`${s.model} on mnist (${data.train.count} train / ${data.test.count} test), ${s.epochs} epochs, batch ${s.batch}, lr ${s.lr ?? 'default'}, lr schedule ${s.lrSchedule}${s.model === 'dcgan' ? `, width ${s.width}, refine ${s.refine}, normalization ${s.normalization}, ema ${s.ema}, loss ${s.loss ?? 'default'}, augment ${s.augment.join(',') || 'none'}${s.conditional ? ', conditional' : ''}` : ''}, ${backend.backend}`);
   let samplesPng: Uint8Array | null = null;
   const report: Record<string, unknown> = { bench: `quality-${s.model}`, settings: s, backend: backend.backend };
   const log = (e: number, l: Record<string, number>) =>
@@ -191,22 +204,32 @@ async function main(): Promise<void> {
     trainer.dispose();
     model.dispose();
   } else {
-    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema, width: s.width, refine: s.refine }) as GanModel;
+    const model = createModel('dcgan', { seed: s.seed, normalization: s.normalization, ema: s.ema, width: s.width, refine: s.refine, ...(s.conditional ? { conditional: true, classes: data.numClasses } : {}) }) as GanModel;
     const trainer = new Trainer(model, trainerOptions(s, data.train.count));
     const evaluator = await GanEvaluator.create({ dataset: data, count: s.evalCount, seed: s.seed });
     // model.sampler is what dgm samples from: the generator's average with --ema, else G itself.
+    // A conditional model draws sample i for class i mod 10 (as many of each class), and the
+    // evaluator scores the classifier's accuracy against those classes.
+    const classes = model.classes ? balancedLabels(s.evalCount, model.classes) : undefined;
     const score = (generator: tf.LayersModel = model.sampler) =>
-      evaluator.evaluate((n, start) =>
-        tf.tidy(() => {
-          const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
-          const x = generator.predict(z) as tf.Tensor;
-          return x.add(1).div(2).clipByValue(0, 1);
-        }),
+      evaluator.evaluate(
+        (n, start) =>
+          tf.tidy(() => {
+            const z = tf.randomNormal([n, model.latentDim], 0, 1, 'float32', s.seed + start);
+            const inputs = classes === undefined ? z : [z, tf.tensor2d(classes.subarray(start, start + n), [n, 1], 'int32')];
+            const x = generator.predict(inputs) as tf.Tensor;
+            return x.add(1).div(2).clipByValue(0, 1);
+          }),
+        classes,
       );
+    const accuracyText = (m: GanMetrics): string =>
+      m.classAccuracy === undefined
+        ? ''
+        : `; class accuracy ${(100 * m.classAccuracy.accuracy).toFixed(1)}% (real ${(100 * (m.realClassAccuracy?.accuracy ?? Number.NaN)).toFixed(1)}%), per class ${m.classAccuracy.perClass.map((a) => (100 * a).toFixed(0)).join(' ')}`;
     // Intermediate scores (--eval-every) show how far training still moves FID; the time spent
     // scoring is left out of trainSeconds. With --ema the live generator is scored too
     // (generatorFid), to show what the average adds.
-    const curve: { epoch: number; fid: number; floorFid: number; generatorFid?: number }[] = [];
+    const curve: { epoch: number; fid: number; floorFid: number; generatorFid?: number; classAccuracy?: number; perClassAccuracy?: number[] }[] = [];
     let scoringSeconds = 0;
     const steps = await train(trainer, s, data.train, async (e, l) => {
       log(e, l);
@@ -215,18 +238,19 @@ async function main(): Promise<void> {
         const m = await score();
         const live = model.generatorEma ? (await score(model.generator)).fid : undefined;
         scoringSeconds += (performance.now() - t0) / 1000;
-        curve.push({ epoch: e + 1, fid: m.fid, floorFid: m.floorFid, ...(live === undefined ? {} : { generatorFid: live }) });
-        console.log(`  after epoch ${e + 1}: FID ${m.fid.toFixed(3)} (${(m.fid / m.floorFid).toFixed(2)}x floor)${live === undefined ? '' : `; live generator ${live.toFixed(3)}`}; classes ${m.classHistogram.join(' ')}`);
+        curve.push({ epoch: e + 1, fid: m.fid, floorFid: m.floorFid, ...(live === undefined ? {} : { generatorFid: live }), ...(m.classAccuracy === undefined ? {} : { classAccuracy: m.classAccuracy.accuracy, perClassAccuracy: m.classAccuracy.perClass }) });
+        console.log(`  after epoch ${e + 1}: FID ${m.fid.toFixed(3)} (${(m.fid / m.floorFid).toFixed(2)}x floor)${live === undefined ? '' : `; live generator ${live.toFixed(3)}`}; classes ${m.classHistogram.join(' ')}${accuracyText(m)}`);
       }
     });
     const trainSeconds = (performance.now() - started) / 1000 - scoringSeconds;
     const metrics = await score();
     const generatorFid = model.generatorEma ? (await score(model.generator)).fid : undefined;
-    samplesPng = s.samples === null ? null : ganSampleGrid(model, s.seed, 64);
+    // A conditional model's grid: one row of 8 per class.
+    samplesPng = s.samples === null ? null : ganSampleGrid(model, s.seed, model.classes ? 8 : 64);
     evaluator.dispose();
     const ratio = metrics.fid / metrics.floorFid;
-    console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}${generatorFid === undefined ? '' : `; live generator (without the average) FID ${generatorFid.toFixed(3)}`}`);
-    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, generatorFid, curve, targetMet: ratio <= 5 });
+    console.log(`FID ${metrics.fid.toFixed(3)} vs real-vs-real floor ${metrics.floorFid.toFixed(3)} at ${metrics.count} samples (${ratio.toFixed(2)}x; target <= 5x); classifier score ${metrics.classifierScore.toFixed(2)} (real ${metrics.realClassifierScore.toFixed(2)}); classes ${metrics.classHistogram.join(' ')}${generatorFid === undefined ? '' : `; live generator (without the average) FID ${generatorFid.toFixed(3)}`}${accuracyText(metrics)}`);
+    Object.assign(report, { steps, trainSeconds, fid: metrics.fid, floorFid: metrics.floorFid, ratio, classifierScore: metrics.classifierScore, realClassifierScore: metrics.realClassifierScore, classHistogram: metrics.classHistogram, generatorFid, classAccuracy: metrics.classAccuracy, realClassAccuracy: metrics.realClassAccuracy, curve, targetMet: ratio <= 5 });
     trainer.dispose();
     model.dispose();
   }

@@ -10,6 +10,8 @@
 //   profile  per-kernel self CPU time of --steps steps of --model (default dcgan).
 //   kernels  the DCGAN step's gradient kernels: stock tfjs-backend-wasm vs dgm's, CPU ms per call.
 //   all      dcgan, mlp-gan and vae.
+//   conditional  the step-time cost of model option conditional: --model (default dcgan-record, the
+//            sample-quality record run's network) without and with it, alternated --rounds times.
 // Prints a table, then one JSON line with every figure (--json FILE also writes it there).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -19,12 +21,13 @@ import { compareKernels } from './kernel-compare.js';
 import { instrumentKernels } from './kernel-profile.js';
 import type { KernelTime } from './kernel-profile.js';
 import { machineInfo } from './machine.js';
+import { benchConditioning } from './conditioning-cost.js';
 import { dcganSideBySide } from './side-by-side.js';
 import { fmt, median } from './stats.js';
 import { checkAnchor, DCGAN_ANCHOR, DENSE_ANCHOR, PYTHON, runDenseAnchor } from './torch-anchor.js';
 import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
 
-const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all'] as const;
+const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all', 'conditional'] as const;
 type BenchName = (typeof NAMES)[number];
 
 interface Settings {
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
     steps: positiveInt('steps', values.steps, name === 'profile' ? 5 : 20),
     batch: positiveInt('batch', values.batch, 64),
     warmup: positiveInt('warmup', values.warmup, 3),
-    model: values.model ?? 'dcgan',
+    model: values.model ?? (name === 'conditional' ? 'dcgan-record' : 'dcgan'),
   };
   if (BENCH_MODELS[s.model] === undefined) usage(`--model must be one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${s.model}'.`);
   if ((name === 'dcgan' || name === 'all') && s.steps < 2) usage('--steps must be 2 or more for dcgan (a 1-step anchor run is the CPU-time baseline).');
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
   if (name === 'mlp-gan' || name === 'all') await benchDense('mlp-gan', s, report);
   if (name === 'vae' || name === 'all') await benchDense('vae', s, report);
   if (name === 'profile') await benchProfile(backend.backend, s, report);
+  if (name === 'conditional') await benchConditioning(s, report);
 
   report.wallSeconds = (performance.now() - started) / 1000;
   report.loadAverageAfter = machineInfo().loadAverage;

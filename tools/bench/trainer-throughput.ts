@@ -12,6 +12,14 @@ export const BENCH_MODELS: Record<string, { model: ModelName; options: Record<st
     trainer: { loss: 'non-saturating', lr: 2e-4, beta1: 0.5, beta2: 0.999 },
     note: 'G: dense 100->7*7*128, convT 64 k4 s2, ReLU, convT 1 k4 s2 tanh; D: conv 64 k4 s2, LeakyReLU .2, conv 128 k4 s2, LeakyReLU .2, dense 1',
   },
+  // The network of BENCHMARKS.md's sample-quality record run (quality.ts dcgan --refine 1 --lr
+  // 1.6e-3 --ema 0.999): BatchNorm, one refinement layer, the generator average.
+  'dcgan-record': {
+    model: 'dcgan',
+    options: { refine: 1, ema: 0.999 },
+    trainer: { loss: 'non-saturating', lr: 1.6e-3 },
+    note: "the sample-quality record run's dcgan: BatchNorm, refine 1, ema 0.999, Adam(1.6e-3)",
+  },
   'mlp-gan': {
     model: 'mlp-gan',
     options: {},
@@ -44,29 +52,39 @@ export class TrainerBench {
   private readonly trainer: Trainer;
   private readonly images: tf.Tensor4D;
   private readonly indices: Int32Array;
+  /** A conditional model's labels (sample i: class i mod classes); undefined otherwise. */
+  private readonly labels: Int32Array | undefined;
   private nextStep = 0;
 
+  /** `extraOptions` are added to the model's (e.g. { conditional: true } for the cost of conditioning). */
   constructor(
     name: string,
     readonly batch: number,
+    extraOptions: Record<string, unknown> = {},
   ) {
     const spec = BENCH_MODELS[name];
     if (spec === undefined) throw new Error(`unknown benchmark model '${name}'; choose one of ${Object.keys(BENCH_MODELS).join(', ')}.`);
-    this.model = createModel(spec.model, spec.options);
+    this.model = createModel(spec.model, { ...spec.options, ...extraOptions });
     this.trainer = new Trainer(this.model, spec.trainer);
     this.images = tf.randomUniform([batch, ...this.model.imageShape], 0, 1, 'float32', 1) as tf.Tensor4D;
     this.indices = Int32Array.from({ length: batch }, (_, i) => i);
+    const classes = this.model.classes;
+    this.labels = classes ? Int32Array.from({ length: batch }, (_, i) => i % classes) : undefined;
+  }
+
+  private batchOf() {
+    return { images: this.images, indices: this.indices, ...(this.labels === undefined ? {} : { labels: this.labels }) };
   }
 
   async warmUp(steps: number): Promise<void> {
-    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, { images: this.images, indices: this.indices });
+    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, this.batchOf());
   }
 
   async measure(steps: number): Promise<ThroughputSample> {
     const tensorsBefore = tf.memory().numTensors;
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, { images: this.images, indices: this.indices });
+    for (let i = 0; i < steps; i++) await this.trainer.step(this.nextStep++, this.batchOf());
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     const leaked = tf.memory().numTensors - tensorsBefore;

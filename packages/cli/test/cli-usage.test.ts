@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { dgm } from './support/capture.js';
+import { writeFlatImages } from './support/test-images.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-usage-'));
 
@@ -93,6 +94,13 @@ describe('dgm usage errors', () => {
     await usageError(['train', '--dataset', 'npy:digits.npy'], /digits\.npy/, (dir) => {
       writeFileSync(join(dir, 'digits.npy'), 'this is not a numpy file');
       return ['digits.npy'];
+    });
+  });
+
+  it('refuses --conditional on a dataset without labels before writing anything', async () => {
+    await usageError(['train', '--conditional', '--dataset', 'npy:plain.npy'], /^error: --conditional needs a dataset with labels, and npy:.*plain\.npy has none; drop --conditional or use a dataset with labels\.$/, (dir) => {
+      writeFlatImages(join(dir, 'plain.npy'), 20, 28, 28, (i) => i);
+      return ['plain.npy'];
     });
   });
 

@@ -68,6 +68,21 @@ describe('resolveTrainSettings', () => {
     expect(() => resolve({ model: 'dcgan', normalization: 'layer' })).toThrow(/--normalization must be one of batch, none, got 'layer'/);
   });
 
+  it('takes --conditional (flag or config key) for every model, with the class count of the data in the model options', () => {
+    for (const model of MODEL_NAMES) {
+      const s = resolve({ model, conditional: true });
+      expect(s.conditional).toBe(true);
+      expect(buildRunConfig(s, [28, 28, 1], 10, 10).modelOptions).toMatchObject({ conditional: true, classes: 10 });
+      expect(settingsFromRunConfig(buildRunConfig(s, [28, 28, 1], 10, 10)).conditional).toBe(true);
+    }
+    const fromFile = resolve({ model: 'dcgan', config: file('conditional.yaml', 'conditional: true\n') });
+    expect(fromFile.conditional).toBe(true);
+    // false is spelled as absent: the run config (and its hash) of an unconditional run is unchanged.
+    expect(buildRunConfig(resolve({ model: 'dcgan', config: file('off.yaml', 'conditional: false\n') }), [28, 28, 1], 10, 10).modelOptions).toEqual({ imageShape: [28, 28, 1] });
+    expect(buildRunConfig(resolve({ model: 'vae' }), [28, 28, 1], 10, 10).modelOptions).toEqual({ imageShape: [28, 28, 1], beta: 1 });
+    expect(() => resolve({ config: file('bad.yaml', 'conditional: yes please\n') })).toThrow(/'conditional' in .*bad\.yaml must be true or false, got 'yes please'/);
+  });
+
   it('takes --ema <decay> for GANs only, into the model options (0 or absent: no average)', () => {
     const s = resolve({ model: 'dcgan', ema: '0.999' });
     expect(s.ema).toBe(0.999);

@@ -1,7 +1,9 @@
 // Sample grids of the run (runs/<name>/samples/step-NNNNNN.png), drawn by the coordinator from
 // its copy of the model after loading a snapshot: GANs from the run's fixed latents (the same
 // noise at every step, so grids show progress), VAEs as test images, their reconstructions and
-// prior samples in labelled blocks. Scaled up (nearest neighbour) to a width people can read.
+// prior samples in labelled blocks. A conditional model's grid has one row per class in class
+// order (8 samples each for a GAN; a VAE's prior rows, under its test images). Scaled up (nearest
+// neighbour) to a width people can read.
 import type * as tf from '@tensorflow/tfjs';
 import { ganSampleGrid, READABLE_GRID_WIDTH, vaeSampleGrid, writeFileAtomic, type Dataset, type GenerativeModel } from '@dgm/core/node';
 
@@ -9,12 +11,17 @@ import { ganSampleGrid, READABLE_GRID_WIDTH, vaeSampleGrid, writeFileAtomic, typ
 export async function writeModelSamples(path: string, model: GenerativeModel, seed: number, dataset: Dataset): Promise<void> {
   let png: Uint8Array;
   if (model.family === 'gan') {
-    png = ganSampleGrid(model, seed, 64, { minWidth: READABLE_GRID_WIDTH });
+    png = ganSampleGrid(model, seed, model.classes ? 8 : 64, { minWidth: READABLE_GRID_WIDTH });
   } else {
     const count = Math.min(8, dataset.test.count);
-    const images = dataset.test.batch(Int32Array.from({ length: count }, (_, i) => i)) as tf.Tensor4D;
+    const indices = Int32Array.from({ length: count }, (_, i) => i);
+    const images = dataset.test.batch(indices) as tf.Tensor4D;
     try {
-      png = vaeSampleGrid(model, images, seed, { minWidth: READABLE_GRID_WIDTH, labelled: true });
+      png = vaeSampleGrid(model, images, seed, {
+        minWidth: READABLE_GRID_WIDTH,
+        labelled: true,
+        ...(model.classes ? { testLabels: Int32Array.from(dataset.test.labelsAt(indices)) } : {}),
+      });
     } finally {
       images.dispose();
     }

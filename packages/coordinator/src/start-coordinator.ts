@@ -35,6 +35,17 @@ function maxMessageBytes(parts: ReplicaModel): number {
   return Math.max(1 << 20, weights * 4 * 4 + (1 << 20));
 }
 
+/** A conditional model needs a dataset with labels, all of them classes the model knows. */
+function checkClasses(data: string, datasetClasses: number | undefined, modelClasses: number | null): void {
+  if (modelClasses === null) return;
+  if (datasetClasses === undefined) {
+    throw new CoordinatorOptionsError(`dataset '${data}' has no labels, so a conditional model cannot train on it; train without conditional, or use a dataset with labels.`);
+  }
+  if (datasetClasses > modelClasses) {
+    throw new CoordinatorOptionsError(`dataset '${data}' has ${datasetClasses} classes but the conditional model was built for ${modelClasses}; set the model option classes to ${datasetClasses}.`);
+  }
+}
+
 /**
  * Starts a coordinator: checks options, builds the model and loads the data (errors here reject:
  * bad options, model, data or checkpoint), binds, and returns at once; the run proceeds as
@@ -61,6 +72,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         `dataset '${o.config.data}' has images of shape [${dataset.imageShape.join(', ')}] but model ${o.config.model} expects [${parts.model.imageShape.join(', ')}]; set the model's imageShape option to match.`,
       );
     }
+    checkClasses(o.config.data, dataset.numClasses, parts.model.classes ?? null);
     const sampler = new EpochSampler({ count: dataset.train.count, globalBatch: o.config.globalBatch, seed: o.config.seed });
     if (paths) await prepareRunDirectory(paths, o.config, hash);
     log ??= createDgmLogger({ process: 'coordinator', file: paths ? join(paths.logs, 'coordinator.log') : undefined });

@@ -60,3 +60,6 @@ export const MAX_EMA_DECAY = 0.99999;
 
 /** Largest VAE KL weight `beta` accepted. */
 export const MAX_VAE_BETA = 1000;
+
+/** Most classes a conditional model (`conditional: true`, option `classes`) accepts: labels are stored as bytes. */
+export const MAX_CLASSES = 256;

@@ -19,11 +19,16 @@ export class Replica {
     return new Replica(parts, dataset);
   }
 
-  /** Runs one step on the given global sample indices; the batch tensor is freed afterwards. */
+  /**
+   * Runs one step on the given global sample indices; the batch tensor is freed afterwards. A
+   * conditional model also gets those samples' labels, read here from the same indices: labels
+   * travel with the samples, never on the wire.
+   */
   async step(step: number, indices: Int32Array): Promise<StepMetrics> {
+    const labels = this.parts.model.classes ? Int32Array.from(this.dataset.train.labelsAt(indices)) : undefined;
     const images = this.dataset.train.batch(indices) as tf.Tensor4D;
     try {
-      return await this.parts.trainer.step(step, { images, indices });
+      return await this.parts.trainer.step(step, { images, indices, ...(labels === undefined ? {} : { labels }) });
     } finally {
       images.dispose();
     }

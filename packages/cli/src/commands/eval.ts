@@ -13,7 +13,7 @@ import type { CliContext, Command } from './command.js';
 
 const spec: CommandSpec = {
   name: 'eval',
-  summary: 'Score a trained model: test ELBO (VAEs); FID with its floor, classifier score and class histogram (GANs).',
+  summary: 'Score a trained model: test ELBO (VAEs); FID with its floor, classifier score and class histogram (GANs); class accuracy of conditional models.',
   positional: { name: 'checkpoint', description: 'a run directory (its latest checkpoint), a checkpoints/ directory or a step-NNNNNN directory' },
   options: [
     { name: 'count', type: 'string', value: 'n', description: 'GANs: generated images to score, also the size of each real reference set (default 1000).' },
@@ -21,7 +21,11 @@ const spec: CommandSpec = {
     { name: 'backend', type: 'string', value: 'name', description: 'auto, tensorflow, wasm or cpu (default auto).' },
     { name: 'json', type: 'boolean', description: 'Print one JSON line instead of text.' },
   ],
-  notes: ['Inside a run directory the result is appended to <run>/eval.jsonl and shown in <run>/report.html.', 'GAN metrics use the classifier shipped for mnist and fashion-mnist; other datasets get the ELBO (VAEs) only.'],
+  notes: [
+    'Inside a run directory the result is appended to <run>/eval.jsonl and shown in <run>/report.html.',
+    'GAN metrics use the classifier shipped for mnist and fashion-mnist; other datasets get the ELBO (VAEs) only.',
+    "Conditional models (GAN or VAE) also get that classifier's accuracy on --count samples drawn for each class in turn, overall and per class, next to its accuracy on real test images.",
+  ],
   examples: ['dgm eval runs/vae-mnist-20261122-010203', 'dgm eval runs/dcgan-mnist-20261122-020000 --count 2000 --json'],
 };
 

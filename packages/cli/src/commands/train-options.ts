@@ -20,6 +20,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'refine', type: 'string', value: 'n', description: "dcgan only: add n (0 to 4) 3x3 stride-1 layers to the generator before its output (default 0: the PyTorch anchor's generator). On the bundled mnist 1 reaches a given FID in about half the epochs (BENCHMARKS.md)." },
   { name: 'ema', type: 'string', value: 'decay', description: "GANs only: keep a moving average of the generator's weights (e.g. 0.999) and draw samples and FID from it (default: none)." },
   { name: 'augment', type: 'string', value: 'list', description: "GANs only: DiffAugment the discriminator's inputs, real and generated: translation, cutout, or both as translation,cutout (default none). For datasets small enough for D to memorise; on the bundled mnist it slows the DCGAN (BENCHMARKS.md)." },
+  { name: 'conditional', type: 'boolean', description: "Class-conditional model: G (or the decoder) and D (or the encoder) take each image's class; needs a dataset with labels. Samples are then drawn per class (dgm sample --class)." },
   { name: 'beta', type: 'string', value: 'x', description: `KL weight of VAEs (default ${TRAIN_DEFAULTS.vaeBeta}; VAEs only).` },
   { name: 'seed', type: 'string', value: 'n', description: `Seed of data order, noise and initial weights (default ${TRAIN_DEFAULTS.seed}).` },
   { name: 'out', type: 'string', value: 'dir', description: 'Run directory (default runs/<model>-<dataset>-<timestamp>); must not hold a run.' },

@@ -129,6 +129,8 @@ export const TRAIN_FIELDS = {
   refine: only(wholeNumber(0, MAX_DCGAN_REFINE, 0), ['dcgan'], (model) => `, not ${model}`),
   augment: only(listField(AUGMENT_NAMES), GAN_MODEL_NAMES, () => ": it transforms the discriminator's inputs"),
   beta: only(numberField(0, MAX_VAE_BETA), VAE_MODEL_NAMES, (model) => `; the ${model} model takes --loss`),
+  // Model option conditional (every model); its class count comes from the dataset's labels.
+  conditional: field(z.boolean(), { allowed: 'true or false', off: false }),
   seed: wholeNumber(0, MAX_SEED),
   out: text(),
   'checkpoint-every': wholeNumber(0, 1e9),

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { describeSource, type TrainFieldName, type ValueSource } from './fields.js';
 
 /** Settings that decide a run's trajectory: a resumed run must keep them. */
-export const TRAJECTORY_FIELDS: readonly TrainFieldName[] = ['model', 'loss', 'dataset', 'batch-size', 'lr', 'lr-schedule', 'normalization', 'ema', 'refine', 'augment', 'beta', 'seed'];
+export const TRAJECTORY_FIELDS: readonly TrainFieldName[] = ['model', 'loss', 'dataset', 'batch-size', 'lr', 'lr-schedule', 'normalization', 'ema', 'refine', 'augment', 'beta', 'conditional', 'seed'];
 
 /**
  * A resumed run keeps its trajectory settings: any explicitly given value that differs from the

@@ -31,6 +31,7 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
     ema: config.modelOptions?.ema ?? null,
     refine: config.modelOptions?.refine ?? null,
     augment: config.trainer?.augment ?? null,
+    conditional: config.modelOptions?.conditional ?? null,
     seed: config.seed,
     steps: config.steps,
   };

@@ -42,6 +42,8 @@ export interface TrainSettings {
   augment: string[] | null;
   /** KL weight of VAEs; null for GANs. */
   beta: number | null;
+  /** Model option conditional: models take each sample's class (the dataset must have labels). */
+  conditional: boolean;
   seed: number;
   out: string;
   /** Steps between checkpoints; 0 = only the final one. */
@@ -177,7 +179,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     const prefix = DATASET_PREFIXES.find((p) => (merged.dataset as string).startsWith(p));
     if (prefix && (merged.dataset as string).length > prefix.length) merged.dataset = prefix + absolute((merged.dataset as string).slice(prefix.length));
   }
-  // --ema 0, --refine 0 and --augment none are spelled as absent, so they match a run without them.
+  // --ema 0, --refine 0, --augment none and --conditional false are spelled as absent, so they match a run without them.
   for (const key of TRAIN_FIELD_NAMES) if (isOffValue(TRAIN_FIELDS[key], merged[key])) merged[key] = null;
   const resumeDir = typeof merged.resume === 'string' ? merged.resume : null;
   if (resumeDir !== null) {
@@ -268,6 +270,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     augment: (merged.augment as string[] | null | undefined) ?? null,
     lrSchedule: (merged['lr-schedule'] as 'constant' | 'cosine' | undefined) ?? 'constant',
     beta: vae ? ((merged.beta as number | undefined) ?? TRAIN_DEFAULTS.vaeBeta) : null,
+    conditional: merged.conditional === true,
     seed: (merged.seed as number | undefined) ?? TRAIN_DEFAULTS.seed,
     out,
     checkpointEvery: (merged['checkpoint-every'] as number | undefined) ?? TRAIN_DEFAULTS.checkpointEvery,

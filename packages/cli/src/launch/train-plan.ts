@@ -36,8 +36,11 @@ export function localBackendFor(settings: TrainSettings): BackendName {
   return settings.gpus ? 'wasm' : settings.backend;
 }
 
-/** The runtime's run config for validated settings on a dataset of `imageShape` images. */
-export function buildRunConfig(settings: TrainSettings, imageShape: [number, number, number], totalSteps: number): RunConfig {
+/**
+ * The runtime's run config for validated settings on a dataset of `imageShape` images, with
+ * `classes` classes (a conditional model's class count; undefined when the data has no labels).
+ */
+export function buildRunConfig(settings: TrainSettings, imageShape: [number, number, number], totalSteps: number, classes?: number): RunConfig {
   const modelOptions: Record<string, unknown> = { imageShape };
   if (settings.beta !== null) modelOptions.beta = settings.beta;
   // WGAN-GP's penalty is a per-sample gradient norm, which BatchNorm (it mixes the samples of a
@@ -47,6 +50,8 @@ export function buildRunConfig(settings: TrainSettings, imageShape: [number, num
   if (settings.normalization !== null) modelOptions.normalization = settings.normalization;
   if (settings.ema !== null) modelOptions.ema = settings.ema;
   if (settings.refine !== null) modelOptions.refine = settings.refine;
+  // Absent when off, so an unconditional run's config (and its hash) is what it was before the option.
+  if (settings.conditional) Object.assign(modelOptions, { conditional: true, classes });
   const trainer: Record<string, unknown> = {};
   if (settings.loss !== null) trainer.loss = settings.loss;
   if (settings.lr !== null) trainer.lr = settings.lr;
@@ -81,6 +86,9 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
   const resolvedBackend = (await initBackend(localBackend)).backend;
   const data = await loadDataset(settings.dataset);
   const { imageShape } = data;
+  if (settings.conditional && data.numClasses === undefined) {
+    throw new UsageError(`--conditional needs a dataset with labels, and ${settings.dataset} has none; drop --conditional or use a dataset with labels.`);
+  }
   if (settings.batchSize > data.train.count) {
     throw new UsageError(`--batch-size ${settings.batchSize} is larger than the ${data.train.count} training images of ${settings.dataset}; use at most ${data.train.count}.`);
   }
@@ -88,7 +96,7 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
   const stepsPerEpoch = Math.floor(data.train.count / settings.batchSize);
   const totalSteps = settings.steps ?? (settings.epochs as number) * stepsPerEpoch;
 
-  const runConfig = buildRunConfig(settings, imageShape, totalSteps);
+  const runConfig = buildRunConfig(settings, imageShape, totalSteps, data.numClasses);
   // Building the model once here turns a dataset the model cannot take (say 64x64 images for
   // dcgan) into a sentence now, instead of a crash in every worker later.
   // The Trainer too: it refuses model/loss combinations (and bad trainer options) with a sentence.

@@ -37,7 +37,7 @@ export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkp
     let grid = join(settings.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
     if (!existsSync(grid)) {
       grid = join(settings.out, 'samples', `final-step-${String(step).padStart(6, '0')}.png`);
-      await writeSampleGrid(trained, { count: 64, seed: settings.seed, path: grid });
+      await writeSampleGrid(trained, { count: trained.model.classes ? 8 : 64, seed: settings.seed, path: grid, classes: null });
     }
     // The same numbers `dgm eval <run>` prints with its defaults. GAN scores need the classifier
     // shipped for the two bundled datasets; other GAN runs end with the grid alone.

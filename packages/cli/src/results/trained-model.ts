@@ -35,21 +35,30 @@ export async function loadTrainedModel(path: string, backend: BackendName): Prom
 
 /**
  * `n` images in [0,1] from the model, the i-th drawn from latent noise keyed by (seed, start + i):
- * the same seed gives the same pictures whatever the batch size.
+ * the same seed gives the same pictures whatever the batch size. A conditional model draws image
+ * i for class labels[i] (required for it, ignored otherwise).
  */
-export async function generateImages(trained: TrainedModel, n: number, start: number, seed: number): Promise<tfTypes.Tensor4D> {
+export async function generateImages(trained: TrainedModel, n: number, start: number, seed: number, labels?: Int32Array): Promise<tfTypes.Tensor4D> {
+  return generateAt(trained, Int32Array.from({ length: n }, (_, i) => start + i), seed, labels);
+}
+
+/** Images from the latents keyed by `indices` (one image each), for the classes `labels` when the model is conditional. */
+export async function generateAt(trained: TrainedModel, indices: Int32Array, seed: number, labels?: Int32Array): Promise<tfTypes.Tensor4D> {
   const { keyedNormal } = await import('@dgm/core');
   const { tf, model } = trained;
-  const indices = Int32Array.from({ length: n }, (_, i) => start + i);
+  const n = indices.length;
+  if (model.classes && labels?.length !== n) throw new Error(`a conditional model needs one class per image (${n}), got ${labels?.length ?? 'none'}`);
   const z = keyedNormal({ seed, step: 0, phase: 'sample', stream: 'latent' }, indices, model.latentDim);
   return tf.tidy(() => {
     const latent = tf.tensor2d(z, [n, model.latentDim]);
+    // A conditional model takes [z, labels int32 [n, 1]].
+    const inputs = model.classes ? [latent, tf.tensor2d(labels as Int32Array, [n, 1], 'int32')] : latent;
     if (model.family === 'gan') {
       // sampler: the generator's moving average when the run kept one (--ema).
-      const out = model.sampler.predict(latent) as tfTypes.Tensor4D;
+      const out = model.sampler.predict(inputs) as tfTypes.Tensor4D;
       return out.add(1).div(2).clipByValue(0, 1) as tfTypes.Tensor4D;
     }
-    const out = model.decoder.predict(latent) as tfTypes.Tensor4D;
+    const out = model.decoder.predict(inputs) as tfTypes.Tensor4D;
     // Bernoulli decoders emit logits; show their means. Gaussian decoders emit means already.
     return (model.likelihood === 'bernoulli' ? tf.sigmoid(out) : out.clipByValue(0, 1)) as tfTypes.Tensor4D;
   });

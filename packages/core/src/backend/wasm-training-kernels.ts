@@ -3,6 +3,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { matMulTransposedConfig } from './matmul-transposed.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { BackendUnavailableError } from './errors.js';
 
 const WASM = 'wasm';
@@ -22,13 +23,14 @@ function install(config: KernelConfig): void {
 }
 
 /** Kernel names dgm replaces or adds on the wasm backend. */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'] as const;
 
 /**
  * Installs dgm's training kernels on the wasm backend: Conv2DBackpropFilter (missing in
  * tfjs-backend-wasm 4.22, so conv layers could not train), a Conv2DBackpropInput built from the
  * fast XNNPACK convolution (the stock one is a scalar loop), and matmuls that stay fast when an
- * operand is transposed (every dense layer's backward pass). Safe to call any number of times.
+ * operand is transposed (every dense layer's backward pass), and UnsortedSegmentSum (missing too:
+ * the gradient of a gather, so of every Embedding layer). Safe to call any number of times.
  * The wasm backend must be registered (import '@tensorflow/tfjs-backend-wasm') first.
  */
 export function registerWasmTrainingKernels(): void {
@@ -43,4 +45,5 @@ export function registerWasmTrainingKernels(): void {
   if (!isOurs('Conv2DBackpropInput')) install(conv2dBackpropInputConfig(WASM));
   if (!isOurs('BatchMatMul')) install(matMulTransposedConfig(stockMatMul));
   if (!isOurs('_FusedMatMul')) install(matMulTransposedConfig(stockFused));
+  if (!isOurs('UnsortedSegmentSum')) install(unsortedSegmentSumConfig(WASM));
 }

@@ -15,6 +15,8 @@ export interface ImageSet {
   labels?: Uint8Array;
   /** Images at `indices` as a float32 [n,h,w,c] tensor in [0,1]; the caller owns (disposes) it. */
   batch(indices: ArrayLike<number>): tf.Tensor4D;
+  /** Labels of the images at `indices` (throws RangeError if the set has none). */
+  labelsAt(indices: ArrayLike<number>): Uint8Array;
 }
 
 /** The exact float32 value of each byte k as k/255, so uint8 rows convert with one lookup. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EpochSampler, loadDataset, type Dataset } from '../data/index.js';
+import { classAccuracy, type ClassAccuracy } from './class-accuracy.js';
 import { classPrediction } from './classifier-score.js';
 import { assertClassifierDataset, loadEvalClassifier, type EvalClassifier } from './classifier.js';
 import { EvalInputError } from './errors.js';
@@ -50,6 +51,12 @@ export interface GanMetrics {
   featureDim: number;
   /** Test accuracy of the classifier, from its info.json. */
   classifierAccuracy: number;
+  /**
+   * With `labels` (a conditional model's samples): the classifier's accuracy on the generated
+   * images against the classes they were drawn for, and on real test set A against its labels.
+   */
+  classAccuracy?: ClassAccuracy;
+  realClassAccuracy?: ClassAccuracy;
 }
 
 /** Features and class probabilities of a stream of image batches, accumulated in float64. */
@@ -75,11 +82,14 @@ export class GanEvaluator {
   private readonly classifier: EvalClassifier;
   private readonly realStats: FeatureStats;
   private readonly realProbabilities: Float32Array;
+  /** Labels of real set A, when the test split has labels. */
+  private readonly realLabels: Uint8Array | null;
 
   private constructor(o: {
     dataset: string; count: number; seed: number; batchSize: number; classifier: EvalClassifier;
-    real: EmbeddedSet; floorFid: number; referenceIndices: Int32Array; floorIndices: Int32Array;
+    real: EmbeddedSet; floorFid: number; referenceIndices: Int32Array; floorIndices: Int32Array; realLabels: Uint8Array | null;
   }) {
+    this.realLabels = o.realLabels;
     this.dataset = o.dataset;
     this.count = o.count;
     this.seed = o.seed;
@@ -131,6 +141,7 @@ export class GanEvaluator {
       return new GanEvaluator({
         dataset: dataset.name, count: options.count, seed, batchSize, classifier, real: realA,
         floorFid: frechetDistance(realB.stats, realA.stats).fid, referenceIndices, floorIndices,
+        realLabels: test.labels === undefined ? null : Uint8Array.from(referenceIndices, (i) => (test.labels as Uint8Array)[i]),
       });
     } catch (error) {
       classifier.dispose();
@@ -138,8 +149,14 @@ export class GanEvaluator {
     }
   }
 
-  /** Scores `count` images from `generate` against the real reference set. */
-  async evaluate(generate: ImageGenerator): Promise<GanMetrics> {
+  /**
+   * Scores `count` images from `generate` against the real reference set. `labels` (one per
+   * image: the classes a conditional model drew them for) adds the class accuracies.
+   */
+  async evaluate(generate: ImageGenerator, labels?: ArrayLike<number>): Promise<GanMetrics> {
+    if (labels !== undefined && labels.length !== this.count) {
+      throw new EvalInputError(`labels must give the class of each of the ${this.count} generated images; got ${labels.length}.`);
+    }
     const shape = this.classifier.imageShape;
     const generated = await embedBatches(this.classifier, this.count, this.batchSize, async (n, start) => {
       const out = await generate(n, start);
@@ -159,6 +176,12 @@ export class GanEvaluator {
       realClassHistogram: real.classHistogram,
       featureDim: this.classifier.featureDim,
       classifierAccuracy: this.classifier.info.accuracy,
+      ...(labels === undefined
+        ? {}
+        : {
+            classAccuracy: classAccuracy(generated.probabilities, this.classifier.numClasses, labels),
+            ...(this.realLabels === null ? {} : { realClassAccuracy: classAccuracy(this.realProbabilities, this.classifier.numClasses, this.realLabels) }),
+          }),
     };
   }
 
@@ -168,11 +191,14 @@ export class GanEvaluator {
   }
 }
 
-/** One-shot GAN metrics: prepare the real side, score `generate`, free everything. */
-export async function computeGanMetrics(options: GanEvaluationOptions & { generate: ImageGenerator }): Promise<GanMetrics> {
+/**
+ * One-shot GAN metrics: prepare the real side, score `generate`, free everything. `labels`: the
+ * classes a conditional model drew its images for (adds the class accuracies).
+ */
+export async function computeGanMetrics(options: GanEvaluationOptions & { generate: ImageGenerator; labels?: ArrayLike<number> }): Promise<GanMetrics> {
   const evaluator = await GanEvaluator.create(options);
   try {
-    return await evaluator.evaluate(options.generate);
+    return await evaluator.evaluate(options.generate, options.labels);
   } finally {
     evaluator.dispose();
   }

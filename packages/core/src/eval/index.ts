@@ -7,6 +7,7 @@ export { symmetricSqrt, traceSqrtProduct, type SymmetricSqrt } from './matrix-sq
 export { FeatureAccumulator, featureStats, type FeatureStats } from './feature-stats.js';
 export { frechetDistance, fidFromFeatures, type FrechetDistance } from './fid.js';
 export { classPrediction, type ClassPrediction } from './classifier-score.js';
+export { classAccuracy, balancedLabels, type ClassAccuracy } from './class-accuracy.js';
 export {
   CLASSIFIER_DATASETS,
   FEATURE_LAYER,

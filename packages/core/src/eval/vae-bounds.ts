@@ -13,6 +13,11 @@ export interface VaeEvaluationOptions {
   seed?: number;
   /** Images per forward pass (default 250). */
   batchSize?: number;
+  /**
+   * A conditional model's labels of the test images (the bounds are then of log p(x | y)); taken
+   * from the ImageSet's own labels when omitted.
+   */
+  labels?: ArrayLike<number>;
 }
 
 /** Test-set bounds of a VAE, per image, in nats, always with β = 1. */
@@ -82,6 +87,7 @@ export async function evaluateVae(
     throw new EvalInputError(`The model takes ${model.imageShape.join('x')} images; the test images are ${shape.join('x')}.`);
   }
   if (count < 1) throw new EvalInputError('evaluateVae needs at least one test image.');
+  const labels = !model.classes ? null : testLabels(model.classes, images, count, options.labels);
   const binarized = model.likelihood === 'bernoulli';
   const pixels = shape[0] * shape[1] * shape[2];
   const latent = model.latentDim;
@@ -104,13 +110,16 @@ export async function evaluateVae(
       x = binarize(raw, keyedUniform(evalKey(seed, 'binarize'), indices, pixels));
       raw.dispose();
     }
+    // A conditional model's encoder and decoder take each image's class second.
+    const y = labels === null ? null : tf.tensor2d(labels.subarray(start, start + n), [n, 1], 'int32');
+    const withClass = (t: tf.Tensor): tf.Tensor | tf.Tensor[] => (y === null ? t : [t, y]);
     try {
-      const [mean, logVar] = model.encoder.predict(x) as tf.Tensor2D[];
+      const [mean, logVar] = model.encoder.predict(withClass(x)) as tf.Tensor2D[];
       try {
         const terms = tf.tidy(() => {
           const eps = tf.tensor2d(keyedNormal(evalKey(seed, 'eps'), indices, latent), [n, latent]);
           const z = tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps));
-          const out = model.decoder.predict(z) as tf.Tensor;
+          const out = model.decoder.predict(withClass(z)) as tf.Tensor;
           const { reconstruction, kl, loss } = vaeLoss(x, out, mean, logVar, { beta: 1, likelihood: model.likelihood });
           loss.dispose();
           return tf.stack([reconstruction, kl]);
@@ -119,12 +128,13 @@ export async function evaluateVae(
         terms.dispose();
         reconstructionSum += reconstruction * n;
         klSum += kl * n;
-        if (k > 0) iwaeSum += await iwaeBatchSum(model, x, mean, logVar, indices, seed, k);
+        if (k > 0) iwaeSum += await iwaeBatchSum(model, x, mean, logVar, indices, seed, k, y);
       } finally {
         tf.dispose([mean, logVar]);
       }
     } finally {
       x.dispose();
+      y?.dispose();
     }
   }
   const reconstruction = reconstructionSum / count;
@@ -135,6 +145,20 @@ export async function evaluateVae(
     result.k = k;
   }
   return result;
+}
+
+/** The labels of every test image for a conditional model with `classes` classes, checked. */
+function testLabels(classes: number, images: tf.Tensor4D | ImageSet, count: number, given: ArrayLike<number> | undefined): Int32Array {
+  let labels: ArrayLike<number> | undefined = given;
+  if (labels === undefined && !(images instanceof tf.Tensor) && images.labels !== undefined) labels = images.labels;
+  if (labels === undefined || labels.length !== count) {
+    throw new EvalInputError(`This conditional VAE needs the class of each of the ${count} test images (options.labels, or an image set with labels).`);
+  }
+  const out = Int32Array.from(labels);
+  for (const label of out) {
+    if (!(label >= 0 && label < classes)) throw new EvalInputError(`Test labels must be classes in [0, ${classes}) for this conditional VAE; got ${label}.`);
+  }
+  return out;
 }
 
 /** x > u ? 1 : 0 elementwise (u holds one uniform row per image). */
@@ -168,6 +192,7 @@ async function iwaeBatchSum(
   indices: Int32Array,
   seed: number,
   k: number,
+  labels: tf.Tensor | null,
 ): Promise<number> {
   const n = indices.length;
   const latent = model.latentDim;
@@ -182,7 +207,8 @@ async function iwaeBatchSum(
       const eps = tf.tensor2d(noise, [m * n, latent]);
       const tiledLogVar = tf.tile(logVar, [m, 1]);
       const z = tf.add(tf.tile(mean, [m, 1]), tf.mul(tf.exp(tf.mul(0.5, tiledLogVar)), eps));
-      const out = tf.reshape(model.decoder.predict(z) as tf.Tensor, [m * n, -1]);
+      const decoderInput = labels === null ? z : [z, tf.tile(labels, [m, 1])];
+      const out = tf.reshape(model.decoder.predict(decoderInput) as tf.Tensor, [m * n, -1]);
       const flatX = tf.tile(tf.reshape(x, [n, -1]), [m, 1]);
       // log p(x|z) summed over pixels: x·l − softplus(l) for logits l, or N(x; μ, 1).
       const logPx =

@@ -1,7 +1,7 @@
 // The option fields models share, with their ranges: each model's table (its file) is built from
 // these. Defaults live with the builders, which differ in them.
 import * as z from 'zod/mini';
-import { MAX_EMA_DECAY, MAX_VAE_BETA, VAE_LIKELIHOODS } from '../names.js';
+import { MAX_CLASSES, MAX_EMA_DECAY, MAX_VAE_BETA, VAE_LIKELIHOODS } from '../names.js';
 import { field, intIn, numberIn, oneOf } from '../schema/option-fields.js';
 
 /** An image shape [height, width, channels] of positive integers that `accepts` takes, described by `allowed`. */
@@ -46,6 +46,15 @@ export const VAE_FIELDS = {
 /** `ema`: the generator average's decay per generator step; 0 (default) keeps none (generator-ema.ts). */
 export const GAN_FIELDS = {
   ema: numberIn(0, MAX_EMA_DECAY, `a number in [0, ${MAX_EMA_DECAY}]`),
+};
+
+/**
+ * `conditional: true` makes a class-conditional model (conditioning.ts); `classes` is how many
+ * classes its labels take (default 10; the CLI sets it from the dataset). Every model has both.
+ */
+export const CONDITIONAL_FIELDS = {
+  conditional: field(z.boolean(), { allowed: 'true or false', off: false }),
+  classes: intIn(2, MAX_CLASSES),
 };
 
 export const MNIST_SHAPE: [number, number, number] = [28, 28, 1];

@@ -18,11 +18,13 @@
 // just one layer between its projection and its output, and on mnist one more layer brought the
 // FID of 8 epochs to where 16 had been, for about 7 % more time per epoch (BENCHMARKS.md).
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
-// samples use (generator-ema.ts).
+// samples use (generator-ema.ts). Option `conditional` gives G and D a class input
+// (conditioning.ts: G joins a class embedding to z, D is a projection discriminator).
 import * as tf from '@tensorflow/tfjs';
 import { MAX_DCGAN_REFINE, NORMALIZATIONS } from '../names.js';
 import { intIn, oneOf } from '../schema/option-fields.js';
-import { commonDefaults, CONV_COMMON, GAN_FIELDS } from './common-options.js';
+import { commonDefaults, CONDITIONAL_FIELDS, CONV_COMMON, GAN_FIELDS } from './common-options.js';
+import { classInput, conditioningOptions, joinClass, projectClass, readConditioning } from './conditioning.js';
 import { buildGeneratorEma } from './generator-ema.js';
 import { dcganKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
@@ -36,6 +38,7 @@ export const DCGAN_FIELDS = {
   width: intIn(1, 1024),
   normalization: oneOf(NORMALIZATIONS, `one of ${NORMALIZATIONS.map((c) => `'${c}'`).join(', ')}`),
   refine: intIn(0, MAX_DCGAN_REFINE),
+  ...CONDITIONAL_FIELDS,
 };
 export const DCGAN_OPTIONS = Object.keys(DCGAN_FIELDS);
 
@@ -54,15 +57,17 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
   const normalization = opts.normalization ?? 'batch';
   const refine = opts.refine ?? 0;
   const ema = opts.ema ?? 0;
+  const classes = readConditioning('dcgan', opts);
   const useBn = normalization === 'batch';
   const side = imageShape[0] / 4;
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor) => layer.apply(t) as tf.SymbolicTensor;
 
   const buildGenerator = (modelName: string): tf.LayersModel => {
     const z = tf.input({ shape: [latentDim], name: 'g_z' });
+    const label = classes === null ? null : classInput('g');
     let g = apply(
       tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
-      z,
+      label === null ? z : joinClass(z, label, 'g', classes as number, latentDim, seed),
     );
     if (useBn) {
       g = apply(batchNorm('g_project_bn'), g);
@@ -90,7 +95,7 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
       tf.layers.conv2dTranspose({ filters: imageShape[2], kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'g_out', kernelInitializer: dcganKernel(seed, 'g_out') }),
       g,
     );
-    return tf.model({ inputs: z, outputs: g, name: modelName });
+    return tf.model({ inputs: label === null ? z : [z, label], outputs: g, name: modelName });
   };
   const generator = buildGenerator('generator');
 
@@ -107,8 +112,11 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
   if (useBn) d = apply(batchNorm('d_conv2_bn'), d);
   d = apply(tf.layers.leakyReLU({ alpha: 0.2, name: 'd_lrelu2' }), d);
   d = apply(tf.layers.flatten({ name: 'd_flatten' }), d);
+  const features = d;
   d = apply(tf.layers.dense({ units: 1, name: 'd_logits', kernelInitializer: dcganKernel(seed, 'd_logits') }), d);
-  const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
+  const dLabel = classes === null ? null : classInput('d');
+  if (dLabel !== null) d = projectClass(d, features, dLabel, classes as number, seed, 0.02);
+  const discriminator = tf.model({ inputs: dLabel === null ? x : [x, dLabel], outputs: d, name: 'discriminator' });
 
   return ganModel(
     'dcgan',
@@ -116,7 +124,7 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
     imageShape,
     generator,
     discriminator,
-    { latentDim, imageShape, seed, ema, width, normalization, refine },
+    { latentDim, imageShape, seed, ema, width, normalization, refine, ...conditioningOptions(classes) },
     { decay: ema, generator: buildGeneratorEma(ema, generator, buildGenerator) },
   );
 }

@@ -2,9 +2,11 @@
 // G: z -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(h*w*c, tanh) -> Reshape.
 // D: image -> Flatten -> [Dense(h) -> LeakyReLU(0.2)]* -> Dense(1) (logits).
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
-// samples use (generator-ema.ts).
+// samples use (generator-ema.ts). Option `conditional` gives G and D a class input
+// (conditioning.ts: G joins a class embedding to z, D is a projection discriminator).
 import * as tf from '@tensorflow/tfjs';
-import { commonDefaults, DENSE_COMMON, GAN_FIELDS, intListField } from './common-options.js';
+import { commonDefaults, CONDITIONAL_FIELDS, DENSE_COMMON, GAN_FIELDS, intListField } from './common-options.js';
+import { classInput, conditioningOptions, joinClass, projectClass, readConditioning } from './conditioning.js';
 import { buildGeneratorEma } from './generator-ema.js';
 import { glorotKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
@@ -17,6 +19,7 @@ export const MLP_GAN_FIELDS = {
   ...GAN_FIELDS,
   hidden: intListField(1, 8192, 8),
   discriminatorHidden: intListField(1, 8192, 8),
+  ...CONDITIONAL_FIELDS,
 };
 export const MLP_GAN_OPTIONS = Object.keys(MLP_GAN_FIELDS);
 
@@ -27,11 +30,13 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
   const hidden = opts.hidden ?? [256];
   const discriminatorHidden = opts.discriminatorHidden ?? [...hidden].reverse();
   const ema = opts.ema ?? 0;
+  const classes = readConditioning('mlp-gan', opts);
   const pixels = imageShape[0] * imageShape[1] * imageShape[2];
 
   const buildGenerator = (modelName: string): tf.LayersModel => {
     const z = tf.input({ shape: [latentDim], name: 'g_z' });
-    let g: tf.SymbolicTensor = z;
+    const label = classes === null ? null : classInput('g');
+    let g: tf.SymbolicTensor = label === null ? z : joinClass(z, label, 'g', classes as number, latentDim, seed);
     hidden.forEach((units, k) => {
       const name = `g_dense${k + 1}`;
       g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;
@@ -41,7 +46,7 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
       .dense({ units: pixels, activation: 'tanh', name: 'g_out', kernelInitializer: glorotKernel(seed, 'g_out') })
       .apply(g) as tf.SymbolicTensor;
     g = tf.layers.reshape({ targetShape: imageShape, name: 'g_image' }).apply(g) as tf.SymbolicTensor;
-    return tf.model({ inputs: z, outputs: g, name: modelName });
+    return tf.model({ inputs: label === null ? z : [z, label], outputs: g, name: modelName });
   };
   const generator = buildGenerator('generator');
 
@@ -52,10 +57,14 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
     d = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(d) as tf.SymbolicTensor;
     d = tf.layers.leakyReLU({ alpha: 0.2, name: `d_lrelu${k + 1}` }).apply(d) as tf.SymbolicTensor;
   });
+  const features = d;
   d = tf.layers
     .dense({ units: 1, name: 'd_logits', kernelInitializer: glorotKernel(seed, 'd_logits') })
     .apply(d) as tf.SymbolicTensor;
-  const discriminator = tf.model({ inputs: x, outputs: d, name: 'discriminator' });
+  const dLabel = classes === null ? null : classInput('d');
+  // The projection's embedding starts at the scale of a Glorot kernel of D's last layer's fan-in.
+  if (dLabel !== null) d = projectClass(d, features, dLabel, classes as number, seed, Math.sqrt(2 / ((features.shape[1] as number) + 1)));
+  const discriminator = tf.model({ inputs: dLabel === null ? x : [x, dLabel], outputs: d, name: 'discriminator' });
 
   return ganModel(
     'mlp-gan',
@@ -63,7 +72,7 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
     imageShape,
     generator,
     discriminator,
-    { latentDim, imageShape, seed, ema, hidden, discriminatorHidden },
+    { latentDim, imageShape, seed, ema, hidden, discriminatorHidden, ...conditioningOptions(classes) },
     { decay: ema, generator: buildGeneratorEma(ema, generator, buildGenerator) },
   );
 }

@@ -15,6 +15,7 @@ export function ganModel(
   return {
     family: 'gan',
     name,
+    classes: classesOf(options),
     latentDim,
     imageShape,
     generator,
@@ -46,6 +47,7 @@ export function vaeModel(
   return {
     family: 'vae',
     name,
+    classes: classesOf(options),
     latentDim,
     imageShape,
     beta,
@@ -59,4 +61,9 @@ export function vaeModel(
       decoder.dispose();
     },
   };
+}
+
+/** The class count a builder recorded in its options (conditioning.ts), or null. */
+function classesOf(options: Record<string, unknown>): number | null {
+  return options.conditional === true ? (options.classes as number) : null;
 }

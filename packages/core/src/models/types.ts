@@ -10,9 +10,11 @@ export interface GanModel {
   name: ModelName;
   latentDim: number;
   imageShape: [number, number, number];
-  /** z [n, latentDim] -> image [n, h, w, c] in [-1, 1] (tanh). */
+  /** Classes of a conditional model (option `conditional`); null (or absent, in records built by hand) otherwise. */
+  classes?: number | null;
+  /** z [n, latentDim] (and, when conditional, labels: int32 [n, 1]) -> image [n, h, w, c] in [-1, 1] (tanh). */
   generator: tf.LayersModel;
-  /** image [n, h, w, c] in [-1, 1] -> logits [n, 1]. */
+  /** image [n, h, w, c] in [-1, 1] (and, when conditional, labels: int32 [n, 1]) -> logits [n, 1]. */
   discriminator: tf.LayersModel;
   /** The moving average of the generator's weights (model option `ema` > 0), or null. */
   generatorEma: tf.LayersModel | null;
@@ -32,11 +34,13 @@ export interface VaeModel {
   name: ModelName;
   latentDim: number;
   imageShape: [number, number, number];
+  /** Classes of a conditional model (option `conditional`); null (or absent, in records built by hand) otherwise. */
+  classes?: number | null;
   beta: number;
   likelihood: 'bernoulli' | 'gaussian';
-  /** x [n, h, w, c] in [0, 1] -> [mean [n, latentDim], logVar [n, latentDim]]. */
+  /** x [n, h, w, c] in [0, 1] (and, when conditional, labels: int32 [n, 1]) -> [mean [n, latentDim], logVar [n, latentDim]]. */
   encoder: tf.LayersModel;
-  /** z [n, latentDim] -> logits (bernoulli) or means in (0, 1) (gaussian), [n, h, w, c]. */
+  /** z [n, latentDim] (and, when conditional, labels: int32 [n, 1]) -> logits (bernoulli) or means in (0, 1) (gaussian), [n, h, w, c]. */
   decoder: tf.LayersModel;
   options: Record<string, unknown>;
   subModels(): Record<string, tf.LayersModel>;

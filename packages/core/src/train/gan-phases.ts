@@ -17,8 +17,12 @@ export interface StepNoise {
   indices: Int32Array;
 }
 
-function apply(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
-  return model.apply(x, { training: true }) as tf.Tensor;
+/**
+ * A sub-model applied in training mode to x, and to the step's labels (int32 [n, 1]) when the
+ * model is conditional (labels non-null): every conditional sub-model takes them second.
+ */
+export function applyWithClass(model: tf.LayersModel, x: tf.Tensor, labels: tf.Tensor | null): tf.Tensor {
+  return model.apply(labels === null ? x : [x, labels], { training: true }) as tf.Tensor;
 }
 
 /** x augmented with the draws of `stream`, or x itself when no transform is asked for. */
@@ -36,7 +40,8 @@ function latent(model: GanModel, noise: StepNoise, phase: 'd' | 'g'): tf.Tensor2
 }
 
 /**
- * Phase 'd': loss = discriminatorLoss(D(real), D(G(z_d))) (+ gpWeight * gradientPenalty for
+ * Phase 'd' (`labels`: the batch's classes for a conditional model, else null; G draws the fakes
+ * for the same classes and D judges each image with its class): loss = discriminatorLoss(D(real), D(G(z_d))) (+ gpWeight * gradientPenalty for
  * wgan-gp, with per-sample alpha from stream 'gp-alpha'). Real images arrive in [0, 1] and are
  * rescaled to the generator's [-1, 1]; G(z_d) is computed before the tape, so it is a constant
  * here (PyTorch's fake.detach()). Metrics: 'd' (without the penalty) and 'gp' (unweighted).
@@ -47,8 +52,10 @@ export function discriminatorObjective(
   images: tf.Tensor4D,
   noise: StepNoise,
   augment: readonly AugmentName[] = [],
+  labels: tf.Tensor | null = null,
 ): PhaseObjective {
   const n = noise.indices.length;
+  const apply = (m: tf.LayersModel, x: tf.Tensor) => applyWithClass(m, x, labels);
   const z = latent(model, noise, 'd');
   // Both of D's inputs are constants of this phase, so their augmentation happens off the tape.
   const fake = tf.tidy(() => augmented(apply(model.generator, z) as tf.Tensor4D, augment, noise, 'd', 'augment-fake'));
@@ -78,9 +85,17 @@ export function discriminatorObjective(
 
 /**
  * Phase 'g': loss = generatorLoss(D(aug(G(z_g)))) with its own latent (phase 'g'); aug is the
- * identity without `augment`, else differentiable, so G's gradient passes through it. Metric: 'g'.
+ * identity without `augment`, else differentiable, so G's gradient passes through it. A
+ * conditional model draws and judges for `labels`, as in phase 'd'. Metric: 'g'.
  */
-export function generatorObjective(model: GanModel, ganLoss: GanLoss, noise: StepNoise, augment: readonly AugmentName[] = []): PhaseObjective {
+export function generatorObjective(
+  model: GanModel,
+  ganLoss: GanLoss,
+  noise: StepNoise,
+  augment: readonly AugmentName[] = [],
+  labels: tf.Tensor | null = null,
+): PhaseObjective {
+  const apply = (m: tf.LayersModel, x: tf.Tensor) => applyWithClass(m, x, labels);
   const z = latent(model, noise, 'g');
   return {
     lossName: 'g',

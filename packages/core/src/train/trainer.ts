@@ -12,7 +12,7 @@
 // they are not part of the gradient manifests. The distributed layer syncs them through
 // replica/replica-state.ts (scope 'stats'); with BatchNorm the trajectory depends on how the
 // global batch is split, without it it does not.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { AugmentName } from '../augment/index.js';
 import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
 import type { PhaseName } from '../noise/index.js';
@@ -35,6 +35,8 @@ export interface Batch {
   images: tf.Tensor4D;
   /** Global sample indices, one per image: they key the per-sample noise. */
   indices: Int32Array;
+  /** Class of each image, in [0, model.classes): required by a conditional model, ignored otherwise. */
+  labels?: Int32Array;
 }
 
 export interface StepMetrics {
@@ -137,6 +139,7 @@ export class Trainer {
       throw new TrainerInputError(`step must be an integer in [0, 2^32), got ${String(step)}.`);
     }
     const n = this.checkBatch(batch);
+    const labels = !this.model.classes ? null : tf.tensor2d(this.checkLabels(batch, n), [n, 1], 'int32');
     this.busy = true;
     try {
       const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
@@ -146,7 +149,7 @@ export class Trainer {
       for (const phase of phases) {
         const result = await runPhase(
           this.parts[phase] as PhaseParts,
-          this.objective(phase, batch, noise),
+          this.objective(phase, batch, noise, labels),
           this.resolved.reducer,
           step,
           n,
@@ -163,17 +166,33 @@ export class Trainer {
       }
       return metrics;
     } finally {
+      labels?.dispose();
       this.busy = false;
     }
   }
 
-  private objective(phase: PhaseName, batch: Batch, noise: StepNoise): PhaseObjective {
+  private objective(phase: PhaseName, batch: Batch, noise: StepNoise, labels: tf.Tensor | null): PhaseObjective {
     const r = this.resolved;
-    if (r.family === 'vae') return vaeObjective(this.model as VaeModel, r.binarize, batch.images, noise);
+    if (r.family === 'vae') return vaeObjective(this.model as VaeModel, r.binarize, batch.images, noise, labels);
     const model = this.model as GanModel;
     return phase === 'd'
-      ? discriminatorObjective(model, r.ganLoss, batch.images, noise, r.augment)
-      : generatorObjective(model, r.ganLoss, noise, r.augment);
+      ? discriminatorObjective(model, r.ganLoss, batch.images, noise, r.augment, labels)
+      : generatorObjective(model, r.ganLoss, noise, r.augment, labels);
+  }
+
+  /** A conditional model's labels: an Int32Array of n classes in [0, classes). */
+  private checkLabels(batch: Batch, n: number): Int32Array {
+    const classes = this.model.classes as number;
+    const labels = batch.labels;
+    if (!(labels instanceof Int32Array) || labels.length !== n) {
+      throw new TrainerInputError(`batch.labels must be an Int32Array of ${n} classes (one per image): model ${this.model.name} is conditional.`);
+    }
+    for (const label of labels) {
+      if (!(label >= 0 && label < classes)) {
+        throw new TrainerInputError(`batch.labels must be classes in [0, ${classes}) for this conditional ${this.model.name}, got ${label}.`);
+      }
+    }
+    return labels;
   }
 
   private checkBatch(batch: Batch): number {

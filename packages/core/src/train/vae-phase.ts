@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { vaeLoss } from '../losses/index.js';
 import type { VaeModel } from '../models/index.js';
 import { keyedNormal, keyedUniform } from '../noise/index.js';
-import type { StepNoise } from './gan-phases.js';
+import { applyWithClass, type StepNoise } from './gan-phases.js';
 import type { PhaseObjective } from './phase-objective.js';
 
 /**
@@ -12,8 +12,9 @@ import type { PhaseObjective } from './phase-objective.js';
  * per sample and pixel (stream 'binarize'), and x_bin is both the encoder input and the target:
  * the usual dynamically binarised MNIST of the VAE literature. Metrics: 'vae' (the optimised
  * loss, recon + beta * kl), 'recon', 'kl', and 'elbo' = -(recon + kl) (nats per sample).
+ * A conditional model's encoder and decoder both see the sample's class (`labels`, else null).
  */
-export function vaeObjective(model: VaeModel, binarize: 'dynamic' | 'none', images: tf.Tensor4D, noise: StepNoise): PhaseObjective {
+export function vaeObjective(model: VaeModel, binarize: 'dynamic' | 'none', images: tf.Tensor4D, noise: StepNoise, labels: tf.Tensor | null = null): PhaseObjective {
   const { seed, step, indices } = noise;
   const n = indices.length;
   const owned: tf.Tensor[] = [];
@@ -32,9 +33,9 @@ export function vaeObjective(model: VaeModel, binarize: 'dynamic' | 'none', imag
     kept,
     owned,
     loss: () => {
-      const [mean, logVar] = model.encoder.apply(x, { training: true }) as tf.Tensor[];
+      const [mean, logVar] = applyWithClass(model.encoder, x, labels) as unknown as tf.Tensor[];
       const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
-      const out = model.decoder.apply(z, { training: true }) as tf.Tensor;
+      const out = applyWithClass(model.decoder, z, labels);
       const terms = vaeLoss(x, out, mean, logVar, { beta: model.beta, likelihood: model.likelihood });
       kept.recon = tf.keep(terms.reconstruction);
       kept.kl = tf.keep(terms.kl);

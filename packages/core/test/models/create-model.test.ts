@@ -171,7 +171,7 @@ describe('createModel', () => {
       new ModelOptionError("unknown model 'gan'; available models are: mlp-gan, dcgan, vae, conv-vae."),
     );
     expect(() => createModel('dcgan', { widht: 8 })).toThrow(
-      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, ema, width, normalization, refine.",
+      "unknown dcgan option 'widht'; allowed options are: latentDim, imageShape, seed, ema, width, normalization, refine, conditional, classes.",
     );
     expect(() => createModel('vae', { beta: -1 })).toThrow("vae option 'beta' must be a number in [0, 1000], got -1.");
     expect(() => createModel('vae', { likelihood: 'poisson' })).toThrow(
