@@ -46,23 +46,25 @@ describe('dgm train --conditional', () => {
     expect(evaluation.classAccuracy.counts).toEqual(new Array(10).fill(100));
     expect(evaluation.classAccuracy.perClass).toHaveLength(10);
     expect(evaluation.realClassAccuracy.accuracy).toBeGreaterThan(0.9);
-    // The run's grid: one row of 8 per class, 10 rows.
+    // The run's grid: one row of 8 per class, 10 rows, each pixel 3x3 (the smallest whole factor
+    // that makes the grid at least 512 px wide), 2 px gaps.
     const grid = readGrayPng(readFileSync(result.samples as string));
-    expect([grid.width, grid.height]).toEqual([8 * 28 + 9 * 2, 10 * 28 + 11 * 2]);
+    expect([grid.width, grid.height]).toEqual([8 * 28 * 3 + 9 * 2, 10 * 28 * 3 + 11 * 2]);
   });
 
   it('dgm sample --class draws one row per class asked, in that order', async () => {
-    const one = await runDgm(['sample', run, '--class', '3', '--count', '4', '--out', 'three.png', '--json'], { cwd: root });
+    // Unscaled (--scale 1), so that grid rows map to pixel rows one to one.
+    const one = await runDgm(['sample', run, '--class', '3', '--count', '4', '--out', 'three.png', '--scale', '1', '--json'], { cwd: root });
     expect(one.code, one.stderr).toBe(0);
     expect(one.events.find((e) => e.event === 'result')).toMatchObject({ count: 4, classes: [3] });
     const three = readGrayPng(readFileSync(join(root, 'three.png')));
     expect([three.width, three.height]).toEqual([4 * 28 + 5 * 2, 28 + 2 * 2]);
-    const many = await runDgm(['sample', run, '--class', '2,0,1', '--count', '4', '--out', 'rows.png', '--json'], { cwd: root });
+    const many = await runDgm(['sample', run, '--class', '2,0,1', '--count', '4', '--out', 'rows.png', '--scale', '1', '--json'], { cwd: root });
     expect(many.code, many.stderr).toBe(0);
     const rows = readGrayPng(readFileSync(join(root, 'rows.png')));
     expect(rows.height).toBe(3 * 28 + 4 * 2);
     // Row 2 of rows.png is class 1, drawn from the same latents as row 0 of a --class 1 grid.
-    const single = await runDgm(['sample', run, '--class', '1', '--count', '4', '--out', 'one.png', '--json'], { cwd: root });
+    const single = await runDgm(['sample', run, '--class', '1', '--count', '4', '--out', 'one.png', '--scale', '1', '--json'], { cwd: root });
     expect(single.code, single.stderr).toBe(0);
     const ones = readGrayPng(readFileSync(join(root, 'one.png')));
     for (let y = 0; y < 28; y++) for (let x = 0; x < ones.width; x++) expect(rows.at(x, 2 + 2 * 30 + y)).toBe(ones.at(x, 2 + y));

@@ -141,10 +141,11 @@ describe('resolveTrainSettings', () => {
     }
   });
 
-  it('takes --data-plane auto|star|shared (default auto)', () => {
+  it('takes --data-plane auto|star|shared|hierarchical (default auto)', () => {
     expect(resolve({}).dataPlane).toBe('auto');
     expect(resolve({ 'data-plane': 'star' }).dataPlane).toBe('star');
-    expect(() => resolve({ 'data-plane': 'ring' })).toThrow(/--data-plane must be one of auto, star, shared, got 'ring'/);
+    expect(resolve({ 'data-plane': 'hierarchical' }).dataPlane).toBe('hierarchical');
+    expect(() => resolve({ 'data-plane': 'ring' })).toThrow(/--data-plane must be one of auto, star, shared, hierarchical, got 'ring'/);
   });
 
   it('lets flags override a YAML config file, with camelCase or flag-named keys', () => {
