@@ -147,7 +147,11 @@ export class WorkerSession {
     this.link.watch();
     this.rank = admission.rank;
     this.run = admission.run;
-    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs, linkTimeoutMs: this.o.timeoutMs });
+    // A ring neighbour's silence is waited for twice the heartbeat timeout: a host that is gone is
+    // then named by the coordinator's liveness (which hears every worker), not blamed on whichever
+    // neighbour happened to time out first further along the ring; the ring's own wait is the
+    // backstop for a link broken between two workers that both still reach the coordinator.
+    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs, linkTimeoutMs: 2 * this.o.timeoutMs });
     const { config, parts } = admission;
     this.link.setLimits({ run: m.run, gradSizes: parts.gradSizes, maxIndices: config.globalBatch });
     this.log.info('joined', { rank: m.rank, worldSize: m.worldSize, run: m.run, backend: this.backend, device: this.device });
