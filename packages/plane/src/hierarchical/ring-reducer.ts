@@ -20,7 +20,8 @@
 // (Σ_q w_q·g_q in rank order) only in where the additions are grouped: by host, and each piece
 // starting at another host.
 import type { PhaseName } from '@dgm/core';
-import { AwaitedReply, type Message, type SharedStage, type WireFormat } from '@dgm/protocol';
+import type { Message, SharedStage, WireFormat } from '@dgm/protocol';
+import { StageTurns } from '../shared/stage-turns.js';
 import { OutOfTurnError, type WorkerPlaneEnd } from '../api.js';
 import { WeightedSum } from '../averaging/weighted-sum.js';
 import { chunkOf, largestChunk } from '../shared/chunks.js';
@@ -35,7 +36,7 @@ export const CHUNK_FLOATS = 64 * 1024;
 export class RingReducer implements WorkerPlaneEnd {
   readonly name = 'hierarchical';
   private readonly sum: WeightedSum;
-  private readonly proceed: AwaitedReply<{ step: number; phase: string; stage: SharedStage }, number[]>;
+  private readonly turns: StageTurns;
   private readonly phaseIndex: Map<string, number>;
   private unlinked = false;
 
@@ -51,7 +52,7 @@ export class RingReducer implements WorkerPlaneEnd {
     private readonly send: (message: Message) => Promise<void>,
     timeoutMs: number,
   ) {
-    this.proceed = new AwaitedReply(timeoutMs, (a) => `'${a.stage}' of phase '${a.phase}' of step ${a.step}`);
+    this.turns = new StageTurns(run, send, topology.worldSize, 'hierarchical', timeoutMs);
     const sizes = Object.values(layout.phases).map((p) => p.size);
     const L = topology.localRanks.length;
     this.sum = new WeightedSum(Math.max(...sizes.map((n) => largestChunk(n, L))), Math.max(...sizes));
@@ -59,7 +60,7 @@ export class RingReducer implements WorkerPlaneEnd {
   }
 
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
-    const failed = this.proceed.failed ?? this.link.failed;
+    const failed = this.turns.failed ?? this.link.failed;
     if (failed) throw failed;
     const region = this.layout.phases[phase];
     if (!region || grads.length !== region.size) throw new SegmentError(`phase '${phase}' with ${grads.length} values is not in this segment layout`);
@@ -157,25 +158,16 @@ export class RingReducer implements WorkerPlaneEnd {
   }
 
   private stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    return this.proceed.request({ step, phase, stage }, `no PROCEED '${stage}' for phase '${phase}' of step ${step}`, () =>
-      this.send({ type: 'WRITTEN', run: this.run, step, phase, stage, sampleCount }),
-    );
+    return this.turns.stage(step, phase, stage, sampleCount);
   }
 
+  /** Hands a received PROCEED to the waiting stage (StageTurns checks it was the one awaited). */
   deliver(m: Message): void {
-    if (m.type !== 'PROCEED') throw new OutOfTurnError(`${m.type} is not a message of the hierarchical plane`);
-    const awaited = this.proceed.awaited;
-    if (!awaited || awaited.step !== m.step || awaited.phase !== m.phase || awaited.stage !== m.stage) {
-      throw new OutOfTurnError(`PROCEED '${m.stage}' for phase '${m.phase}' of step ${m.step} arrived while ${this.proceed.describeAwaited()} was awaited`);
-    }
-    if (m.counts.length !== this.topology.worldSize || m.counts.reduce((a, c) => a + c, 0) <= 0) {
-      throw new OutOfTurnError(`PROCEED for step ${m.step} carries ${m.counts.length} sample counts; this run has ${this.topology.worldSize} ranks and needs a positive total`);
-    }
-    this.proceed.answer(m.counts);
+    this.turns.deliver(m);
   }
 
   fail(error: Error): void {
-    this.proceed.fail(error);
+    this.turns.fail(error);
     this.link.fail(error);
   }
 

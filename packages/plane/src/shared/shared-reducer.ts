@@ -20,23 +20,19 @@
 // reading it), and its 'sums' region only after every rank's next WRITTEN 'grads' (so every rank
 // finished reading this round's sums).
 import type { PhaseName } from '@dgm/core';
-import { AwaitedReply, type Message, type SharedStage } from '@dgm/protocol';
-import { OutOfTurnError, type WorkerPlaneEnd } from '../api.js';
+import type { Message, SharedStage } from '@dgm/protocol';
+import { StageTurns } from './stage-turns.js';
+import type { WorkerPlaneEnd } from '../api.js';
 import { WeightedAverage } from '../averaging/weighted-average.js';
 import { chunkOf, largestChunk } from './chunks.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type PhaseRegion, type SegmentLayout } from './segment.js';
 import { sharedStages } from './stages.js';
 
-interface Awaited {
-  step: number;
-  phase: string;
-  stage: SharedStage;
-}
 
 export class SharedMemoryReducer implements WorkerPlaneEnd {
   readonly name = 'shared';
   private readonly average: WeightedAverage;
-  private readonly proceed: AwaitedReply<Awaited, number[]>;
+  private readonly turns: StageTurns;
   private unlinked = false;
 
   constructor(
@@ -49,7 +45,7 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     private readonly send: (message: Message) => Promise<void>,
     timeoutMs: number,
   ) {
-    this.proceed = new AwaitedReply(timeoutMs, (a) => `'${a.stage}' of phase '${a.phase}' of step ${a.step}`);
+    this.turns = new StageTurns(run, send, peers.length, 'shared-memory', timeoutMs);
     const worldSize = peers.length;
     // Operands: a whole gradient (single stage) or a chunk; the output always holds a whole
     // gradient, so the two-stage result is assembled in place (own chunk computed at its offset,
@@ -65,7 +61,7 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
    */
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
     // Before touching the segment: after a failure (coordinator gone, run stopped) it may be closed.
-    if (this.proceed.failed) throw this.proceed.failed;
+    if (this.turns.failed) throw this.turns.failed;
     const region = this.layout.phases[phase];
     if (!region || grads.length !== region.size) throw new SegmentError(`phase '${phase}' with ${grads.length} values is not in this segment layout`);
     const worldSize = this.peers.length;
@@ -134,31 +130,18 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     this.unlinked = true;
   }
 
-  /** Says WRITTEN for `stage`; resolves (bounded wait) with the counts of the matching PROCEED. */
   private stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    return this.proceed.request({ step, phase, stage }, `no PROCEED '${stage}' for phase '${phase}' of step ${step}`, () =>
-      this.send({ type: 'WRITTEN', run: this.run, step, phase, stage, sampleCount }),
-    );
+    return this.turns.stage(step, phase, stage, sampleCount);
   }
 
-  /** Hands a received PROCEED to the waiting stage; throws OutOfTurnError if it was not the one awaited. */
+  /** Hands a received PROCEED to the waiting stage (StageTurns checks it was the one awaited). */
   deliver(m: Message): void {
-    if (m.type !== 'PROCEED') throw new OutOfTurnError(`${m.type} is not a message of the shared-memory plane`);
-    const awaited = this.proceed.awaited;
-    if (!awaited || awaited.step !== m.step || awaited.phase !== m.phase || awaited.stage !== m.stage) {
-      throw new OutOfTurnError(
-        `PROCEED '${m.stage}' for phase '${m.phase}' of step ${m.step} arrived while ${this.proceed.describeAwaited()} was awaited`,
-      );
-    }
-    if (m.counts.length !== this.peers.length || m.counts.reduce((a, c) => a + c, 0) <= 0) {
-      throw new OutOfTurnError(`PROCEED for step ${m.step} carries ${m.counts.length} sample counts summing to ${m.counts.reduce((a, c) => a + c, 0)}; this run has ${this.peers.length} ranks and needs a positive total`);
-    }
-    this.proceed.answer(m.counts);
+    this.turns.deliver(m);
   }
 
   /** Rejects the waiting stage (if any) and every later reduce() with `error`. */
   fail(error: Error): void {
-    this.proceed.fail(error);
+    this.turns.fail(error);
   }
 
   /** Closes the peers' segments and this rank's own. */
