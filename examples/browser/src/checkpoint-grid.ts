@@ -14,24 +14,29 @@ interface CheckpointState {
   model?: { family?: string; options?: { classes?: number } };
 }
 
-/** Classes of a conditional model: its class embedding's input size, else state.json's `classes` option. */
-function classCount(model: tf.LayersModel, state: CheckpointState): number {
-  const embedding = model.layers.find((l) => l.getClassName() === 'Embedding');
-  const fromLayer = embedding?.getConfig()['inputDim'];
-  const count = typeof fromLayer === 'number' ? fromLayer : state.model?.options?.classes;
-  if (typeof count !== 'number' || !(count >= 1)) {
-    throw new Error('The generator takes a class input but neither an Embedding layer nor state.json says how many classes there are.');
+/** Classes of a conditional model: state.json's `model.options.classes`, which dgm writes for every conditional checkpoint. */
+function classCount(state: CheckpointState): number {
+  const count = state.model?.options?.classes;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+    throw new Error(`The generator takes a class input but state.json's model.options.classes is ${JSON.stringify(count)}; a dgm conditional checkpoint records its class count there.`);
   }
   return count;
 }
 
-/** The model's inputs for `rows` x COLUMNS samples: latents, and one class per row when conditional. */
+/** Seed of the grid's latents; a test draws the same ones to check the canvas. */
+export const LATENT_SEED = 1;
+
+/**
+ * The model's inputs for `rows` x COLUMNS samples. Unconditional: a latent per sample.
+ * Conditional: row k is class k, and column j has the same latent in every row (as `dgm sample`),
+ * so rows differ only by their class.
+ */
 function sampleInputs(model: tf.LayersModel, rows: number, conditional: boolean): tf.Tensor[] {
   const n = rows * COLUMNS;
   const latentDim = model.inputs[0].shape[1];
   if (typeof latentDim !== 'number') throw new Error(`The generator's latent input has no fixed size: [${model.inputs[0].shape.join(', ')}].`);
-  const latents = tf.randomNormal([n, latentDim], 0, 1, 'float32', 1);
-  if (!conditional) return [latents];
+  if (!conditional) return [tf.randomNormal([n, latentDim], 0, 1, 'float32', LATENT_SEED)];
+  const latents = tf.tidy(() => tf.tile(tf.randomNormal([COLUMNS, latentDim], 0, 1, 'float32', LATENT_SEED), [rows, 1]));
   const classInput = model.inputs[1];
   const classes = Array.from({ length: n }, (_, i) => Math.floor(i / COLUMNS));
   const shape = classInput.shape.length === 1 ? [n] : [n, 1];
@@ -61,7 +66,7 @@ export async function drawCheckpointGrid(baseUrl: string, canvas: HTMLCanvasElem
   const model = await tf.loadLayersModel(new URL(`${subModel}/model.json`, baseUrl).href);
   try {
     const conditional = model.inputs.length === 2;
-    const rows = conditional ? classCount(model, state) : UNCONDITIONAL_ROWS;
+    const rows = conditional ? classCount(state) : UNCONDITIONAL_ROWS;
     const inputs = sampleInputs(model, rows, conditional);
     const grid = tf.tidy(() => {
       const out = model.predict(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor4D;

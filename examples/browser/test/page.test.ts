@@ -2,19 +2,22 @@
 // a checkpoint trained first by the built CLI is served over HTTP with the page; the page must
 // draw its samples, train a VAE whose loss falls on wasm (and on WebGL when the browser has it),
 // and log no console error. It saves screenshots (DGM_BROWSER_SCREENSHOTS=<folder> keeps them).
-// A second load draws a two-input (latent, class) generator: one row per class, in class order.
+// A second load draws a real conditional checkpoint (`dgm train --conditional`), a two-input
+// (latent, class) generator: one row per class, in class order, checked against the same
+// generator run in Node. The README's snippet for loading such a checkpoint is run against it too.
 import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPage } from '../build.mjs';
 import { startServer } from '../serve.mjs';
 import type { PageResult } from '../src/page-result.js';
-import { STAND_IN_CLASSES, barRow, saveConditionalStandIn } from './conditional-stand-in.js';
+import { LATENT_SEED } from '../src/checkpoint-grid.js';
+import { conditionalSnippet, referenceRows } from './conditional-reference.js';
 
 const exampleRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DGM = path.resolve(exampleRoot, '../../packages/cli/bin/dgm.js');
@@ -27,7 +30,9 @@ const CHROMIUM_ARGS = [
 ];
 
 const STEPS = 16;
-const CELL = 30; // a 28-pixel sample and a 2-pixel gap
+const COLUMNS = 8;
+const SIDE = 28;
+const CELL = SIDE + 2; // a sample and a 2-pixel gap
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -73,26 +78,31 @@ describe('examples/browser in headless Chromium', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
 
+  /** Trains a tiny mlp-gan (`extra` flags) the way a user does; copies its last checkpoint to `to`. */
+  async function trainCheckpoint(name: string, extra: string[], to: string): Promise<void> {
+    const run = path.join(scratch, name);
+    await promisify(execFile)(
+      process.execPath,
+      [DGM, 'train', '--model', 'mlp-gan', ...extra, '--steps', '4', '--workers', '1', '--batch-size', '16', '--out', run, '--json'],
+      { timeout: 120_000 },
+    );
+    const latest = readFileSync(path.join(run, 'checkpoints', 'latest'), 'utf8').trim();
+    cpSync(path.join(run, 'checkpoints', latest), to, { recursive: true });
+  }
+
+  const served = path.join(scratch, 'checkpoints');
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/apt-packages lists it)`).toBe(true);
-    // A tiny GAN checkpoint, trained the way a user trains one, while the page builds.
-    const run = path.join(scratch, 'run');
-    const served = path.join(scratch, 'checkpoints');
-    const [, page] = await Promise.all([
-      promisify(execFile)(
-        process.execPath,
-        [DGM, 'train', '--model', 'mlp-gan', '--steps', '4', '--workers', '1', '--batch-size', '16', '--out', run, '--json'],
-        { timeout: 120_000 },
-      ),
+    // Two tiny GAN checkpoints, unconditional and conditional, trained while the page builds.
+    const [, , page] = await Promise.all([
+      trainCheckpoint('run', [], path.join(served, 'mlp-gan')),
+      trainCheckpoint('run-conditional', ['--conditional'], path.join(served, 'conditional')),
       buildPage({ outdir: path.join(scratch, 'page') }),
-      saveConditionalStandIn(path.join(served, 'conditional')),
     ]);
     // The real page built: core's Trainer in it, its dependencies' Node branches disabled (empty modules).
     const inputs = Object.keys(page.metafile.inputs);
     expect(inputs.some((i) => i.includes('packages/core/dist/train/trainer.js'))).toBe(true);
     for (const name of ['fs', 'path', 'worker_threads']) expect(inputs).toContain(`(disabled):${name}`);
-    const latest = readFileSync(path.join(run, 'checkpoints', 'latest'), 'utf8').trim();
-    cpSync(path.join(run, 'checkpoints', latest), path.join(served, 'mlp-gan'), { recursive: true });
     console.log(`page JavaScript: ${(page.jsBytes / 1024).toFixed(0)} KiB, ${(page.jsGzipBytes / 1024).toFixed(0)} KiB gzip`);
     server = await startServer({ pageDir: page.outdir, checkpointDir: served });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -135,24 +145,60 @@ describe('examples/browser in headless Chromium', () => {
     await page.close();
   });
 
-  it('draws a two-input (latent, class) generator with one row per class, in class order', async () => {
+  it('draws a conditional checkpoint with one row per class, in class order, the class reaching the model', async () => {
+    const checkpoint = path.join(served, 'conditional');
+    const state = JSON.parse(readFileSync(path.join(checkpoint, 'state.json'), 'utf8')) as { model: { options: { conditional?: boolean; classes?: number } } };
+    expect(state.model.options.conditional).toBe(true);
+    const classes = state.model.options.classes!;
+    expect(classes).toBe(10); // mnist's digits
+
     const { page, problems, result } = await openPage(browser!, `${server!.url}?checkpoint=checkpoint/conditional/&steps=0`);
     await screenshot(page, 'conditional.png');
     expect(result.error).toBeUndefined();
+    expect(result.status).toBe('done');
     expect(problems).toEqual([]);
-    expect(result.grid).toEqual({ family: 'gan', inputs: 2, rows: STAND_IN_CLASSES, columns: 8 });
+    expect(result.grid).toEqual({ family: 'gan', inputs: 2, rows: classes, columns: COLUMNS });
     expect(result.training).toEqual([]);
     const { width, height, gray } = await page.evaluate(readGrid);
-    expect([width, height]).toEqual([8 * CELL, STAND_IN_CLASSES * CELL]);
-    // In every cell of grid row k, the brightest pixel row is class k's bar.
-    for (let k = 0; k < STAND_IN_CLASSES; k++) {
-      for (let column = 0; column < 8; column++) {
-        const rowMeans = Array.from({ length: 28 }, (_, y) =>
-          mean(gray.slice((k * CELL + y) * width + column * CELL, (k * CELL + y) * width + column * CELL + 28)),
-        );
-        expect(rowMeans.indexOf(Math.max(...rowMeans)), `grid row ${k}, column ${column}`).toBe(barRow(k));
-      }
-    }
     await page.close();
+    expect([width, height]).toEqual([COLUMNS * CELL, classes * CELL]);
+
+    /** The canvas's grid row k: its COLUMNS samples' pixels, gaps left out. */
+    const pageRow = (k: number): number[] => {
+      const pixels: number[] = [];
+      for (let column = 0; column < COLUMNS; column++) {
+        for (let y = 0; y < SIDE; y++) {
+          const start = (k * CELL + y) * width + column * CELL;
+          pixels.push(...gray.slice(start, start + SIDE));
+        }
+      }
+      return pixels;
+    };
+    const meanAbsDiff = (a: number[], b: number[]) => mean(a.map((v, i) => Math.abs(v - b[i]!)));
+    const rows = Array.from({ length: classes }, (_, k) => pageRow(k));
+    // Samples drawn, not one flat colour.
+    const all = rows.flat();
+    const avg = mean(all);
+    expect(Math.sqrt(mean(all.map((g) => (g - avg) ** 2)))).toBeGreaterThan(20);
+    // Every column uses one latent in every row, so rows differ only if the class reaches the model.
+    let closest = Infinity;
+    for (let a = 0; a < classes; a++) {
+      for (let b = a + 1; b < classes; b++) closest = Math.min(closest, meanAbsDiff(rows[a]!, rows[b]!));
+    }
+    // The same generator run in Node on the same latents, class k for every sample of row k:
+    // grid row k must be class k's, to within the backends' rounding.
+    const reference = await referenceRows(path.join(checkpoint, 'generator', 'model.json'), classes, COLUMNS, LATENT_SEED);
+    const errors = rows.map((row, k) => meanAbsDiff(row, reference[k]!));
+    console.log(JSON.stringify({ classes, closestRowPair: +closest.toFixed(1), worstRowVsNode: +Math.max(...errors).toFixed(2) }));
+    expect(closest).toBeGreaterThan(4);
+    for (let k = 0; k < classes; k++) expect(errors[k], `grid row ${k} against class ${k} drawn in Node`).toBeLessThan(1);
+  });
+
+  it("runs the README's snippet that loads a conditional checkpoint in Node", async () => {
+    const model = pathToFileURL(path.join(served, 'conditional', 'generator', 'model.json')).href;
+    const code = `${conditionalSnippet(model)}\nconsole.log(JSON.stringify({ shape: images.shape, inputs: generator.inputs.map((i) => [i.name, i.dtype, i.shape]) }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: exampleRoot, timeout: 60_000 });
+    const printed = JSON.parse(stdout.trim().split('\n').at(-1)!) as { shape: number[]; inputs: unknown[] };
+    expect(printed).toEqual({ shape: [10, 28, 28, 1], inputs: [['g_z', 'float32', [null, 100]], ['g_class', 'int32', [null, 1]]] });
   });
 });
