@@ -2,17 +2,19 @@
 // WorkerRouter (ROUTER, validation) and the StepExchange a run steps with, on either data plane:
 //   star-tcp / star-ipc  GRADS in, averaged once all are in, one REDUCED back to all;
 //   shared               the peers reduce through their /dev/shm segments (SharedMemoryReducer)
-//                        and the plane's barrier orders the stages (WRITTEN in, PROCEED out), over ipc.
+//                        and the plane's barrier orders the stages (WRITTEN in, PROCEED out), over ipc;
+//   hierarchical         (between hosts: cluster-allreduce.ts) shared memory inside a host, rings of
+//                        peers between hosts (RingReducer), the wire in fp32, bf16 or fp16.
 // The peers are separate processes running the worker's CoordinatorLink and reducers. Per
 // repetition one STEP to all; the repetition's time is the slowest peer's reduce() time (as a
 // collective finishes when its last rank does).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/coordinator/bench';
-import { PLANES, planeOfKind, type CoordinatorPlaneEnd } from '@dgm/plane';
+import { PLANES, planeOfKind, type CoordinatorPlaneEnd, type WireChoice } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { newCurveKeyPair, type CurveClientKeys } from '@dgm/protocol/security';
 import { median } from './stats.js';
@@ -26,7 +28,8 @@ export interface AllReduceRow {
   busbw_GBs: number;
 }
 
-const PEER = fileURLToPath(new URL('./allreduce-peer.js', import.meta.url));
+/** The peer process's script (allreduce-peer.ts). */
+export const PEER = fileURLToPath(new URL('./allreduce-peer.js', import.meta.url));
 
 /** nccl-tests definitions: algbw = S / t, busbw = algbw · 2(n-1)/n for all-reduce. */
 export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: number; busbw_GBs: number } {
@@ -36,10 +39,31 @@ export function bandwidths(bytes: number, sec: number, n: number): { algbw_GBs: 
 
 /**
  * Where the all-reduce runs: the star over tcp or ipc, the star over tcp with CURVE (encrypted and
- * authenticated as a closed cluster runs), or the shared-memory plane.
+ * authenticated as a closed cluster runs), the shared-memory plane, or the hierarchical plane
+ * (peers on several hosts: cluster-allreduce.ts).
  */
-export type Plane = 'star-tcp' | 'star-ipc' | 'star-curve' | 'shared';
+export type Plane = 'star-tcp' | 'star-ipc' | 'star-curve' | 'shared' | 'hierarchical';
+/** The planes of one host (allreduce.ts's --plane). */
 export const PLANE_NAMES: readonly Plane[] = ['star-tcp', 'star-ipc', 'star-curve', 'shared'];
+
+/** The peers' plane argument (allreduce-peer.ts): the star's variants are one plane to a peer. */
+const peerPlane = (plane: Plane) => (plane === 'shared' || plane === 'hierarchical' ? plane : 'star');
+
+/** Where the coordinator side binds and how the peers start (this host's processes, or another host's). */
+export interface PeerPlacement {
+  /** The coordinator side's bind address; default ipc in a temporary directory (star-ipc, shared) or tcp on loopback. */
+  bind?: string;
+  /** How chunks travel between hosts on the hierarchical plane (default fp32). */
+  wire?: WireChoice;
+  /**
+   * Starts the n peers: `args` follow the peer script, `env` is theirs. Returns the processes this
+   * side waits for and kills on failure ([] when the caller owns them). Default: local processes.
+   */
+  start?(args: string[], env: NodeJS.ProcessEnv, n: number): ChildProcess[];
+}
+
+/** The name a row carries: dgm-<plane>, with the wire for the hierarchical plane. */
+export const implName = (plane: Plane, wire: WireChoice = 'fp32') => (plane === 'hierarchical' ? `dgm-hier-${wire}` : `dgm-${plane}`);
 
 /** How a peer process gets its CURVE keys (the environment: a benchmark's throw-away keys). */
 export const PEER_CURVE_ENV = 'DGM_BENCH_PEER_CURVE';
@@ -47,8 +71,8 @@ export const PEER_CURVE_ENV = 'DGM_BENCH_PEER_CURVE';
 /** The phase name a size's buffers travel under (one segment holds a region for every size). */
 export const phaseOf = (bytes: number) => `s${bytes}`;
 
-export async function runtimeAllReduce(n: number, sizes: number[], reps: number, warmup: number, plane: Plane): Promise<AllReduceRow[]> {
-  const transport = plane === 'star-tcp' || plane === 'star-curve' ? 'tcp' : 'ipc';
+export async function runtimeAllReduce(n: number, sizes: number[], reps: number, warmup: number, plane: Plane, placement: PeerPlacement = {}): Promise<AllReduceRow[]> {
+  const transport = plane === 'star-ipc' || plane === 'shared' ? 'ipc' : 'tcp';
   const keyPair = plane === 'star-curve' ? newCurveKeyPair() : null;
   const peerKeys: CurveClientKeys | null = keyPair ? { keyPair, serverKey: keyPair.publicKey } : null;
   const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
@@ -62,8 +86,10 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     message(peer, m) {
       let member = members.find((x) => x.peer.key === peer.key);
       if (!member) {
-        const shm = m.type === 'HELLO' && m.shmId !== null && m.shmPath !== null ? { id: m.shmId, path: m.shmPath } : null;
-        member = { rank: members.length, peer, pid: 0, host: 'localhost', backend: '', device: '', shm, lastHeard: Date.now() };
+        const hello = m.type === 'HELLO' ? m : null;
+        const shm = hello && hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null;
+        const ring = hello?.ringAddress ? { address: hello.ringAddress, key: hello.ringKey ?? null } : null;
+        member = { rank: members.length, peer, pid: hello?.pid ?? 0, host: hello?.host ?? 'localhost', backend: '', device: '', shm, ring, lastHeard: Date.now() };
         members.push(member);
         if (members.length === n) joined();
       }
@@ -74,24 +100,22 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     disconnect: () => undefined,
     refused: (r) => fail(`coordinator refused a peer: ${r.reason}`),
   }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
-  const address = await router.bind(transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*');
+  const address = await router.bind(placement.bind ?? (transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
   const total = warmup + reps;
-  const peers = Array.from({ length: n }, () =>
-    spawn(process.execPath, [PEER, address, sizes.join(','), String(total), plane === 'shared' ? 'shared' : 'star'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: peerKeys ? { ...process.env, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : process.env,
-    }),
-  );
+  const peerArgs = [address, sizes.join(','), String(total), peerPlane(plane)];
+  const peerEnv = peerKeys ? { ...process.env, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : process.env;
+  const startLocal = () => Array.from({ length: n }, () => spawn(process.execPath, [PEER, ...peerArgs], { stdio: ['ignore', 'inherit', 'inherit'], env: peerEnv }));
+  const peers = placement.start ? placement.start(peerArgs, peerEnv, n) : startLocal();
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${members.length} of ${n} peers joined within 60 s`)), 60_000);
       joined = () => (clearTimeout(timer), resolve());
     });
     const send = (m: Member, msg: Message) => router.send(m.peer, msg);
-    const definition = PLANES[plane === 'shared' ? 'shared' : 'star'];
+    const definition = PLANES[peerPlane(plane)];
     const why = definition.unavailable(members);
     if (why !== null) throw new Error(why);
-    const setup = definition.setup(run, members);
+    const setup = definition.setup(run, members, { wire: placement.wire ?? 'fp32' });
     if (setup) await Promise.all(members.map((m) => send(m, setup)));
     const rows: AllReduceRow[] = [];
     const empty = Array.from({ length: n }, () => new Int32Array(0));
@@ -108,7 +132,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
         if (rep >= warmup) times.push(Math.max(...outcome.done.map((d) => d.reduceMs)) / 1000);
       }
       const sec = median(times);
-      rows.push({ impl: `dgm-${plane}`, n, bytes, sec, ...bandwidths(bytes, sec, n) });
+      rows.push({ impl: implName(plane, placement.wire), n, bytes, sec, ...bandwidths(bytes, sec, n) });
     }
     await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
     await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));

@@ -4,7 +4,8 @@
 // one process reaches with the same global batch (fp32, max abs diff ≤ 1e-4: a ring groups the
 // additions differently, see ARCHITECTURE.md), with bit-identical replicas (the coordinator's
 // final replica check, else the run fails); bf16 on the wire runs and stays close to fp32; a
-// ring neighbour's link cut mid-run is an error naming its host, soon, and nothing is left.
+// ring neighbour's link cut mid-run, or its process killed (SIGKILL), is an error naming its host,
+// soon, and nothing is left: no process on any host, nothing in any host's /dev/shm.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,28 @@ describe('hierarchical plane on the simulated cluster', () => {
     expect(c.err + c.out).toMatch(/host2/);
     expect(noticedMs).toBeLessThan(20_000);
     for (const w of workers) expect(w.code).not.toBe(0);
+    expectClean();
+  }, 120_000);
+
+  it('a ring neighbour killed mid-run (SIGKILL): an error naming its host, soon; nothing left on any host', async () => {
+    const r = run('killed', [0, 1, 2], 1, [], 100_000, QUICK_LIVENESS);
+    let out = '';
+    r.coordinator.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('"event":"step"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(out).toContain('"event":"step"');
+    // The worker on host2: the successor of host1's and the predecessor of host0's ring socket.
+    const victim = r.workers[2]!;
+    expect(cluster.hosts[2]!.pids()).toEqual([victim.pid]);
+    victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    const [c, ...workers] = await r.all;
+    const noticedMs = Date.now() - killedAt;
+    expect(c.code).toBe(1);
+    expect(c.err + c.out).toMatch(/host2/);
+    expect(noticedMs).toBeLessThan(20_000);
+    expect(workers[2]!.code).toBeNull(); // the one killed
+    for (const w of workers.slice(0, 2)) expect(w.code, w.err).not.toBe(0);
     expectClean();
   }, 120_000);
 });

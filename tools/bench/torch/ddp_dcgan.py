@@ -19,11 +19,17 @@ Run (Debian: apt-get install python3-torch, PyTorch 1.13):
 
   /usr/bin/python3 tools/bench/torch/ddp_dcgan.py N [BATCH_PER_RANK] [STEPS]   # defaults 64, 20
 
+One rank per host (as on a cluster): when RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT are all
+set, this process is that one rank (N must equal WORLD_SIZE) and rendezvous goes to
+MASTER_ADDR:MASTER_PORT (set GLOO_SOCKET_IFNAME to the host's interface); run it on every host.
+tools/bench/cluster-dcgan.ts does so on the simulated cluster.
+
 tools/bench/torch-anchor.ts and allreduce-anchors.ts run this file and parse its JSON line (the
 former runs it as __main__ under a wrapper that adds the worker processes' CPU time).
 """
 import argparse
 import json
+import os
 import socket
 import time
 
@@ -83,10 +89,10 @@ def make_step(batch):
     return step
 
 
-def rank_main(rank, world, port, batch, steps):
+def rank_main(rank, world, port, batch, steps, master="127.0.0.1"):
     torch.set_num_threads(1)
     torch.manual_seed(rank)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    dist.init_process_group("gloo", init_method=f"tcp://{master}:{port}", rank=rank, world_size=world)
     try:
         step = make_step(batch)
         for _ in range(WARMUP_STEPS):
@@ -121,6 +127,15 @@ def main():
     for name in ("n", "batch", "steps"):
         if getattr(args, name) < 1:
             parser.error(f"{name.upper()} must be 1 or more; got {getattr(args, name)}")
+    placed = [os.environ.get(k) for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")]
+    if all(placed):
+        rank, world, master, port = int(placed[0]), int(placed[1]), placed[2], int(placed[3])
+        if world != args.n or not 0 <= rank < world:
+            parser.error(f"RANK must be in 0..WORLD_SIZE-1 and WORLD_SIZE equal to N; got RANK={rank} WORLD_SIZE={world} N={args.n}")
+        rank_main(rank, world, port, args.batch, args.steps, master)
+        return
+    if any(placed):
+        parser.error("set all of RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (one rank per host) or none of them")
     mp.spawn(rank_main, args=(args.n, free_loopback_port(), args.batch, args.steps), nprocs=args.n)
 
 

@@ -1,0 +1,160 @@
+// All-reduce between hosts on the simulated cluster (tools/cluster): one rank per host, dgm's
+// hierarchical plane (wire fp32 / bf16 / fp16: a plain ring with one rank per host) and dgm's
+// star (every byte through the coordinator on the first host), against PyTorch gloo on the same
+// hosts; beside them the limits: the link rate set with tc and raw ZeroMQ streaming host0 → host1.
+// Each link rate gets its own cluster; each round runs every implementation once for every host
+// count (alternated, so each sees the same noisy load); the table gives per size the median over
+// rounds of each round's median of --reps timed calls (after 2 warm-up calls).
+//
+//   node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit]
+//        [--sizes 1048576,4194304,16777216,67108864] [--reps 10] [--rounds 3]
+//        [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE]
+//
+// dgm's side is the one-host bench's harness (allreduce-runtime.ts, allreduce-peer.ts): the
+// coordinator side runs on host0 (cluster-allreduce-coordinator.ts), a peer on every host.
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseLinkRate } from '../cluster/link-rate.js';
+import type { SimHost } from '../cluster/sim-host.js';
+import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+import { PEER, type AllReduceRow } from './allreduce-runtime.js';
+import { ended, glooOnHosts, rateGBs, zmqStream, type Ended } from './cluster-anchors.js';
+import { median } from './stats.js';
+
+const COORDINATOR = fileURLToPath(new URL('./cluster-allreduce-coordinator.js', import.meta.url));
+const IMPLS = ['hier-fp32', 'hier-bf16', 'hier-fp16', 'star', 'gloo'] as const;
+type Impl = (typeof IMPLS)[number];
+const WARMUP = 2;
+const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE]';
+
+class UsageError extends Error {}
+
+/** dgm's all-reduce over these hosts: the coordinator side on the first, a peer on each. */
+async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number): Promise<AllReduceRow[]> {
+  const [plane, wire] = impl === 'star' ? ['star-tcp', 'fp32'] : ['hierarchical', impl.slice('hier-'.length)];
+  const h0 = hosts[0]!;
+  const coordinator = h0.spawn(process.execPath, [COORDINATOR, h0.address, String(hosts.length), sizes.join(','), String(reps), String(WARMUP), plane, wire], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const coordinatorEnded = ended(coordinator);
+  const peers: ChildProcess[] = [];
+  const peerEnds: Promise<Ended>[] = [];
+  let pending = '';
+  coordinator.stdout!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      if (!line.startsWith('{"peerArgs"')) continue;
+      const { peerArgs } = JSON.parse(line) as { peerArgs: string[] };
+      for (const h of hosts) {
+        const p = h.spawn(process.execPath, [PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        peers.push(p);
+        // A peer that fails ends the measurement at once rather than at the coordinator's timeout.
+        peerEnds.push(ended(p).then((e) => (e.code !== 0 && coordinator.exitCode === null && coordinator.kill('SIGKILL'), e)));
+      }
+    }
+  });
+  try {
+    const c = await coordinatorEnded;
+    const ends = await Promise.all(peerEnds);
+    const failed = ends.find((e) => e.code !== 0);
+    if (c.code !== 0 || failed) throw new Error(`dgm ${impl} on ${hosts.length} hosts failed: ${(failed?.err ?? '') + c.err.slice(-800)}`);
+    const rows = c.out.split('\n').find((l) => l.startsWith('{"rows"'));
+    if (!rows) throw new Error(`dgm ${impl} on ${hosts.length} hosts printed no result`);
+    return (JSON.parse(rows) as { rows: AllReduceRow[] }).rows;
+  } finally {
+    for (const p of [coordinator, ...peers]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+}
+
+function list<T>(text: string, flag: string, read: (s: string) => T | null, allowed: string): T[] {
+  const items = text.split(',').map((s) => s.trim());
+  const read1 = items.map(read);
+  const bad = items.find((_, i) => read1[i] === null);
+  if (items.length === 0 || bad !== undefined) throw new UsageError(`${flag} '${text}' is not allowed: give ${allowed}`);
+  return read1 as T[];
+}
+
+function settings() {
+  const { values } = parseArgs({ options: {
+    hosts: { type: 'string', default: '2,4' }, rates: { type: 'string', default: '1gbit,10gbit' },
+    sizes: { type: 'string', default: '1048576,4194304,16777216,67108864' }, reps: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' }, impl: { type: 'string', default: 'hier-fp32,hier-bf16,star,gloo' }, json: { type: 'string' },
+  } });
+  const int = (min: number, max: number) => (s: string) => (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : null);
+  const hostCounts = list(values.hosts, '--hosts', int(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
+  const rates = list(values.rates, '--rates', (s) => { try { return parseLinkRate(s).text; } catch { return null; } }, 'link rates in tc\'s spelling, comma-separated (e.g. 1gbit,10gbit)');
+  const sizes = list(values.sizes, '--sizes', (s) => { const v = int(4, 2 ** 28)(s); return v !== null && v % 4 === 0 ? v : null; }, 'byte counts that are multiples of 4, from 4 to 256 MiB, comma-separated');
+  const impls = list(values.impl, '--impl', (s) => (IMPLS.includes(s as Impl) ? (s as Impl) : null), `a comma-separated list of ${IMPLS.join(', ')}`);
+  const [reps] = list(values.reps, '--reps', int(1, 10_000), 'a whole number of timed calls (1 or more)');
+  const [rounds] = list(values.rounds, '--rounds', int(1, 1000), 'a whole number of rounds (1 or more)');
+  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, json: values.json };
+}
+
+const f = (v: number, d = 3) => v.toFixed(d);
+const human = (bytes: number) => (bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MB` : `${bytes / 1024} KB`);
+
+async function main(): Promise<void> {
+  const s = settings();
+  // tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
+  const { machineInfo } = await import('./machine.js');
+  const result: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString(), sizes: s.sizes, reps: s.reps, rounds: s.rounds, warmup: WARMUP, rates: {} };
+  console.log(`machine: ${JSON.stringify(result.machine)}`);
+  let cluster: SimulatedCluster | null = null;
+  process.once('SIGINT', () => (cluster?.down(), process.exit(130)));
+  for (const rate of s.rates) {
+    cluster = SimulatedCluster.up({ hosts: Math.max(...s.hostCounts), rate, shmSize: '1g' });
+    try {
+      const stream: number[] = [];
+      // byN[n][impl] = one row list per round
+      const byN = new Map<number, Map<Impl, AllReduceRow[][]>>();
+      for (let r = 0; r < s.rounds; r++) {
+        stream.push(await zmqStream(cluster.hosts[0]!, cluster.hosts[1]!, s.reps));
+        for (const n of s.hostCounts) {
+          const hosts = cluster.hosts.slice(0, n);
+          for (const impl of s.impls) {
+            const rows = impl === 'gloo' ? await glooOnHosts(hosts, s.sizes, s.reps) : await dgmOnHosts(hosts, impl, s.sizes, s.reps);
+            const perImpl = byN.get(n) ?? new Map<Impl, AllReduceRow[][]>();
+            byN.set(n, perImpl.set(impl, [...(perImpl.get(impl) ?? []), rows]));
+          }
+        }
+      }
+      const link = rateGBs(rate);
+      const streamGBs = median(stream);
+      const perHosts: Record<number, Record<string, unknown[]>> = {};
+      for (const [n, perImpl] of byN) {
+        const medians = new Map([...perImpl].map(([impl, runs]) => [impl, s.sizes.map((bytes) => {
+          const at = runs.map((rows) => rows.find((row) => row.bytes === bytes)!);
+          const sec = median(at.map((row) => row.sec));
+          return { bytes, sec, busbw_GBs: (bytes / sec / 1e9) * 2 * (n - 1) / n, rounds: at.map((row) => row.sec) };
+        })]));
+        perHosts[n] = Object.fromEntries(medians);
+        const gloo = medians.get('gloo');
+        const dgmImpls = s.impls.filter((i) => i !== 'gloo');
+        console.log(`\n${n} hosts × 1 rank, ${rate} links (${f(link)} GB/s each way); raw ZeroMQ stream host0 → host1 ${f(streamGBs)} GB/s; median of ${s.rounds} round(s) of ${s.reps} calls; busbw = algbw·2(n-1)/n`);
+        console.log(`| size | ${s.impls.map((i) => `${i} s | ${i} busbw GB/s`).join(' | ')}${gloo ? ` | ${dgmImpls.map((i) => `${i}/gloo`).join(' | ')}` : ''} | ${dgmImpls.map((i) => `${i}/link`).join(' | ')} |`);
+        console.log(`|---|${s.impls.map(() => '---|---').join('|')}|${gloo ? dgmImpls.map(() => '---|').join('') : ''}${dgmImpls.map(() => '---|').join('')}`);
+        s.sizes.forEach((bytes, k) => {
+          const cells = s.impls.map((i) => `${f(medians.get(i)![k]!.sec, 4)} | ${f(medians.get(i)![k]!.busbw_GBs)}`);
+          const vsGloo = gloo ? ` | ${dgmImpls.map((i) => f(medians.get(i)![k]!.busbw_GBs / gloo[k]!.busbw_GBs, 2)).join(' | ')}` : '';
+          console.log(`| ${human(bytes)} | ${cells.join(' | ')}${vsGloo} | ${dgmImpls.map((i) => f(medians.get(i)![k]!.busbw_GBs / link, 2)).join(' | ')} |`);
+        });
+      }
+      (result.rates as Record<string, unknown>)[rate] = { linkGBs: link, zmqStreamGBs: streamGBs, zmqStreamRounds: stream, hosts: perHosts };
+    } finally {
+      cluster.down();
+      cluster = null;
+    }
+  }
+  const json = JSON.stringify(result);
+  console.log(json);
+  if (s.json) writeFileSync(s.json, `${json}\n`);
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+}
