@@ -10,6 +10,8 @@
 //   profile  per-kernel self CPU time of --steps steps of --model (default dcgan).
 //   kernels  the DCGAN step's gradient kernels: stock tfjs-backend-wasm vs dgm's, CPU ms per call.
 //   all      dcgan, mlp-gan and vae.
+//   finite-check  the cost of the poisoned-step check (core's allFinite, twice per phase) against
+//            a step of --model (default dcgan), alternated --rounds times.
 //   conditional  the step-time cost of model option conditional: --model (default dcgan-record, the
 //            sample-quality record run's network) without and with it, alternated --rounds times.
 // Prints a table, then one JSON line with every figure (--json FILE also writes it there).
@@ -22,12 +24,13 @@ import { instrumentKernels } from './kernel-profile.js';
 import type { KernelTime } from './kernel-profile.js';
 import { machineInfo } from './machine.js';
 import { benchConditioning } from './conditioning-cost.js';
+import { benchFiniteCheck } from './finite-check.js';
 import { dcganSideBySide } from './side-by-side.js';
 import { fmt, median } from './stats.js';
 import { checkAnchor, DCGAN_ANCHOR, DENSE_ANCHOR, PYTHON, runDenseAnchor } from './torch-anchor.js';
 import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
 
-const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all', 'conditional'] as const;
+const NAMES = ['dcgan', 'mlp-gan', 'vae', 'profile', 'kernels', 'all', 'conditional', 'finite-check'] as const;
 type BenchName = (typeof NAMES)[number];
 
 interface Settings {
@@ -214,6 +217,7 @@ async function main(): Promise<void> {
   if (name === 'vae' || name === 'all') await benchDense('vae', s, report);
   if (name === 'profile') await benchProfile(backend.backend, s, report);
   if (name === 'conditional') await benchConditioning(s, report);
+  if (name === 'finite-check') await benchFiniteCheck(s, report);
 
   report.wallSeconds = (performance.now() - started) / 1000;
   report.loadAverageAfter = machineInfo().loadAverage;

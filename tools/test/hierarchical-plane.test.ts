@@ -5,7 +5,8 @@
 // additions differently, see ARCHITECTURE.md), with bit-identical replicas (the coordinator's
 // final replica check, else the run fails); bf16 on the wire runs and stays close to fp32; a
 // ring neighbour's link cut mid-run, or its process killed (SIGKILL), is an error naming its host,
-// soon, and nothing is left: no process on any host, nothing in any host's /dev/shm.
+// soon, and nothing is left: no process on any host, nothing in any host's /dev/shm; a worker
+// whose gradient turns NaN (the test hook) has that step skipped on every host.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +81,7 @@ describe('hierarchical plane on the simulated cluster', () => {
   });
 
   /** A coordinator on host0 and `perHost` workers on each of `hosts`; resolves when all ended. */
-  function run(name: string, hosts: number[], perHost: number, extra: string[] = [], steps = STEPS, liveness = LIVENESS) {
+  function run(name: string, hosts: number[], perHost: number, extra: string[] = [], steps = STEPS, liveness = LIVENESS, workerEnv: NodeJS.ProcessEnv = {}) {
     const h0 = cluster.hosts[0]!;
     const endpoint = `tcp://${h0.address}:5555`;
     const security = ['--key', join(keys, 'secret.key')];
@@ -88,7 +89,7 @@ describe('hierarchical plane on the simulated cluster', () => {
       '--steps', String(steps), '--out', join(work, name), ...liveness, ...security, '--allow', join(keys, 'public.key'), ...TRAIN, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     const workers = hosts.flatMap((h) => Array.from({ length: perHost }, () => cluster.hosts[h]!.spawn(process.execPath,
       [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', ...liveness, ...security, '--server-key', join(keys, 'public.key'), '--ring-ports', '29500-29509'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } })));
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1', ...workerEnv } })));
     children.push(c, ...workers);
     return { coordinator: c, workers, all: Promise.all([ended(c), ...workers.map(ended)]) };
   }
@@ -128,6 +129,21 @@ describe('hierarchical plane on the simulated cluster', () => {
     expect(bf16Diff).toBeLessThan(2e-2);
     expectClean();
   }, 240_000);
+
+  it('a worker whose gradient turns NaN (test hook): the step is skipped on both hosts, the warning names its rank and host', async () => {
+    const r = run('poisoned', [1, 2], 1, [], 4, LIVENESS, { DGM_TEST_POISON_STEPS: '1:2' });
+    const [c, ...workers] = await r.all;
+    expect(c.code, c.err).toBe(0);
+    for (const w of workers) expect(w.code, w.err).toBe(0);
+    const log = readFileSync(join(work, 'poisoned', 'logs', 'coordinator.log'), 'utf8');
+    expect(log).toContain('"message":"data plane: hierarchical"');
+    // Rank 1 is the worker on host2 (ranks in order of joining; the hostnames tell which).
+    expect(log).toMatch(/"message":"step 3 skipped on every replica \(phase vae not applied\): a non-finite gradient \(NaN or Infinity\) from rank 1 \(pid \d+ on host[12], phase vae\); 1 skipped of at most 10"/);
+    const lines = readFileSync(join(work, 'poisoned', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; skipped?: string[] });
+    expect(lines.map((l) => [l.step, l.skipped ?? []])).toEqual([[1, []], [2, []], [3, ['vae']], [4, []]]);
+    expect(log).toMatch(/"message":"replicas agree".*"step":4/);
+    expectClean();
+  }, 120_000);
 
   it('a ring neighbour whose link is cut mid-run: an error naming its host, soon; nothing left behind', async () => {
     const r = run('cut', [0, 1, 2], 1, [], 100_000, QUICK_LIVENESS);

@@ -19,6 +19,7 @@ import { RunOutputs } from './run-outputs.js';
 import type { RunPaths } from './run-directory.js';
 import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
+import { SkippedSteps } from './skipped-steps.js';
 import { runStep } from './step-record.js';
 import { StepExchange } from './step-exchange.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
@@ -39,6 +40,7 @@ export class CoordinatorRun implements RunServices {
   private plane: OpenedPlane | null = null;
   private exchange: StepExchange | null = null;
   private readonly outputs: RunOutputs;
+  private readonly skips: SkippedSteps;
 
   constructor(
     private readonly o: ResolvedCoordinatorOptions,
@@ -69,6 +71,7 @@ export class CoordinatorRun implements RunServices {
     this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
     const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep };
     this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
+    this.skips = new SkippedSteps(o.maxSkippedSteps, log);
   }
 
   onMessage(peer: Peer, m: Message): void {
@@ -182,8 +185,8 @@ export class CoordinatorRun implements RunServices {
       const exchange = await this.setUpDataPlane(members);
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
-      while (step < this.o.config.steps && this.stopReason === null) {
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer));
+      while (step < this.o.config.steps && this.stopReason === null && this.skips.overLimit === null) {
+        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, this.skips));
         step++;
         const last = step === this.o.config.steps;
         if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
@@ -212,9 +215,12 @@ export class CoordinatorRun implements RunServices {
     const final = await this.outputs.fullSnapshot(step);
     const checkpoint = this.o.runDir ? await this.outputs.saveCheckpoint(step, final) : null;
     if (this.o.runDir) await this.outputs.samples(step, false);
-    const stopped = this.stopReason;
+    // Too many skipped steps stop the run as a stop does: final checkpoint, workers told, one sentence.
+    const poisoned = this.skips.stopError(step, checkpoint);
+    const stopped = poisoned?.message ?? this.stopReason;
     await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
     if (stopped !== null) this.log.info('run stopped', { steps: step, reason: stopped, checkpoint });
+    if (poisoned) throw poisoned;
     if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
     this.log.info('run finished', { steps: step, finalHash, checkpoint });
     return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };

@@ -32,3 +32,8 @@ export class ReplicaMismatchError extends DgmRunError {
 export class RunStoppedError extends DgmRunError {
   override name = 'RunStoppedError';
 }
+
+/** The run stopped itself: more steps were skipped for non-finite gradients than it allows (--max-skipped-steps). */
+export class SkippedStepsError extends RunStoppedError {
+  override name = 'SkippedStepsError';
+}

@@ -32,6 +32,12 @@ export interface StepRecord {
   lr: number;
   /** Each rank's computeMs, in rank order: the report draws one line per worker, so a straggler shows. */
   workerComputeMs: number[];
+  /** Phases every replica left out because their averaged gradient was non-finite (absent: none). */
+  skipped?: string[];
+  /** Ranks whose own gradient held a NaN or ±Infinity at this step (absent: none). */
+  nonFiniteRanks?: number[];
+  /** Steps skipped so far, this one included (present on skipped steps only). */
+  skippedSteps?: number;
 }
 
 /** Options of startCoordinator. */
@@ -68,6 +74,11 @@ export interface CoordinatorOptions {
   checkpointEvery?: number;
   /** Checkpoints kept (default 3). */
   keepCheckpoints?: number;
+  /**
+   * Steps a run may skip for non-finite gradients (NaN/Infinity) before it stops with a final
+   * checkpoint (default 10; 0: the first one stops it).
+   */
+  maxSkippedSteps?: number;
   /** Write a sample grid every this many steps (default 0: only at the end). Needs runDir. */
   sampleEvery?: number;
   /** Rewrite runDir/report.html this often while the run goes (default 30 s); it is also written at the start and at the end. */
@@ -114,6 +125,7 @@ export interface ResolvedCoordinatorOptions {
   checkEvery: number;
   checkpointEvery: number;
   keepCheckpoints: number;
+  maxSkippedSteps: number;
   sampleEvery: number;
   reportEveryMs: number;
   dataPlane: DataPlaneChoice;
@@ -122,6 +134,9 @@ export interface ResolvedCoordinatorOptions {
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
 }
+
+/** Skipped steps a run survives by default: a run that only produces NaN stops after 11 steps. */
+export const DEFAULT_MAX_SKIPPED_STEPS = 10;
 
 const REQUIRED_BIND = "coordinator option 'bind' is required: tcp://host:port or ipc://path.";
 
@@ -168,6 +183,7 @@ export const COORDINATOR_FIELDS = {
   stepTimeoutMs: intAtLeast('stepTimeoutMs', 100, ' ms'),
   checkEvery: intAtLeast('checkEvery', 0),
   keepCheckpoints: intAtLeast('keepCheckpoints', 1),
+  maxSkippedSteps: intAtLeast('maxSkippedSteps', 0),
   curve: checkedBy((v) => checkCurveServerKeys(v as CurveServerKeys), 'a CURVE server key pair and allow-list'),
 };
 
@@ -207,6 +223,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     checkEvery: int(v.checkEvery, 50),
     checkpointEvery: int(v.checkpointEvery, 0),
     keepCheckpoints: int(v.keepCheckpoints, 3),
+    maxSkippedSteps: int(v.maxSkippedSteps, DEFAULT_MAX_SKIPPED_STEPS),
     sampleEvery: int(v.sampleEvery, 0),
     reportEveryMs: int(v.reportEveryMs, 30_000),
     dataPlane,

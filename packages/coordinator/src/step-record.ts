@@ -4,10 +4,11 @@ import { learningRateAt, type Trainer } from '@dgm/core';
 import type { EpochSampler } from '@dgm/core/node';
 import type { StepRecord } from './options.js';
 import type { RunServices } from './run-services.js';
+import type { SkippedSteps } from './skipped-steps.js';
 import type { StepExchange } from './step-exchange.js';
 
 /** Runs step `step` on every member; resolves with its metrics line (the learning rate from the coordinator's own Trainer: the same settings and schedule as every worker's). */
-export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer): Promise<StepRecord> {
+export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps): Promise<StepRecord> {
   const started = performance.now();
   const cursor = sampler.cursorAt(step);
   const members = s.membership.members;
@@ -33,5 +34,6 @@ export async function runStep(s: RunServices, exchange: StepExchange, sampler: E
     lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
     // outcome.done is in rank order (the exchange answers in the members' order).
     workerComputeMs: outcome.done.map((d) => d.computeMs),
+    ...skips.read(step, outcome.done, members),
   };
 }

@@ -178,6 +178,15 @@ function phaseOf(h: Header, limits: DecodeLimits): string {
   return phase;
 }
 
+/** An optional list of distinct phase names of this model (DONE's nonFinite, skipped): absent stays absent. */
+function phaseListOf(h: Header, key: 'nonFinite' | 'skipped', limits: DecodeLimits): { nonFinite?: string[]; skipped?: string[] } {
+  if (!Object.prototype.hasOwnProperty.call(h, key)) return {};
+  const phases = strList(h, key, 8, PHASE_MAX);
+  if (new Set(phases).size !== phases.length) throw new FieldError(`field '${key}' names a phase twice`);
+  phases.forEach((phase) => phaseOf({ phase }, limits));
+  return { [key]: phases };
+}
+
 /** A plain Uint8Array over the frame's memory (a received frame is a Buffer; callers get one type). */
 function bytesOf(frame: Uint8Array): Uint8Array {
   return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -270,6 +279,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         losses: numberRecord(h, 'losses', MAX_LOSS_KEYS),
         computeMs: finite(h, 'computeMs', 0),
         reduceMs: finite(h, 'reduceMs', 0),
+        ...phaseListOf(h, 'nonFinite', limits),
+        ...phaseListOf(h, 'skipped', limits),
       };
     case 'HEARTBEAT':
       return { type, run };

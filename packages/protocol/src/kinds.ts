@@ -198,6 +198,10 @@ export interface DoneMessage extends Base {
   losses: Record<string, number>;
   computeMs: number;
   reduceMs: number;
+  /** Phases whose gradient on this worker held a NaN or ±Infinity before the reduce (absent: none). */
+  nonFinite?: string[];
+  /** Phases not applied because the averaged gradient was non-finite: the same on every replica (absent: none). */
+  skipped?: string[];
 }
 
 /**

@@ -107,6 +107,19 @@ describe('decoder validation', () => {
     expect(decoded.ok && decoded.message.type === 'HELLO' && decoded.message.rank).toBeUndefined(); // absent: the first free rank
   });
 
+  it("checks DONE's poisoned-phase lists (nonFinite, skipped): phases of the model, each once, absent stays absent", () => {
+    const h = (fields: Record<string, unknown>) => [pack({ v: PROTOCOL_VERSION, run, type: 'DONE', step: 3, error: null, sampleCount: 2, losses: {}, computeMs: 1, reduceMs: 0, ...fields })];
+    const limits = { gradSizes: { d: 4, g: 2 }, maxIndices: 8 };
+    const decoded = decodeMessage(h({ nonFinite: ['d'], skipped: ['d', 'g'] }), limits);
+    expect(decoded.ok && decoded.message).toMatchObject({ type: 'DONE', nonFinite: ['d'], skipped: ['d', 'g'] });
+    const bare = decodeMessage(h({}), limits);
+    expect(bare.ok && 'nonFinite' in bare.message).toBe(false);
+    expect(reason(h({ nonFinite: ['x'] }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d, g\)/);
+    expect(reason(h({ skipped: ['d', 'd'] }), limits)).toMatch(/field 'skipped' names a phase twice/);
+    expect(reason(h({ skipped: 'd' }), limits)).toMatch(/field 'skipped' must be a list/);
+    expect(reason(h({ nonFinite: [1] }), limits)).toMatch(/'nonFinite\[0\]' must be a string/);
+  });
+
   it('checks gradient sizes and phases against the manifest', () => {
     expect(reason(grads('d', 4), { gradSizes: { d: 4 } })).toBe('ok');
     expect(reason(grads('d', 5), { gradSizes: { d: 4 } })).toMatch(/20 bytes, the manifest says 16/);

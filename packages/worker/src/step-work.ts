@@ -6,6 +6,7 @@ import type { WorkerPlanes } from '@dgm/plane';
 import type { Message, SnapshotRequestMessage, StateMessage, StepMessage } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
 import { StepFailedError } from './errors.js';
+import type { GradientWatch } from './gradient-watch.js';
 import type { Replica } from './replica.js';
 
 export class StepWork {
@@ -22,6 +23,8 @@ export class StepWork {
     private readonly run: () => string,
     private readonly send: (message: Message) => Promise<void>,
     private readonly planes: WorkerPlanes,
+    /** The Trainer's reducer: which phases had a non-finite gradient here. */
+    private readonly watch: GradientWatch,
     private readonly log: Logger,
     /** A message that made no sense now: counted and logged by the session. */
     private readonly drop: (what: string, reason: string) => void,
@@ -48,12 +51,15 @@ export class StepWork {
     this.busy = true;
     let error: string | null = null;
     let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
+    let skipped: string[] = [];
+    this.watch.take(); // nothing of an earlier, failed step is reported with this one
     try {
       const started = performance.now();
       const result = await replica.step(m.step, m.indices);
       // Local work is the whole step minus the wait for averages: it includes loading the
       // batch and drawing the noise, which the Trainer's own computeMs leaves out.
       metrics = { losses: result.losses, sampleCount: result.sampleCount, computeMs: performance.now() - started - result.reduceMs, reduceMs: result.reduceMs };
+      skipped = result.skipped;
       this.steps++;
       this.tensorsAfterFirstStep ??= tf.memory().numTensors;
     } catch (e) {
@@ -61,7 +67,9 @@ export class StepWork {
     } finally {
       this.busy = false;
     }
-    await this.send({ type: 'DONE', run: this.run(), step: m.step, error, ...metrics });
+    // nonFinite names this rank's own poisoned phases; skipped says what every replica left out.
+    const poisoned = { nonFinite: this.watch.take(), skipped };
+    await this.send({ type: 'DONE', run: this.run(), step: m.step, error, ...metrics, ...poisoned });
     if (error !== null) throw new StepFailedError(`step ${m.step} failed: ${error}`);
   }
 

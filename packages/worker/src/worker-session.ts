@@ -10,6 +10,7 @@ import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
+import { GradientWatch, testPoisonOf } from './gradient-watch.js';
 import { Handshake } from './handshake.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { Replica } from './replica.js';
@@ -37,6 +38,8 @@ const LAST_WORD_FLUSH_MS = 1000;
 export class WorkerSession {
   private readonly link: CoordinatorLink;
   private readonly planes = new WorkerPlanes();
+  /** The Trainer's reducer: every gradient passes it on the way to the planes. */
+  private readonly watch: GradientWatch;
   private readonly handshake: Handshake;
   private readonly work: StepWork;
   private replica: Promise<Replica> | null = null;
@@ -72,8 +75,9 @@ export class WorkerSession {
       refused: (error) => this.fail(error),
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
-    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.planes, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
-    this.work = new StepWork(() => this.run, send, this.planes, log, (what, reason) => this.noteDrop(what, reason));
+    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env));
+    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
+    this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
   }
 
   async start(): Promise<void> {
@@ -146,6 +150,7 @@ export class WorkerSession {
     this.join?.resolve();
     this.link.watch();
     this.rank = admission.rank;
+    this.watch.rank = admission.rank;
     this.run = admission.run;
     // A ring neighbour's silence is waited for twice the heartbeat timeout: a host that is gone is
     // then named by the coordinator's liveness (which hears every worker), not blamed on whichever

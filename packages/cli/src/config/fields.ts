@@ -135,6 +135,7 @@ export const TRAIN_FIELDS = {
   out: text(),
   'checkpoint-every': wholeNumber(0, 1e9),
   'sample-every': wholeNumber(0, 1e9),
+  'max-skipped-steps': wholeNumber(0, 1e9),
   tensorboard: text(),
   resume: text(),
   json: field(z.boolean(), { allowed: 'true or false' }),

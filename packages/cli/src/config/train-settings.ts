@@ -50,6 +50,8 @@ export interface TrainSettings {
   checkpointEvery: number;
   /** Steps between sample grids; 0 = only the final one. */
   sampleEvery: number;
+  /** Steps skipped for non-finite gradients that the run survives; one more stops it. */
+  maxSkippedSteps: number;
   /** Where TensorBoard event files go (absolute); null: none. */
   tensorboard: string | null;
   resume: string | null;
@@ -74,6 +76,8 @@ export const TRAIN_DEFAULTS = {
   vaeBeta: 1,
   checkpointEvery: 0,
   sampleEvery: 0,
+  /** The coordinator's default (DEFAULT_MAX_SKIPPED_STEPS), here without loading it. */
+  maxSkippedSteps: 10,
   bind: 'tcp://0.0.0.0:5555',
 };
 
@@ -275,6 +279,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     out,
     checkpointEvery: (merged['checkpoint-every'] as number | undefined) ?? TRAIN_DEFAULTS.checkpointEvery,
     sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
+    maxSkippedSteps: (merged['max-skipped-steps'] as number | undefined) ?? TRAIN_DEFAULTS.maxSkippedSteps,
     tensorboard,
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,

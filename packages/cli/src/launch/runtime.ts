@@ -87,6 +87,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       backend: options.backend,
       checkpointEvery: settings.checkpointEvery,
       sampleEvery: settings.sampleEvery,
+      maxSkippedSteps: settings.maxSkippedSteps,
       dataPlane: settings.dataPlane,
       ...options.runtime,
       ...(options.curve ? { curve: options.curve } : {}),

@@ -8,6 +8,7 @@ export { learningRateAt } from './lr-schedule.js';
 export { emaDecayAt } from './generator-ema-update.js';
 export type { LrSchedule, ResolvedLrSchedule } from './lr-schedule.js';
 export { LocalReducer } from './reducer.js';
+export { allFinite } from './finite.js';
 export type { GradientReducer } from './reducer.js';
 export { buildManifest, flattenGradients, unflattenGradients } from './manifest.js';
 export type { ParameterEntry, ParameterManifest } from './manifest.js';

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm } from '../losses/index.js';
 import type { Adam } from './adam.js';
 import { TrainerInputError } from './errors.js';
+import { allFinite } from './finite.js';
 import { flattenGradients, unflattenGradients, type ParameterManifest } from './manifest.js';
 import type { PhaseObjective } from './phase-objective.js';
 import type { GradientReducer } from './reducer.js';
@@ -18,12 +19,19 @@ export interface PhaseResult {
   losses: Record<string, number>;
   computeMs: number;
   reduceMs: number;
+  /**
+   * True when the averaged gradient held a NaN or ±Infinity and was not applied: the optimizer's
+   * state (moments, iteration count) and the variables are as they were before the phase.
+   */
+  skipped: boolean;
 }
 
 /**
  * Differentiates the objective with respect to exactly the phase's variables, hands the flat
  * gradients to the reducer, and applies what it returns (optionally clipped to clipNorm) with
  * the phase's optimizer, always in manifest order. Disposes everything it or the objective made.
+ * A non-finite average is not applied (`skipped`): every replica holds the same averaged bits,
+ * so every replica skips alike, and its weights and Adam's state stay finite.
  */
 export async function runPhase(
   parts: PhaseParts,
@@ -58,6 +66,7 @@ export async function runPhase(
       `the reducer returned ${reduced instanceof Float32Array ? `${reduced.length} values` : String(reduced)} for phase '${manifest.phase}'; it must return a Float32Array of ${manifest.totalSize}.`,
     );
   }
+  if (!allFinite(reduced)) return { losses, computeMs: reduceStarted - started + (performance.now() - reduceEnded), reduceMs: reduceEnded - reduceStarted, skipped: true };
   let applied = unflattenGradients(manifest, reduced);
   try {
     if (clipNorm !== null) {
@@ -71,5 +80,5 @@ export async function runPhase(
     tf.dispose(applied);
   }
   const ended = performance.now();
-  return { losses, computeMs: reduceStarted - started + (ended - reduceEnded), reduceMs: reduceEnded - reduceStarted };
+  return { losses, computeMs: reduceStarted - started + (ended - reduceEnded), reduceMs: reduceEnded - reduceStarted, skipped: false };
 }

@@ -7,6 +7,13 @@
 // VAEs run the single phase 'vae'. After a step that ran phase 'g', a GAN built with the model
 // option `ema` moves its generator average (generator-ema-update.ts).
 //
+// Poisoned phases. A phase whose averaged gradient holds a NaN or ±Infinity is skipped (not
+// applied; Adam's moments and iteration count stay put) and the step goes on with the next
+// phase: each phase is judged on its own, because D is applied before G's gradient is taken
+// (G's loss goes through the updated D), so skipping the whole step when G turned out poisoned
+// would need D rolled back; and a G phase after a skipped D is computed against the D the
+// replicas still hold, a valid state. The EMA moves only after an applied G phase.
+//
 // BatchNorm. Moving statistics are non-trainable weights updated by each replica from its own
 // batch in training mode (per-replica batch statistics, as PyTorch DDP without SyncBatchNorm);
 // they are not part of the gradient manifests. The distributed layer syncs them through
@@ -48,6 +55,11 @@ export interface StepMetrics {
   computeMs: number;
   /** Time waiting in the reducer (all phases), in ms. */
   reduceMs: number;
+  /**
+   * Phases whose averaged gradient held a NaN or ±Infinity and were not applied (the same on
+   * every replica: they all see the same average); [] for a step applied whole.
+   */
+  skipped: PhaseName[];
 }
 
 /** The resolved training settings (defaults filled in), for logs and run configs. */
@@ -143,7 +155,7 @@ export class Trainer {
     this.busy = true;
     try {
       const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
-      const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0 };
+      const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0, skipped: [] };
       const learningRate = learningRateAt(this.resolved.adam.learningRate, this.resolved.lrSchedule, step);
       const phases = this.phasesAt(step);
       for (const phase of phases) {
@@ -159,8 +171,10 @@ export class Trainer {
         Object.assign(metrics.losses, result.losses);
         metrics.computeMs += result.computeMs;
         metrics.reduceMs += result.reduceMs;
+        if (result.skipped) metrics.skipped.push(phase);
       }
-      if (this.model.family === 'gan' && phases.includes('g')) updateGeneratorEma(this.model, step);
+      // The average moves only with the generator: a skipped G phase leaves both as they were.
+      if (this.model.family === 'gan' && phases.includes('g') && !metrics.skipped.includes('g')) updateGeneratorEma(this.model, step);
       if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
         metrics.losses.elbo = -(metrics.losses.recon + metrics.losses.kl);
       }

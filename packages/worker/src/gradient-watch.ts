@@ -1,0 +1,57 @@
+// The one place every gradient of this worker passes on its way to any data plane (star, shared
+// memory, hierarchical): the Trainer's reducer is this watch, wrapped around WorkerPlanes. It
+// checks the worker's own gradient for NaN/Inf before the reduce, so that DONE can name the rank
+// that brought a poisoned step (the skip itself is decided by every replica on the average, in
+// core's phase runner). It also holds the test hook DGM_TEST_POISON_STEPS.
+import { allFinite, type GradientReducer, type PhaseName } from '@dgm/core';
+import { WorkerOptionsError } from './errors.js';
+
+/** The environment variable of the test hook: `RANK:STEPS`, STEPS a comma list of step numbers or `*`. */
+export const TEST_POISON_VARIABLE = 'DGM_TEST_POISON_STEPS';
+
+/** For tests only: the rank whose gradients are poisoned, at which steps (null: every step). */
+export interface TestPoison {
+  rank: number;
+  steps: ReadonlySet<number> | null;
+}
+
+/**
+ * Reads DGM_TEST_POISON_STEPS, a hook for tests that need a worker producing NaN (there is no
+ * other way to make a real replica's gradient non-finite on demand): "1:3,7" poisons rank 1's
+ * gradients at steps 3 and 7 (the 0-based step of STEP, i.e. metrics step − 1), "1:*" at every
+ * step. Absent or empty: null. Anything else is one sentence.
+ */
+export function testPoisonOf(env: Readonly<Record<string, string | undefined>>): TestPoison | null {
+  const text = env[TEST_POISON_VARIABLE];
+  if (text === undefined || text === '') return null;
+  const match = /^(\d{1,5}):(\*|\d{1,10}(?:,\d{1,10})*)$/.exec(text);
+  if (!match) {
+    throw new WorkerOptionsError(`${TEST_POISON_VARIABLE} (a test hook) must be RANK:STEPS, STEPS a comma list of step numbers or *, e.g. 1:3,7; got '${text}'.`);
+  }
+  return { rank: Number(match[1]), steps: match[2] === '*' ? null : new Set(match[2]!.split(',').map(Number)) };
+}
+
+export class GradientWatch implements GradientReducer {
+  private nonFinite: PhaseName[] = [];
+  /** This worker's rank once admitted (the test hook poisons one rank). */
+  rank = -1;
+
+  constructor(
+    private readonly inner: GradientReducer,
+    private readonly poison: TestPoison | null,
+  ) {}
+
+  reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
+    // The Trainer made `grads` for this call alone: writing into it poisons only this replica.
+    if (this.poison && this.poison.rank === this.rank && (this.poison.steps === null || this.poison.steps.has(step)) && grads.length > 0) grads[0] = NaN;
+    if (!allFinite(grads)) this.nonFinite.push(phase);
+    return this.inner.reduce(phase, step, grads, sampleCount);
+  }
+
+  /** The phases of the step just computed whose own gradient held a NaN or ±Infinity; forgets them. */
+  take(): PhaseName[] {
+    const phases = this.nonFinite;
+    this.nonFinite = [];
+    return phases;
+  }
+}
