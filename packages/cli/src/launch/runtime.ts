@@ -7,6 +7,7 @@ import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
 import { RunFailedError } from '../errors.js';
+import { LAUNCH_SETTINGS_FILE, writeLaunchSettings } from '../config/launch-settings.js';
 import type { EventFileWriter } from '@dgm/report/tensorboard';
 
 /** One finished step, as the progress display needs it. */
@@ -99,6 +100,12 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
   } catch (error) {
     await closeLogger(logger);
     throw error;
+  }
+  // The run's other settings, for --resume (config.json holds only its trajectory).
+  try {
+    writeLaunchSettings(settings);
+  } catch (error) {
+    options.log('warn', `could not write ${join(settings.out, LAUNCH_SETTINGS_FILE)} (${(error as Error).message}); a --resume of this run will need its flags again.`);
   }
   if (tensorboardModule !== null) {
     const { EventFileWriter } = tensorboardModule;
