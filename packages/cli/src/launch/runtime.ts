@@ -111,6 +111,8 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
     const { EventFileWriter } = tensorboardModule;
     try {
       events = new EventFileWriter(settings.tensorboard as string);
+      // A resumed run trains again the steps past its checkpoint: TensorBoard drops their older events.
+      if (settings.resume !== null) events.restart((plan.resumeFrom?.step ?? 0) + 1);
     } catch (error) {
       handle.stop('the TensorBoard directory could not be written');
       await handle.done.catch(() => undefined);
