@@ -70,6 +70,8 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
   const log = createRunLog(plan.settings.out, logName);
   reporter.attachLog(log.sink);
   const s = plan.settings;
+  // A damaged `latest` and the older checkpoint used instead: the user should know which state goes on.
+  for (const note of plan.resumeNotes) reporter.warn(`${note}; the run resumes from step ${plan.resumeFrom?.step}.`);
   reporter.info(
     plan.resumeFrom
       ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
