@@ -1,5 +1,6 @@
 // `dgm inspect <checkpoint>`: what a checkpoint holds, after verifying every file's sha256.
 // Reads files only: no model is rebuilt, so it is fast and works for any model size.
+import { resolve as resolvePath } from 'node:path';
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { Reporter } from '../progress/reporter.js';
 import { ExitCode } from '../errors.js';
@@ -31,7 +32,7 @@ function formatCount(n: number): string {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const { resolveCheckpointDir, verifyCheckpoint } = await import('@dgm/core/node');
-  const dir = await resolveCheckpointDir(args.positional as string);
+  const dir = await resolveCheckpointDir(resolvePath(context.cwd, args.positional as string));
   const { state, files } = await verifyCheckpoint(dir);
   const params = parameterCounts(files, state.model.subModels);
   const total = Object.values(params).reduce((a, b) => a + b, 0);
