@@ -14,7 +14,7 @@ import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
 import { trainShape, type LocalRunShape } from './run-shape.js';
 import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
-import { listenForStop } from './signals.js';
+import { launcherWatch, listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
 /** How long the parts may take to wind down before they are forced. */
@@ -88,11 +88,15 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   let workers: LocalWorkers | null = null;
-  const stop = listenForStop(shape.stopSignals, () => {
-    reporter.warn('Second interrupt: killing the workers now.');
-    workers?.signalAll('SIGKILL');
-    process.exit(ExitCode.interrupted);
-  });
+  const stop = listenForStop(
+    shape.stopSignals,
+    () => {
+      reporter.warn('Second interrupt: killing the workers now.');
+      workers?.signalAll('SIGKILL');
+      process.exit(ExitCode.interrupted);
+    },
+    launcherWatch(context.env, (pid) => reporter.warn(`The process that started this run (pid ${pid}) is gone; stopping the run as if interrupted.`)),
+  );
   let coordinator: CoordinatorHandle | null = null;
   try {
     // The run's keys: for `dgm train`, a pair made for this run alone (another user's process on
@@ -215,13 +219,17 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
-  const stop = listenForStop([], () => {
-    reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
-    process.exit(ExitCode.interrupted);
-  });
+  const stop = listenForStop(
+    [],
+    () => {
+      reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
+      process.exit(ExitCode.interrupted);
+    },
+    launcherWatch(context.env, (pid) => reporter.warn(`The process that started this coordinator (pid ${pid}) is gone; stopping the run as if interrupted.`)),
+  );
   let coordinator: CoordinatorHandle | null = null;
   try {
     coordinator = await startRunCoordinator(plan, {
