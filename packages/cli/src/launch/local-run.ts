@@ -14,6 +14,7 @@ import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
 import { trainShape, type LocalRunShape } from './run-shape.js';
 import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
+import { describeForcedStop } from './forced-stop.js';
 import { launcherWatch, listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -91,9 +92,10 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   const stop = listenForStop(
     shape.stopSignals,
     () => {
-      reporter.warn('Second interrupt: killing the workers now.');
       workers?.signalAll('SIGKILL');
-      process.exit(ExitCode.interrupted);
+      void describeForcedStop(settings.out, shape.command)
+        .then((sentence) => reporter.warn(sentence))
+        .finally(() => process.exit(ExitCode.interrupted));
     },
     launcherWatch(context.env, (pid) => reporter.warn(`The process that started this run (pid ${pid}) is gone; stopping the run as if interrupted.`)),
   );
@@ -225,8 +227,9 @@ export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, co
   const stop = listenForStop(
     [],
     () => {
-      reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
-      process.exit(ExitCode.interrupted);
+      void describeForcedStop(settings.out, 'coordinator')
+        .then((sentence) => reporter.warn(sentence))
+        .finally(() => process.exit(ExitCode.interrupted));
     },
     launcherWatch(context.env, (pid) => reporter.warn(`The process that started this coordinator (pid ${pid}) is gone; stopping the run as if interrupted.`)),
   );
