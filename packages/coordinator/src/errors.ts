@@ -32,3 +32,8 @@ export class ReplicaMismatchError extends DgmRunError {
 export class RunStoppedError extends DgmRunError {
   override name = 'RunStoppedError';
 }
+
+/** A checkpoint could not be written (disk full, no permission, read-only): which one, where, and what is left. */
+export class CheckpointWriteError extends DgmRunError {
+  override name = 'CheckpointWriteError';
+}

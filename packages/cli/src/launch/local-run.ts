@@ -199,9 +199,11 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         // A dead worker usually shows up at both ends at once; its own exit says more (the signal
         // or exit code), so give it a moment to arrive before reporting the coordinator's view.
         // Not so when workers never came: the local workers then only end because they were told.
-        const joinTimeout = (ending.error as Error | null)?.name === 'JoinTimeoutError';
-        const exit = joinTimeout ? null : await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
-        if (exit) return await failOnWorkerExit(exit, ending.error);
+        // Nor when the coordinator failed by itself (a checkpoint it could not write, replicas
+        // that disagree): it then stops the workers with an error, and their exit code 1 says nothing more.
+        const name = (ending.error as Error | null)?.name;
+        const exit = name === 'JoinTimeoutError' ? null : await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
+        if (exit && (exit.signal !== null || name === 'WorkerLostError')) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
         // The runtime's own failures (a worker lost, replicas disagree) are DgmRunErrors: exit 1, one sentence.
