@@ -15,6 +15,7 @@ import { createRunLog } from './run-dir.js';
 import { trainShape, type LocalRunShape } from './run-shape.js';
 import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
 import { describeForcedStop } from './forced-stop.js';
+import { removeDeadWorkerSegments } from './worker-segments.js';
 import { launcherWatch, listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
@@ -216,6 +217,9 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
     throw error;
   } finally {
     stop.dispose();
+    // A worker killed before the first step leaves its shared-memory segment (its peers had not
+    // opened it yet, so its name was still there): gone with the run, however the run ended.
+    await removeDeadWorkerSegments();
     reporter.close();
     reporter.attachLog(null);
     await log.close();

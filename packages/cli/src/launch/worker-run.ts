@@ -10,6 +10,7 @@ import { workerEnv } from '../gpu/worker-env.js';
 import type { Reporter } from '../progress/reporter.js';
 import { launchLocalWorkers, type WorkerExit } from './local-workers.js';
 import { humanEcho } from './log-echo.js';
+import { removeDeadWorkerSegments } from './worker-segments.js';
 import { listenForStop } from './signals.js';
 
 /**
@@ -135,6 +136,7 @@ export async function superviseGpuWorkers(
     await workers.waitAll();
   } finally {
     stop.dispose();
+    await removeDeadWorkerSegments(); // a GPU worker that died before the first step left its segment
   }
   if (stopping) return ExitCode.interrupted;
   if (failures.length > 0) {
