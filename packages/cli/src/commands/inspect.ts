@@ -38,13 +38,16 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const total = Object.values(params).reduce((a, b) => a + b, 0);
   const json = Boolean(args.values.json);
   const reporter = new Reporter({ mode: json ? 'json' : 'plain', stdout: context.stdout, stderr: context.stderr, color: false });
+  // The epoch of the checkpoint's last step, as its metrics.jsonl line says (epochs count from 0);
+  // state.epoch is where the next step starts, one more at an epoch's end.
+  const epoch = state.step > 0 && state.sampler.step === 0 ? state.sampler.epoch - 1 : state.sampler.epoch;
   const summary = {
     checkpoint: dir,
     model: state.model.name,
     family: state.model.family ?? null,
     modelOptions: state.model.options,
     step: state.step,
-    epoch: state.epoch,
+    epoch,
     seed: state.seed,
     createdAt: state.createdAt,
     config: state.config,
@@ -62,7 +65,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   reporter.result(summary, [
     `checkpoint  ${dir}`,
     `model       ${state.model.name}${state.model.family ? ` (${state.model.family})` : ''}`,
-    `step        ${state.step} (epoch ${state.epoch}), saved ${state.createdAt}`,
+    `step        ${state.step} (epoch ${epoch}), saved ${state.createdAt}`,
     `parameters  ${Object.entries(params).map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}; total ${formatCount(total)}`,
     `optimizer   Adam state for phase ${state.optimizerPhases.join(', ')}`,
     `config      ${config}`,

@@ -58,7 +58,8 @@ function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => v
     reporter.progress({
       step: r.step,
       totalSteps: plan.totalSteps,
-      epoch: Math.min(r.epoch + 1, totalEpochs ?? Infinity),
+      // Epochs count from 0 wherever a person sees them (metrics.jsonl, dgm inspect, this line).
+      epoch: r.epoch,
       totalEpochs,
       losses: r.losses,
       imagesPerSec: meter.imagesPerSec(),
