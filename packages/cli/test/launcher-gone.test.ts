@@ -74,14 +74,15 @@ it('stops cleanly with a final checkpoint when its launcher dies of SIGTERM, lea
   const run = join(root, 'orphaned');
   const detachedRun = join(root, 'detached');
   const a = underShell(['train', ...TINY, '--steps', '100000', '--out', run]);
-  const b = underShell(['train', ...TINY, '--steps', '12', '--out', detachedRun], { DGM_DETACHED: '1' });
+  const b = underShell(['train', ...TINY, '--steps', '30', '--out', detachedRun], { DGM_DETACHED: '1' });
+  // Each shell is killed as soon as its run has made a step (the detached run has many left).
+  await b.waitFor((e) => e.event === 'step');
+  const detachedCli = childOf(b.shell.pid!);
+  b.shell.kill('SIGTERM');
   const { pids } = (await a.waitFor((e) => e.event === 'workers')) as { pids: number[] };
   await a.waitFor((e) => e.event === 'step');
-  await b.waitFor((e) => e.event === 'workers');
   const cli = childOf(a.shell.pid!);
-  const detachedCli = childOf(b.shell.pid!);
   a.shell.kill('SIGTERM');
-  b.shell.kill('SIGTERM');
 
   // The poll notices within half a second; the final checkpoint of this tiny model takes a moment.
   expect(await waitGone([cli, ...pids], 20_000)).toEqual([]);
@@ -93,8 +94,8 @@ it('stops cleanly with a final checkpoint when its launcher dies of SIGTERM, lea
   expect(result).toMatchObject({ status: 'interrupted', checkpoint: join(run, 'checkpoints', `step-${String(result.step).padStart(6, '0')}`) });
   expect(readFileSync(join(run, 'checkpoints', 'latest'), 'utf8').trim()).toBe(`step-${String(result.step).padStart(6, '0')}`);
 
-  // The detached run was not stopped: it finishes its 12 steps.
+  // The detached run was not stopped: it finishes its 30 steps.
   await b.closed;
   expect(isAlive(detachedCli)).toBe(false);
-  expect(b.events.find((e) => e.event === 'result'), b.stderr()).toMatchObject({ status: 'finished', step: 12 });
+  expect(b.events.find((e) => e.event === 'result'), b.stderr()).toMatchObject({ status: 'finished', step: 30 });
 });
