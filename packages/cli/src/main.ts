@@ -4,6 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli.js';
 
+// A terminal or launcher that went away closes these pipes: what is left to say goes to the run's
+// logs, and a write that fails (EPIPE) must not crash the clean stop that follows.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

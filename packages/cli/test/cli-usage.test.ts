@@ -62,8 +62,18 @@ describe('dgm usage errors', () => {
     [['worker', '--connect', 'tcp://h:1', '--gpus', '0', '--gpu', '1'], /--gpus and --gpu cannot be used together/],
     [['sample'], /dgm sample needs a checkpoint/],
     [['sample', 'run', '--count', '0'], /--count must be a whole number from 1 to 1024/],
+    // A negative number is a value given, out of range, not a missing one.
+    [['train', '--lr', '-1'], /^error: --lr must be a number greater than 0 and at most 10, got '-1'\.$/],
+    [['train', '--seed', '-3'], /^error: --seed must be a whole number from 0 to 4294967295, got '-3'\.$/],
   ])('dgm %j', async (argv, pattern) => {
     await usageError(argv, pattern);
+  });
+
+  it('dgm inspect of a run without a latest checkpoint says so in a sentence, naming no API', async () => {
+    await usageError(['inspect', 'run'], /^error: \S+run\/checkpoints has no 'latest' file marking a complete checkpoint; it holds no complete checkpoint yet \(the run stopped before its first one\)\.$/, (dir) => {
+      mkdirSync(join(dir, 'run', 'checkpoints'), { recursive: true });
+      return ['run'];
+    });
   });
 
   it('rejects bad config files without writing anything', async () => {

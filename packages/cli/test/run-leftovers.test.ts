@@ -1,7 +1,7 @@
 // What a `dgm train` run leaves behind, from outside, with the real CLI and real worker
 // processes: by default the last 3 checkpoints; shared-memory segments readable by their owner
 // only (0600) while they exist; and no segment in /dev/shm once the run is over, whether it
-// finished, was interrupted with Ctrl-C, or lost a worker to kill -9.
+// finished, was interrupted with Ctrl-C, or lost a worker to kill -9 (mid-run or before step 1).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,32 @@ describe('a run and /dev/shm', () => {
     // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group.
     process.kill(-(p.child.pid as number), 'SIGINT');
     expect(await p.exited, p.stderr).toBe(130);
+    expect(await waitGone(pids, 5_000)).toEqual([]);
+    expect(segmentsOf(pids)).toEqual([]);
+  });
+
+  it('leaves no segment of a worker killed with kill -9 before the first step', async () => {
+    const p = startDgm(['train', ...TINY, '--steps', '100000', '--out', join(root, 'early')], { cwd: root });
+    const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
+    // Its segment exists as soon as it prepared its plane, before it joins: its peer never opened it.
+    const end = Date.now() + 60_000;
+    while (segmentsOf([pids[0]]).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(segmentsOf([pids[0]])).toHaveLength(1);
+    expect(p.events.some((e) => e.event === 'step')).toBe(false);
+    process.kill(pids[0], 'SIGKILL');
+    expect(await p.exited).toBe(1);
+    expect(await waitGone(pids, 5_000)).toEqual([]);
+    expect(segmentsOf(pids)).toEqual([]);
+  });
+
+  it('leaves no segment when dgm itself is killed with kill -9 before the first step (its workers leave with it)', async () => {
+    const p = startDgm(['train', ...TINY, '--steps', '100000', '--out', join(root, 'launcher-killed')], { cwd: root });
+    const { pids } = (await p.waitFor((e) => e.event === 'workers')) as { pids: number[] };
+    const end = Date.now() + 60_000;
+    while (segmentsOf(pids).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(segmentsOf(pids)).toHaveLength(2);
+    p.child.kill('SIGKILL');
+    await p.exited;
     expect(await waitGone(pids, 5_000)).toEqual([]);
     expect(segmentsOf(pids)).toEqual([]);
   });

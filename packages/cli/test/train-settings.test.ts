@@ -226,6 +226,16 @@ describe('resolveTrainSettings --resume', () => {
     expect(resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a' }, readRun, now, cwd: '/w' })).toMatchObject({ steps: 6 });
   });
 
+  it('keeps the launch settings (workers or gpus, tensorboard, data plane) unless the command line gives them', () => {
+    const launched = { ...stored, gpus: [0, 1], backend: 'tensorflow', tensorboard: '/w/tb', 'data-plane': 'star', bind: 'tcp://127.0.0.1:7000' };
+    const resume = (flags: Record<string, unknown>, command: 'train' | 'coordinator' = 'train') =>
+      resolveTrainSettings({ command, flags: { resume: 'runs/a', ...flags }, readRun: () => launched, now, cwd: '/w' });
+    expect(resume({})).toMatchObject({ gpus: [0, 1], workers: 2, tensorboard: '/w/tb', dataPlane: 'star', bind: null, checkpointEvery: 2 });
+    expect(resume({ workers: '3', backend: 'wasm', 'checkpoint-every': '0' })).toMatchObject({ gpus: null, workers: 3, backend: 'wasm', checkpointEvery: 0 });
+    // dgm coordinator has no --gpus: a train run's GPUs are not its setting, its address is.
+    expect(resume({}, 'coordinator')).toMatchObject({ gpus: null, workers: 2, bind: 'tcp://127.0.0.1:7000' });
+  });
+
   it('refuses a resume whose settings differ from the stored run', () => {
     expect(() => resolveTrainSettings({ command: 'train', flags: { resume: 'runs/a', seed: '5' }, readRun, now, cwd: '/w' })).toThrow(
       /--resume \/w\/runs\/a: that run was trained with seed 4 but --seed asks for 5/,

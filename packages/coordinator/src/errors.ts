@@ -37,3 +37,8 @@ export class RunStoppedError extends DgmRunError {
 export class SkippedStepsError extends RunStoppedError {
   override name = 'SkippedStepsError';
 }
+
+/** A checkpoint could not be written (disk full, no permission, read-only): which one, where, and what is left. */
+export class CheckpointWriteError extends DgmRunError {
+  override name = 'CheckpointWriteError';
+}

@@ -37,9 +37,11 @@ export class LivenessProbe {
       this.router
         .send(m.peer, { type: 'HEARTBEAT', run: this.run })
         .then(() => this.probing.delete(m.rank))
-        .catch((error: Error) => {
+        .catch((error: NodeJS.ErrnoException) => {
           this.probing.delete(m.rank);
-          this.lost(m, error.message);
+          // Router.mandatory's EHOSTUNREACH ("Host unreachable") means the peer's connection is
+          // gone, most often because its process ended: not a network fault, and not said as one.
+          this.lost(m, error.code === 'EHOSTUNREACH' ? 'its connection closed: the process ended, or its host dropped off the network' : error.message);
         });
     }
   }

@@ -6,6 +6,7 @@ import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/cor
 import type { Dataset, EpochSampler } from '@dgm/core/node';
 import { ReportRefresher, RunReader, writeReport } from '@dgm/report';
 import { unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
+import { checkpointWriteFailure } from './checkpoint-failure.js';
 import { saveSnapshotCheckpoint } from './checkpointing.js';
 import type { StepRecord } from './options.js';
 import { MetricsLog, sampleFileName, type RunPaths } from './run-directory.js';
@@ -65,9 +66,12 @@ export class RunOutputs {
 
   /** Saves `snap` as checkpoint `step`; resolves with its directory. */
   async saveCheckpoint(step: number, snap: SnapshotMessage): Promise<string> {
-    const saved = await this.s.race(
-      saveSnapshotCheckpoint(this.paths!.checkpoints, this.parts, snap, { step, sampler: this.sampler, config: this.o.config, configHash: this.o.configHash, keep: this.o.keepCheckpoints }),
-    );
+    const root = this.paths!.checkpoints;
+    const saved = await this.s
+      .race(saveSnapshotCheckpoint(root, this.parts, snap, { step, sampler: this.sampler, config: this.o.config, configHash: this.o.configHash, keep: this.o.keepCheckpoints }))
+      .catch(async (error: unknown) => {
+        throw await checkpointWriteFailure(root, step, error);
+      });
     this.s.log.info('checkpoint saved', { step, dir: saved.dir, bytes: saved.bytes });
     return saved.dir;
   }

@@ -12,7 +12,7 @@ import type { CoordinatorResult } from './run-result.js';
 import { CoordinatorOptionsError } from './errors.js';
 import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
 import { resolveCoordinatorOptions, type CoordinatorOptions } from './options.js';
-import { prepareRunDirectory, runPaths } from './run-directory.js';
+import { prepareRunDirectory, runPaths, truncateMetrics } from './run-directory.js';
 import { WorkerRouter } from './worker-router.js';
 
 export type { CoordinatorResult } from './run-result.js';
@@ -79,6 +79,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     for (const line of early) log.info(line);
     log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
     const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : 0;
+    if (o.resume && paths) {
+      const dropped = await truncateMetrics(paths.metrics, startStep);
+      if (dropped > 0) log.info(`metrics.jsonl: dropped ${dropped} lines of steps after ${startStep}, which this run trains again`);
+    }
     const router = new WorkerRouter({ heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, maxMessageBytes(parts), {
       message: (peer, m) => run.onMessage(peer, m),
       invalid: (peer, reason, detail) => run.onInvalid(peer, reason, detail),

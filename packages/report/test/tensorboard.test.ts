@@ -20,6 +20,7 @@ interface ReadEvent {
   what: string | null;
   file_version: string;
   values: Record<string, number>;
+  session_status: string;
 }
 
 function read(path: string): { events: ReadEvent[] | null; error: string } {
@@ -69,4 +70,18 @@ it('is caught by the reader when a byte of a record changes (the CRCs are really
   bytes[bytes.length - 6] ^= 0x01; // inside the last record's data
   writeFileSync(path, bytes);
   expect(read(path).error).toMatch(/data CRC mismatch/);
+});
+
+it('marks a resumed run with a SessionLog START at its first step, so TensorBoard purges the steps it trains again', async () => {
+  const logdir = join(dir, 'resumed');
+  const writer = new EventFileWriter(logdir, new Date('2026-12-02T11:00:00Z'));
+  writer.restart(5, 1_700_000_005);
+  writer.scalars(5, { 'loss/d': 1 }, 1_700_000_006);
+  await writer.close();
+  const { events, error } = read(join(logdir, readdirSync(logdir)[0]));
+  expect(error).toBe('');
+  expect(events!.slice(1).map((e) => [e.what, e.step, e.session_status])).toEqual([
+    ['session_log', 5, 'START'],
+    ['summary', 5, 'STATUS_UNSPECIFIED'],
+  ]);
 });

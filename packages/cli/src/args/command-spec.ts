@@ -36,7 +36,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   for (const o of [...spec.options, HELP_OPTION]) options[o.name] = { type: o.type };
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError(rewriteParseError(spec, error));
   }
@@ -53,6 +53,32 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     throw new UsageError(`dgm ${spec.name} needs a ${spec.positional.name}: ${spec.positional.description}.`);
   }
   return { values, positional: positionals[0] };
+}
+
+/** A number such as -1 or -.5: a value, never a flag (dgm has no single-letter flags that could look like it). */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--lr -1` as `--lr=-1`: parseArgs takes a value that starts with '-' for a flag, and would say
+ * "--lr needs a value" where the user gave one that is out of range; joined, the value reaches
+ * the setting's own check, which says what is allowed.
+ */
+function joinNegativeValues(argv: string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
+    const next = argv[i + 1];
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+    if (arg === '--') {
+      out.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  return out;
 }
 
 function flagList(spec: CommandSpec): string {

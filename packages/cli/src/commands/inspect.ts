@@ -1,5 +1,6 @@
 // `dgm inspect <checkpoint>`: what a checkpoint holds, after verifying every file's sha256.
 // Reads files only: no model is rebuilt, so it is fast and works for any model size.
+import { resolve as resolvePath } from 'node:path';
 import type { CommandSpec, ParsedArgs } from '../args/command-spec.js';
 import { Reporter } from '../progress/reporter.js';
 import { ExitCode } from '../errors.js';
@@ -31,19 +32,22 @@ function formatCount(n: number): string {
 
 async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const { resolveCheckpointDir, verifyCheckpoint } = await import('@dgm/core/node');
-  const dir = await resolveCheckpointDir(args.positional as string);
+  const dir = await resolveCheckpointDir(resolvePath(context.cwd, args.positional as string));
   const { state, files } = await verifyCheckpoint(dir);
   const params = parameterCounts(files, state.model.subModels);
   const total = Object.values(params).reduce((a, b) => a + b, 0);
   const json = Boolean(args.values.json);
   const reporter = new Reporter({ mode: json ? 'json' : 'plain', stdout: context.stdout, stderr: context.stderr, color: false });
+  // The epoch of the checkpoint's last step, as its metrics.jsonl line says (epochs count from 0);
+  // state.epoch is where the next step starts, one more at an epoch's end.
+  const epoch = state.step > 0 && state.sampler.step === 0 ? state.sampler.epoch - 1 : state.sampler.epoch;
   const summary = {
     checkpoint: dir,
     model: state.model.name,
     family: state.model.family ?? null,
     modelOptions: state.model.options,
     step: state.step,
-    epoch: state.epoch,
+    epoch,
     seed: state.seed,
     createdAt: state.createdAt,
     config: state.config,
@@ -61,7 +65,7 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   reporter.result(summary, [
     `checkpoint  ${dir}`,
     `model       ${state.model.name}${state.model.family ? ` (${state.model.family})` : ''}`,
-    `step        ${state.step} (epoch ${state.epoch}), saved ${state.createdAt}`,
+    `step        ${state.step} (epoch ${epoch}), saved ${state.createdAt}`,
     `parameters  ${Object.entries(params).map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}; total ${formatCount(total)}`,
     `optimizer   Adam state for phase ${state.optimizerPhases.join(', ')}`,
     `config      ${config}`,

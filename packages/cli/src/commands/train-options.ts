@@ -28,7 +28,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'sample-every', type: 'string', value: 'n', description: 'Steps between sample grids (default 0: only the final one).' },
   { name: 'max-skipped-steps', type: 'string', value: 'n', description: `Steps the run may skip because a gradient was NaN or infinite (each skip is a warning naming the worker) before it stops with a checkpoint (default ${TRAIN_DEFAULTS.maxSkippedSteps}; 0: stop at the first).` },
   { name: 'tensorboard', type: 'string', value: 'dir', description: 'Also write the losses, images/s, step times and learning rate as TensorBoard event files in dir (tensorboard --logdir dir).' },
-  { name: 'resume', type: 'string', value: 'run dir', description: 'Continue a stopped run from its latest checkpoint (its settings are kept; --steps/--epochs may extend it).' },
+  { name: 'resume', type: 'string', value: 'run dir', description: 'Continue a stopped run from its latest checkpoint with all its settings; those given again replace the stored ones, except the trajectory (model, data, batch, lr, seed, ...); --steps/--epochs may extend it.' },
   { name: 'data-plane', type: 'string', value: 'kind', description: "Where gradients are averaged: 'shared' (workers on this host, through /dev/shm), 'star' (through the coordinator), 'hierarchical' (workers on several hosts: shared memory plus rings between hosts), 'auto' (default: shared on one host, hierarchical across hosts)." },
   { name: 'config', type: 'string', value: 'file', description: 'YAML or JSON file of these settings, keyed by flag name; flags override it.' },
   { name: 'json', type: 'boolean', description: 'Print machine-readable JSON lines on stdout, nothing else.' },

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { readLaunchSettings } from './launch-settings.js';
 
 export const RUN_CONFIG_FILE = 'config.json';
 
@@ -37,7 +38,10 @@ export function settingsFromRunConfig(config: StoredRunConfig): Record<string, u
   };
 }
 
-/** Reads `<dir>/config.json`; a missing or malformed file is the user's mistake (wrong --resume). */
+/**
+ * Reads `<dir>/config.json` (the trajectory) and `<dir>/settings.json` (the launch settings); a
+ * missing or malformed config.json is the user's mistake (wrong --resume).
+ */
 export function readRunSettings(dir: string): Record<string, unknown> {
   const path = join(dir, RUN_CONFIG_FILE);
   let text: string;
@@ -63,5 +67,5 @@ export function readRunSettings(dir: string): Record<string, unknown> {
   ) {
     throw new UsageError(`--resume ${dir}: ${path} is not a dgm run config (it needs config.model, data, seed, globalBatch and steps).`);
   }
-  return settingsFromRunConfig(config as StoredRunConfig);
+  return { ...readLaunchSettings(dir), ...settingsFromRunConfig(config as StoredRunConfig) };
 }

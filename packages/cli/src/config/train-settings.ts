@@ -8,6 +8,7 @@ import { readConfigFile } from './config-file.js';
 import { datasetSlug, validateDatasetSpec } from './dataset-spec.js';
 import { validateEndpoint } from './endpoint.js';
 import { coerceField, describeSource, isOffValue, notApplicable, TRAIN_FIELD_NAMES, TRAIN_FIELDS, type TrainFieldName, type ValueSource } from './fields.js';
+import { LAUNCH_FIELDS } from './launch-settings.js';
 import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
 import { readRunSettings } from './run-config.js';
 import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
@@ -194,8 +195,12 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       if (typeof stored.steps === 'number') merged.steps = stored.steps;
       else if (typeof stored.epochs === 'number') merged.epochs = stored.epochs;
     }
-    for (const key of ['checkpoint-every', 'sample-every', 'backend'] as const) {
-      if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
+    // Every other setting of the run is kept too, unless this command line or --config gives it
+    // (workers and gpus are one choice: giving either replaces the stored one).
+    for (const key of LAUNCH_FIELDS) {
+      if (merged[key] !== undefined || stored[key] === undefined || !allowed.includes(key)) continue;
+      if ((key === 'workers' || key === 'gpus') && (merged.workers !== undefined || merged.gpus !== undefined)) continue;
+      merged[key] = stored[key];
     }
     if (typeof merged.out === 'string' && merged.out !== resumeDir) {
       throw new UsageError(

@@ -14,7 +14,9 @@ import { OutputTail } from './output-tail.js';
 import { createRunLog } from './run-dir.js';
 import { trainShape, type LocalRunShape } from './run-shape.js';
 import { startRunCoordinator, type CoordinatorHandle, type StepReport } from './runtime.js';
-import { listenForStop } from './signals.js';
+import { describeForcedStop } from './forced-stop.js';
+import { removeDeadWorkerSegments } from './worker-segments.js';
+import { launcherWatch, listenForStop } from './signals.js';
 import type { TrainPlan } from './train-plan.js';
 
 /** How long the parts may take to wind down before they are forced. */
@@ -56,7 +58,8 @@ function progressFeed(plan: TrainPlan, reporter: Reporter): (r: StepReport) => v
     reporter.progress({
       step: r.step,
       totalSteps: plan.totalSteps,
-      epoch: Math.min(r.epoch + 1, totalEpochs ?? Infinity),
+      // Epochs count from 0 wherever a person sees them (metrics.jsonl, dgm inspect, this line).
+      epoch: r.epoch,
       totalEpochs,
       losses: r.losses,
       imagesPerSec: meter.imagesPerSec(),
@@ -70,6 +73,8 @@ function openRun(plan: TrainPlan, reporter: Reporter, logName: string) {
   const log = createRunLog(plan.settings.out, logName);
   reporter.attachLog(log.sink);
   const s = plan.settings;
+  // A damaged `latest` and the older checkpoint used instead: the user should know which state goes on.
+  for (const note of plan.resumeNotes) reporter.warn(`${note}; the run resumes from step ${plan.resumeFrom?.step}.`);
   reporter.info(
     plan.resumeFrom
       ? `Resuming ${s.out} at step ${plan.resumeFrom.step} of ${plan.totalSteps}`
@@ -86,11 +91,16 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
   let workers: LocalWorkers | null = null;
-  const stop = listenForStop(shape.stopSignals, () => {
-    reporter.warn('Second interrupt: killing the workers now.');
-    workers?.signalAll('SIGKILL');
-    process.exit(ExitCode.interrupted);
-  });
+  const stop = listenForStop(
+    shape.stopSignals,
+    () => {
+      workers?.signalAll('SIGKILL');
+      void describeForcedStop(settings.out, shape.command)
+        .then((sentence) => reporter.warn(sentence))
+        .finally(() => process.exit(ExitCode.interrupted));
+    },
+    launcherWatch(context.env, (pid) => reporter.warn(`The process that started this run (pid ${pid}) is gone; stopping the run as if interrupted.`)),
+  );
   let coordinator: CoordinatorHandle | null = null;
   try {
     // The run's keys: for `dgm train`, a pair made for this run alone (another user's process on
@@ -191,9 +201,11 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         // A dead worker usually shows up at both ends at once; its own exit says more (the signal
         // or exit code), so give it a moment to arrive before reporting the coordinator's view.
         // Not so when workers never came: the local workers then only end because they were told.
-        const joinTimeout = (ending.error as Error | null)?.name === 'JoinTimeoutError';
-        const exit = joinTimeout ? null : await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
-        if (exit) return await failOnWorkerExit(exit, ending.error);
+        // Nor when the coordinator failed by itself (a checkpoint it could not write, replicas
+        // that disagree): it then stops the workers with an error, and their exit code 1 says nothing more.
+        const name = (ending.error as Error | null)?.name;
+        const exit = name === 'JoinTimeoutError' ? null : await Promise.race([unexpectedExit, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
+        if (exit && (exit.signal !== null || name === 'WorkerLostError')) return await failOnWorkerExit(exit, ending.error);
         reporter.close();
         await workers.stop(5_000, 2_000);
         // The runtime's own failures (a worker lost, replicas disagree) are DgmRunErrors: exit 1, one sentence.
@@ -206,6 +218,9 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
     throw error;
   } finally {
     stop.dispose();
+    // A worker killed before the first step leaves its shared-memory segment (its peers had not
+    // opened it yet, so its name was still there): gone with the run, however the run ended.
+    await removeDeadWorkerSegments();
     reporter.close();
     reporter.attachLog(null);
     await log.close();
@@ -213,13 +228,18 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
 }
 
 /** `dgm coordinator`: waits for remote workers, trains, and stops cleanly on Ctrl-C. */
-export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, _context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
+export async function runCoordinatorOnly(plan: TrainPlan, reporter: Reporter, context: CliContext, runtime: CoordinatorRuntimeFlags = {}, curve: CurveServerKeys | null = null): Promise<number> {
   const { settings } = plan;
   const log = openRun(plan, reporter, 'cli');
-  const stop = listenForStop([], () => {
-    reporter.warn('Second interrupt: exiting without waiting for the final checkpoint.');
-    process.exit(ExitCode.interrupted);
-  });
+  const stop = listenForStop(
+    [],
+    () => {
+      void describeForcedStop(settings.out, 'coordinator')
+        .then((sentence) => reporter.warn(sentence))
+        .finally(() => process.exit(ExitCode.interrupted));
+    },
+    launcherWatch(context.env, (pid) => reporter.warn(`The process that started this coordinator (pid ${pid}) is gone; stopping the run as if interrupted.`)),
+  );
   let coordinator: CoordinatorHandle | null = null;
   try {
     coordinator = await startRunCoordinator(plan, {

@@ -42,6 +42,17 @@ function lastWordOf(line: string, word: LastWord): void {
   if (event.event === 'result' && event.status === 'stopped-by-error' && typeof event.reason === 'string') word.stoppedBy = event.reason;
 }
 
+/** A worker's warning or error log event (not its final error, which lastWordOf keeps), or null. */
+function warningOf(line: string): { level: 'warn' | 'error'; message: string } | null {
+  try {
+    const e = JSON.parse(line) as { event?: string; level?: string; message?: unknown };
+    if (e.event !== 'log' || typeof e.message !== 'string') return null;
+    return { level: e.level === 'error' ? 'error' : 'warn', message: e.message };
+  } catch {
+    return null;
+  }
+}
+
 /** The sentence for a worker that ended badly, naming the rank that never came when that is why. */
 function explain(exit: WorkerExit, rank: number, word: LastWord, connect: string): string {
   if (word.stoppedBy) return `the coordinator on rank 0 stopped the run: ${word.stoppedBy}`;
@@ -75,7 +86,12 @@ export async function runRankWorkers(o: RankWorkersOptions, reporter: Reporter, 
     baseEnv: { ...process.env, ...o.workerEnv },
     cwd: context.cwd,
     onLine: (slot, line, stream) => {
-      if (stream === 'stdout') lastWordOf(line, words[slot.index]);
+      if (stream === 'stdout') {
+        lastWordOf(line, words[slot.index]);
+        // A worker's warnings arrive as log events (it runs with --json): shown as sentences, labelled with its rank.
+        const said = warningOf(line);
+        if (said) reporter.message(said.level, `[worker ${o.firstRank + slot.index}] ${said.message}`);
+      }
       else reporter.message('info', `[worker ${o.firstRank + slot.index}] ${line}`);
     },
   });

@@ -7,6 +7,8 @@ import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
 import { RunFailedError } from '../errors.js';
+import { humanEcho } from './log-echo.js';
+import { LAUNCH_SETTINGS_FILE, writeLaunchSettings } from '../config/launch-settings.js';
 import type { EventFileWriter } from '@dgm/report/tensorboard';
 
 /** One finished step, as the progress display needs it. */
@@ -58,10 +60,7 @@ function coordinatorLogger(runDir: string, forward: CoordinatorStartOptions['log
   return createDgmLogger({
     process: 'coordinator',
     file: join(runDir, 'logs', 'coordinator.log'),
-    echo: (level, message, fields) => {
-      const detail = typeof fields.reason === 'string' ? `: ${fields.reason}` : '';
-      forward(level === 'error' ? 'error' : 'warn', `coordinator: ${message}${detail}`);
-    },
+    echo: humanEcho(forward, 'coordinator: '),
   });
 }
 
@@ -101,10 +100,18 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
     await closeLogger(logger);
     throw error;
   }
+  // The run's other settings, for --resume (config.json holds only its trajectory).
+  try {
+    writeLaunchSettings(settings);
+  } catch (error) {
+    options.log('warn', `could not write ${join(settings.out, LAUNCH_SETTINGS_FILE)} (${(error as Error).message}); a --resume of this run will need its flags again.`);
+  }
   if (tensorboardModule !== null) {
     const { EventFileWriter } = tensorboardModule;
     try {
       events = new EventFileWriter(settings.tensorboard as string);
+      // A resumed run trains again the steps past its checkpoint: TensorBoard drops their older events.
+      if (settings.resume !== null) events.restart((plan.resumeFrom?.step ?? 0) + 1);
     } catch (error) {
       handle.stop('the TensorBoard directory could not be written');
       await handle.done.catch(() => undefined);
@@ -118,18 +125,25 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
   const finished = settled.then((r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }));
   finished.catch(() => undefined).finally(() => void closeLogger(logger));
   let stopping: Promise<CoordinatorOutcome> | null = null;
+  // A run that failed before stop() was called has had its failure reported by the caller already.
+  let failedAlready = false;
+  settled.catch(() => (failedAlready = true));
   return {
     endpoint: handle.address,
     run: handle.run,
     finished,
     stop(reason) {
       if (!stopping) {
+        const reported = failedAlready;
         handle.stop(reason);
         // A stopped run still ends with a checkpoint; `done` rejects (RunStoppedError) once it is
         // written and the workers are told, and the newest valid checkpoint says where it stopped.
         stopping = settled.then(
           (r) => ({ step: r.steps, checkpointDir: r.checkpoint, dataPlane: r.dataPlane }),
-          async () => {
+          async (error: Error) => {
+            // A stop ends in RunStoppedError; anything else (the final checkpoint could not be
+            // written) is said here, since the stop's outcome is all the caller reports.
+            if (error.name !== 'RunStoppedError' && !reported) options.log('error', error.message);
             const found = await latestValidCheckpoint(settings.out).catch(() => null);
             return { step: found?.step ?? plan.resumeFrom?.step ?? 0, checkpointDir: found?.dir ?? null, dataPlane: null };
           },

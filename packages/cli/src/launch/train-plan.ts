@@ -20,6 +20,8 @@ export interface TrainPlan {
   totalSteps: number;
   /** The checkpoint a --resume continues from. */
   resumeFrom: { dir: string; step: number } | null;
+  /** What finding that checkpoint had to say (a damaged `latest` and the older checkpoint used instead): said on the terminal. */
+  resumeNotes: string[];
   /** What every replica trains, as the coordinator hands it to workers. */
   runConfig: RunConfig;
   /** Backend of this process (the coordinator: snapshots, sample grids, the final evaluation). */
@@ -108,10 +110,11 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
   }
 
   let resumeFrom: TrainPlan['resumeFrom'] = null;
+  const resumeNotes: string[] = [];
   if (settings.resume !== null) {
     let found: Awaited<ReturnType<typeof latestValidCheckpoint>> = null;
     try {
-      found = await latestValidCheckpoint(settings.resume);
+      found = await latestValidCheckpoint(settings.resume, { log: (message) => resumeNotes.push(message) });
     } catch {
       found = null;
     }
@@ -138,6 +141,7 @@ export async function planTrain(settings: TrainSettings, env: NodeJS.ProcessEnv,
     stepsPerEpoch,
     totalSteps,
     resumeFrom,
+    resumeNotes,
     runConfig,
     localBackend,
     resolvedBackend,

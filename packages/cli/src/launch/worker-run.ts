@@ -9,6 +9,8 @@ import { ExitCode, RunFailedError } from '../errors.js';
 import { workerEnv } from '../gpu/worker-env.js';
 import type { Reporter } from '../progress/reporter.js';
 import { launchLocalWorkers, type WorkerExit } from './local-workers.js';
+import { humanEcho } from './log-echo.js';
+import { removeDeadWorkerSegments } from './worker-segments.js';
 import { listenForStop } from './signals.js';
 
 /**
@@ -60,9 +62,17 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
   }
   try {
     const { runWorker } = await import('@dgm/worker');
+    const { closeLogger, createDgmLogger } = await import('@dgm/protocol/log');
     reporter.event('worker', { pid: process.pid, connect: settings.connect, gpu: settings.gpu, backend: settings.backend });
     if (!isManaged(context.env)) reporter.info(`Worker ${process.pid} connecting to ${settings.connect} (${settings.gpu !== null ? `GPU ${settings.gpu}` : settings.backend})`);
-    const result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, ...(logFile ? { logFile } : {}), ...(curve ? { curve } : {}) });
+    // Its warnings as sentences on stderr (a launcher shows the last one when the worker fails), not JSON lines.
+    const logger = createDgmLogger({ process: 'worker', file: logFile, echo: humanEcho((level, message) => reporter.message(level, message)) });
+    let result: Awaited<ReturnType<typeof runWorker>>;
+    try {
+      result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, logger, ...(curve ? { curve } : {}) });
+    } finally {
+      await closeLogger(logger);
+    }
     reporter.result(
       { status: result.stoppedByError ? 'stopped-by-error' : 'finished', rank: result.rank, steps: result.steps, reason: result.stopReason, backend: result.backend, device: result.device },
       [`Worker rank ${result.rank} computed ${result.steps} steps on ${result.device} (${result.backend}); the coordinator ended the run: ${result.stopReason}`],
@@ -126,6 +136,7 @@ export async function superviseGpuWorkers(
     await workers.waitAll();
   } finally {
     stop.dispose();
+    await removeDeadWorkerSegments(); // a GPU worker that died before the first step left its segment
   }
   if (stopping) return ExitCode.interrupted;
   if (failures.length > 0) {

@@ -2,7 +2,7 @@
 // and a file:// router so stock tf.loadLayersModel reads them in Node without tfjs-node.
 export { CheckpointError } from './errors.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { LATEST_FILE, MANIFEST_FILE, STATE_FILE, MODEL_JSON_FILE, WEIGHTS_FILE, checkpointName, parseCheckpointName, optimizerFiles } from './layout.js';
+export { LATEST_FILE, MANIFEST_FILE, STATE_FILE, MODEL_JSON_FILE, WEIGHTS_FILE, TEMP_PREFIX, checkpointName, parseCheckpointName, optimizerFiles } from './layout.js';
 export { sha256Hex, verifyManifest, type ManifestEntry } from './sha256-manifest.js';
 export { layersModelToFiles, type LayersModelFiles } from './layers-artifacts.js';
 export { encodeOptimizerPhase, decodeOptimizerPhase, type OptimizerStateJson } from './optimizer-state.js';

@@ -56,7 +56,10 @@ export async function resolveCheckpointDir(pathOrRoot: string): Promise<string> 
   const root = await resolveCheckpointsRoot(pathOrRoot);
   const latest = await readLatestName(root);
   if (latest === null) {
-    throw new CheckpointError(`Checkpoints root ${root} has no '${LATEST_FILE}' file, so no checkpoint is marked complete; pass a step-NNNNNN dir or use latestValidCheckpoint().`, { path: root });
+    // A sentence for a person (dgm inspect, sample, eval show it as is): which folders there are to name instead.
+    const steps = (await listCheckpoints(root)).filter((c) => c.complete).map((c) => c.name);
+    const instead = steps.length > 0 ? `name one of its checkpoints instead, such as ${join(root, steps[steps.length - 1])}` : 'it holds no complete checkpoint yet (the run stopped before its first one)';
+    throw new CheckpointError(`${root} has no '${LATEST_FILE}' file marking a complete checkpoint; ${instead}.`, { path: root });
   }
   const dir = join(root, latest);
   if (!(await isDir(dir))) throw new CheckpointError(`${join(root, LATEST_FILE)} names ${latest}, which does not exist.`, { path: dir });

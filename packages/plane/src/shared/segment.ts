@@ -88,6 +88,7 @@ export class OwnSegment {
       return null;
     }
     const segment = new OwnSegment(path, fd);
+    unlinkAtExit(segment);
     try {
       // Touch every page now: a full filesystem shows up here, not in the middle of a step.
       const zeros = new Uint8Array(Math.min(bytes, 1 << 22));
@@ -110,6 +111,7 @@ export class OwnSegment {
   unlink(): void {
     if (this.removed) return;
     this.removed = true;
+    liveSegments.delete(this);
     try {
       unlinkSync(this.path);
     } catch {
@@ -128,6 +130,20 @@ export class OwnSegment {
       // closed already
     }
   }
+}
+
+/** Segments of this process whose names may still exist; removed if it exits without closing them. */
+const liveSegments = new Set<OwnSegment>();
+let exitHook = false;
+
+/**
+ * A worker that exits through process.exit (its launcher went away, a second Ctrl-C) skips the
+ * plane's close: its segment's name is removed at exit anyway, so nothing stays in /dev/shm.
+ */
+function unlinkAtExit(segment: OwnSegment): void {
+  if (!exitHook) process.once('exit', () => liveSegments.forEach((s) => s.unlink()));
+  exitHook = true;
+  liveSegments.add(segment);
 }
 
 const SEGMENT_NAME = /^dgm-(\d+)-[0-9a-f]{12}\.seg$/;

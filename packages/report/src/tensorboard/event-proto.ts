@@ -1,4 +1,4 @@
-// The two TensorBoard messages dgm writes, as TensorFlow defines them (tensorflow/core/util/
+// The TensorBoard messages dgm writes, as TensorFlow defines them (tensorflow/core/util/
 // event.proto and tensorflow/core/framework/summary.proto; only the fields used here, with
 // their numbers): parsed once by protobufjs, which does the encoding.
 import protobuf from 'protobufjs';
@@ -13,7 +13,16 @@ message Event {
   oneof what {
     string file_version = 3;
     Summary summary = 5;
+    SessionLog session_log = 6;
   }
+}
+
+message SessionLog {
+  enum SessionStatus {
+    STATUS_UNSPECIFIED = 0;
+    START = 1;
+  }
+  SessionStatus status = 1;
 }
 
 message Summary {

@@ -32,6 +32,15 @@ export class EventFileWriter {
     if (value.length > 0) this.event({ wall_time: wallTime, step, summary: { value } });
   }
 
+  /**
+   * Marks a restart at `step` (a resumed run's first step): TensorBoard then drops the events of
+   * steps from `step` on that earlier files hold (SessionLog START, its purge of orphaned data),
+   * as metrics.jsonl drops the lines past the checkpoint: each step is shown once.
+   */
+  restart(step: number, wallTime: number = Date.now() / 1000): void {
+    this.event({ wall_time: wallTime, step, session_log: { status: 'START' } });
+  }
+
   /** Appends a metrics line's scalars (see stepScalars) at its step. */
   step(record: Parameters<typeof stepScalars>[0] & { step: number }): void {
     this.scalars(record.step, stepScalars(record));
