@@ -24,7 +24,7 @@ describe('dgm train --resume of a run whose latest checkpoint is damaged', () =>
   beforeAll(async () => {
     writeFlatImages(data, 40, 8, 8, (i) => 5 + 6 * i);
     const first = await runDgm(
-      ['train', '--model', 'vae', '--dataset', `npy:${data}`, '--batch-size', '4', '--workers', '1', '--steps', '4', '--checkpoint-every', '2', '--sample-every', '2', '--tensorboard', tensorboard, '--out', run],
+      ['train', '--model', 'vae', '--dataset', `npy:${data}`, '--batch-size', '4', '--workers', '1', '--steps', '4', '--checkpoint-every', '2', '--sample-every', '2', '--max-skipped-steps', '3', '--tensorboard', tensorboard, '--out', run],
       { cwd: root },
     );
     expect(first.code, first.stderr).toBe(0);
@@ -43,7 +43,7 @@ describe('dgm train --resume of a run whose latest checkpoint is damaged', () =>
     expect(readdirSync(join(run, 'checkpoints'))).toContain('step-000006');
     expect(resumed.stderr).toMatch(/Started 1 worker process /);
     expect(existsSync(join(run, 'samples', 'step-000006.png'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(run, 'settings.json'), 'utf8')).settings).toMatchObject({ workers: 1, 'checkpoint-every': 2, 'sample-every': 0, tensorboard });
+    expect(JSON.parse(readFileSync(join(run, 'settings.json'), 'utf8')).settings).toMatchObject({ workers: 1, 'checkpoint-every': 2, 'sample-every': 0, 'max-skipped-steps': 3, tensorboard });
   });
 
   it('leaves each step once in metrics.jsonl', () => {
