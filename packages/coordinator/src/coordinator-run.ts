@@ -19,7 +19,7 @@ import { RunOutputs } from './run-outputs.js';
 import type { RunPaths } from './run-directory.js';
 import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
-import { runStep } from './step-record.js';
+import { followsDirectly, runStep } from './step-record.js';
 import { StepExchange } from './step-exchange.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
 
@@ -182,8 +182,11 @@ export class CoordinatorRun implements RunServices {
       const exchange = await this.setUpDataPlane(members);
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
-      while (step < this.o.config.steps && this.stopReason === null) {
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer));
+      const between = { steps: this.o.config.steps, checkEvery: this.o.checkEvery, checkpointEvery: this.o.checkpointEvery, sampleEvery: this.o.sampleEvery };
+      // A step whose STEP went out ahead is finished even after a stop request: workers compute it anyway.
+      while (step < this.o.config.steps && (this.stopReason === null || exchange.started(step))) {
+        const sendNext = this.stopReason === null && followsDirectly(between, step + 1);
+        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, sendNext));
         step++;
         const last = step === this.o.config.steps;
         if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
