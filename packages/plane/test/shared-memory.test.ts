@@ -5,10 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Push } from 'zeromq';
+import { createConnection } from 'node:net';
 import { encodeMessage, type TurnMessage } from '@dgm/protocol';
 import { chunkOf, OwnSegment, PeerSegment, PeerTurns, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/bench.js';
-import { turnPathOf } from '../src/shared/peer-turns.js';
+import { turnFrame, turnPathOf } from '../src/shared/peer-turns.js';
 import { isSegmentPath, SegmentError } from '../src/shared/segment.js';
 
 const haveShm = sharedMemoryId() !== null;
@@ -192,17 +192,24 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
 
   it('drops what is not a TURN of this run from a peer (junk, another run, its own rank, a repeat), and averages on', async () => {
     const { reducers, owns, drops, close } = group({ vae: 8 }, 2);
-    const intruder = new Push({ linger: 0 });
-    intruder.connect(`ipc://${turnPathOf(owns[0]!.path)}`);
-    const turn = (m: Partial<TurnMessage>) => encodeMessage({ type: 'TURN', run: 'run', rank: 1, step: 0, phase: 'vae', stage: 'whole', sampleCount: 1, ...m } as TurnMessage);
-    await intruder.send([Buffer.from('not a message')]);
-    await intruder.send(turn({ run: 'other' }));
-    await intruder.send(turn({ rank: 0 }));
-    await intruder.send(turn({ rank: 7 }));
-    await intruder.send(turn({ step: 5, sampleCount: 3 })); // a stage rank 1 never said: kept, never read
-    await intruder.send(turn({ step: 5, sampleCount: 3 })); // ... and its repeat
+    await new Promise((r) => setTimeout(r, 50)); // rank 0 is listening
+    const intruder = createConnection(turnPathOf(owns[0]!.path));
+    await new Promise((r) => intruder.once('connect', r));
+    const turn = (m: Partial<TurnMessage>) => turnFrame(encodeMessage({ type: 'TURN', run: 'run', rank: 1, step: 0, phase: 'vae', stage: 'whole', sampleCount: 1, ...m } as TurnMessage));
+    intruder.write(turnFrame([Buffer.from('not a message')]));
+    intruder.write(turn({ run: 'other' }));
+    intruder.write(turn({ rank: 0 }));
+    intruder.write(turn({ rank: 7 }));
+    intruder.write(turn({ step: 5, sampleCount: 3 })); // a stage rank 1 never said: kept, never read
+    intruder.write(turn({ step: 5, sampleCount: 3 })); // ... and its repeat
+    // A stream that breaks the framing is cut off, and the rest goes on.
+    const liar = createConnection(turnPathOf(owns[1]!.path));
+    liar.write(Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
+    await new Promise((r) => liar.once('close', r));
     await new Promise((r) => setTimeout(r, 100));
-    expect(drops).toHaveLength(5);
+    expect(drops).toHaveLength(6);
+    expect(drops).toContain('a frame of more than 4096 bytes on the turn socket; the connection was closed');
+    drops.splice(drops.indexOf('a frame of more than 4096 bytes on the turn socket; the connection was closed'), 1);
     expect(drops.slice(1)).toEqual([
       "bad TURN: run id 'other' is not this run ('run')",
       'a TURN from rank 0, which is not a peer',
@@ -213,7 +220,7 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     const results = await Promise.all(reducers.map((r, q) => r.reduce('vae', 0, grads[q]!, q + 1)));
     expect(Array.from(results[0]!)).toEqual(Array.from(results[1]!));
     expect(results[0]![3]).toBeCloseTo((3 * 1 + 1 * 2) / 3, 6);
-    intruder.close();
+    intruder.destroy();
     close();
   });
 

@@ -4,17 +4,21 @@
 // (WRITTEN in, PROCEED out: two hops through a third process per stage); now a stage costs one
 // hop, and the coordinator is off the path of every phase.
 //
-// Wire: each worker binds a PULL on a Unix socket next to its segment (`dgm-<pid>-<hex>.turn` in
+// Wire: each worker listens on a Unix socket next to its segment (`dgm-<pid>-<hex>.turn` in
 // /dev/shm, 0600: the trust boundary of the segments themselves, which any process that could
-// reach the socket could already read and write) and connects one PUSH to each peer's. Workers
-// that share memory see the same /dev/shm, so the same sockets. The socket file is removed once
-// every peer has spoken (they are all connected then), like the segment's name.
+// reach the socket could already read and write) and connects to each peer's. Workers that share
+// memory see the same /dev/shm, so the same sockets. The socket file is removed once every peer
+// has spoken (they are all connected then), like the segment's name. A message is a 4-byte
+// little-endian length and the codec's header frame. Plain node:net rather than ZeroMQ, because
+// this is the one hop left on the path of every phase: a write goes out from the sending thread
+// itself and wakes only the receiving one, where ZeroMQ's I/O threads add two more wake-ups per
+// message (on a busy machine each wake-up can wait for a CPU; measured in BENCHMARKS.md).
 //
 // Every received message is validated (codec), must be a TURN of this run from another rank of
 // it, and is kept until its stage is read (a peer may be one stage ahead); a duplicate or a
 // message from nowhere is dropped. Every wait is bounded and names the ranks still silent.
 import { chmodSync, unlinkSync } from 'node:fs';
-import { Pull, Push } from 'zeromq';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { BoundedWait, decodeMessage, encodeMessage, type DecodeLimits, type SharedStage } from '@dgm/protocol';
 import { OutOfTurnError } from '../api.js';
 
@@ -25,20 +29,48 @@ export function turnPathOf(segmentPath: string): string {
 
 /** Stages a peer may be ahead of this worker is at most one; a few more keys bound a flood. */
 const MAX_OPEN_STAGES = 4;
+/** A TURN's header is under 200 bytes; anything much longer is not one. */
+const MAX_FRAME_BYTES = 4096;
+/** How often a connect to a peer that has not opened its socket yet is tried again. */
+const RETRY_MS = 10;
 
 interface Awaited {
   key: string;
   wait: BoundedWait<number[]>;
 }
 
+/** Splits a byte stream into length-prefixed frames; null once the stream broke the framing. */
+export function frameReader(onFrame: (frame: Buffer) => void): (chunk: Buffer) => boolean {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const n = pending.readUInt32LE(0);
+      if (n > MAX_FRAME_BYTES) return false;
+      if (pending.length < 4 + n) break;
+      onFrame(pending.subarray(4, 4 + n));
+      pending = pending.subarray(4 + n);
+    }
+    return true;
+  };
+}
+
+/** One message as it travels on a turn socket: its length, then the codec's header frame. */
+export function turnFrame(frames: Buffer[]): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(frames[0]!.length, 0);
+  return Buffer.concat([length, frames[0]!]);
+}
+
 export class PeerTurns {
-  private readonly pull: Pull;
-  private readonly pushes: (Push | null)[];
+  private readonly server: Server;
+  private readonly inbound = new Set<Socket>();
+  /** Each peer's connection once made (this rank's entry stays null). */
+  private readonly peers: Promise<Socket | null>[];
   /** Sample counts by rank (-1: not yet heard) of every stage some rank has spoken for. */
   private readonly open = new Map<string, number[]>();
   private waiting: Awaited | null = null;
   private failure: Error | null = null;
-  private readonly bound: Promise<void>;
   private readonly path: string;
   private unlinked = false;
   private closed = false;
@@ -54,19 +86,13 @@ export class PeerTurns {
     private readonly timeoutMs: number,
     private readonly onDrop: (reason: string) => void = () => undefined,
   ) {
-    const liveness = { linger: 0, heartbeatInterval: Math.max(100, Math.floor(timeoutMs / 4)), heartbeatTimeout: timeoutMs, heartbeatTimeToLive: timeoutMs };
     this.path = turnPathOf(segments[rank]!);
-    this.pull = new Pull({ ...liveness, receiveHighWaterMark: 1000, maxMessageSize: 4096 });
-    this.bound = this.pull.bind(`ipc://${this.path}`).then(() => chmodSync(this.path, 0o600));
-    this.bound.catch((error: Error) => this.fail(new Error(`could not open this worker's turn socket ${this.path}: ${error.message}`)));
-    // A peer binds when it gets the same setup: ZeroMQ retries the connect until it has.
-    this.pushes = segments.map((seg, q) => {
-      if (q === rank) return null;
-      const push = new Push({ ...liveness, sendHighWaterMark: 1000, sendTimeout: timeoutMs, reconnectInterval: 10 });
-      push.connect(`ipc://${turnPathOf(seg)}`);
-      return push;
-    });
-    void this.receiveLoop();
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.on('error', (error) => this.fail(new Error(`could not open this worker's turn socket ${this.path}: ${error.message}`)));
+    this.server.listen(this.path, () => chmodSync(this.path, 0o600));
+    // A peer listens once it gets the same setup: the connect is retried until it does (bounded).
+    this.peers = segments.map((seg, q) => (q === rank ? Promise.resolve(null) : this.connect(q, turnPathOf(seg))));
+    for (const p of this.peers) p.catch((error: Error) => this.fail(error));
   }
 
   /** The error that ended the turns, if one did. */
@@ -86,39 +112,60 @@ export class PeerTurns {
     });
     this.waiting = { key, wait };
     this.note(key, this.rank, sampleCount);
-    const frames = encodeMessage({ type: 'TURN', run: this.run, rank: this.rank, step, phase, stage, sampleCount });
+    const frame = turnFrame(encodeMessage({ type: 'TURN', run: this.run, rank: this.rank, step, phase, stage, sampleCount }));
     try {
-      await this.bound;
-      await Promise.all(this.pushes.map((p, q) => p?.send(frames).catch((error: Error) => {
-        throw new Error(`could not tell rank ${q} that stage '${stage}' of phase '${phase}' of step ${step} is written: ${error.message}`);
-      })));
+      // A peer that went away is not an error here: its silence is, bounded by the wait, and the
+      // coordinator names a dead worker sooner.
+      for (const socket of await Promise.all(this.peers)) if (socket && !socket.destroyed) socket.write(frame);
     } catch (error) {
       this.fail(error as Error);
     }
     return wait.promise;
   }
 
-  private async receiveLoop(): Promise<void> {
-    await this.bound.catch(() => undefined);
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.pull.receive();
-      } catch (error) {
-        if (this.closed) return;
-        if ((error as { code?: string }).code === 'EAGAIN') continue; // zeromq.js, under load: nothing lost
-        this.fail(new Error(`the turn socket stopped receiving: ${(error as Error).message}`));
-        return;
-      }
-      const result = decodeMessage(frames, this.limits);
-      if (!result.ok) this.drop(result.reason);
-      else {
-        const m = result.message;
-        if (m.type !== 'TURN' || m.run !== this.run) this.drop(`a ${m.type} of run '${m.run}' on the turn socket`);
-        else if (m.rank === this.rank || m.rank >= this.pushes.length) this.drop(`a TURN from rank ${m.rank}, which is not a peer`);
-        else this.note(`${m.step}/${m.phase}/${m.stage}`, m.rank, m.sampleCount);
-      }
-    }
+  private connect(q: number, path: string): Promise<Socket> {
+    const deadline = Date.now() + this.timeoutMs;
+    return new Promise<Socket>((resolve, reject) => {
+      const attempt = () => {
+        if (this.closed) return reject(new Error('the turns were closed'));
+        const socket = createConnection(path);
+        let connected = false;
+        socket.once('connect', () => {
+          connected = true;
+          socket.on('data', () => undefined); // peers never write back
+          resolve(socket);
+        });
+        socket.on('error', (error) => {
+          if (connected) return; // a peer that went away: see stage()
+          socket.destroy();
+          if (Date.now() > deadline) reject(new Error(`could not reach the turn socket of rank ${q} (${path}) within ${this.timeoutMs} ms: ${error.message}`));
+          else setTimeout(attempt, RETRY_MS);
+        });
+      };
+      attempt();
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) return void socket.destroy();
+    this.inbound.add(socket);
+    socket.on('close', () => this.inbound.delete(socket));
+    socket.on('error', () => undefined);
+    const read = frameReader((frame) => this.receive(frame));
+    socket.on('data', (chunk: Buffer) => {
+      if (read(chunk)) return;
+      this.drop(`a frame of more than ${MAX_FRAME_BYTES} bytes on the turn socket; the connection was closed`);
+      socket.destroy();
+    });
+  }
+
+  private receive(frame: Buffer): void {
+    const result = decodeMessage([frame], this.limits);
+    if (!result.ok) return this.drop(result.reason);
+    const m = result.message;
+    if (m.type !== 'TURN' || m.run !== this.run) this.drop(`a ${m.type} of run '${m.run}' on the turn socket`);
+    else if (m.rank === this.rank || m.rank >= this.peers.length) this.drop(`a TURN from rank ${m.rank}, which is not a peer`);
+    else this.note(`${m.step}/${m.phase}/${m.stage}`, m.rank, m.sampleCount);
   }
 
   /** Records `rank`'s count for stage `key`; answers the waiting stage once every rank spoke. */
@@ -126,7 +173,7 @@ export class PeerTurns {
     let counts = this.open.get(key);
     if (!counts) {
       if (this.open.size >= MAX_OPEN_STAGES) return this.drop(`a TURN for ${key} while ${this.open.size} stages are open`);
-      counts = new Array<number>(this.pushes.length).fill(-1);
+      counts = new Array<number>(this.peers.length).fill(-1);
       this.open.set(key, counts);
     }
     if (counts[rank]! >= 0) return this.drop(`a second TURN from rank ${rank} for ${key}`);
@@ -172,8 +219,9 @@ export class PeerTurns {
     if (this.closed) return;
     this.closed = true;
     this.fail(new Error('the turns were closed'));
-    for (const p of this.pushes) p?.close();
-    this.pull.close();
+    for (const p of this.peers) void p.then((socket) => socket?.destroy(), () => undefined);
+    for (const socket of this.inbound) socket.destroy();
+    this.server.close();
     this.forgetName();
   }
 }
