@@ -2,7 +2,7 @@
 // WorkerRouter (ROUTER, validation) and the StepExchange a run steps with, on either data plane:
 //   star-tcp / star-ipc  GRADS in, averaged once all are in, one REDUCED back to all;
 //   shared               the peers reduce through their /dev/shm segments (SharedMemoryReducer)
-//                        and the plane's barrier orders the stages (WRITTEN in, PROCEED out), over ipc;
+//                        and tell each other when a stage is written (TURN, peer to peer), over ipc;
 //   hierarchical         (between hosts: cluster-allreduce.ts) shared memory inside a host, rings of
 //                        peers between hosts (RingReducer), the wire in fp32, bf16 or fp16.
 // The peers are separate processes running the worker's CoordinatorLink and reducers. Per

@@ -20,7 +20,7 @@ import type { RunPaths } from './run-directory.js';
 import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
 import { SkippedSteps } from './skipped-steps.js';
-import { runStep } from './step-record.js';
+import { followsDirectly, runStep } from './step-record.js';
 import { StepExchange } from './step-exchange.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
 
@@ -185,8 +185,13 @@ export class CoordinatorRun implements RunServices {
       const exchange = await this.setUpDataPlane(members);
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
-      while (step < this.o.config.steps && this.stopReason === null && this.skips.overLimit === null) {
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, this.skips));
+      const between = { steps: this.o.config.steps, checkEvery: this.o.checkEvery, checkpointEvery: this.o.checkpointEvery, sampleEvery: this.o.sampleEvery };
+      // A step whose STEP went out ahead is finished even after a stop request or past the skip
+      // limit: workers compute it anyway.
+      const going = () => this.stopReason === null && this.skips.overLimit === null;
+      while (step < this.o.config.steps && (going() || exchange.started(step))) {
+        const sendNext = going() && followsDirectly(between, step + 1);
+        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, this.skips, sendNext));
         step++;
         const last = step === this.o.config.steps;
         if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };

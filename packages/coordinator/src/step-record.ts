@@ -7,13 +7,45 @@ import type { RunServices } from './run-services.js';
 import type { SkippedSteps } from './skipped-steps.js';
 import type { StepExchange } from './step-exchange.js';
 
-/** Runs step `step` on every member; resolves with its metrics line (the learning rate from the coordinator's own Trainer: the same settings and schedule as every worker's). */
-export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps): Promise<StepRecord> {
-  const started = performance.now();
+/** What the run does between steps: every K steps a replica check, a checkpoint, a sample grid. */
+export interface BetweenSteps {
+  steps: number;
+  checkEvery: number;
+  checkpointEvery: number;
+  sampleEvery: number;
+}
+
+/**
+ * Whether step `next` (0-based) follows the one before it with nothing in between, so its STEP
+ * may go out before the one before it finished: not past the end, and no check, checkpoint or
+ * sample grid due after `next` steps (those need the replicas to stand still at that step).
+ */
+export function followsDirectly(o: BetweenSteps, next: number): boolean {
+  const due = (every: number) => every > 0 && next % every === 0;
+  return next < o.steps && !due(o.checkEvery) && !due(o.checkpointEvery) && !due(o.sampleEvery);
+}
+
+/** Sends STEP `step` with each rank's slice of the step's window. */
+function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number): Promise<void> {
   const cursor = sampler.cursorAt(step);
   const members = s.membership.members;
-  const slices = members.map((m) => sampler.slice(cursor.epoch, cursor.step, m.rank, members.length));
-  const outcome = await s.race(exchange.run(step, cursor.epoch, slices));
+  return exchange.start(step, cursor.epoch, members.map((m) => sampler.slice(cursor.epoch, cursor.step, m.rank, members.length)));
+}
+
+/**
+ * Runs step `step` on every member (its STEP may have gone out already, ahead); with `sendNext`,
+ * STEP step+1 goes out before step's DONEs are awaited, so workers go on without waiting for the
+ * coordinator. Resolves with step's metrics line (the learning rate from the coordinator's own
+ * Trainer: the same settings and schedule as every worker's). Its stepMs runs from this call,
+ * i.e. from the end of the previous step: with steps sent ahead, the time one step adds to the run.
+ */
+export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps, sendNext: boolean): Promise<StepRecord> {
+  const started = performance.now();
+  const epoch = sampler.cursorAt(step).epoch;
+  const members = s.membership.members;
+  if (!exchange.started(step)) await s.race(startStep(s, exchange, sampler, step));
+  if (sendNext) await s.race(startStep(s, exchange, sampler, step + 1));
+  const outcome = await s.race(exchange.wait(step));
   const stepMs = performance.now() - started;
   const samples = outcome.done.reduce((a, d) => a + d.sampleCount, 0);
   const losses: Record<string, number> = {};
@@ -21,7 +53,7 @@ export async function runStep(s: RunServices, exchange: StepExchange, sampler: E
   const computeMs = Math.max(...outcome.done.map((d) => d.computeMs));
   return {
     step: step + 1,
-    epoch: cursor.epoch,
+    epoch,
     time: new Date().toISOString(),
     losses,
     samples,

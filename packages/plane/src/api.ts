@@ -67,6 +67,8 @@ export interface WorkerPlaneContext {
   timeoutMs: number;
   /** Bound of every wait for a peer worker (a ring neighbour): the heartbeat timeout (default timeoutMs). */
   linkTimeoutMs?: number;
+  /** A message a peer worker sent that broke the plane's protocol (logged sparingly and dropped, not fatal). */
+  dropped?(reason: string): void;
 }
 
 /** The worker's end: the GradientReducer its Trainer calls, fed by the plane's messages. */

@@ -38,7 +38,7 @@ export class PlaneUnavailableError extends Error {
   override name = 'PlaneUnavailableError';
 }
 
-/** Whether `kind` is one `plane` receives at either end (planes may share kinds: hierarchical uses shared's WRITTEN/PROCEED). */
+/** Whether `kind` is one `plane` receives at either end (planes may share kinds; the run's plane decides where one goes). */
 export function planeReceives(plane: PlaneName, kind: MessageKind): boolean {
   const p = PLANES[plane];
   return p.toWorker.includes(kind) || p.toCoordinator.includes(kind);

@@ -1,11 +1,11 @@
 // One definition of the average for every plane: the star (its coordinator end, StarRound) and
-// the shared-memory plane (N SharedMemoryReducers on real /dev/shm segments, ordered by the real
-// SharedBarrier) give bit-identical averaged gradients for the same inputs, so a run's weights do
+// the shared-memory plane (N SharedMemoryReducers on real /dev/shm segments, taking their turns
+// over their real sockets) give bit-identical averaged gradients for the same inputs, so a run's weights do
 // not depend on which plane `auto` chose.
 import { describe, expect, it } from 'vitest';
-import type { Message, ReducedMessage } from '@dgm/protocol';
+import type { ReducedMessage } from '@dgm/protocol';
 import type { CoordinatorPlaneContext, PlaneMember } from '../src/api.js';
-import { OwnSegment, PeerSegment, segmentLayout, SharedBarrier, sharedMemoryId, SharedMemoryReducer, sharedStages, StarRound } from '../src/bench.js';
+import { OwnSegment, PeerSegment, PeerTurns, segmentLayout, sharedMemoryId, SharedMemoryReducer, sharedStages, StarRound } from '../src/bench.js';
 import { SINGLE_STAGE_BYTES } from '../src/shared/stages.js';
 
 /** Gradient-like values: signed, of magnitudes from 1e-8 to 1e2, with exact zeros and negative zeros. */
@@ -49,34 +49,25 @@ function starAverage(phase: string, grads: Float32Array[], counts: number[]): Fl
   return Float32Array.from(reduced!.grads);
 }
 
-/** The shared plane: N reducers on real segments, the real barrier between their stages. */
+/** The shared plane: N reducers on real segments, telling each other their turns over their real sockets. */
 async function sharedAverage(phase: string, grads: Float32Array[], counts: number[]): Promise<Float32Array[]> {
   const world = grads.length;
   const layout = segmentLayout({ [phase]: grads[0]!.length });
   const owns = Array.from({ length: world }, () => OwnSegment.create(layout.bytes)!);
-  const ms = members(world);
   const reducers: SharedMemoryReducer[] = [];
-  const barrier = new SharedBarrier<PlaneMember>({
-    run: 'run',
-    gradSizes: { [phase]: grads[0]!.length },
-    members: () => ms,
-    send: async (t, m) => void setImmediate(() => reducers[t.rank]!.deliver(m)),
-    lost: () => undefined,
-    dropped: (_m, reason) => {
-      throw new Error(reason);
-    },
-  });
-  barrier.begin(0);
   for (let rank = 0; rank < world; rank++) {
     const peers = owns.map((o, q) => (q === rank ? null : PeerSegment.open(o.path, layout.bytes, q)));
-    const send = async (m: Message) => void setImmediate(() => barrier.onMessage(ms[rank]!, m));
-    reducers.push(new SharedMemoryReducer('run', rank, owns[rank]!, peers, layout, send, 5000));
+    const turns = new PeerTurns('run', rank, owns.map((o) => o.path), { run: 'run', gradSizes: { [phase]: grads[0]!.length } }, 5000, (reason) => {
+      throw new Error(reason);
+    });
+    reducers.push(new SharedMemoryReducer(rank, owns[rank]!, peers, layout, turns));
   }
   try {
     const results = await Promise.all(reducers.map((r, rank) => r.reduce(phase as 'd', 0, grads[rank]!, counts[rank]!)));
     return results.map((r) => Float32Array.from(r));
   } finally {
     reducers.forEach((r) => r.close());
+    owns.forEach((o) => o.close());
   }
 }
 

@@ -1,12 +1,14 @@
 // The shared-memory plane's parts on real files in /dev/shm: the SIMD sum, the chunking, the
-// segments, and N reducers averaging through their segments (the barrier between the stages is
-// played here by a few lines standing in for the coordinator; the coordinator's real barrier and
-// the sockets are exercised by the coordinator's process tests).
+// segments, and N reducers averaging through their segments, telling each other their turns over
+// their real turn sockets (the coordinator is not involved; the runs in the coordinator's
+// process tests exercise the whole).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Message, ProceedMessage, WrittenMessage } from '@dgm/protocol';
-import { chunkOf, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/bench.js';
+import { createConnection } from 'node:net';
+import { encodeMessage, type TurnMessage } from '@dgm/protocol';
+import { chunkOf, OwnSegment, PeerSegment, PeerTurns, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/bench.js';
+import { turnFrame, turnPathOf } from '../src/shared/peer-turns.js';
 import { isSegmentPath, SegmentError } from '../src/shared/segment.js';
 
 const haveShm = sharedMemoryId() !== null;
@@ -126,34 +128,27 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     peer.close();
   });
 
-  /** N reducers over real segments, with a stand-in barrier that answers WRITTEN as a coordinator does. */
+  /** N reducers over real segments, taking their turns over their real sockets (each stage said is recorded). */
   function group(gradSizes: Record<string, number>, world: number, timeoutMs = 5000) {
     const layout = segmentLayout(gradSizes);
     const owns = Array.from({ length: world }, () => OwnSegment.create(layout.bytes)!);
-    const written = new Map<string, Map<number, number>>();
     const reducers: SharedMemoryReducer[] = [];
-    const sent: Message[] = [];
-    const barrier = async (rank: number, m: Message) => {
-      sent.push(m);
-      const w = m as WrittenMessage;
-      const key = `${w.step}/${w.phase}/${w.stage}`;
-      const seen = written.get(key) ?? new Map<number, number>();
-      written.set(key, seen.set(rank, w.sampleCount));
-      if (seen.size < world) return;
-      const first = written.get(`${w.step}/${w.phase}/grads`) ?? written.get(`${w.step}/${w.phase}/whole`)!;
-      const counts = Array.from({ length: world }, (_, q) => first.get(q)!);
-      const proceed: ProceedMessage = { type: 'PROCEED', run: 'run', step: w.step, phase: w.phase, stage: w.stage, counts };
-      setImmediate(() => reducers.forEach((r) => r.deliver(proceed)));
-    };
+    const turns: PeerTurns[] = [];
+    const said: string[] = [];
+    const drops: string[] = [];
     for (let rank = 0; rank < world; rank++) {
       const peers = owns.map((o, q) => (q === rank ? null : PeerSegment.open(o.path, layout.bytes, q)));
-      reducers.push(new SharedMemoryReducer('run', rank, owns[rank]!, peers, layout, (m) => barrier(rank, m), timeoutMs));
+      const t = new PeerTurns('run', rank, owns.map((o) => o.path), { run: 'run', gradSizes }, timeoutMs, (reason) => void drops.push(reason));
+      const stage = t.stage.bind(t);
+      t.stage = (step, phase, st, count) => (said.push(st), stage(step, phase, st, count));
+      turns.push(t);
+      reducers.push(new SharedMemoryReducer(rank, owns[rank]!, peers, layout, t));
     }
     const close = () => {
       reducers.forEach((r) => r.close());
       owns.forEach((o) => o.close());
     };
-    return { reducers, owns, sent, close };
+    return { reducers, owns, turns, said, drops, close };
   }
 
   it.each([
@@ -161,7 +156,7 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     [2, { d: 1_100_001, g: 37 }, 'grads sums whole'],
     [2, { d: 1001, g: 37 }, 'whole'],
   ] as const)('%i ranks get the same bits: the sample-weighted mean, step after step, phase after phase', async (world, sizes, stages) => {
-    const { reducers, owns, sent, close } = group(sizes, world);
+    const { reducers, owns, said, drops, close } = group(sizes, world);
     const counts = [5, 3, 8].slice(0, world);
     const total = counts.reduce((a, c) => a + c, 0);
     const r = noise(7);
@@ -177,21 +172,75 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
         expect(worst).toBeLessThan(1e-6);
       }
     }
-    // After the first round nobody needs the names: the files are gone, their memory is not.
-    expect(owns.every((o) => !existsSync(o.path))).toBe(true);
-    const used = new Set(sent.map((m) => (m as WrittenMessage).stage));
-    expect([...used].sort().join(' ')).toBe(stages);
+    // After the first round nobody needs the names: the files (segments and turn sockets) are gone, their memory is not.
+    expect(owns.every((o) => !existsSync(o.path) && !existsSync(turnPathOf(o.path)))).toBe(true);
+    expect([...new Set(said)].sort().join(' ')).toBe(stages);
+    expect(drops).toEqual([]);
     close();
   });
 
-  it('a stage nobody answers ends by timeout; fail() ends the wait and every later reduce()', async () => {
+  it('a stage a peer never says ends by timeout naming it; fail() ends the wait and every later reduce()', async () => {
     const { reducers, close } = group({ vae: 8 }, 2, 100);
-    await expect(reducers[0]!.reduce('vae', 0, new Float32Array(8), 1)).rejects.toThrow("no PROCEED 'whole' for phase 'vae' of step 0 within 100 ms");
+    await expect(reducers[0]!.reduce('vae', 0, new Float32Array(8), 1)).rejects.toThrow("no TURN 'whole' for phase 'vae' of step 0 from rank 1 within 100 ms");
     const waiting = reducers[1]!.reduce('vae', 1, new Float32Array(8), 1);
     reducers[1]!.fail(new Error('coordinator gone'));
     await expect(waiting).rejects.toThrow('coordinator gone');
     await expect(reducers[1]!.reduce('vae', 2, new Float32Array(8), 1)).rejects.toThrow('coordinator gone');
-    expect(() => reducers[0]!.deliver({ type: 'PROCEED', run: 'run', step: 9, phase: 'vae', stage: 'grads', counts: [1, 1] })).toThrow(/arrived while nothing was awaited/);
+    expect(() => reducers[0]!.deliver({ type: 'PROCEED', run: 'run', step: 9, phase: 'vae', stage: 'grads', counts: [1, 1] })).toThrow(/PROCEED is not a message of the shared-memory plane/);
+    close();
+  });
+
+  it('drops what is not a TURN of this run from a peer (junk, another run, its own rank, a repeat), and averages on', async () => {
+    const { reducers, owns, drops, close } = group({ vae: 8 }, 2);
+    await new Promise((r) => setTimeout(r, 50)); // rank 0 is listening
+    const intruder = createConnection(turnPathOf(owns[0]!.path));
+    await new Promise((r) => intruder.once('connect', r));
+    const turn = (m: Partial<TurnMessage>) => turnFrame(encodeMessage({ type: 'TURN', run: 'run', rank: 1, step: 0, phase: 'vae', stage: 'whole', sampleCount: 1, ...m } as TurnMessage));
+    intruder.write(turnFrame([Buffer.from('not a message')]));
+    intruder.write(turn({ run: 'other' }));
+    intruder.write(turn({ rank: 0 }));
+    intruder.write(turn({ rank: 7 }));
+    intruder.write(turn({ step: 5, sampleCount: 3 })); // a stage rank 1 never said: kept, never read
+    intruder.write(turn({ step: 5, sampleCount: 3 })); // ... and its repeat
+    // A stream that breaks the framing is cut off, and the rest goes on.
+    const liar = createConnection(turnPathOf(owns[1]!.path));
+    liar.write(Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
+    await new Promise((r) => liar.once('close', r));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(drops).toHaveLength(6);
+    expect(drops).toContain('a frame of more than 4096 bytes on the turn socket; the connection was closed');
+    drops.splice(drops.indexOf('a frame of more than 4096 bytes on the turn socket; the connection was closed'), 1);
+    expect(drops.slice(1)).toEqual([
+      "bad TURN: run id 'other' is not this run ('run')",
+      'a TURN from rank 0, which is not a peer',
+      'a TURN from rank 7, which is not a peer',
+      'a second TURN from rank 1 for 5/vae/whole',
+    ]);
+    const grads = [Float32Array.from({ length: 8 }, (_, i) => i), Float32Array.from({ length: 8 }, () => 1)];
+    const results = await Promise.all(reducers.map((r, q) => r.reduce('vae', 0, grads[q]!, q + 1)));
+    expect(Array.from(results[0]!)).toEqual(Array.from(results[1]!));
+    expect(results[0]![3]).toBeCloseTo((3 * 1 + 1 * 2) / 3, 6);
+    intruder.destroy();
+    close();
+  });
+
+  it('keeps a single-stage gradient readable until every peer took its next turn: the two regions alternate by step', async () => {
+    const { reducers, owns, close } = group({ vae: 8 }, 2);
+    const layout = segmentLayout({ vae: 8 });
+    const view = PeerSegment.open(owns[0]!.path, layout.bytes, 0);
+    const g = (step: number) => Float32Array.from({ length: 8 }, (_, i) => step * 100 + i);
+    for (const step of [0, 1]) await Promise.all(reducers.map((r) => r.reduce('vae', step, g(step), 1)));
+    // Rank 0's step-1 gradient did not overwrite step 0's, which a peer still reading step 0 (a
+    // rank that started step 1 early: STEPs are sent ahead) would otherwise read half-changed.
+    const region = layout.phases.vae!;
+    const at = (offset: number) => {
+      const into = new Float32Array(8);
+      view.read(into, offset);
+      return Array.from(into);
+    };
+    expect(at(region.gradsOffset)).toEqual(Array.from(g(0)));
+    expect(at(region.sumsOffset)).toEqual(Array.from(g(1)));
+    view.close();
     close();
   });
 });

@@ -49,6 +49,7 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   RING: 0,
   WRITTEN: 0,
   PROCEED: 0,
+  TURN: 0,
   DONE: 0,
   HEARTBEAT: 0,
   SNAPSHOT_REQUEST: 0,
@@ -269,6 +270,15 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         phase: phaseOf(h, limits),
         stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
         counts: intList(h, 'counts', MAX_WORLD_SIZE, 0, limits.maxIndices),
+      };
+    case 'TURN':
+      return {
+        type, run,
+        rank: int(h, 'rank', 0, MAX_WORLD_SIZE - 1),
+        step: int(h, 'step', 0),
+        phase: phaseOf(h, limits),
+        stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
+        sampleCount: int(h, 'sampleCount', 1, limits.maxIndices),
       };
     case 'DONE':
       return {

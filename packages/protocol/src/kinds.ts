@@ -15,6 +15,7 @@ export const MESSAGE_KINDS = [
   'RING',
   'WRITTEN',
   'PROCEED',
+  'TURN',
   'DONE',
   'HEARTBEAT',
   'SNAPSHOT_REQUEST',
@@ -187,6 +188,21 @@ export interface ProceedMessage extends Base {
 }
 
 /**
+ * Worker → worker (shared-memory plane, over the workers' own sockets, never the coordinator):
+ * rank `rank` wrote its part of `stage` of this phase to its segment. When a worker holds every
+ * rank's TURN of a stage it reads the stage: `sampleCount` of each weighs its gradient, as
+ * PROCEED's `counts` do on the coordinator's barrier.
+ */
+export interface TurnMessage extends Base {
+  type: 'TURN';
+  rank: number;
+  step: number;
+  phase: string;
+  stage: SharedStage;
+  sampleCount: number;
+}
+
+/**
  * Worker → coordinator: step finished and applied; local losses are means over `sampleCount`
  * samples. `error` is non-null when the step failed on this worker (the run must stop).
  */
@@ -254,6 +270,7 @@ export type Message =
   | PlaneMessage
   | RingMessage
   | WrittenMessage
+  | TurnMessage
   | ProceedMessage
   | DoneMessage
   | FailedMessage

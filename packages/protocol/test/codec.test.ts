@@ -26,6 +26,7 @@ const examples: Message[] = [
   { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
   { type: 'RING', run, hosts: [0, 1], hostNames: ['a', 'b'], segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'], addresses: ['tcp://10.0.0.1:29500', 'tcp://10.0.0.2:29500'], keys: [], wire: 'bf16' },
   { type: 'WRITTEN', run, step: 7, phase: 'd', stage: 'grads', sampleCount: 3 },
+  { type: 'TURN', run, rank: 1, step: 7, phase: 'd', stage: 'whole', sampleCount: 3 },
   { type: 'PROCEED', run, step: 7, phase: 'd', stage: 'sums', counts: [3, 2] },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
   { type: 'HEARTBEAT', run },
@@ -92,6 +93,10 @@ describe('decoder validation', () => {
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'x', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d\)/);
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums, whole/);
     expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 9 }), limits)).toMatch(/'sampleCount' is 9, allowed is 1..8/);
+    expect(reason(h({ type: 'TURN', rank: 1, step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toBe('ok');
+    expect(reason(h({ type: 'TURN', step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/'rank'/);
+    expect(reason(h({ type: 'TURN', rank: -1, step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/'rank' is -1/);
+    expect(reason(h({ type: 'TURN', rank: 0, step: 1, phase: 'x', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases/);
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 'x'] }), limits)).toMatch(/'counts\[1\]' must be an integer/);
     expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: 4 }), limits)).toMatch(/'counts' must be a list/);
     expect(reason(h({ type: 'PLANE', segments: ['/a', 7] }))).toMatch(/'segments\[1\]' must be a string/);

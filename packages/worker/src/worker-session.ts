@@ -156,7 +156,7 @@ export class WorkerSession {
     // then named by the coordinator's liveness (which hears every worker), not blamed on whichever
     // neighbour happened to time out first further along the ring; the ring's own wait is the
     // backstop for a link broken between two workers that both still reach the coordinator.
-    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs, linkTimeoutMs: 2 * this.o.timeoutMs });
+    this.planes.admit({ run: admission.run, rank: admission.rank, worldSize: admission.worldSize, send: (msg) => this.link.send(msg), timeoutMs: this.o.reduceTimeoutMs, linkTimeoutMs: 2 * this.o.timeoutMs, dropped: (reason) => this.noteDrop('dropped a message from a peer worker', reason) });
     const { config, parts } = admission;
     this.link.setLimits({ run: m.run, gradSizes: parts.gradSizes, maxIndices: config.globalBatch });
     this.log.info('joined', { rank: m.rank, worldSize: m.worldSize, run: m.run, backend: this.backend, device: this.device });

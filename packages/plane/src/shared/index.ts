@@ -1,9 +1,12 @@
 // The shared-memory plane: workers on one host average through segment files in /dev/shm
-// (shared-reducer.ts), and the coordinator is only the barrier between stages (barrier.ts). Set
-// up by PLANE (every rank's segment path) before the first STEP.
+// (shared-reducer.ts) and tell each other when a stage is written over their own Unix sockets
+// (peer-turns.ts): the coordinator only sends the setup, PLANE (every rank's segment path),
+// before the first STEP, and sees nothing of the phases (its end, no-turns.ts, is empty).
+// barrier.ts, the coordinator as the barrier between stages, serves the hierarchical plane.
 import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './segment.js';
 import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
-import { SharedBarrier } from './barrier.js';
+import { NoTurns } from './no-turns.js';
+import { PeerTurns } from './peer-turns.js';
 import { SharedMemoryReducer } from './shared-reducer.js';
 
 /** A worker's own segment, made before HELLO. */
@@ -23,12 +26,12 @@ function unavailable(members: readonly PlaneMember[]): string | null {
 
 export const sharedPlane: PlaneDefinition = {
   name: 'shared',
-  toCoordinator: ['WRITTEN'],
-  toWorker: ['PROCEED'],
+  toCoordinator: [],
+  toWorker: [],
   setupKind: 'PLANE',
   unavailable,
   setup: (run, members) => ({ type: 'PLANE', run, segments: members.map((m) => m.shm!.path) }),
-  coordinatorEnd: (context) => new SharedBarrier(context),
+  coordinatorEnd: () => new NoTurns(),
 
   prepare({ gradSizes, sharedMemory, log }) {
     if (!sharedMemory) return null;
@@ -59,12 +62,15 @@ export const sharedPlane: PlaneDefinition = {
       peers.forEach((p) => p?.close());
       throw error;
     }
-    return new SharedMemoryReducer(context.run, rank, seg.own, peers, seg.layout, context.send, context.timeoutMs);
+    const gradSizes = Object.fromEntries(Object.values(seg.layout.phases).map((p) => [p.phase, p.size]));
+    const turns = new PeerTurns(context.run, rank, setup.segments, { run: context.run, gradSizes }, context.timeoutMs, context.dropped ? (reason) => context.dropped!(reason) : undefined);
+    return new SharedMemoryReducer(rank, seg.own, peers, seg.layout, turns);
   },
 };
 
 export { SharedMemoryReducer } from './shared-reducer.js';
 export { SharedBarrier } from './barrier.js';
+export { PeerTurns, turnPathOf } from './peer-turns.js';
 export { sharedStages, SINGLE_STAGE_BYTES } from './stages.js';
 export { chunkOf } from './chunks.js';
 export { isSegmentPath, OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './segment.js';

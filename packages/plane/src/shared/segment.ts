@@ -147,6 +147,8 @@ function unlinkAtExit(segment: OwnSegment): void {
 }
 
 const SEGMENT_NAME = /^dgm-(\d+)-[0-9a-f]{12}\.seg$/;
+/** A segment, or the turn socket beside it (peer-turns.ts): what a killed worker may leave. */
+const LEFTOVER_NAME = /^dgm-(\d+)-[0-9a-f]{12}\.(seg|turn)$/;
 
 /**
  * Whether `path` names a segment as workers create them (in the shared-memory directory, with a
@@ -157,9 +159,9 @@ export function isSegmentPath(path: string, dir = SHARED_MEMORY_DIR): boolean {
 }
 
 /**
- * Removes the segments of processes that no longer exist. A segment's name goes as soon as every
- * peer has opened it (after the first average), so only a worker killed between joining and its
- * first step leaves one behind; the next worker on the host cleans it up.
+ * Removes the segments (and turn sockets) of processes that no longer exist. Their names go as
+ * soon as every peer has opened them (after the first average), so only a worker killed between
+ * joining and its first step leaves one behind; the next worker on the host cleans it up.
  */
 export function removeOrphans(dir = SHARED_MEMORY_DIR): string[] {
   const removed: string[] = [];
@@ -170,7 +172,7 @@ export function removeOrphans(dir = SHARED_MEMORY_DIR): string[] {
     return removed;
   }
   for (const name of names) {
-    const pid = Number(SEGMENT_NAME.exec(name)?.[1]);
+    const pid = Number(LEFTOVER_NAME.exec(name)?.[1]);
     if (!pid || pid === process.pid || isAlive(pid)) continue;
     try {
       unlinkSync(join(dir, name));

@@ -1,27 +1,30 @@
 // The worker's GradientReducer on the shared-memory plane: a reduce-scatter then an all-gather
-// through the workers' segments, with the coordinator only as the barrier between the stages.
+// through the workers' segments; the workers tell each other directly when a stage is written
+// (TURN, peer-turns.ts), so the coordinator is not on the path of any phase.
 //
 // One phase, rank r of N, gradient g_r of n floats split into N chunks (chunks.ts):
 //   1. r writes g_r (all but its own chunk: nobody else reads that) into its segment and says
-//      WRITTEN 'grads'. When every rank has, the coordinator sends PROCEED 'grads' with every
-//      rank's sample count.
+//      TURN 'grads' (with its sample count) to every peer. Once it holds every rank's TURN
+//      'grads' it knows every rank's sample count.
 //   2. r averages chunk r: Σ_q w_q·g_q[chunk r] in rank order, w_q = n_q / Σ n (float32, the
 //      SIMD kernel: averaging/weighted-average.ts, the star's arithmetic too), reading the
 //      peers' parts straight from their segments; it writes the result into its segment and
-//      says WRITTEN 'sums'.
-//   3. On PROCEED 'sums', r reads every other chunk's average from its owner's segment.
+//      says TURN 'sums'.
+//   3. Once every rank said TURN 'sums', r reads every other chunk's average from its owner's segment.
 // Each chunk is computed once, by its owner, and copied by everyone else: replicas get the same
 // bits. For small gradients one stage does instead (stages.ts): every rank writes its whole
-// gradient, says WRITTEN 'whole', and on PROCEED sums every rank's gradient itself, in rank order
-// with the same kernel, so the same bits again, after 2 message hops instead of 4. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
-// the traffic of a ring all-reduce, at memory speed instead of socket speed, with 4 message
+// gradient, says TURN 'whole', and once all have, sums every rank's gradient itself, in rank order
+// with the same kernel, so the same bits again, after 1 message hop instead of 2. Per rank that is (N-1)/N·n floats written and read twice, and n/N·(N-1) multiply-adds:
+// the traffic of a ring all-reduce, at memory speed instead of socket speed, with 2 message
 // hops per phase. Safe without double buffering: a rank writes its 'grads' region again only in
-// a later phase round, which cannot start before every rank has sent WRITTEN 'sums' (so finished
-// reading it), and its 'sums' region only after every rank's next WRITTEN 'grads' (so every rank
-// finished reading this round's sums).
+// a later phase round, which cannot start before every rank has said TURN 'sums' (so finished
+// reading it), and its 'sums' region only after every rank's next TURN 'grads' (so every rank
+// finished reading this round's sums). The single stage has no second turn, and a rank may
+// start the next step before its peers finished reading (the coordinator sends STEPs ahead), so
+// it alternates between the two regions by step parity.
 import type { PhaseName } from '@dgm/core';
 import type { Message, SharedStage } from '@dgm/protocol';
-import { StageTurns } from './stage-turns.js';
+import type { PeerTurns } from './peer-turns.js';
 import type { WorkerPlaneEnd } from '../api.js';
 import { WeightedAverage } from '../averaging/weighted-average.js';
 import { chunkOf, largestChunk } from './chunks.js';
@@ -32,20 +35,17 @@ import { sharedStages } from './stages.js';
 export class SharedMemoryReducer implements WorkerPlaneEnd {
   readonly name = 'shared';
   private readonly average: WeightedAverage;
-  private readonly turns: StageTurns;
   private unlinked = false;
 
   constructor(
-    private readonly run: string,
     private readonly rank: number,
     private readonly own: OwnSegment,
     /** Every rank's segment, by rank (this rank's entry is null: it writes its own). */
     private readonly peers: readonly (PeerSegment | null)[],
     private readonly layout: SegmentLayout,
-    private readonly send: (message: Message) => Promise<void>,
-    timeoutMs: number,
+    /** The stage turns, said to and heard from the peers directly. */
+    private readonly turns: PeerTurns,
   ) {
-    this.turns = new StageTurns(run, send, peers.length, 'shared-memory', timeoutMs);
     const worldSize = peers.length;
     // Operands: a whole gradient (single stage) or a chunk; the output always holds a whole
     // gradient, so the two-stage result is assembled in place (own chunk computed at its offset,
@@ -96,7 +96,12 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
 
   /** The single stage: every rank writes its whole gradient and sums everyone's itself. */
   private async reduceWhole(region: PhaseRegion, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
-    this.own.write(grads, region.gradsOffset);
+    // Two buffers, by step parity (the single stage leaves the sums region free): with steps
+    // sent ahead, a rank may write its next step's gradient while a slower peer still reads
+    // this one; that peer's TURN of the next round proves it finished reading, and only then
+    // is this buffer written again.
+    const offset = step % 2 === 0 ? region.gradsOffset : region.sumsOffset;
+    this.own.write(grads, offset);
     const written = this.stage(step, region.phase, 'whole', sampleCount);
     const preloaded = this.preload(grads);
     const counts = await written;
@@ -104,13 +109,13 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     return this.average.compute(counts, region.size, 0, (q, into) => {
       if (q === this.rank) {
         if (!preloaded) into.set(grads);
-      } else this.peers[q]!.read(into, region.gradsOffset);
+      } else this.peers[q]!.read(into, offset);
     });
   }
 
   /**
    * Copies this rank's own operand into the kernel's memory while the other ranks are still
-   * writing (the wait for PROCEED is otherwise idle): ranks 0 and 1 have a region of their own
+   * writing (the wait for their TURNs is otherwise idle): ranks 0 and 1 have a region of their own
    * in the first combine (a and b); later ranks share region a and load in turn.
    */
   private preload(own: Float32Array): boolean {
@@ -121,7 +126,7 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
   }
 
   /**
-   * Every peer opened our segment before its first WRITTEN: the name is no longer needed, and
+   * Every peer opened our segment before its first TURN: the name is no longer needed, and
    * without it the memory is freed by the kernel however this process ends.
    */
   private forgetName(): void {
@@ -134,9 +139,9 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     return this.turns.stage(step, phase, stage, sampleCount);
   }
 
-  /** Hands a received PROCEED to the waiting stage (StageTurns checks it was the one awaited). */
+  /** Nothing from the coordinator is this plane's: the workers decide the turns among themselves. */
   deliver(m: Message): void {
-    this.turns.deliver(m);
+    this.turns.deliver(m.type);
   }
 
   /** Rejects the waiting stage (if any) and every later reduce() with `error`. */
@@ -146,6 +151,7 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
 
   /** Closes the peers' segments and this rank's own. */
   close(): void {
+    this.turns.close();
     for (const p of this.peers) p?.close();
     this.own.close();
   }
