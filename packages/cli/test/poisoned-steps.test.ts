@@ -79,11 +79,13 @@ describe('a worker that produces NaN', () => {
     expect(always.code, always.stderr).toBe(1);
     const errors = always.stderr.split('\n').filter((l) => l.startsWith('error'));
     expect(errors).toEqual([
-      `error: 3 steps were skipped for non-finite gradients, more than --max-skipped-steps 2 allows (the last at step 3, from rank 1), so the run stopped after 3 steps with its checkpoint ${join(root, 'always', 'checkpoints', 'step-000003')}; lower --lr or check the data.`,
+      // The third skip (step 3) passes the limit; step 4 had already gone out to the workers (STEP
+      // is sent one step ahead), so it is finished, and counted, before the run stops.
+      `error: 4 steps were skipped for non-finite gradients, more than --max-skipped-steps 2 allows (the last at step 4, from rank 1), so the run stopped after 4 steps with its checkpoint ${join(root, 'always', 'checkpoints', 'step-000004')}; lower --lr or check the data.`,
     ]);
-    expect(metrics('always').map((l) => l.skippedSteps)).toEqual([1, 2, 3]);
+    expect(metrics('always').map((l) => l.skippedSteps)).toEqual([1, 2, 3, 4]);
     expect(readFileSync(join(root, 'always', 'logs', 'coordinator.log'), 'utf8')).toMatch(/"message":"data plane: star"/);
-    const { floats, iterations } = readCheckpoint('always', 3);
+    const { floats, iterations } = readCheckpoint('always', 4);
     expect(iterations).toEqual({ d: 0, g: 0 });
     expect(floats.every((a) => a.every(Number.isFinite))).toBe(true);
   });
