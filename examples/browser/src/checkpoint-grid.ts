@@ -1,6 +1,8 @@
 // (1) A checkpoint's generator, loaded over HTTP with stock tf.loadLayersModel, drawn as a grid.
 // The checkpoint directory is what `dgm train` writes (runs/<name>/checkpoints/step-NNNNNN/):
-// state.json says the model family, <sub-model>/model.json holds the tfjs LayersModel.
+// state.json says the model family and lists the sub-models, <sub-model>/model.json holds the
+// tfjs LayersModel. A GAN trained with --ema is drawn from its generator average, as `dgm sample`
+// and the quality metrics draw it: the live generator of such a run is the noisier of the two.
 import * as tf from '@tensorflow/tfjs';
 import type { GridResult } from './page-result.js';
 
@@ -11,7 +13,7 @@ const GAP = 2;
 const GAP_VALUE = 0.35;
 
 interface CheckpointState {
-  model?: { family?: string; options?: { classes?: number } };
+  model?: { family?: string; options?: { classes?: number }; subModels?: string[] };
 }
 
 /** Classes of a conditional model: state.json's `model.options.classes`, which dgm writes for every conditional checkpoint. */
@@ -62,7 +64,7 @@ export async function drawCheckpointGrid(baseUrl: string, canvas: HTMLCanvasElem
   if (!response.ok) throw new Error(`${new URL('state.json', baseUrl).href} answered ${response.status}; is it a dgm checkpoint directory?`);
   const state = (await response.json()) as CheckpointState;
   const family = state.model?.family ?? 'gan';
-  const subModel = family === 'vae' ? 'decoder' : 'generator';
+  const subModel = family === 'vae' ? 'decoder' : state.model?.subModels?.includes('generator_ema') ? 'generator_ema' : 'generator';
   const model = await tf.loadLayersModel(new URL(`${subModel}/model.json`, baseUrl).href);
   try {
     const conditional = model.inputs.length === 2;
@@ -78,7 +80,7 @@ export async function drawCheckpointGrid(baseUrl: string, canvas: HTMLCanvasElem
     await tf.browser.toPixels(grid, canvas);
     grid.dispose();
     canvas.style.width = `${canvas.width * 3}px`;
-    return { family, inputs: model.inputs.length, rows, columns: COLUMNS };
+    return { family, subModel, inputs: model.inputs.length, rows, columns: COLUMNS };
   } finally {
     model.dispose();
   }

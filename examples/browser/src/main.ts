@@ -46,7 +46,8 @@ async function run(): Promise<PageResult> {
   await initBackend('wasm');
 
   result.grid = await drawCheckpointGrid(checkpointUrl, element<HTMLCanvasElement>('grid'));
-  element('grid-caption').textContent = `${result.grid.family}, ${result.grid.inputs === 2 ? 'one row per class' : 'unconditional'}`;
+  const drawn = result.grid.subModel === 'generator_ema' ? 'its generator average' : result.grid.subModel;
+  element('grid-caption').textContent = `${result.grid.family}, ${drawn}, ${result.grid.inputs === 2 ? 'one row per class' : 'unconditional'}`;
 
   if (steps === 0) return result;
   const wasmRow = trainingRow();

@@ -4,6 +4,8 @@
 export interface GridResult {
   /** 'gan' (generator, tanh output) or 'vae' (decoder, Bernoulli logits), from state.json. */
   family: string;
+  /** The sub-model drawn: 'generator_ema' when the checkpoint has one, else 'generator' or 'decoder'. */
+  subModel: string;
   /** The model's inputs: 1 (latent) or 2 (latent and class: one row per class). */
   inputs: number;
   rows: number;

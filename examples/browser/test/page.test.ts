@@ -78,12 +78,12 @@ describe('examples/browser in headless Chromium', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
 
-  /** Trains a tiny mlp-gan (`extra` flags) the way a user does; copies its last checkpoint to `to`. */
-  async function trainCheckpoint(name: string, extra: string[], to: string): Promise<void> {
+  /** Trains a tiny mlp-gan (`extra` flags) for `steps` steps the way a user does; copies its last checkpoint to `to`. */
+  async function trainCheckpoint(name: string, extra: string[], steps: number, to: string): Promise<void> {
     const run = path.join(scratch, name);
     await promisify(execFile)(
       process.execPath,
-      [DGM, 'train', '--model', 'mlp-gan', ...extra, '--steps', '4', '--workers', '1', '--batch-size', '16', '--out', run, '--json'],
+      [DGM, 'train', '--model', 'mlp-gan', ...extra, '--steps', String(steps), '--workers', '1', '--out', run, '--json'],
       { timeout: 120_000 },
     );
     const latest = readFileSync(path.join(run, 'checkpoints', 'latest'), 'utf8').trim();
@@ -95,8 +95,10 @@ describe('examples/browser in headless Chromium', () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/apt-packages lists it)`).toBe(true);
     // Two tiny GAN checkpoints, unconditional and conditional, trained while the page builds.
     const [, , page] = await Promise.all([
-      trainCheckpoint('run', [], path.join(served, 'mlp-gan')),
-      trainCheckpoint('run-conditional', ['--conditional'], path.join(served, 'conditional')),
+      trainCheckpoint('run', ['--batch-size', '16'], 4, path.join(served, 'mlp-gan')),
+      // With a generator average (--ema), which the page must draw rather than the live generator;
+      // 300 steps (~20 s, while the page builds), so the screenshot shows each row's digit.
+      trainCheckpoint('run-conditional', ['--conditional', '--ema', '0.9', '--batch-size', '64'], 300, path.join(served, 'conditional')),
       buildPage({ outdir: path.join(scratch, 'page') }),
     ]);
     // The real page built: core's Trainer in it, its dependencies' Node branches disabled (empty modules).
@@ -124,7 +126,7 @@ describe('examples/browser in headless Chromium', () => {
     expect(problems).toEqual([]);
 
     // (1) The grid: 4 rows of 8 samples of 28x28 plus 2-pixel gaps, not blank.
-    expect(result.grid).toEqual({ family: 'gan', inputs: 1, rows: 4, columns: 8 });
+    expect(result.grid).toEqual({ family: 'gan', subModel: 'generator', inputs: 1, rows: 4, columns: 8 });
     const pixels = await page.evaluate(readGrid);
     expect([pixels.width, pixels.height]).toEqual([8 * CELL, 4 * CELL]);
     const avg = mean(pixels.gray);
@@ -157,7 +159,7 @@ describe('examples/browser in headless Chromium', () => {
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('done');
     expect(problems).toEqual([]);
-    expect(result.grid).toEqual({ family: 'gan', inputs: 2, rows: classes, columns: COLUMNS });
+    expect(result.grid).toEqual({ family: 'gan', subModel: 'generator_ema', inputs: 2, rows: classes, columns: COLUMNS });
     expect(result.training).toEqual([]);
     const { width, height, gray } = await page.evaluate(readGrid);
     await page.close();
@@ -187,7 +189,7 @@ describe('examples/browser in headless Chromium', () => {
     }
     // The same generator run in Node on the same latents, class k for every sample of row k:
     // grid row k must be class k's, to within the backends' rounding.
-    const reference = await referenceRows(path.join(checkpoint, 'generator', 'model.json'), classes, COLUMNS, LATENT_SEED);
+    const reference = await referenceRows(path.join(checkpoint, 'generator_ema', 'model.json'), classes, COLUMNS, LATENT_SEED);
     const errors = rows.map((row, k) => meanAbsDiff(row, reference[k]!));
     console.log(JSON.stringify({ classes, closestRowPair: +closest.toFixed(1), worstRowVsNode: +Math.max(...errors).toFixed(2) }));
     expect(closest).toBeGreaterThan(4);
