@@ -69,6 +69,10 @@ export class WeightedSum {
   readonly outputs: readonly Float32Array[];
   readonly a: Float32Array;
   readonly b: Float32Array;
+  /** The kernel's linear memory (other kernels may work on the same regions: the ring's wire kernel). */
+  readonly memory: WebAssembly.Memory;
+  /** Bytes after the operands for a caller's own use (the ring's encode and staging buffers); empty unless asked for. */
+  readonly scratch: Uint8Array;
   private readonly combineFn: (out: number, a: number, wa: number, b: number, wb: number, bytes: number) => void;
 
   /**
@@ -76,12 +80,15 @@ export class WeightedSum {
    * output to send without a copy, and alternates between two so that the next reduce never
    * writes where a send of the previous one may still be read.
    */
-  constructor(capacity: number, outCapacity = capacity, outputs = 1) {
+  constructor(capacity: number, outCapacity = capacity, outputs = 1, scratchBytes = 0) {
     this.capacity = lanes(Math.max(1, capacity));
     this.outCapacity = lanes(Math.max(capacity, outCapacity));
     const outBytes = this.outCapacity * 4;
     const bytes = this.capacity * 4;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((outputs * outBytes + 2 * bytes) / 65536) });
+    const scratchAt = outputs * outBytes + 2 * bytes;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchAt + scratchBytes) / 65536) });
+    this.memory = memory;
+    this.scratch = new Uint8Array(memory.buffer, scratchAt, scratchBytes);
     compiled ??= new WebAssembly.Module(moduleBytes());
     const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
     this.combineFn = instance.exports.combine as WeightedSum['combineFn'];

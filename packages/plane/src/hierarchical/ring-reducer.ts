@@ -42,6 +42,7 @@ import type { PeerTurns } from '../shared/peer-turns.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type SegmentLayout } from '../shared/segment.js';
 import type { Chunk, RingLink } from './ring-link.js';
 import type { RingTopology } from './topology.js';
+import { Bf16Kernel } from './bf16-kernel.js';
 import { bytesPerValue, decodeChunk, encodeHalves } from './wire-codec.js';
 
 /** Floats per message between hosts (256 KiB of fp32): small enough to pipeline, large enough to stream. */
@@ -51,8 +52,11 @@ export class RingReducer implements WorkerPlaneEnd {
   readonly name = 'hierarchical';
   private readonly sum: WeightedSum;
   private readonly phaseIndex: Map<string, number>;
-  /** Per output set, the bf16/fp16 bytes this rank sends (null for fp32: chunks leave as views of the output). */
+  /** Per output set, the bf16/fp16 bytes this rank sends, in the kernel's memory (null for fp32: chunks leave as views of the output). */
   private readonly encoded: (Uint16Array | null)[];
+  /** Where a received bf16 chunk is copied for the SIMD decode (null unless the wire is bf16). */
+  private readonly staging: Uint8Array | null;
+  private readonly bf16: Bf16Kernel | null;
   private calls = 0;
   private unlinked = false;
 
@@ -70,9 +74,15 @@ export class RingReducer implements WorkerPlaneEnd {
     const sizes = Object.values(layout.phases).map((p) => p.size);
     const L = topology.localRanks.length;
     const shard = Math.max(...sizes.map((n) => largestChunk(n, L)));
-    this.sum = new WeightedSum(shard, Math.max(...sizes), 2);
-    // A rank encodes at most its whole shard per call (H-1 partial pieces, one finished piece).
-    this.encoded = [0, 1].map(() => (wire === 'fp32' ? null : new Uint16Array(shard + 4)));
+    // A rank encodes at most its whole shard per call (H-1 partial pieces, one finished piece):
+    // two encode buffers of the shard's halves (+ a lane of slack), then a chunk's staging area.
+    const arena = (Math.ceil(shard / 8) + 1) * 16;
+    const staging = (CHUNK_FLOATS / 8 + 1) * 16;
+    this.sum = new WeightedSum(shard, Math.max(...sizes), 2, wire === 'fp32' ? 0 : 2 * arena + staging);
+    const { scratch } = this.sum;
+    this.encoded = [0, 1].map((i) => (wire === 'fp32' ? null : new Uint16Array(scratch.buffer, scratch.byteOffset + i * arena, arena / 2)));
+    this.staging = wire === 'bf16' ? scratch.subarray(2 * arena) : null;
+    this.bf16 = wire === 'bf16' ? new Bf16Kernel(this.sum.memory) : null;
     this.phaseIndex = new Map(Object.keys(layout.phases).sort().map((p, i) => [p, i]));
   }
 
@@ -150,11 +160,23 @@ export class RingReducer implements WorkerPlaneEnd {
     const bytesOf = (s: number, k: number): Uint8Array => {
       if (encoded === null) return new Uint8Array(out.buffer, out.byteOffset + s * 4, k * 4);
       const halves = encoded.subarray(s - at, s - at + k);
-      encodeHalves(out.subarray(s, s + k), this.wire as 'bf16' | 'fp16', halves);
+      if (this.bf16) this.bf16.encode(out.byteOffset + s * 4, halves.byteOffset, k);
+      else encodeHalves(out.subarray(s, s + k), 'fp16', halves);
       return new Uint8Array(halves.buffer, halves.byteOffset, k * 2);
     };
+    // Decodes a chunk's bytes into `into` (a region of the kernel's memory: operand or output).
+    const decode = (bytes: Uint8Array, into: Float32Array): boolean => {
+      if (!this.bf16 || bytes.byteLength !== into.length * 2) return decodeChunk(bytes, this.wire, into);
+      let at = bytes.byteOffset;
+      if (bytes.buffer !== out.buffer) {
+        this.staging!.set(bytes);
+        at = this.staging!.byteOffset;
+      }
+      this.bf16.decode(at, into.byteOffset, into.length);
+      return true;
+    };
     const expect = (chunk: Chunk, k: number, into: Float32Array) => {
-      if (!decodeChunk(chunk.payload, this.wire, into)) {
+      if (!decode(chunk.payload, into)) {
         throw new OutOfTurnError(`a gradient chunk of ${chunk.payload.byteLength} bytes where ${k} ${this.wire} values (${k * bytesPerValue(this.wire)} bytes) were expected`);
       }
     };
@@ -174,7 +196,7 @@ export class RingReducer implements WorkerPlaneEnd {
         if (!last) this.link.send([step, phase, 0, t + 1, c], bytes, samples);
         else {
           // Finished: keep exactly what the others will decode, and start it round.
-          if (this.wire !== 'fp32') decodeChunk(bytes, this.wire, out.subarray(s, s + k));
+          if (this.wire !== 'fp32') decode(bytes, out.subarray(s, s + k));
           this.link.send([step, phase, 1, 0, c], bytes, samples);
         }
       }
