@@ -3,9 +3,10 @@
 // it is ±Infinity) at half the bytes. Only the bytes between hosts are compressed: each host
 // decodes what it receives and sums in float32, and weights and Adam stay float32.
 //
-// Why divide-before-sum needs nothing more here: every operand on the wire is already weighted
-// (w_q = n_q/N applied before any partial sum leaves a host), so a partial sum is a part of an
-// average, never a sum of N gradients that could overflow fp16 where the average would not.
+// Why divide-before-sum needs nothing more here: every operand on the wire is an average (a
+// host's average gradient, then a running average over the hosts a piece has passed: see
+// ring-reducer.ts), never a sum of gradients that could overflow fp16 where no gradient does.
+// bf16 runs in the ring through bf16-kernel.ts (SIMD, the same bits as this file's loops).
 import type { WireFormat } from '@dgm/protocol';
 
 /** Bytes per value of each format. */
