@@ -26,7 +26,8 @@ for rate, hosts, size in keys:
     def ratio(which, impl):
         mine = {r: b for r, _, b in cells.get((rate, hosts, size, which, impl), [])}
         gloo = {r: b for r, _, b in cells.get((rate, hosts, size, which, 'gloo'), [])}
-        return st.median(mine[r] / gloo[r] for r in mine if r in gloo) if mine else float('nan')
+        pairs = [mine[r] / gloo[r] for r in mine if r in gloo]
+        return st.median(pairs) if pairs else float('nan')
     gloo_all = [x for w in ('before', 'after') for x in cells.get((rate, hosts, size, w, 'gloo'), [])]
     fmt = lambda c: f'{c[0] * 1000:.1f} ms · {c[1]:.3f}' if c else '–'
     g = (st.median(x[1] for x in gloo_all), st.median(x[2] for x in gloo_all)) if gloo_all else None
