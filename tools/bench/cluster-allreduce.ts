@@ -8,12 +8,14 @@
 //
 //   node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit]
 //        [--sizes 1048576,4194304,16777216,67108864] [--reps 10] [--rounds 3]
-//        [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE]
+//        [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE] [--profile DIR]
+// --profile DIR: every dgm peer runs with node --cpu-prof and leaves its CPU profile in DIR.
 //
 // dgm's side is the one-host bench's harness (allreduce-runtime.ts, allreduce-peer.ts): the
 // coordinator side runs on host0 (cluster-allreduce-coordinator.ts), a peer on every host.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseLinkRate } from '../cluster/link-rate.js';
@@ -27,12 +29,12 @@ const COORDINATOR = fileURLToPath(new URL('./cluster-allreduce-coordinator.js', 
 const IMPLS = ['hier-fp32', 'hier-bf16', 'hier-fp16', 'star', 'gloo'] as const;
 type Impl = (typeof IMPLS)[number];
 const WARMUP = 2;
-const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE]';
+const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE] [--profile DIR]';
 
 class UsageError extends Error {}
 
 /** dgm's all-reduce over these hosts: the coordinator side on the first, a peer on each. */
-async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number): Promise<AllReduceRow[]> {
+async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number, profileDir?: string): Promise<AllReduceRow[]> {
   const [plane, wire] = impl === 'star' ? ['star-tcp', 'fp32'] : ['hierarchical', impl.slice('hier-'.length)];
   const h0 = hosts[0]!;
   const coordinator = h0.spawn(process.execPath, [COORDINATOR, h0.address, String(hosts.length), sizes.join(','), String(reps), String(WARMUP), plane, wire], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +50,9 @@ async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: 
       if (!line.startsWith('{"peerArgs"')) continue;
       const { peerArgs } = JSON.parse(line) as { peerArgs: string[] };
       for (const h of hosts) {
-        const p = h.spawn(process.execPath, [PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        // --profile: each peer writes a V8 CPU profile (open it in Chrome's DevTools) when it exits.
+        const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+        const p = h.spawn(process.execPath, [...profile, PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
         peers.push(p);
         // A peer that fails ends the measurement at once rather than at the coordinator's timeout.
         peerEnds.push(ended(p).then((e) => (e.code !== 0 && coordinator.exitCode === null && coordinator.kill('SIGKILL'), e)));
@@ -81,6 +85,7 @@ function settings() {
     hosts: { type: 'string', default: '2,4' }, rates: { type: 'string', default: '1gbit,10gbit' },
     sizes: { type: 'string', default: '1048576,4194304,16777216,67108864' }, reps: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' }, impl: { type: 'string', default: 'hier-fp32,hier-bf16,star,gloo' }, json: { type: 'string' },
+    profile: { type: 'string' },
   } });
   const int = (min: number, max: number) => (s: string) => (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : null);
   const hostCounts = list(values.hosts, '--hosts', int(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
@@ -89,7 +94,7 @@ function settings() {
   const impls = list(values.impl, '--impl', (s) => (IMPLS.includes(s as Impl) ? (s as Impl) : null), `a comma-separated list of ${IMPLS.join(', ')}`);
   const [reps] = list(values.reps, '--reps', int(1, 10_000), 'a whole number of timed calls (1 or more)');
   const [rounds] = list(values.rounds, '--rounds', int(1, 1000), 'a whole number of rounds (1 or more)');
-  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, json: values.json };
+  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, json: values.json, profile: values.profile ? resolve(values.profile) : undefined };
 }
 
 const f = (v: number, d = 3) => v.toFixed(d);
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
         for (const n of s.hostCounts) {
           const hosts = cluster.hosts.slice(0, n);
           for (const impl of s.impls) {
-            const rows = impl === 'gloo' ? await glooOnHosts(hosts, s.sizes, s.reps) : await dgmOnHosts(hosts, impl, s.sizes, s.reps);
+            const rows = impl === 'gloo' ? await glooOnHosts(hosts, s.sizes, s.reps) : await dgmOnHosts(hosts, impl, s.sizes, s.reps, s.profile);
             const perImpl = byN.get(n) ?? new Map<Impl, AllReduceRow[][]>();
             byN.set(n, perImpl.set(impl, [...(perImpl.get(impl) ?? []), rows]));
           }

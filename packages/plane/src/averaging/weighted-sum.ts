@@ -63,23 +63,44 @@ export class WeightedSum {
   readonly capacity: number;
   /** Floats of the output region (a multiple of 4). */
   readonly outCapacity: number;
-  readonly out: Float32Array;
+  /** The output region in use (see `useOutput`). */
+  out: Float32Array;
+  /** Every output region: one unless the constructor asked for more. */
+  readonly outputs: readonly Float32Array[];
   readonly a: Float32Array;
   readonly b: Float32Array;
+  /** The kernel's linear memory (other kernels may work on the same regions: the ring's wire kernel). */
+  readonly memory: WebAssembly.Memory;
+  /** Bytes after the operands for a caller's own use (the ring's encode and staging buffers); empty unless asked for. */
+  readonly scratch: Uint8Array;
   private readonly combineFn: (out: number, a: number, wa: number, b: number, wb: number, bytes: number) => void;
 
-  constructor(capacity: number, outCapacity = capacity) {
+  /**
+   * `outputs` output regions, used one at a time (`useOutput`): a ring hands ZeroMQ views of its
+   * output to send without a copy, and alternates between two so that the next reduce never
+   * writes where a send of the previous one may still be read.
+   */
+  constructor(capacity: number, outCapacity = capacity, outputs = 1, scratchBytes = 0) {
     this.capacity = lanes(Math.max(1, capacity));
     this.outCapacity = lanes(Math.max(capacity, outCapacity));
     const outBytes = this.outCapacity * 4;
     const bytes = this.capacity * 4;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((outBytes + 2 * bytes) / 65536) });
+    const scratchAt = outputs * outBytes + 2 * bytes;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchAt + scratchBytes) / 65536) });
+    this.memory = memory;
+    this.scratch = new Uint8Array(memory.buffer, scratchAt, scratchBytes);
     compiled ??= new WebAssembly.Module(moduleBytes());
     const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
     this.combineFn = instance.exports.combine as WeightedSum['combineFn'];
-    this.out = new Float32Array(memory.buffer, 0, this.outCapacity);
-    this.a = new Float32Array(memory.buffer, outBytes, this.capacity);
-    this.b = new Float32Array(memory.buffer, outBytes + bytes, this.capacity);
+    this.outputs = Array.from({ length: outputs }, (_, i) => new Float32Array(memory.buffer, i * outBytes, this.outCapacity));
+    this.out = this.outputs[0]!;
+    this.a = new Float32Array(memory.buffer, outputs * outBytes, this.capacity);
+    this.b = new Float32Array(memory.buffer, outputs * outBytes + bytes, this.capacity);
+  }
+
+  /** Makes output region `i` the one every operation writes (and `out` names). */
+  useOutput(i: number): void {
+    this.out = this.outputs[i]!;
   }
 
   /** out[at..at+n) = wa·a[0..n) + wb·b[0..n) (float32 rounding after each operation); `at` is a multiple of 4. */
@@ -94,6 +115,16 @@ export class WeightedSum {
     const out = this.out.byteOffset + at * 4;
     // 1·out is exact, so this is out + fround(w·a), rounded once.
     this.combineFn(out, out, 1, this.a.byteOffset, w, lanes(n) * 4);
+  }
+
+  /**
+   * out[at..at+n) = wa·a[0..n) + wo·out[at..at+n): a running weighted average, the received
+   * partial (a) first (the ring's fixed order of operations).
+   */
+  blend(wa: number, wo: number, n: number, at = 0): void {
+    this.check(n, at);
+    const out = this.out.byteOffset + at * 4;
+    this.combineFn(out, this.a.byteOffset, wa, out, wo, lanes(n) * 4);
   }
 
   private check(n: number, at: number): void {

@@ -1,11 +1,12 @@
 // The hierarchical plane: workers on several hosts average through shared memory inside each
 // host and parallel rings between hosts (ring-reducer.ts), talking to their ring neighbours
-// directly over ZeroMQ (ring-link.ts, ring-socket.ts); the coordinator only sends the setup
-// (RING) and is the barrier between the shared-memory stages (the shared plane's SharedBarrier,
-// WRITTEN/PROCEED): it carries no gradient byte.
+// directly over ZeroMQ (ring-link.ts, ring-socket.ts) and to their local peers over the shared
+// plane's turn sockets (PeerTurns); the coordinator only sends the setup (RING) and sees nothing
+// of the phases: it carries no gradient byte and is no barrier.
 import type { RingMessage } from '@dgm/protocol';
 import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
-import { SharedBarrier } from '../shared/barrier.js';
+import { NoTurns } from '../shared/no-turns.js';
+import { PeerTurns } from '../shared/peer-turns.js';
 import { isSegmentPath, PeerSegment, type OwnSegment, type SegmentLayout } from '../shared/segment.js';
 import { RingLink, type RingPeer } from './ring-link.js';
 import { RingReducer } from './ring-reducer.js';
@@ -37,8 +38,8 @@ function unavailable(members: readonly PlaneMember[]): string | null {
 
 export const hierarchicalPlane: PlaneDefinition = {
   name: 'hierarchical',
-  toCoordinator: ['WRITTEN'],
-  toWorker: ['PROCEED'],
+  toCoordinator: [],
+  toWorker: [],
   setupKind: 'RING',
   unavailable,
   setup(run, members, options) {
@@ -55,12 +56,8 @@ export const hierarchicalPlane: PlaneDefinition = {
       wire: options?.wire ?? 'fp32',
     };
   },
-  coordinatorEnd(context) {
-    // One host's ranks meet in shared memory twice per phase ('grads', 'sums'); alone on its host a rank needs only 'grads' (the sample counts).
-    const hosts = hostIndices(context.members());
-    const local = hosts.filter((h) => h === 0).length;
-    return new SharedBarrier(context, 'hierarchical', () => (local > 1 ? ['grads', 'sums'] : ['grads']));
-  },
+  // The workers decide every turn among themselves (local TURNs, counts on the ring's chunks).
+  coordinatorEnd: () => new NoTurns('hierarchical'),
 
   async prepare({ coordinator, keyPair, ringPorts, segment, log }) {
     const seg = segment as (WorkerPreparation & { own: OwnSegment; layout: SegmentLayout }) | null | undefined;
@@ -111,6 +108,10 @@ export const hierarchicalPlane: PlaneDefinition = {
       throw error;
     }
     const link = new RingLink(p.ring.socket, prev, next, p.keyPair, context.linkTimeoutMs ?? context.timeoutMs);
-    return new RingReducer(context.run, topology, p.segment.own, peers, p.segment.layout, link, m.wire, context.send, context.timeoutMs);
+    // The stage turns among this host's ranks, by local index (their turn sockets beside their segments).
+    const gradSizes = Object.fromEntries(Object.values(p.segment.layout.phases).map((r) => [r.phase, r.size]));
+    const dropped = context.dropped ? (reason: string) => context.dropped!(reason) : undefined;
+    const turns = localRanks.length > 1 ? new PeerTurns(context.run, topology.localIndex, localRanks.map((r) => m.segments[r]!), { run: context.run, gradSizes }, context.timeoutMs, dropped) : null;
+    return new RingReducer(topology, p.segment.own, peers, p.segment.layout, link, m.wire, turns);
   },
 };

@@ -10,6 +10,15 @@ import { secureClient, type CurveKeyPair } from '@dgm/protocol/security';
 /** What identifies a chunk in the schedule: step, phase (index), stage (0 reduce-scatter, 1 all-gather), hop, chunk. */
 export type ChunkKey = readonly [step: number, phase: number, stage: number, hop: number, chunk: number];
 
+/** A received chunk: its payload and the sample count its values average over (the header's last field). */
+export interface Chunk {
+  payload: Uint8Array;
+  samples: number;
+}
+
+/** The header frame: the chunk key's five int32 fields, then the sample count (int32, little-endian). */
+const HEADER_BYTES = 24;
+
 /** A ring neighbour as the setup names it. */
 export interface RingPeer {
   rank: number;
@@ -26,7 +35,7 @@ export class RingLinkError extends Error {
 export class RingLink {
   private readonly push: Push;
   private readonly inbox: Uint8Array[][] = [];
-  private waiting: { key: ChunkKey; wait: BoundedWait<Uint8Array> } | null = null;
+  private waiting: { key: ChunkKey; wait: BoundedWait<Chunk> } | null = null;
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private closed = false;
@@ -64,32 +73,54 @@ export class RingLink {
     }
   }
 
-  /** Queues `payload` for the successor under `key` (sends leave in order, one at a time). */
-  send(key: ChunkKey, payload: Uint8Array): void {
+  /**
+   * Queues `payload` for the successor under `key`, with the sample count its values average
+   * over (sends leave in order, one at a time). ZeroMQ reads `payload` after send() returns
+   * (zero-copy): the caller must not write it again until the ring has moved on (RingReducer's
+   * alternating buffers).
+   */
+  send(key: ChunkKey, payload: Uint8Array, samples: number): void {
     if (this.failure) return;
-    const header = new Uint8Array(new Int32Array(key).buffer);
+    const header = new Int32Array(6);
+    header.set(key);
+    header[5] = samples;
     this.sending = this.sending.then(async () => {
       if (this.failure || this.closed) return;
       try {
-        await this.push.send([header, payload]);
+        await this.push.send([new Uint8Array(header.buffer), payload]);
       } catch (error) {
         this.fail(new RingLinkError(`could not send a gradient chunk to rank ${this.next.rank} on host ${this.next.host} (${this.next.address}) within ${this.timeoutMs} ms: ${(error as Error).message}; is its link down or did it stop?`));
       }
     });
   }
 
-  /** The payload of chunk `key` from the predecessor; rejects after the time limit naming its host. */
-  receive(key: ChunkKey): Promise<Uint8Array> {
+  /** Chunk `key` from the predecessor; rejects after the time limit naming its host. */
+  receive(key: ChunkKey): Promise<Chunk> {
     if (this.failure) return Promise.reject(this.failure);
-    const wait = new BoundedWait<Uint8Array>(this.timeoutMs, () => {
+    // The usual case on a busy ring: the chunk is in already (no timer to set and clear).
+    while (this.inbox.length > 0) {
+      const frames = this.inbox.shift()!;
+      const chunk = this.chunkOf(frames, key);
+      if (chunk) return Promise.resolve(chunk);
+      this.dropped++;
+    }
+    const wait = new BoundedWait<Chunk>(this.timeoutMs, () => {
       this.waiting = null;
       return new RingLinkError(
         `no gradient chunk from rank ${this.prev.rank} on host ${this.prev.host} (${this.prev.address}) within ${this.timeoutMs} ms (step ${key[0]}): its link is down or it stopped.`,
       );
     });
     this.waiting = { key, wait };
-    this.match();
     return wait.promise;
+  }
+
+  /** The chunk `frames` hold if they are `key`'s, else null. */
+  private chunkOf(frames: Uint8Array[], key: ChunkKey): Chunk | null {
+    if (frames.length !== 2 || frames[0]!.byteLength !== HEADER_BYTES) return null;
+    const h = frames[0]!;
+    const view = new DataView(h.buffer, h.byteOffset, HEADER_BYTES);
+    for (let i = 0; i < 5; i++) if (view.getInt32(i * 4, true) !== key[i]) return null;
+    return { payload: frames[1]!, samples: view.getInt32(20, true) };
   }
 
   /** Every send queued so far has left (or the link failed). */
@@ -102,14 +133,14 @@ export class RingLink {
   private match(): void {
     while (this.waiting && this.inbox.length > 0) {
       const frames = this.inbox.shift()!;
-      const got = frames.length === 2 && frames[0]!.byteLength === 20 ? Array.from(new Int32Array(new Uint8Array(frames[0]!).buffer)) : null;
-      if (!got || got.some((v, i) => v !== this.waiting!.key[i])) {
+      const chunk = this.chunkOf(frames, this.waiting.key);
+      if (!chunk) {
         this.dropped++;
         continue;
       }
       const { wait } = this.waiting;
       this.waiting = null;
-      wait.resolve(frames[1]!);
+      wait.resolve(chunk);
     }
   }
 

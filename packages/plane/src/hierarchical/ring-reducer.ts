@@ -1,34 +1,49 @@
 // The worker's GradientReducer on the hierarchical plane (Horovod's hierarchical all-reduce):
-// shared memory inside a host, one ring per local rank between hosts.
+// shared memory inside a host, one ring per local rank between hosts. No message of a phase goes
+// through the coordinator: the local ranks say TURN to each other (the shared plane's PeerTurns,
+// Unix sockets), and ring neighbours learn everything else from the chunks themselves.
 //
 // One phase, host h of H, local rank l of L (every host has L ranks), gradient of n floats:
-//   1. Every rank writes its gradient (but its own shard l of L, chunks.ts) into its segment and
-//      says WRITTEN 'grads'; the coordinator's PROCEED 'grads' carries every rank's sample count.
-//   2. Local rank l sums shard l over its host: P_h = Σ_{q on h} w_q·g_q (local ranks in rank
-//      order, w_q = n_q/N in float32, the SIMD kernel of plane/averaging).
-//   3. The L ranks that hold shard l on the H hosts run a ring over it: the shard is cut into H
-//      pieces; reduce-scatter (H-1 hops: receive a piece's partial sum from the predecessor, add
-//      P_h, pass it on) leaves piece (h+1) mod H complete at host h, which rounds it through the
+//   1. With L > 1: every rank writes its gradient (but its own shard l of L, chunks.ts) into its
+//      segment and says TURN 'grads' (with its sample count) to its local peers; once it holds
+//      every local TURN, local rank l averages shard l over its host: P_h = Σ_{q on h} (n_q/N_h)·g_q
+//      (local ranks in rank order, weights in float32, the SIMD kernel of plane/averaging),
+//      N_h = the host's samples. With L = 1, P_h is the rank's own gradient.
+//   2. The L ranks that hold shard l on the H hosts run a ring over it: the shard is cut into H
+//      pieces; reduce-scatter (H-1 hops: receive a piece's partial average over M samples from
+//      the predecessor, blend in P_h: (M/(M+N_h))·partial + (N_h/(M+N_h))·P_h, pass it on with
+//      its count M+N_h) leaves piece (h+1) mod H complete at host h, which rounds it through the
 //      wire format; all-gather (H-1 hops) passes the finished pieces round, byte for byte.
-//      Each piece is cut into chunks of CHUNK_FLOATS that are forwarded as soon as they are summed,
+//      Every chunk carries the sample count of the values it holds, so no rank needs the others'
+//      counts beforehand: that is what took the coordinator off the path.
+//      Each piece is cut into chunks of CHUNK_FLOATS that are forwarded as soon as they are blended,
 //      so receiving, summing and sending overlap along the ring.
-//   4. With L > 1: rank l writes its finished shard into its segment, says WRITTEN 'sums', and on
-//      PROCEED reads the other shards from its local peers.
-// Piece p's sum is ((P_p + P_{p+1}) + …) + P_{p-1} (hosts mod H): a fixed order, so the result
-// never depends on message timing, and each finished value is computed once and copied
-// everywhere, so every replica applies the same bits. It differs from the star's order
-// (Σ_q w_q·g_q in rank order) only in where the additions are grouped: by host, and each piece
-// starting at another host.
+//   3. With L > 1: rank l writes its finished shard into its segment, says TURN 'sums', and once
+//      every local rank has, reads the other shards from its local peers.
+// Piece p's average is blended in a fixed order, starting at host p+1 and ending at host p (hosts
+// mod H): the result never depends on message timing, and each finished value is computed once
+// and copied everywhere, so every replica applies the same bits. It matches the star's Σ_q w_q·g_q
+// within float32 rounding (the additions are grouped by host and by piece, and weighted as
+// running averages). Every operand is an average, never a sum of gradients, so fp16 on the wire
+// cannot overflow where the average would not (the issue's divide-before-sum).
+//
+// Without copies: fp32 chunks leave as views of the output (ZeroMQ reads them after send()
+// returns), bf16/fp16 ones from encode buffers kept per reduce; outputs and encode buffers
+// alternate between two sets by call, and a set is written again only two calls later, when
+// every send from it has been received: a rank's call finishes only after its successor
+// contributed to the same call, which that successor does only after receiving every chunk of
+// the previous call (the ring forwards each piece to every host, the successor included).
 import type { PhaseName } from '@dgm/core';
 import type { Message, SharedStage, WireFormat } from '@dgm/protocol';
-import { StageTurns } from '../shared/stage-turns.js';
 import { OutOfTurnError, type WorkerPlaneEnd } from '../api.js';
 import { WeightedSum } from '../averaging/weighted-sum.js';
 import { chunkOf, largestChunk } from '../shared/chunks.js';
+import type { PeerTurns } from '../shared/peer-turns.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type SegmentLayout } from '../shared/segment.js';
-import type { RingLink } from './ring-link.js';
+import type { Chunk, RingLink } from './ring-link.js';
 import type { RingTopology } from './topology.js';
-import { decodeChunk, encodeChunk } from './wire-codec.js';
+import { Bf16Kernel } from './bf16-kernel.js';
+import { bytesPerValue, decodeChunk, encodeHalves } from './wire-codec.js';
 
 /** Floats per message between hosts (256 KiB of fp32): small enough to pipeline, large enough to stream. */
 export const CHUNK_FLOATS = 64 * 1024;
@@ -36,12 +51,16 @@ export const CHUNK_FLOATS = 64 * 1024;
 export class RingReducer implements WorkerPlaneEnd {
   readonly name = 'hierarchical';
   private readonly sum: WeightedSum;
-  private readonly turns: StageTurns;
   private readonly phaseIndex: Map<string, number>;
+  /** Per output set, the bf16/fp16 bytes this rank sends, in the kernel's memory (null for fp32: chunks leave as views of the output). */
+  private readonly encoded: (Uint16Array | null)[];
+  /** Where a received bf16 chunk is copied for the SIMD decode (null unless the wire is bf16). */
+  private readonly staging: Uint8Array | null;
+  private readonly bf16: Bf16Kernel | null;
+  private calls = 0;
   private unlinked = false;
 
   constructor(
-    private readonly run: string,
     private readonly topology: RingTopology,
     private readonly own: OwnSegment,
     /** The segments of this host's ranks, by local index (this rank's entry is null). */
@@ -49,51 +68,50 @@ export class RingReducer implements WorkerPlaneEnd {
     private readonly layout: SegmentLayout,
     private readonly link: RingLink,
     private readonly wire: WireFormat,
-    private readonly send: (message: Message) => Promise<void>,
-    timeoutMs: number,
+    /** The stage turns among this host's ranks (by local index); null when the rank is alone on its host. */
+    private readonly turns: PeerTurns | null,
   ) {
-    this.turns = new StageTurns(run, send, topology.worldSize, 'hierarchical', timeoutMs);
     const sizes = Object.values(layout.phases).map((p) => p.size);
     const L = topology.localRanks.length;
-    this.sum = new WeightedSum(Math.max(...sizes.map((n) => largestChunk(n, L))), Math.max(...sizes));
+    const shard = Math.max(...sizes.map((n) => largestChunk(n, L)));
+    // A rank encodes at most its whole shard per call (H-1 partial pieces, one finished piece):
+    // two encode buffers of the shard's halves (+ a lane of slack), then a chunk's staging area.
+    const arena = (Math.ceil(shard / 8) + 1) * 16;
+    const staging = (CHUNK_FLOATS / 8 + 1) * 16;
+    this.sum = new WeightedSum(shard, Math.max(...sizes), 2, wire === 'fp32' ? 0 : 2 * arena + staging);
+    const { scratch } = this.sum;
+    this.encoded = [0, 1].map((i) => (wire === 'fp32' ? null : new Uint16Array(scratch.buffer, scratch.byteOffset + i * arena, arena / 2)));
+    this.staging = wire === 'bf16' ? scratch.subarray(2 * arena) : null;
+    this.bf16 = wire === 'bf16' ? new Bf16Kernel(this.sum.memory) : null;
     this.phaseIndex = new Map(Object.keys(layout.phases).sort().map((p, i) => [p, i]));
   }
 
+  /** Averages one phase's gradient with every rank's; the result is valid until the next reduce(). */
   async reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
-    const failed = this.turns.failed ?? this.link.failed;
+    const failed = this.turns?.failed ?? this.link.failed;
     if (failed) throw failed;
     const region = this.layout.phases[phase];
     if (!region || grads.length !== region.size) throw new SegmentError(`phase '${phase}' with ${grads.length} values is not in this segment layout`);
+    const set = this.calls++ % 2;
+    this.sum.useOutput(set);
     const n = region.size;
     const { localRanks, localIndex } = this.topology;
     const L = localRanks.length;
     const [s0, s1] = chunkOf(n, L, localIndex);
-    if (L > 1) {
+    const len = s1 - s0;
+    let hostSamples = sampleCount;
+    if (L === 1) {
+      this.forgetName(); // no local peer ever opens this segment
+      this.sum.out.set(grads);
+    } else {
       if (s0 > 0) this.own.write(grads.subarray(0, s0), region.gradsOffset);
       if (s1 < n) this.own.write(grads.subarray(s1), region.gradsOffset + s1 * 4);
+      const counts = await this.stage(step, phase, 'grads', sampleCount);
+      this.forgetName();
+      hostSamples = counts.reduce((a, c) => a + c, 0);
+      if (len > 0) this.hostAverage(counts, grads, region.gradsOffset, s0, len);
     }
-    const counts = await this.stage(step, phase, 'grads', sampleCount);
-    this.forgetName();
-    const total = counts.reduce((a, c) => a + c, 0);
-    const len = s1 - s0;
-    if (len > 0) {
-      // 2. this host's partial sum of shard l
-      const load = (i: number, into: Float32Array) => {
-        if (i === localIndex) into.set(grads.subarray(s0, s1));
-        else this.peers[i]!.read(into, region.gradsOffset + s0 * 4);
-      };
-      const w = (i: number) => counts[localRanks[i]!]! / total;
-      load(0, this.sum.a.subarray(0, len));
-      if (L === 1) this.sum.b.fill(0, 0, len);
-      else load(1, this.sum.b.subarray(0, len));
-      this.sum.combine(w(0), L === 1 ? 0 : w(1), len, s0);
-      for (let i = 2; i < L; i++) {
-        load(i, this.sum.a.subarray(0, len));
-        this.sum.accumulate(w(i), len, s0);
-      }
-      // 3. the ring between hosts
-      await this.ring(step, this.phaseIndex.get(phase)!, s0, len);
-    }
+    if (len > 0) await this.ring(step, this.phaseIndex.get(phase)!, s0, len, hostSamples, set);
     const result = this.sum.out.subarray(0, n);
     if (L > 1) {
       if (len > 0) this.own.write(result.subarray(s0, s1), region.sumsOffset + s0 * 4);
@@ -107,10 +125,29 @@ export class RingReducer implements WorkerPlaneEnd {
     return result;
   }
 
-  /** Reduce-scatter then all-gather of out[at, at+len) among the hosts. */
-  private async ring(step: number, phase: number, at: number, len: number): Promise<void> {
+  /** out[s0, s0+len) = Σ_i (n_i/N_h)·g_i over this host's ranks in order (their gradients in the segments). */
+  private hostAverage(counts: readonly number[], grads: Float32Array, gradsOffset: number, s0: number, len: number): void {
+    const { localIndex } = this.topology;
+    const total = counts.reduce((a, c) => a + c, 0);
+    const load = (i: number, into: Float32Array) => {
+      if (i === localIndex) into.set(grads.subarray(s0, s0 + len));
+      else this.peers[i]!.read(into, gradsOffset + s0 * 4);
+    };
+    const w = (i: number) => counts[i]! / total;
+    load(0, this.sum.a.subarray(0, len));
+    load(1, this.sum.b.subarray(0, len));
+    this.sum.combine(w(0), w(1), len, s0);
+    for (let i = 2; i < counts.length; i++) {
+      load(i, this.sum.a.subarray(0, len));
+      this.sum.accumulate(w(i), len, s0);
+    }
+  }
+
+  /** Reduce-scatter then all-gather of out[at, at+len) among the hosts; this host's part averages `own` samples. */
+  private async ring(step: number, phase: number, at: number, len: number, own: number, set: number): Promise<void> {
     const { hostCount: H, hostIndex: h } = this.topology;
     const out = this.sum.out;
+    const encoded = this.encoded[set]!;
     const chunks = (piece: number): [number, number][] => {
       const [ps, pe] = chunkOf(len, H, piece);
       const list: [number, number][] = [];
@@ -118,34 +155,61 @@ export class RingReducer implements WorkerPlaneEnd {
       return list;
     };
     const mod = (x: number) => ((x % H) + H) % H;
+    // The bytes of out[s, s+k) as they travel: a view of out (fp32), or its halves in this call's
+    // encode buffer, at the same place (each value is encoded at most once per call).
+    const bytesOf = (s: number, k: number): Uint8Array => {
+      if (encoded === null) return new Uint8Array(out.buffer, out.byteOffset + s * 4, k * 4);
+      const halves = encoded.subarray(s - at, s - at + k);
+      if (this.bf16) this.bf16.encode(out.byteOffset + s * 4, halves.byteOffset, k);
+      else encodeHalves(out.subarray(s, s + k), 'fp16', halves);
+      return new Uint8Array(halves.buffer, halves.byteOffset, k * 2);
+    };
+    // Decodes a chunk's bytes into `into` (a region of the kernel's memory: operand or output).
+    const decode = (bytes: Uint8Array, into: Float32Array): boolean => {
+      if (!this.bf16 || bytes.byteLength !== into.length * 2) return decodeChunk(bytes, this.wire, into);
+      let at = bytes.byteOffset;
+      if (bytes.buffer !== out.buffer) {
+        this.staging!.set(bytes);
+        at = this.staging!.byteOffset;
+      }
+      this.bf16.decode(at, into.byteOffset, into.length);
+      return true;
+    };
+    const expect = (chunk: Chunk, k: number, into: Float32Array) => {
+      if (!decode(chunk.payload, into)) {
+        throw new OutOfTurnError(`a gradient chunk of ${chunk.payload.byteLength} bytes where ${k} ${this.wire} values (${k * bytesPerValue(this.wire)} bytes) were expected`);
+      }
+    };
     // Reduce-scatter, hop 0: this host's partial of piece h.
-    chunks(h).forEach(([s, k], c) => this.link.send([step, phase, 0, 0, c], encodeChunk(out.subarray(s, s + k), this.wire)));
+    chunks(h).forEach(([s, k], c) => this.link.send([step, phase, 0, 0, c], bytesOf(s, k), own));
     for (let t = 0; t < H - 1; t++) {
       const last = t === H - 2;
       const list = chunks(mod(h - t - 1));
       for (let c = 0; c < list.length; c++) {
         const [s, k] = list[c]!;
-        const bytes = await this.link.receive([step, phase, 0, t, c]);
-        const a = this.sum.a.subarray(0, k);
-        if (!decodeChunk(bytes, this.wire, a)) throw new OutOfTurnError(`a gradient chunk of ${bytes.byteLength} bytes where ${k} ${this.wire} values were expected`);
-        this.sum.accumulate(1, k, s); // exact: 1·a, then one rounded addition
-        const encoded = encodeChunk(out.subarray(s, s + k), this.wire);
-        if (!last) this.link.send([step, phase, 0, t + 1, c], encoded);
+        const chunk = await this.link.receive([step, phase, 0, t, c]);
+        if (!(Number.isInteger(chunk.samples) && chunk.samples > 0)) throw new OutOfTurnError(`a gradient chunk averaging ${chunk.samples} samples (a positive count is needed)`);
+        expect(chunk, k, this.sum.a.subarray(0, k));
+        const samples = chunk.samples + own;
+        this.sum.blend(chunk.samples / samples, own / samples, k, s);
+        const bytes = bytesOf(s, k);
+        if (!last) this.link.send([step, phase, 0, t + 1, c], bytes, samples);
         else {
           // Finished: keep exactly what the others will decode, and start it round.
-          decodeChunk(encoded, this.wire, out.subarray(s, s + k));
-          this.link.send([step, phase, 1, 0, c], encoded);
+          if (this.wire !== 'fp32') decode(bytes, out.subarray(s, s + k));
+          this.link.send([step, phase, 1, 0, c], bytes, samples);
         }
       }
     }
-    // All-gather: piece h-t arrives at hop t, forwarded as received.
+    // All-gather: piece h-t arrives at hop t, forwarded as received (the received frame is this
+    // rank's own: nothing writes it again).
     for (let t = 0; t < H - 1; t++) {
       const list = chunks(mod(h - t));
       for (let c = 0; c < list.length; c++) {
         const [s, k] = list[c]!;
-        const bytes = await this.link.receive([step, phase, 1, t, c]);
-        if (!decodeChunk(bytes, this.wire, out.subarray(s, s + k))) throw new OutOfTurnError(`a gradient chunk of ${bytes.byteLength} bytes where ${k} ${this.wire} values were expected`);
-        if (t < H - 2) this.link.send([step, phase, 1, t + 1, c], new Uint8Array(bytes));
+        const chunk = await this.link.receive([step, phase, 1, t, c]);
+        expect(chunk, k, out.subarray(s, s + k));
+        if (t < H - 2) this.link.send([step, phase, 1, t + 1, c], chunk.payload, chunk.samples);
       }
     }
     await this.link.flushed();
@@ -158,20 +222,21 @@ export class RingReducer implements WorkerPlaneEnd {
   }
 
   private stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    return this.turns.stage(step, phase, stage, sampleCount);
+    return this.turns!.stage(step, phase, stage, sampleCount);
   }
 
-  /** Hands a received PROCEED to the waiting stage (StageTurns checks it was the one awaited). */
+  /** Nothing from the coordinator is this plane's: the workers decide every turn among themselves. */
   deliver(m: Message): void {
-    this.turns.deliver(m);
+    throw new OutOfTurnError(`${m.type} is not a message of the hierarchical plane (its workers decide the turns among themselves)`);
   }
 
   fail(error: Error): void {
-    this.turns.fail(error);
+    this.turns?.fail(error);
     this.link.fail(error);
   }
 
   close(): void {
+    this.turns?.close();
     this.link.close();
     for (const p of this.peers) p?.close();
     this.own.close();

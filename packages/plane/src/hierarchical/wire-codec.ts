@@ -3,9 +3,10 @@
 // it is ±Infinity) at half the bytes. Only the bytes between hosts are compressed: each host
 // decodes what it receives and sums in float32, and weights and Adam stay float32.
 //
-// Why divide-before-sum needs nothing more here: every operand on the wire is already weighted
-// (w_q = n_q/N applied before any partial sum leaves a host), so a partial sum is a part of an
-// average, never a sum of N gradients that could overflow fp16 where the average would not.
+// Why divide-before-sum needs nothing more here: every operand on the wire is an average (a
+// host's average gradient, then a running average over the hosts a piece has passed: see
+// ring-reducer.ts), never a sum of gradients that could overflow fp16 where no gradient does.
+// bf16 runs in the ring through bf16-kernel.ts (SIMD, the same bits as this file's loops).
 import type { WireFormat } from '@dgm/protocol';
 
 /** Bytes per value of each format. */
@@ -13,28 +14,46 @@ export function bytesPerValue(wire: WireFormat): number {
   return wire === 'fp32' ? 4 : 2;
 }
 
-/** A fresh byte buffer holding `values` in `wire` (fresh: ZeroMQ may still read it after send() returns). */
+/** A fresh byte buffer holding `values` in `wire` (for tests and one-off conversions; the ring encodes into buffers it reuses). */
 export function encodeChunk(values: Float32Array, wire: WireFormat): Uint8Array {
   if (wire === 'fp32') return new Uint8Array(values.slice().buffer);
   const out = new Uint16Array(values.length);
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  if (wire === 'bf16') for (let i = 0; i < bits.length; i++) out[i] = toBf16(bits[i]!);
-  else for (let i = 0; i < bits.length; i++) out[i] = toFp16(bits[i]!);
+  encodeHalves(values, wire, out);
   return new Uint8Array(out.buffer);
+}
+
+/** Writes `values` as bf16 or fp16 into `into` (as many halves as values). */
+export function encodeHalves(values: Float32Array, wire: 'bf16' | 'fp16', into: Uint16Array): void {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const n = bits.length;
+  if (wire === 'fp16') {
+    for (let i = 0; i < n; i++) into[i] = toFp16(bits[i]!);
+    return;
+  }
+  // bf16 inline (the hot loop of --wire bf16): round to nearest even; a NaN keeps a mantissa bit.
+  for (let i = 0; i < n; i++) {
+    const u = bits[i]!;
+    into[i] = (u & 0x7fffffff) > 0x7f800000 ? (u >>> 16) | 0x40 : (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
+  }
 }
 
 /** Decodes `bytes` (values in `wire`) into `into`; false when the byte count does not match. */
 export function decodeChunk(bytes: Uint8Array, wire: WireFormat, into: Float32Array): boolean {
   if (bytes.byteLength !== into.length * bytesPerValue(wire)) return false;
-  const target = new Uint32Array(into.buffer, into.byteOffset, into.length);
   if (wire === 'fp32') {
     new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(bytes); // received frames need not be 4-byte aligned
     return true;
   }
-  const halves = new Uint16Array(into.length);
-  new Uint8Array(halves.buffer).set(bytes);
-  if (wire === 'bf16') for (let i = 0; i < halves.length; i++) target[i] = halves[i]! << 16;
-  else for (let i = 0; i < halves.length; i++) target[i] = fromFp16(halves[i]!);
+  const target = new Uint32Array(into.buffer, into.byteOffset, into.length);
+  let halves: Uint16Array;
+  if (bytes.byteOffset % 2 === 0) halves = new Uint16Array(bytes.buffer, bytes.byteOffset, into.length);
+  else {
+    halves = new Uint16Array(into.length); // an odd offset (never from ZeroMQ, whose frames are malloc'd): copy once
+    new Uint8Array(halves.buffer).set(bytes);
+  }
+  const n = halves.length;
+  if (wire === 'bf16') for (let i = 0; i < n; i++) target[i] = halves[i]! << 16;
+  else for (let i = 0; i < n; i++) target[i] = fromFp16(halves[i]!);
   return true;
 }
 
@@ -42,11 +61,6 @@ export function decodeChunk(bytes: Uint8Array, wire: WireFormat, into: Float32Ar
 export function roundTrip(values: Float32Array, wire: WireFormat): void {
   if (wire === 'fp32') return;
   decodeChunk(encodeChunk(values, wire), wire, values);
-}
-
-function toBf16(u: number): number {
-  if ((u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff) !== 0) return ((u >>> 16) | 0x40) & 0xffff; // NaN stays NaN
-  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 function toFp16(u: number): number {

@@ -4,9 +4,12 @@
 // the coordinator's switchboard (the plane takes no kinds).
 import type { Message } from '@dgm/protocol';
 import type { CoordinatorPlaneEnd, PlaneMember } from '../api.js';
+import type { PlaneName } from '../names.js';
 
 export class NoTurns<M extends PlaneMember> implements CoordinatorPlaneEnd<M> {
-  readonly name = 'shared';
+  /** The plane it serves: the hierarchical plane's turns are the workers' too. */
+  constructor(readonly name: PlaneName = 'shared') {}
+
   /** The coordinator does not see the phases of this plane. */
   readonly phases: readonly string[] = [];
 

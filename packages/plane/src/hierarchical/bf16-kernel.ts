@@ -1,0 +1,114 @@
+// bf16 on the wire, in WebAssembly SIMD: the JavaScript loops of wire-codec.ts cost ≈ 17 ns a
+// value here once the views are over WebAssembly memory (the 64 MB profile: encode and decode
+// took more time than the ring's sends), four lanes per instruction make them a memory pass.
+// Bit for bit the same as wire-codec.ts: round to nearest even, a NaN stays a NaN (a test
+// compares them on every kind of value).
+//
+// The module works on the memory of the ring's WeightedSum (its output, operands and scratch), so
+// a chunk is encoded straight from the output into an encode buffer ZeroMQ sends from, and
+// decoded straight into the operand or the output. It processes whole groups of 4 values: a
+// caller passes regions whose lane padding it owns (the ring's chunks start at multiples of 4,
+// and only a shard's end is ragged, where the regions have slack).
+
+/** Signed LEB128 (i32.const immediates). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** The module: (import "e" "m" memory) (func encode (src dst bytes)) (func decode (src dst bytes)). */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const i32 = 0x7f;
+  const v128 = 0x7b;
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const add = (i: number, k: number) => [...get(i), 0x41, ...sleb(k), 0x6a, ...set(i)];
+  const simd = (...op: number[]) => [0xfd, ...op];
+  const splat = (k: number) => [0x41, ...sleb(k), ...simd(0x11)]; // i32x4.splat
+  const shrU16 = [0x41, 16, ...simd(0xad, 0x01)]; // i32x4.shr_u 16
+  // Params 0 src, 1 dst, 2 bytes (of the float side); locals 3 end (i32), 4 v, 5 r (v128).
+  const locals = [2, 1, i32, 2, v128];
+  const encode = [
+    ...locals,
+    ...get(0), ...get(2), 0x6a, ...set(3), // end = src + bytes
+    0x02, 0x40, 0x03, 0x40,
+    ...get(0), ...get(3), 0x4f, 0x0d, 1, // src >= end: break
+    ...get(1), // the store's address
+    ...get(0), ...simd(0x00, 4, 0), ...set(4), // v = load(src)
+    ...get(4), ...shrU16, ...splat(0x40), ...simd(0x50), // NaN: (v >>> 16) | 0x40
+    ...get(4), ...splat(0x7fff), ...simd(0xae, 0x01), // v + 0x7fff
+    ...get(4), ...shrU16, ...splat(1), ...simd(0x4e), ...simd(0xae, 0x01), // + ((v >>> 16) & 1)
+    ...shrU16, // rounded to nearest even
+    ...get(4), ...splat(0x7fffffff), ...simd(0x4e), ...splat(0x7f800000), ...simd(0x3c), // |v| >u Infinity: NaN
+    ...simd(0x52), // bitselect(NaN case, rounded, mask)
+    ...set(5), ...get(5), ...get(5), ...simd(0x86, 0x01), // i16x8.narrow_i32x4_u(r, r)
+    ...simd(0x1d, 0), // i64x2.extract_lane 0: the four halves
+    0x37, 0, 0, // i64.store
+    ...add(0, 16), ...add(1, 8),
+    0x0c, 0, 0x0b, 0x0b, 0x0b,
+  ];
+  const decode = [
+    ...locals,
+    ...get(1), ...get(2), 0x6a, ...set(3), // end = dst + bytes
+    0x02, 0x40, 0x03, 0x40,
+    ...get(1), ...get(3), 0x4f, 0x0d, 1, // dst >= end: break
+    ...get(1), // the store's address
+    ...get(0), 0x29, 0, 0, ...simd(0x12), // i64.load, i64x2.splat: four halves in the low lanes
+    ...simd(0xa9, 0x01), 0x41, 16, ...simd(0xab, 0x01), // i32x4.extend_low_i16x8_u, shl 16
+    ...simd(0x0b, 4, 0), // v128.store
+    ...add(0, 8), ...add(1, 16),
+    0x0c, 0, 0x0b, 0x0b, 0x0b,
+  ];
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let byte = n & 0x7f;
+      n >>>= 7;
+      if (n) byte |= 0x80;
+      out.push(byte);
+    } while (n);
+    return out;
+  };
+  const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
+  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const body = (code: number[]) => [...leb(code.length), ...code];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 3, i32, i32, i32, 0]),
+    ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
+    ...section(3, [2, 0, 0]),
+    ...section(7, [2, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1]),
+    ...section(10, [2, ...body(encode), ...body(decode)]),
+  ]);
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** bf16 encode and decode over one WebAssembly memory; offsets and counts in that memory's terms. */
+export class Bf16Kernel {
+  private readonly encodeFn: (src: number, dst: number, bytes: number) => void;
+  private readonly decodeFn: (src: number, dst: number, bytes: number) => void;
+
+  constructor(memory: WebAssembly.Memory) {
+    compiled ??= new WebAssembly.Module(moduleBytes());
+    const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
+    this.encodeFn = instance.exports.encode as Bf16Kernel['encodeFn'];
+    this.decodeFn = instance.exports.decode as Bf16Kernel['decodeFn'];
+  }
+
+  /** `count` float32 at byte `src` → bf16 at byte `dst` (rounded up to a multiple of 4 values). */
+  encode(src: number, dst: number, count: number): void {
+    this.encodeFn(src, dst, Math.ceil(count / 4) * 16);
+  }
+
+  /** `count` bf16 at byte `src` → float32 at byte `dst` (rounded up to a multiple of 4 values). */
+  decode(src: number, dst: number, count: number): void {
+    this.decodeFn(src, dst, Math.ceil(count / 4) * 16);
+  }
+}

@@ -1,0 +1,88 @@
+// The hierarchical plane's worker ends in one process, on real sockets: ZeroMQ ring sockets on
+// loopback, real segments and turn sockets in /dev/shm; "hosts" are told apart only by the
+// shared-memory ids the setup groups them by. The coordinator takes no part in a phase: the
+// context's send() must never be called, and every rank must still get the sample-weighted mean,
+// the same bits on every rank, call after call (outputs alternate; chunks leave without copies).
+import { describe, expect, it } from 'vitest';
+import type { Message, WireFormat } from '@dgm/protocol';
+import type { PlaneMember, WorkerPlaneEnd, WorkerPreparation } from '../src/api.js';
+import { hierarchicalPlane } from '../src/hierarchical/index.js';
+import { CHUNK_FLOATS } from '../src/hierarchical/ring-reducer.js';
+import { sharedPlane } from '../src/shared/index.js';
+
+/** A deterministic pseudo-random float in [-1, 1). */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+}
+
+/** Ranks on `hosts` (host label per rank), each with its segment and ring socket; returns their ends. */
+async function ring(hosts: string[], gradSizes: Record<string, number>, wire: WireFormat) {
+  const sentToCoordinator: Message[] = [];
+  const prepared: { segment: WorkerPreparation; ring: WorkerPreparation }[] = [];
+  for (let r = 0; r < hosts.length; r++) {
+    const segment = sharedPlane.prepare({ gradSizes, sharedMemory: true, log: () => undefined }) as WorkerPreparation;
+    const ringPrep = (await hierarchicalPlane.prepare({ gradSizes, sharedMemory: true, coordinator: 'tcp://127.0.0.1:9', keyPair: null, ringPorts: '*', segment, log: () => undefined }))!;
+    prepared.push({ segment, ring: ringPrep });
+  }
+  const members: PlaneMember[] = prepared.map((p, rank) => ({
+    rank, pid: rank, host: hosts[rank]!,
+    shm: { id: `fs-${hosts[rank]}`, path: p.segment.offer.shm!.path }, ring: p.ring.offer.ring!,
+  }));
+  const setup = hierarchicalPlane.setup('run', members, { wire });
+  const ends: WorkerPlaneEnd[] = prepared.map((p, rank) => hierarchicalPlane.workerEnd(
+    { run: 'run', rank, worldSize: hosts.length, timeoutMs: 10_000, send: async (m) => void sentToCoordinator.push(m) },
+    setup, p.ring,
+  ));
+  return { ends, sentToCoordinator, close: () => ends.forEach((e) => e.close()) };
+}
+
+/** Σ_q (n_q/N)·g_q in float64, the value every rank must get within float32 rounding. */
+function weightedMean(grads: Float32Array[], counts: number[]): Float64Array {
+  const total = counts.reduce((a, c) => a + c, 0);
+  const out = new Float64Array(grads[0]!.length);
+  grads.forEach((g, q) => g.forEach((v, i) => (out[i] += (counts[q]! / total) * v)));
+  return out;
+}
+
+describe('RingReducer on real sockets', () => {
+  // 3 hosts × 1 rank (a plain ring), 2 hosts × 2 ranks (local turns, then two rings), bf16 and fp16 on the wire.
+  const cases: { hosts: string[]; wire: WireFormat; tolerance: number }[] = [
+    { hosts: ['a', 'b', 'c'], wire: 'fp32', tolerance: 1e-6 },
+    { hosts: ['a', 'b', 'a', 'b'], wire: 'fp32', tolerance: 1e-6 },
+    { hosts: ['a', 'b'], wire: 'bf16', tolerance: 0.05 }, // |g| < 4: 4·2^-9 per rounding, twice
+    { hosts: ['a', 'b', 'c'], wire: 'fp16', tolerance: 1e-2 },
+  ];
+  for (const { hosts, wire, tolerance } of cases) {
+    it(`${hosts.join('')} with ${wire}: the weighted mean, the same bits on every rank, no message to the coordinator`, async () => {
+      // One phase spans several chunks per piece (and an uneven tail); another is tiny.
+      const gradSizes = { d: 3 * CHUNK_FLOATS * hosts.length + 13, g: 7 };
+      const r = await ring(hosts, gradSizes, wire);
+      try {
+        const next = noise(hosts.length);
+        for (let step = 0; step < 2; step++) { // 4 calls: each output set is written again
+          for (const phase of ['d', 'g'] as const) {
+            const n = gradSizes[phase];
+            const grads = hosts.map(() => Float32Array.from({ length: n }, () => next() * 4));
+            const counts = hosts.map((_, q) => 1 + ((q + step) % 3)); // uneven, changing each step
+            const results = await Promise.all(r.ends.map((end, q) => end.reduce(phase, step, grads[q]!, counts[q]!)));
+            const copies = results.map((x) => Float32Array.from(x)); // valid until the next reduce
+            const mean = weightedMean(grads, counts);
+            const bits = copies.map((c) => new Uint32Array(c.buffer));
+            // (a loop, not toEqual: vitest compares half a million elements one by one, slowly)
+            for (const b of bits) expect(b.findIndex((v, i) => v !== bits[0]![i])).toBe(-1);
+            let worst = 0;
+            copies[0]!.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - mean[i]!))));
+            expect(worst).toBeLessThan(tolerance);
+          }
+        }
+        expect(r.sentToCoordinator).toEqual([]);
+      } finally {
+        r.close();
+      }
+    }, 30_000);
+  }
+});
