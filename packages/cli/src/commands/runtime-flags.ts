@@ -39,6 +39,8 @@ export interface WorkerRuntimeFlags extends LivenessFlags {
   rank?: number;
   /** Ports the ring socket may bind (hierarchical plane). */
   ringPorts?: string;
+  /** --reconnect: how long a worker that lost its coordinator keeps trying to rejoin it. */
+  reconnectMs?: number;
 }
 
 /** `dgm worker --rank`: not forwarded as is to per-GPU children, which count up from it. */
@@ -65,12 +67,24 @@ export const COORDINATOR_RUNTIME_OPTIONS: OptionSpec[] = [
   { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32)." },
 ];
 
+/** Seconds --reconnect allows at most (a day: far beyond any restart, well within a timer's range). */
+const MAX_RECONNECT_SECONDS = 86_400;
+
+/** `--reconnect SECONDS`, of `dgm worker` and (for its workers) `dgm launch`. */
+export const RECONNECT_OPTION: OptionSpec = {
+  name: 'reconnect',
+  type: 'string',
+  value: 'seconds',
+  description: 'When the coordinator is lost, keep trying its address this long instead of exiting, and rejoin a coordinator restarted with --resume on the same run directory (default: exit).',
+};
+
 export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
   { name: 'run-id', type: 'string', value: 'id', description: 'Advanced: join only the run with this id; the coordinator of another run refuses this worker (exit 2).' },
   { name: 'run-config', type: 'string', value: 'file', description: "Advanced: train only this run config (a run directory's config.json); a coordinator whose run differs refuses this worker (exit 2). Default: the coordinator's." },
   ...livenessOptions("how long to wait for the coordinator's answer; it may start after the worker (default 60000)."),
   { name: 'no-shared-memory', type: 'boolean', description: 'Advanced: offer no /dev/shm segment, so this run averages gradients through the coordinator.' },
   { name: 'ring-ports', type: 'string', value: 'LOW-HIGH', description: "Ports this worker's ring socket may bind for gradients between hosts (hierarchical plane): '*' (default, any free port) or a range such as 29500-29599; open them between the hosts." },
+  RECONNECT_OPTION,
 ];
 
 function wholeNumber(values: Values, flag: string, min: number, max: number, unit: string): number | undefined {
@@ -159,7 +173,19 @@ export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
     ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
     ...(rank !== undefined ? { rank } : {}),
     ...ringPorts(values),
+    ...reconnectWindow(values),
   };
+}
+
+/** --reconnect SECONDS as milliseconds for the worker; absent: a lost coordinator ends the worker. */
+export function reconnectWindow(values: Values): { reconnectMs?: number } {
+  const value = values.reconnect;
+  if (value === undefined) return {};
+  const seconds = typeof value === 'string' && /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(seconds > 0 && seconds <= MAX_RECONNECT_SECONDS)) {
+    throw new UsageError(`--reconnect must be a number of seconds greater than 0 and at most ${MAX_RECONNECT_SECONDS} (how long a worker that lost its coordinator keeps trying to rejoin it), got '${String(value)}'.`);
+  }
+  return { reconnectMs: Math.max(1, Math.round(seconds * 1000)) };
 }
 
 function ringPorts(values: Values): { ringPorts?: string } {
