@@ -3,7 +3,7 @@
 // for slow or lossy networks, for pinning a worker to one run on a shared cluster, and for tests
 // that need a fault noticed in seconds. They are process settings, not part of the run's config.
 import { readFileSync } from 'node:fs';
-import { parsePortRange, WIRE_CHOICES, type WireChoice } from '@dgm/plane/names';
+import { parsePortRange } from '@dgm/plane/names';
 import type { RunConfig } from '@dgm/protocol';
 import type { OptionSpec, ParsedArgs } from '../args/command-spec.js';
 import { UsageError } from '../errors.js';
@@ -24,8 +24,6 @@ export interface CoordinatorRuntimeFlags extends LivenessFlags {
   run?: string;
   stepTimeoutMs?: number;
   checkEvery?: number;
-  /** How gradient chunks travel between hosts (hierarchical plane). */
-  wire?: WireChoice;
 }
 
 /** The advanced flags of `dgm worker`. */
@@ -64,7 +62,7 @@ export const COORDINATOR_RUNTIME_OPTIONS: OptionSpec[] = [
   ...livenessOptions('how long to wait for all workers to join before the run fails (default 120000).'),
   { name: 'step-timeout-ms', type: 'string', value: 'ms', description: 'Advanced: bound on one step and on one snapshot (default 600000).' },
   { name: 'check-every', type: 'string', value: 'n', description: 'Advanced: steps between checks that the replicas agree, which also sync BatchNorm statistics (default 50; 0: only at the end).' },
-  { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32)." },
+  { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32); --resume keeps it unless given again." },
 ];
 
 /** Seconds --reconnect allows at most (a day: far beyond any restart, well within a timer's range). */
@@ -121,16 +119,12 @@ export function resolveCoordinatorRuntimeFlags(values: Values): CoordinatorRunti
   const run = runId(values);
   const stepTimeoutMs = wholeNumber(values, 'step-timeout-ms', 100, 86_400_000, ' of milliseconds');
   const checkEvery = wholeNumber(values, 'check-every', 0, 1e9, '');
-  const wire = values.wire;
-  if (wire !== undefined && !(WIRE_CHOICES as readonly unknown[]).includes(wire)) {
-    throw new UsageError(`--wire must be one of ${WIRE_CHOICES.join(', ')}, got '${String(wire)}'.`);
-  }
+  // --wire is listed with these flags but is a setting of the run (config/fields.ts): --resume keeps it.
   return {
     ...liveness(values),
     ...(run !== undefined ? { run } : {}),
     ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
     ...(checkEvery !== undefined ? { checkEvery } : {}),
-    ...(wire !== undefined ? { wire: wire as WireChoice } : {}),
   };
 }
 
