@@ -56,7 +56,9 @@ export async function runSessions(o: ResolvedWorkerOptions, open: (o: ResolvedWo
     const admission = session.admission;
     if (admission === null) {
       if (lost === null) throw error; // never joined: the join timeout's sentence stands
-      throw new CoordinatorGoneError(`gave up rejoining after ${seconds(o.reconnectMs)} (--reconnect): ${error.message}; the coordinator had been lost: ${lost.message}`);
+      // The join's own sentence only when it says more than "nobody answered" (a CURVE handshake that kept failing).
+      const curve = /CURVE/.test(error.message) ? `; ${error.message}` : '';
+      throw new CoordinatorGoneError(`gave up rejoining: no coordinator of this run answered at ${o.connect} within ${seconds(o.reconnectMs)} (--reconnect) after the last one was lost (${lost.message})${curve}.`);
     }
     lost = error;
     earlierSteps += session.steps;
