@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorRuntimeFlags, resolveWorkerRuntimeFlags } from '../src/commands/runtime-flags.js';
+import { launchWorkerArgs } from '../src/commands/launch.js';
 import { dgm } from './support/capture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-runtime-flags-'));
@@ -65,6 +66,9 @@ describe('advanced flags of dgm worker and dgm coordinator', () => {
     });
     expect(resolveWorkerRuntimeFlags({ 'run-config': bare }).config).toEqual(config);
     expect(resolveWorkerRuntimeFlags({ reconnect: '2.5' })).toEqual({ reconnectMs: 2500 });
+    // dgm launch hands --reconnect to every worker of the job (checked first: a bad value is one sentence).
+    expect(launchWorkerArgs({ reconnect: '30' }, {})).toEqual(['--join-timeout-ms', '120000', '--reconnect', '30']);
+    expect(() => launchWorkerArgs({ reconnect: '-1' }, {})).toThrow(/^--reconnect must be a number of seconds greater than 0 /);
     expect(resolveWorkerRuntimeFlags({})).toEqual({});
     expect(resolveCoordinatorRuntimeFlags({ 'run-id': 'r.2', 'check-every': '0', 'step-timeout-ms': '7000', 'heartbeat-ms': '100' })).toEqual({ run: 'r.2', checkEvery: 0, stepTimeoutMs: 7000, heartbeatMs: 100 });
   });
