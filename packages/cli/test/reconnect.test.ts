@@ -63,8 +63,12 @@ it('workers with --reconnect rejoin a coordinator killed with -9 and restarted w
     expect(lost).toMatchObject({ seconds: 60, connect: `tcp://127.0.0.1:${port}` });
     expect(lost.reason).toMatch(/coordinator at tcp:\/\/127\.0\.0\.1:\d+/);
   }
-  // ...having released the old session: one segment each at most (the new session's offer), no tensor left.
-  for (const pid of pids) expect(shmOf([pid]).filter((n) => n.endsWith('.seg')).length).toBeLessThanOrEqual(1);
+  // ...having released the old session: one segment each at most (the new session's offer) and no
+  // turn socket (the old plane's are closed; the new plane is not set up yet).
+  for (const pid of pids) {
+    expect(shmOf([pid]).filter((n) => n.endsWith('.seg')).length).toBeLessThanOrEqual(1);
+    expect(shmOf([pid]).filter((n) => n.endsWith('.turn'))).toEqual([]);
+  }
 
   // Started again with --resume and its keys: settings.json gives it its address, 2 workers, --checkpoint-every 20 and --wire bf16.
   const resumed = startDgm(['coordinator', '--resume', run, ...serverKeys, '--json'], { cwd: root, timeoutMs: 150_000 });
