@@ -6,9 +6,9 @@
 // And a worker whose coordinator never comes back gives up after its window, with a sentence.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from './support/free-port.js';
 import { isAlive, runDgm, startDgm, type DgmProcess } from './support/spawn-dgm.js';
 import { writeFlatImages } from './support/test-images.js';
 
@@ -21,6 +21,25 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const RUN = ['--model', 'vae', '--dataset', `npy:${data}`, '--batch-size', '4', '--steps', '60'];
 // Liveness in seconds, not tens of seconds: the workers notice the kill quickly.
 const FAST = ['--heartbeat-ms', '200', '--timeout-ms', '2000'];
+
+/**
+ * A free port below the kernel's ephemeral range (ports it hands to `bind(0)` and outgoing
+ * connections, such as the reference run's sockets): a port this test must get back after a
+ * kill (the coordinator's, a worker's only ring port) is then taken by nobody meanwhile.
+ */
+async function fixedPort(taken: number[]): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const top = Math.max(low, 20_000); // an unusually low range: any port above 10000 then
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (taken.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /** Names in /dev/shm of segments and turn sockets these processes made (dgm-<pid>-…). */
 function shmOf(pids: number[]): string[] {
@@ -42,15 +61,18 @@ it('workers with --reconnect rejoin a coordinator killed with -9 and restarted w
   const reference = join(root, 'reference');
   // The uninterrupted run, alongside (the same trajectory: global batch, seed, 2 workers, shared memory).
   const uninterrupted = runDgm(['train', ...RUN, '--workers', '2', '--out', reference], { cwd: root, timeoutMs: 150_000 });
-  const port = await freePort();
+  const port = await fixedPort([]);
   const run = join(root, 'run');
   // A closed cluster: the coordinator's key pair is the same when it comes back.
   expect((await runDgm(['keys', 'new', '--out', 'keys'], { cwd: root })).code).toBe(0);
   const serverKeys = ['--key', 'keys/secret.key', '--allow', 'keys/public.key'];
   const first = startDgm(['coordinator', '--bind', `tcp://127.0.0.1:${port}`, '--workers', '2', ...RUN, '--checkpoint-every', '20', '--wire', 'bf16', '--out', run, ...serverKeys, ...FAST, '--json'], { cwd: root });
   await first.waitFor((e) => e.event === 'listening');
+  // Each worker's ring socket may take one port only: a rejoin needs the lost session's port back.
+  const ringPorts = [await fixedPort([port])];
+  ringPorts.push(await fixedPort([port, ...ringPorts]));
   const workers: DgmProcess[] = [0, 1].map((i) =>
-    startDgm(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--key', 'keys/secret.key', '--server-key', 'keys/public.key', '--reconnect', '60', ...FAST, '--log-file', join(root, `worker-${i}.log`), '--json'], { cwd: root, timeoutMs: 150_000 }),
+    startDgm(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--key', 'keys/secret.key', '--server-key', 'keys/public.key', '--reconnect', '60', '--ring-ports', `${ringPorts[i]}-${ringPorts[i]}`, ...FAST, '--log-file', join(root, `worker-${i}.log`), '--json'], { cwd: root, timeoutMs: 150_000 }),
   );
   const pids = workers.map((w) => w.child.pid!);
   // Past the checkpoint of step 20 and before the next one: kill -9.

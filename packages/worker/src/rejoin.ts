@@ -16,6 +16,13 @@ import type { WorkerResult, WorkerSession } from './worker-session.js';
 
 type Outcome = { result: WorkerResult } | { error: Error };
 
+/**
+ * The pause between a released session and the next. ZeroMQ closes a socket in its I/O thread, so
+ * the port the lost session's ring socket held is free only a few milliseconds after close
+ * (measured: up to 4 ms); with a narrow --ring-ports range the next session needs that port back.
+ */
+const RELEASE_SETTLE_MS = 250;
+
 async function runToEnd(session: WorkerSession): Promise<Outcome> {
   try {
     await session.start();
@@ -67,5 +74,6 @@ export async function runSessions(o: ResolvedWorkerOptions, open: (o: ResolvedWo
     // the run id is the one asked for (if any): a resumed coordinator may have drawn a new one.
     options = { ...o, config: admission.config, joinTimeoutMs: o.reconnectMs };
     o.onRejoin?.lost(error.message, o.reconnectMs);
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_SETTLE_MS));
   }
 }
