@@ -111,11 +111,12 @@ it('workers with --reconnect rejoin a coordinator killed with -9 and restarted w
       expect.stringMatching(/^Rejoined the run at tcp:\/\/127\.0\.0\.1:\d+ as rank [01] of 2\.$/),
     ]);
   }
-  // The restarted coordinator admitted exactly these two processes, and ran with the stored --wire.
+  // The restarted coordinator admitted exactly these two processes; it ran with the stored --wire
+  // (settings.json is rewritten by each start with the settings it used).
   const log = jsonLines(join(run, 'logs', 'coordinator.log'));
   const restart = log.map((l) => l.message).lastIndexOf('coordinator starting');
-  expect(log[restart]).toMatchObject({ wire: 'bf16' });
   expect(log.slice(restart).filter((l) => l.message === 'worker joined').map((l) => l.pid).sort()).toEqual([...pids].sort());
+  expect(JSON.parse(readFileSync(join(run, 'settings.json'), 'utf8')).settings).toMatchObject({ wire: 'bf16', workers: 2, 'checkpoint-every': 20 });
   // The released session left no tensor behind.
   for (let i = 0; i < 2; i++) {
     const released = jsonLines(join(root, `worker-${i}.log`)).find((l) => l.message === 'released the session of the lost coordinator');

@@ -77,7 +77,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     if (paths) await prepareRunDirectory(paths, o.config, hash);
     log ??= createDgmLogger({ process: 'coordinator', file: paths ? join(paths.logs, 'coordinator.log') : undefined });
     for (const line of early) log.info(line);
-    log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, dataPlane: o.dataPlane, wire: o.wire, config: o.config, configHash: hash });
+    log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
     const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : 0;
     if (o.resume && paths) {
       const dropped = await truncateMetrics(paths.metrics, startStep);
