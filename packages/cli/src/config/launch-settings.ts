@@ -1,7 +1,7 @@
 // A run directory's settings.json, written by the CLI when a run starts (and again on every
 // resume): the settings of the run that are not part of its trajectory, so config.json (the
 // coordinator's, hashed) does not hold them — how often it checkpoints and draws samples, its
-// workers, backend, data plane and wire format, TensorBoard directory, address, how many skipped steps it tolerates. `--resume` reads them back, so
+// workers, backend, data plane, TensorBoard directory, address, how many skipped steps it tolerates. `--resume` reads them back, so
 // every setting a run has survives a resume unless the command line (or --config) overrides it.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
