@@ -72,7 +72,7 @@ it('workers with --reconnect rejoin a coordinator killed with -9 and restarted w
   const ringPorts = [await fixedPort([port])];
   ringPorts.push(await fixedPort([port, ...ringPorts]));
   const workers: DgmProcess[] = [0, 1].map((i) =>
-    startDgm(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--key', 'keys/secret.key', '--server-key', 'keys/public.key', '--reconnect', '60', '--ring-ports', `${ringPorts[i]}-${ringPorts[i]}`, ...FAST, '--log-file', join(root, `worker-${i}.log`), '--json'], { cwd: root, timeoutMs: 150_000 }),
+    startDgm(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--key', 'keys/secret.key', '--server-key', 'keys/public.key', '--reconnect', '60', '--ring-ports', `${ringPorts[i]}-${ringPorts[i]}`, '--rank', String(1 - i), ...FAST, '--log-file', join(root, `worker-${i}.log`), '--json'], { cwd: root, timeoutMs: 150_000 }),
   );
   const pids = workers.map((w) => w.child.pid!);
   // Past the checkpoint of step 20 and before the next one: kill -9.
@@ -97,9 +97,11 @@ it('workers with --reconnect rejoin a coordinator killed with -9 and restarted w
   const started = await resumed.waitFor((e) => e.event === 'run');
   expect(started.resumeFrom).toBeGreaterThanOrEqual(20);
   expect((await resumed.waitFor((e) => e.event === 'listening')).endpoint).toBe(`tcp://127.0.0.1:${port}`);
-  for (const w of workers) {
+  // The same processes, each at the rank it was placed at (--rank, as dgm launch places workers;
+  // placed against their start order, which a rejoin that forgot the rank would likely follow).
+  for (const [i, w] of workers.entries()) {
     const rejoined = await w.waitFor((e) => e.event === 'rejoined', 60_000);
-    expect(rejoined.pid).toBe(w.child.pid);
+    expect(rejoined).toMatchObject({ pid: w.child.pid, rank: 1 - i, worldSize: 2 });
   }
   expect(await resumed.exited, resumed.stderr).toBe(0);
   for (const w of workers) {
