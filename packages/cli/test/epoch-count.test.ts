@@ -28,3 +28,13 @@ it('the progress line, metrics.jsonl and dgm inspect give a step the same epoch,
     expect(inspected.stdout).toMatch(new RegExp(`^step\\s+${step} \\(epoch ${epoch}\\)`, 'm'));
   }
 });
+
+it('the last progress line of a run of 2 epochs says both are done (not "epoch 1/2"), the line before counts from 0', async () => {
+  const data = join(root, 'images-2.npy');
+  writeFlatImages(data, 40, 8, 8, (i) => 5 + 6 * i);
+  const r = await runDgm(['train', '--model', 'vae', '--dataset', `npy:${data}`, '--batch-size', '4', '--workers', '1', '--epochs', '2', '--out', join(root, 'two-epochs')], { cwd: root });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/^step 1\/16 \(6%\) epoch 0\/2 /m);
+  const progress = r.stderr.split('\n').filter((l) => l.startsWith('step '));
+  expect(progress.at(-1)).toMatch(/^step 16\/16 \(100%\) 2\/2 epochs done vae=/);
+});

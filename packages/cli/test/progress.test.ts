@@ -26,6 +26,15 @@ describe('progress formatting', () => {
     expect(formatPlainLine(progress)).toBe('step 30/120 (25%) epoch 1/3 loss=143.3 kl=8.123 812 img/s eta 1m35s');
   });
 
+  it('says a run of N epochs is done at its last step, not "epoch N-1/N" (epochs count from 0)', () => {
+    const last = { ...progress, step: 120, epoch: 2, etaSeconds: 0 };
+    expect(formatPlainLine({ ...last, step: 119 })).toMatch(/^step 119\/120 \(99%\) epoch 2\/3 /);
+    expect(formatPlainLine(last)).toBe('step 120/120 (100%) 3/3 epochs done loss=143.3 kl=8.123 812 img/s eta 0s');
+    expect(formatProgressLine(last, 120, false)).toBe('[########################] 120/120  3/3 epochs done  loss=143.3 kl=8.123  812 img/s  ETA 0s');
+    // A run given in steps has no epoch total: its last line keeps the step's epoch.
+    expect(formatPlainLine({ ...last, totalEpochs: null })).toMatch(/^step 120\/120 \(100%\) epoch 2 /);
+  });
+
   it('estimates speed and ETA from recent steps', () => {
     const meter = new RateMeter(64);
     expect(meter.etaSeconds(0, 10)).toBeNaN();

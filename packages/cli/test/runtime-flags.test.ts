@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorRuntimeFlags, resolveWorkerRuntimeFlags } from '../src/commands/runtime-flags.js';
+import { launchWorkerArgs } from '../src/commands/launch.js';
 import { dgm } from './support/capture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dgm-cli-runtime-flags-'));
@@ -35,6 +36,9 @@ describe('advanced flags of dgm worker and dgm coordinator', () => {
     [['coordinator', '--check-every', 'often'], "--check-every must be a whole number from 0 to 1000000000, got 'often'."],
     [['coordinator', '--step-timeout-ms', '0'], "--step-timeout-ms must be a whole number of milliseconds from 100 to 86400000, got '0'."],
     [['coordinator', '--run-id', ''], "--run-id must be 1 to 128 letters, digits, '.', '_' or '-', got ''."],
+    [['coordinator', '--wire', 'fp8'], "--wire must be one of fp32, bf16, fp16, got 'fp8'."],
+    [['worker', '--connect', 'tcp://h:1', '--reconnect', '0'], "--reconnect must be a number of seconds greater than 0 and at most 86400 (how long a worker that lost its coordinator keeps trying to rejoin it), got '0'."],
+    [['worker', '--connect', 'tcp://h:1', '--reconnect', 'soon'], "--reconnect must be a number of seconds greater than 0 and at most 86400 (how long a worker that lost its coordinator keeps trying to rejoin it), got 'soon'."],
   ])('dgm %j exits 2 with one sentence', async (argv, sentence) => {
     await usageError(argv, sentence);
   });
@@ -61,6 +65,10 @@ describe('advanced flags of dgm worker and dgm coordinator', () => {
       sharedMemory: false,
     });
     expect(resolveWorkerRuntimeFlags({ 'run-config': bare }).config).toEqual(config);
+    expect(resolveWorkerRuntimeFlags({ reconnect: '2.5' })).toEqual({ reconnectMs: 2500 });
+    // dgm launch hands --reconnect to every worker of the job (checked first: a bad value is one sentence).
+    expect(launchWorkerArgs({ reconnect: '30' }, {})).toEqual(['--join-timeout-ms', '120000', '--reconnect', '30']);
+    expect(() => launchWorkerArgs({ reconnect: '-1' }, {})).toThrow(/^--reconnect must be a number of seconds greater than 0 /);
     expect(resolveWorkerRuntimeFlags({})).toEqual({});
     expect(resolveCoordinatorRuntimeFlags({ 'run-id': 'r.2', 'check-every': '0', 'step-timeout-ms': '7000', 'heartbeat-ms': '100' })).toEqual({ run: 'r.2', checkEvery: 0, stepTimeoutMs: 7000, heartbeatMs: 100 });
   });

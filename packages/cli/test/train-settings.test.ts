@@ -7,6 +7,7 @@ import { buildRunConfig } from '../src/launch/train-plan.js';
 import { metaOf } from '@dgm/core/schema';
 import { MODEL_NAMES } from '@dgm/core/names';
 import { TRAIN_FIELD_NAMES, TRAIN_FIELDS } from '../src/config/fields.js';
+import { readLaunchSettings, writeLaunchSettings } from '../src/config/launch-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-cli-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -234,6 +235,23 @@ describe('resolveTrainSettings --resume', () => {
     expect(resume({ workers: '3', backend: 'wasm', 'checkpoint-every': '0' })).toMatchObject({ gpus: null, workers: 3, backend: 'wasm', checkpointEvery: 0 });
     // dgm coordinator has no --gpus: a train run's GPUs are not its setting, its address is.
     expect(resume({}, 'coordinator')).toMatchObject({ gpus: null, workers: 2, bind: 'tcp://127.0.0.1:7000' });
+  });
+
+  it('keeps --wire through settings.json unless the command line gives it again, as --data-plane', () => {
+    const resume = (flags: Record<string, unknown>, run: Record<string, unknown>, command: 'train' | 'coordinator' = 'coordinator') =>
+      resolveTrainSettings({ command, flags: { resume: 'runs/a', ...flags }, readRun: () => run, now, cwd: '/w' });
+    expect(resolve({}, 'coordinator').wire).toBeNull();
+    expect(resolve({ wire: 'bf16' }, 'coordinator').wire).toBe('bf16');
+    expect(sentence({ wire: 'fp8' }, 'coordinator')).toBe("--wire must be one of fp32, bf16, fp16, got 'fp8'.");
+    // Written and read back as a resume reads it: the stored format stays, a flag replaces it.
+    const out = mkdtempSync(join(dir, 'wire-'));
+    writeLaunchSettings({ ...resolve({ wire: 'bf16', out }, 'coordinator') });
+    const kept = readLaunchSettings(out);
+    expect(kept).toMatchObject({ wire: 'bf16' });
+    expect(resume({}, { ...stored, ...kept }).wire).toBe('bf16');
+    expect(resume({}, { ...stored, ...kept }, 'train').wire).toBe('bf16'); // dgm launch resolves as train
+    expect(resume({ wire: 'fp32' }, { ...stored, ...kept }).wire).toBe('fp32');
+    expect(resume({}, stored).wire).toBeNull();
   });
 
   it('refuses a resume whose settings differ from the stored run', () => {

@@ -54,6 +54,21 @@ export interface WorkerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Module loader handed to initBackend: only for tests that stand in for a GPU package. */
   loadModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * After losing the coordinator of a run it had joined, keep trying the same address for this
+   * long and rejoin a coordinator restarted with --resume (rejoin.ts); absent: end at once.
+   */
+  reconnectMs?: number;
+  /** Told when the coordinator is lost and a rejoin starts, and when the worker rejoined. */
+  onRejoin?: RejoinEvents;
+}
+
+/** What a reconnecting worker tells its caller (the CLI prints one line for each). */
+export interface RejoinEvents {
+  /** The coordinator is gone (`reason`); the worker tries again for `windowMs`. */
+  lost(reason: string, windowMs: number): void;
+  /** A coordinator admitted the worker again, at `rank`. */
+  rejoined(rank: number, worldSize: number): void;
 }
 
 export interface ResolvedWorkerOptions {
@@ -74,6 +89,8 @@ export interface ResolvedWorkerOptions {
   logger: Logger | undefined;
   env: Readonly<Record<string, string | undefined>>;
   loadModule: ((specifier: string) => Promise<unknown>) | undefined;
+  reconnectMs: number | null;
+  onRejoin: RejoinEvents | undefined;
 }
 
 const REQUIRED_CONNECT = "worker option 'connect' is required: the coordinator's tcp://host:port or ipc://path.";
@@ -103,6 +120,7 @@ export const WORKER_FIELDS = {
   timeoutMs: msAtLeast('timeoutMs', 100),
   joinTimeoutMs: msAtLeast('joinTimeoutMs', 100),
   reduceTimeoutMs: msAtLeast('reduceTimeoutMs', 100),
+  reconnectMs: msAtLeast('reconnectMs', 1),
   maxMessageBytes: msAtLeast('maxMessageBytes', 1024, 'bytes'),
   sharedMemory: withCheck(
     field(z.unknown(), { allowed: 'true or false' }),
@@ -155,5 +173,7 @@ export function resolveWorkerOptions(o: WorkerOptions): ResolvedWorkerOptions {
     logger: o.logger,
     env: o.env ?? process.env,
     loadModule: o.loadModule,
+    reconnectMs: (v.reconnectMs as number | undefined) ?? null,
+    onRejoin: o.onRejoin,
   };
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeReplicaModel } from '@dgm/core';
 import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
-import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
+import { BoundedWait, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
@@ -53,6 +53,10 @@ export class WorkerSession {
   /** Messages that failed validation, and valid ones that made no sense now (wrong step, wrong direction). */
   private readonly invalidDrops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} invalid messages so far`);
   private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} out-of-protocol messages so far`);
+  /** The rank, world size and config it was admitted with, null before: rejoin.ts rejoins that run. */
+  admission: { rank: number; worldSize: number; config: RunConfig } | null = null;
+  /** Called once admitted (rejoin.ts says the worker rejoined). */
+  onAdmitted: ((rank: number, worldSize: number) => void) | null = null;
   private resolveEnd!: (r: WorkerResult) => void;
   private rejectEnd!: (e: Error) => void;
   readonly ended$: Promise<WorkerResult>;
@@ -149,6 +153,8 @@ export class WorkerSession {
     if (!admission) return;
     this.join?.resolve();
     this.link.watch();
+    this.admission = { rank: admission.rank, worldSize: admission.worldSize, config: admission.config };
+    this.onAdmitted?.(admission.rank, admission.worldSize);
     this.rank = admission.rank;
     this.watch.rank = admission.rank;
     this.run = admission.run;
@@ -232,6 +238,11 @@ export class WorkerSession {
     this.planes.fail(new CoordinatorGoneError('the run ended while gradients were being averaged'));
     this.planes.close();
     this.link.close(flushMs);
+  }
+
+  /** Steps this session computed. */
+  get steps(): number {
+    return this.work.steps;
   }
 
   /** Frees the replica once nothing uses it any more (the queue has drained). */

@@ -21,7 +21,7 @@ import { planTrain } from '../launch/train-plan.js';
 import { SCHEDULED_ENV } from '../launch/worker-run.js';
 import { commandReporter, type Reporter } from '../progress/reporter.js';
 import type { CliContext, Command } from './command.js';
-import { COORDINATOR_RUNTIME_OPTIONS, resolveCoordinatorRuntimeFlags, type CoordinatorRuntimeFlags } from './runtime-flags.js';
+import { COORDINATOR_RUNTIME_OPTIONS, RECONNECT_OPTION, reconnectWindow, resolveCoordinatorRuntimeFlags, type CoordinatorRuntimeFlags } from './runtime-flags.js';
 import { RUN_OPTIONS } from './train-options.js';
 import { COORDINATOR_SECURITY_OPTIONS, resolveCoordinatorSecurity, resolveWorkerSecurity, securityArgs, staysOnThisHost, WORKER_SECURITY_OPTIONS } from './security-flags.js';
 
@@ -51,6 +51,7 @@ const spec: CommandSpec = {
     ...COORDINATOR_SECURITY_OPTIONS,
     ...WORKER_SECURITY_OPTIONS.filter((o) => !COORDINATOR_SECURITY_OPTIONS.some((c) => c.name === o.name)),
     ...COORDINATOR_RUNTIME_OPTIONS.map((o) => (o.name === 'join-timeout-ms' ? { ...o, description: `Advanced: how long ranks wait for each other, at both ends (default ${LAUNCH_JOIN_TIMEOUT_MS}); a rank missing then is named on every rank.` } : o)),
+    { ...RECONNECT_OPTION, description: "Every worker's --reconnect: the workers of the other ranks keep trying rank 0's address this long when its coordinator is lost, and rejoin it (at their ranks) when rank 0 is started again with --resume." },
   ],
   notes: [
     'Placement is read in this order (the innermost launcher wins): flags and DGM_RANK/DGM_WORLD_SIZE,',
@@ -108,6 +109,7 @@ export function launchCoordinatorRuntime(values: Values): CoordinatorRuntimeFlag
 export function launchWorkerArgs(values: Values, runtime: CoordinatorRuntimeFlags): string[] {
   const args = ['--join-timeout-ms', String(runtime.joinTimeoutMs ?? LAUNCH_JOIN_TIMEOUT_MS)];
   for (const flag of ['run-id', 'heartbeat-ms', 'timeout-ms'] as const) if (typeof values[flag] === 'string') args.push(`--${flag}`, values[flag] as string);
+  if (reconnectWindow(values).reconnectMs !== undefined) args.push('--reconnect', values.reconnect as string);
   return [...args, ...securityArgs(values)];
 }
 

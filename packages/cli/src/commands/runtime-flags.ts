@@ -3,7 +3,7 @@
 // for slow or lossy networks, for pinning a worker to one run on a shared cluster, and for tests
 // that need a fault noticed in seconds. They are process settings, not part of the run's config.
 import { readFileSync } from 'node:fs';
-import { parsePortRange, WIRE_CHOICES, type WireChoice } from '@dgm/plane/names';
+import { parsePortRange } from '@dgm/plane/names';
 import type { RunConfig } from '@dgm/protocol';
 import type { OptionSpec, ParsedArgs } from '../args/command-spec.js';
 import { UsageError } from '../errors.js';
@@ -24,8 +24,6 @@ export interface CoordinatorRuntimeFlags extends LivenessFlags {
   run?: string;
   stepTimeoutMs?: number;
   checkEvery?: number;
-  /** How gradient chunks travel between hosts (hierarchical plane). */
-  wire?: WireChoice;
 }
 
 /** The advanced flags of `dgm worker`. */
@@ -39,6 +37,8 @@ export interface WorkerRuntimeFlags extends LivenessFlags {
   rank?: number;
   /** Ports the ring socket may bind (hierarchical plane). */
   ringPorts?: string;
+  /** --reconnect: how long a worker that lost its coordinator keeps trying to rejoin it. */
+  reconnectMs?: number;
 }
 
 /** `dgm worker --rank`: not forwarded as is to per-GPU children, which count up from it. */
@@ -62,8 +62,19 @@ export const COORDINATOR_RUNTIME_OPTIONS: OptionSpec[] = [
   ...livenessOptions('how long to wait for all workers to join before the run fails (default 120000).'),
   { name: 'step-timeout-ms', type: 'string', value: 'ms', description: 'Advanced: bound on one step and on one snapshot (default 600000).' },
   { name: 'check-every', type: 'string', value: 'n', description: 'Advanced: steps between checks that the replicas agree, which also sync BatchNorm statistics (default 50; 0: only at the end).' },
-  { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32)." },
+  { name: 'wire', type: 'string', value: 'format', description: "How gradients travel between hosts on the hierarchical plane: fp32 (default, exact), bf16 or fp16 (half the bytes; weights and Adam stay fp32); --resume keeps it unless given again." },
 ];
+
+/** Seconds --reconnect allows at most (a day: far beyond any restart, well within a timer's range). */
+const MAX_RECONNECT_SECONDS = 86_400;
+
+/** `--reconnect SECONDS`, of `dgm worker` and (for its workers) `dgm launch`. */
+export const RECONNECT_OPTION: OptionSpec = {
+  name: 'reconnect',
+  type: 'string',
+  value: 'seconds',
+  description: 'When the coordinator is lost, keep trying its address this long instead of exiting, and rejoin a coordinator restarted with --resume on the same run directory (default: exit).',
+};
 
 export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
   { name: 'run-id', type: 'string', value: 'id', description: 'Advanced: join only the run with this id; the coordinator of another run refuses this worker (exit 2).' },
@@ -71,6 +82,7 @@ export const WORKER_RUNTIME_OPTIONS: OptionSpec[] = [
   ...livenessOptions("how long to wait for the coordinator's answer; it may start after the worker (default 60000)."),
   { name: 'no-shared-memory', type: 'boolean', description: 'Advanced: offer no /dev/shm segment, so this run averages gradients through the coordinator.' },
   { name: 'ring-ports', type: 'string', value: 'LOW-HIGH', description: "Ports this worker's ring socket may bind for gradients between hosts (hierarchical plane): '*' (default, any free port) or a range such as 29500-29599; open them between the hosts." },
+  RECONNECT_OPTION,
 ];
 
 function wholeNumber(values: Values, flag: string, min: number, max: number, unit: string): number | undefined {
@@ -107,16 +119,12 @@ export function resolveCoordinatorRuntimeFlags(values: Values): CoordinatorRunti
   const run = runId(values);
   const stepTimeoutMs = wholeNumber(values, 'step-timeout-ms', 100, 86_400_000, ' of milliseconds');
   const checkEvery = wholeNumber(values, 'check-every', 0, 1e9, '');
-  const wire = values.wire;
-  if (wire !== undefined && !(WIRE_CHOICES as readonly unknown[]).includes(wire)) {
-    throw new UsageError(`--wire must be one of ${WIRE_CHOICES.join(', ')}, got '${String(wire)}'.`);
-  }
+  // --wire is listed with these flags but is a setting of the run (config/fields.ts): --resume keeps it.
   return {
     ...liveness(values),
     ...(run !== undefined ? { run } : {}),
     ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
     ...(checkEvery !== undefined ? { checkEvery } : {}),
-    ...(wire !== undefined ? { wire: wire as WireChoice } : {}),
   };
 }
 
@@ -159,7 +167,19 @@ export function resolveWorkerRuntimeFlags(values: Values): WorkerRuntimeFlags {
     ...(values['no-shared-memory'] ? { sharedMemory: false } : {}),
     ...(rank !== undefined ? { rank } : {}),
     ...ringPorts(values),
+    ...reconnectWindow(values),
   };
+}
+
+/** --reconnect SECONDS as milliseconds for the worker; absent: a lost coordinator ends the worker. */
+export function reconnectWindow(values: Values): { reconnectMs?: number } {
+  const value = values.reconnect;
+  if (value === undefined) return {};
+  const seconds = typeof value === 'string' && /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(seconds > 0 && seconds <= MAX_RECONNECT_SECONDS)) {
+    throw new UsageError(`--reconnect must be a number of seconds greater than 0 and at most ${MAX_RECONNECT_SECONDS} (how long a worker that lost its coordinator keeps trying to rejoin it), got '${String(value)}'.`);
+  }
+  return { reconnectMs: Math.max(1, Math.round(seconds * 1000)) };
 }
 
 function ringPorts(values: Values): { ringPorts?: string } {

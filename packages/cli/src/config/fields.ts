@@ -15,7 +15,7 @@ import {
   VAE_MODEL_NAMES,
 } from '@dgm/core/names';
 import { field, isOff, metaOf, type FieldSchema } from '@dgm/core/schema';
-import { PLANE_CHOICES } from '@dgm/plane/names';
+import { PLANE_CHOICES, WIRE_CHOICES } from '@dgm/plane/names';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 
@@ -141,6 +141,8 @@ export const TRAIN_FIELDS = {
   json: field(z.boolean(), { allowed: 'true or false' }),
   bind: text(),
   'data-plane': enumField(PLANE_CHOICES),
+  // How gradients travel between hosts (hierarchical plane); a flag of dgm coordinator and dgm launch.
+  wire: enumField(WIRE_CHOICES),
 } satisfies Record<string, FieldSchema>;
 
 export type TrainFieldName = keyof typeof TRAIN_FIELDS;

@@ -14,7 +14,7 @@ export const LAUNCH_SETTINGS_FILE = 'settings.json';
  * The settings a resume keeps from settings.json (any of them may be given again to change it).
  * `workers` and `gpus` are one choice: giving either replaces the stored one.
  */
-export const LAUNCH_FIELDS: readonly TrainFieldName[] = ['workers', 'gpus', 'backend', 'checkpoint-every', 'sample-every', 'tensorboard', 'data-plane', 'bind', 'max-skipped-steps'];
+export const LAUNCH_FIELDS: readonly TrainFieldName[] = ['workers', 'gpus', 'backend', 'checkpoint-every', 'sample-every', 'tensorboard', 'data-plane', 'wire', 'bind', 'max-skipped-steps'];
 
 /** What launchSettingsOf reads of a run's TrainSettings (structural: train-settings.ts imports this file). */
 interface LaunchSettingsSource {
@@ -26,6 +26,7 @@ interface LaunchSettingsSource {
   sampleEvery: number;
   tensorboard: string | null;
   dataPlane: string;
+  wire: string | null;
   bind: string | null;
   maxSkippedSteps: number;
 }
@@ -39,6 +40,7 @@ export function launchSettingsOf(settings: LaunchSettingsSource): Record<string,
     'sample-every': settings.sampleEvery,
     tensorboard: settings.tensorboard,
     'data-plane': settings.dataPlane,
+    wire: settings.wire,
     bind: settings.bind,
     'max-skipped-steps': settings.maxSkippedSteps,
   };

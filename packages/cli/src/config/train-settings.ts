@@ -12,7 +12,7 @@ import { LAUNCH_FIELDS } from './launch-settings.js';
 import { checkResumeCompatible, TRAJECTORY_FIELDS } from './resume-check.js';
 import { readRunSettings } from './run-config.js';
 import { DATASET_PREFIXES, isVaeModel, type BackendName, type GanLossChoice, type ModelChoice } from './vocabulary.js';
-import type { PlaneChoice } from '@dgm/plane/names';
+import type { PlaneChoice, WireChoice } from '@dgm/plane/names';
 
 /** Everything a run needs to know, after defaults and validation. */
 export interface TrainSettings {
@@ -59,6 +59,11 @@ export interface TrainSettings {
   json: boolean;
   /** Where gradients are averaged: the workers' shared memory (one host), the coordinator, or auto. */
   dataPlane: PlaneChoice;
+  /**
+   * How gradients travel between hosts on the hierarchical plane (--wire); null: not given (fp32).
+   * Kept by --resume like the data plane: it changes how the average is rounded, not the run's config.
+   */
+  wire: WireChoice | null;
   /** Coordinator address (coordinator command only). */
   bind: string | null;
 }
@@ -289,6 +294,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,
     dataPlane: (merged['data-plane'] as PlaneChoice | undefined) ?? 'auto',
+    wire: (merged.wire as WireChoice | undefined) ?? null,
     bind,
   };
 }

@@ -42,12 +42,12 @@ function lastWordOf(line: string, word: LastWord): void {
   if (event.event === 'result' && event.status === 'stopped-by-error' && typeof event.reason === 'string') word.stoppedBy = event.reason;
 }
 
-/** A worker's warning or error log event (not its final error, which lastWordOf keeps), or null. */
-function warningOf(line: string): { level: 'warn' | 'error'; message: string } | null {
+/** A worker's log event (a warning, an error other than its final one, which lastWordOf keeps, or a line such as "Rejoined ..."), or null. */
+function warningOf(line: string): { level: 'info' | 'warn' | 'error'; message: string } | null {
   try {
     const e = JSON.parse(line) as { event?: string; level?: string; message?: unknown };
     if (e.event !== 'log' || typeof e.message !== 'string') return null;
-    return { level: e.level === 'error' ? 'error' : 'warn', message: e.message };
+    return { level: e.level === 'error' ? 'error' : e.level === 'info' ? 'info' : 'warn', message: e.message };
   } catch {
     return null;
   }

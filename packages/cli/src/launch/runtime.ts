@@ -88,6 +88,7 @@ export async function startRunCoordinator(plan: TrainPlan, options: CoordinatorS
       sampleEvery: settings.sampleEvery,
       maxSkippedSteps: settings.maxSkippedSteps,
       dataPlane: settings.dataPlane,
+      ...(settings.wire !== null ? { wire: settings.wire } : {}),
       ...options.runtime,
       ...(options.curve ? { curve: options.curve } : {}),
       logger,

@@ -2,6 +2,7 @@
 // child process per GPU.
 import type { GpuId } from '@dgm/worker/device';
 import type { CurveClientKeys } from '@dgm/protocol/security';
+import type { RejoinEvents } from '@dgm/worker';
 import type { CliContext } from '../commands/command.js';
 import type { WorkerRuntimeFlags } from '../commands/runtime-flags.js';
 import type { WorkerSettings } from '../commands/worker-settings.js';
@@ -69,7 +70,7 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
     const logger = createDgmLogger({ process: 'worker', file: logFile, echo: humanEcho((level, message) => reporter.message(level, message)) });
     let result: Awaited<ReturnType<typeof runWorker>>;
     try {
-      result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, logger, ...(curve ? { curve } : {}) });
+      result = await runWorker({ connect: settings.connect, backend: settings.backend, ...runtime, logger, ...(curve ? { curve } : {}), onRejoin: rejoinLines(settings.connect, reporter) });
     } finally {
       await closeLogger(logger);
     }
@@ -81,6 +82,20 @@ export async function runWorkerProcess(settings: WorkerSettings, runtime: Worker
   } finally {
     stopListener?.dispose();
   }
+}
+
+/** --reconnect: one line when the coordinator is lost (and for how long it is tried again), one when rejoined. */
+function rejoinLines(connect: string, reporter: Reporter): RejoinEvents {
+  return {
+    lost(reason, windowMs) {
+      reporter.event('reconnecting', { pid: process.pid, connect, reason, seconds: windowMs / 1000 });
+      reporter.warn(`Lost the coordinator (${reason}); trying ${connect} again for up to ${windowMs / 1000} s (--reconnect).`);
+    },
+    rejoined(rank, worldSize) {
+      reporter.event('rejoined', { pid: process.pid, connect, rank, worldSize });
+      reporter.info(`Rejoined the run at ${connect} as rank ${rank} of ${worldSize}.`);
+    },
+  };
 }
 
 /**

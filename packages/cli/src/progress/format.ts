@@ -44,8 +44,14 @@ function formatRate(imagesPerSec: number): string {
   return `${imagesPerSec >= 100 ? Math.round(imagesPerSec) : imagesPerSec.toFixed(1)} img/s`;
 }
 
+/**
+ * "epoch 3/10": the step's epoch, counted from 0 as everywhere, of the run's total. The last step
+ * of a run of N epochs ends epoch N-1, so its line says the run is through instead ("10/10 epochs
+ * done"), not "epoch 9/10", which reads as a run stopped one short.
+ */
 function formatEpoch(p: StepProgress): string {
-  return p.totalEpochs ? `epoch ${p.epoch}/${p.totalEpochs}` : `epoch ${p.epoch}`;
+  if (!p.totalEpochs) return `epoch ${p.epoch}`;
+  return p.step >= p.totalSteps ? `${p.totalEpochs}/${p.totalEpochs} epochs done` : `epoch ${p.epoch}/${p.totalEpochs}`;
 }
 
 /** A fixed-width bar: "[#######.........]". */
