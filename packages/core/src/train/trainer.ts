@@ -188,7 +188,7 @@ export class Trainer {
         metrics.reduceMs += result.reduceMs;
         if (result.skipped) metrics.skipped.push(phase);
         // The average moves only with the generator: a skipped G phase leaves both as they were.
-        if (phase === 'g' && !result.skipped) updateGeneratorEma(this.model, step);
+        if (phase === 'g' && !result.skipped && this.model.family === 'gan') updateGeneratorEma(this.model, step);
         options.onPhaseDone?.(phase);
       }
       if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
