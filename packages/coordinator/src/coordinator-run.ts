@@ -9,9 +9,11 @@ import { unpackTensors, type Message } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { openDataPlane, type OpenedPlane } from './data-plane.js';
 import { broadcastInitialState } from './initial-state.js';
-import { JoinTimeoutError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
+import { JoinTimeoutError, MembershipChangedError, MembershipStopError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
 import { LivenessProbe } from './liveness.js';
 import { Membership, type Member } from './membership.js';
+import { MembershipChanges } from './membership-change.js';
+import type { ResumePoint } from './checkpointing.js';
 import type { ResolvedCoordinatorOptions } from './options.js';
 import { SnapshotReplies } from './replies.js';
 import { verifyReplicas } from './replica-checks.js';
@@ -20,8 +22,8 @@ import type { RunPaths } from './run-directory.js';
 import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
 import { SkippedSteps } from './skipped-steps.js';
-import { followsDirectly, runStep } from './step-record.js';
-import { StepExchange } from './step-exchange.js';
+import { followsDirectly, recoveredStep, runStep } from './step-record.js';
+import { StepExchange, type ExchangeFaults } from './step-exchange.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
 
 export class CoordinatorRun implements RunServices {
@@ -41,6 +43,11 @@ export class CoordinatorRun implements RunServices {
   private exchange: StepExchange | null = null;
   private readonly outputs: RunOutputs;
   private readonly skips: SkippedSteps;
+  /** Elastic runs: losses and joins mid-run (membership-change.ts). */
+  private readonly changes: MembershipChanges;
+  private readonly startStep: number;
+  /** Where the coordinator listens (set once bound): said to a person when the run needs more workers. */
+  address = '';
 
   constructor(
     private readonly o: ResolvedCoordinatorOptions,
@@ -51,8 +58,9 @@ export class CoordinatorRun implements RunServices {
     private readonly sampler: EpochSampler,
     configHash: string,
     paths: RunPaths | null,
-    private readonly startStep: number,
+    resumed: ResumePoint,
   ) {
+    this.startStep = resumed.step;
     this.run = o.run;
     this.abort = new Promise<never>((_, reject) => {
       this.rejectAbort = reject;
@@ -66,18 +74,30 @@ export class CoordinatorRun implements RunServices {
       worldSize: o.workers,
       heartbeatMs: o.heartbeatMs,
       timeoutMs: o.timeoutMs,
+      lateSeat: () => this.changes.lateSeat(),
     });
-    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs);
+    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs, (m, error) => (this.changes.elastic && this.running ? this.changes.sendFailed(m, error) : error));
+    this.changes = new MembershipChanges(o, {
+      run: o.run,
+      log,
+      membership: this.membership,
+      replies: this.replies,
+      send: (m, msg) => this.router.send(m.peer, msg),
+      abortStep: (error) => this.exchange?.abort(error),
+      reopen: (members) => this.openPlane(members, true),
+      address: () => this.address,
+    }, resumed.membership);
     this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
-    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep };
+    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep, membership: () => this.changes.history };
     this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
     this.skips = new SkippedSteps(o.maxSkippedSteps, log);
   }
 
   onMessage(peer: Peer, m: Message): void {
     if (m.type === 'HELLO') {
-      const { reply, member } = this.membership.admit(peer, m);
+      const { reply, member, late } = this.membership.admit(peer, m);
       if (member) this.log.info('worker joined', { rank: member.rank, pid: member.pid, host: member.host, backend: member.backend, device: member.device });
+      if (member && late) this.changes.joined(member);
       else if (reply.type === 'REJECT') this.log.warn('worker rejected', { pid: m.pid, host: m.host, reason: reply.reason });
       this.router.send(peer, reply).catch((error: Error) => this.log.warn('could not answer a HELLO', { reason: error.message }));
       return;
@@ -98,11 +118,16 @@ export class CoordinatorRun implements RunServices {
       case 'SNAPSHOT':
         if (!this.replies.deliver(member, m)) this.drop(`rank ${member.rank}`, `a ${m.scope} SNAPSHOT of step ${m.step} nobody asked for`);
         return;
+      case 'ABORTED':
+        if (!this.changes.onAborted(member, m)) this.drop(`rank ${member.rank}`, `an ABORTED of step ${m.step} nobody asked for`);
+        return;
       case 'HEARTBEAT':
         return;
       case 'FAILED':
-        // Before the run starts too: a worker that cannot load its data would fail again if
-        // restarted, and its reason says more than the join timeout would.
+        // An elastic run drops the worker; otherwise (before the run starts too) the run stops:
+        // a worker that cannot load its data would fail again if restarted, and its reason says
+        // more than the join timeout would.
+        if (this.running && this.changes.elastic) return this.changes.lose(member, `it failed: ${m.reason}`);
         return this.fail(new WorkerFailedError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) failed: ${m.reason}`));
       default:
         return this.drop(`rank ${member.rank}`, `workers do not send ${m.type}`);
@@ -136,8 +161,19 @@ export class CoordinatorRun implements RunServices {
       this.log.warn('a worker left before the run started; its rank is free again', { rank: m.rank, pid: m.pid, reason: why });
       return;
     }
+    if (this.changes.elastic) return this.changes.lose(m, why);
     this.fail(new WorkerLostError(`worker rank ${m.rank} (pid ${m.pid} on ${m.host}) is gone (${why}); the run stops.`));
   }
+
+  /** How the step exchange and the plane treat a member they cannot reach: an elastic run drops it, any other stops. */
+  private readonly faults: ExchangeFaults = {
+    lost: (m, error) => (this.changes.elastic ? this.changes.lose(m, error.message.replace(/\.$/, '')) : this.exchange?.abort(error)),
+    timedOut: (missing, error) => {
+      if (!this.changes.elastic) return error;
+      for (const m of missing) this.changes.lose(m, `no answer within the step timeout (${this.o.stepTimeoutMs} ms)`);
+      return new MembershipChangedError(error.message);
+    },
+  };
 
   fail(error: Error): void {
     if (this.failure) return;
@@ -149,6 +185,7 @@ export class CoordinatorRun implements RunServices {
 
   requestStop(reason: string): void {
     this.stopReason ??= reason;
+    this.changes.interrupt(); // a wait for more workers ends: the run stops with what it has
     if (!this.running) this.fail(new RunStoppedError(`the run was stopped before it started: ${reason}`));
   }
 
@@ -160,7 +197,8 @@ export class CoordinatorRun implements RunServices {
     try {
       await this.router.send(m.peer, message);
     } catch (error) {
-      throw new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
+      const lost = new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
+      throw this.changes.elastic && this.running ? this.changes.sendFailed(m, lost) : lost;
     }
   }
 
@@ -181,22 +219,46 @@ export class CoordinatorRun implements RunServices {
       this.running = true;
       const members = this.membership.members;
       this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
-      await broadcastInitialState(this, this.parts, this.startStep);
-      const exchange = await this.setUpDataPlane(members);
+      try {
+        await broadcastInitialState(this, this.parts, this.startStep);
+        await this.setUpDataPlane(members);
+      } catch (error) {
+        // A worker lost here (elastic runs): the first settle below drops it and sets up the star.
+        if (!(error instanceof MembershipChangedError)) throw error;
+      }
       let step = this.startStep;
       let lastCheck: { step: number; hash: string } | null = null;
       const between = { steps: this.o.config.steps, checkEvery: this.o.checkEvery, checkpointEvery: this.o.checkpointEvery, sampleEvery: this.o.sampleEvery };
       // A step whose STEP went out ahead is finished even after a stop request or past the skip
-      // limit: workers compute it anyway.
-      const going = () => this.stopReason === null && this.skips.overLimit === null;
-      while (step < this.o.config.steps && (going() || exchange.started(step))) {
-        const sendNext = going() && followsDirectly(between, step + 1);
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, this.skips, sendNext));
+      // limit: workers compute it anyway. So is a step redone from a later phase (`from`): its
+      // first phases are applied, and a checkpoint must not hold half a step.
+      const going = () => this.stopReason === null && this.skips.overLimit === null && this.changes.stopReason === null;
+      let from: string | undefined;
+      while (step < this.o.config.steps && (going() || this.exchange!.started(step) || from !== undefined)) {
+        this.changes.at(step);
+        if (this.changes.due) {
+          const at = await this.race(this.changes.settle(step));
+          // Steps a replica finished before the others were brought level (shared plane): their line, without losses.
+          for (; step < at.step; step++) this.outputs.recordStep(recoveredStep(step, this.sampler, this.parts.trainer, this.membership.members.length));
+          from = at.applied.length > 0 ? this.parts.trainer.phasesAt(step)[at.applied.length] : undefined;
+          continue;
+        }
+        const sendNext = going() && from === undefined && !this.changes.joinPending && followsDirectly(between, step + 1);
+        let record;
+        try {
+          record = await runStep(this, this.exchange!, this.sampler, step, this.parts.trainer, this.skips, sendNext, from);
+        } catch (error) {
+          if (error instanceof MembershipChangedError) continue; // settled at the top, then redone
+          throw error;
+        }
+        from = undefined;
+        const events = this.changes.takeEvents();
+        this.outputs.recordStep(events ? { ...record, membership: events } : record);
         step++;
         const last = step === this.o.config.steps;
-        if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
-        if (this.o.checkpointEvery > 0 && step % this.o.checkpointEvery === 0 && !last) await this.outputs.checkpoint(step);
-        if (this.o.sampleEvery > 0 && step % this.o.sampleEvery === 0 && !last) await this.outputs.samples(step);
+        if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = await this.steady(step, async () => ({ step, hash: await verifyReplicas(this, this.parts.model, step) }));
+        if (this.o.checkpointEvery > 0 && step % this.o.checkpointEvery === 0 && !last) await this.steady(step, () => this.outputs.checkpoint(step));
+        if (this.o.sampleEvery > 0 && step % this.o.sampleEvery === 0 && !last) await this.steady(step, () => this.outputs.samples(step));
       }
       return await this.finish(step, lastCheck);
     } catch (error) {
@@ -214,42 +276,66 @@ export class CoordinatorRun implements RunServices {
     }
   }
 
+  /**
+   * `op` between steps (a check, a checkpoint, a grid), with the replicas standing at `step`: a
+   * member lost meanwhile is settled and `op` tried again with the others. Null when no worker is left.
+   */
+  private async steady<T>(step: number, op: () => Promise<T>): Promise<T | null> {
+    for (;;) {
+      if (this.membership.members.length === 0) return null;
+      try {
+        return await op();
+      } catch (error) {
+        if (!(error instanceof MembershipChangedError)) throw error;
+        await this.race(this.changes.settle(step));
+      }
+    }
+  }
+
   /** The end of the steps: a last check, the final state and checkpoint, STOP to all. */
   private async finish(step: number, lastCheck: { step: number; hash: string } | null): Promise<CoordinatorResult> {
-    const finalHash = lastCheck?.step === step ? lastCheck.hash : await verifyReplicas(this, this.parts.model, step);
-    const final = await this.outputs.fullSnapshot(step);
-    const checkpoint = this.o.runDir ? await this.outputs.saveCheckpoint(step, final) : null;
-    if (this.o.runDir) await this.outputs.samples(step, false);
-    // Too many skipped steps stop the run as a stop does: final checkpoint, workers told, one sentence.
-    const poisoned = this.skips.stopError(step, checkpoint);
+    const finalHash = lastCheck?.step === step ? lastCheck.hash : await this.steady(step, () => verifyReplicas(this, this.parts.model, step));
+    const final = await this.steady(step, () => this.outputs.fullSnapshot(step));
+    const checkpoint = this.o.runDir && final ? await this.outputs.saveCheckpoint(step, final) : null;
+    if (this.o.runDir && final) await this.steady(step, () => this.outputs.samples(step, false));
+    // Too many skipped steps, too many workers lost or too few left stop the run as a stop does:
+    // final checkpoint, workers told, one sentence.
+    const members = this.changes.stopReason;
+    const poisoned = this.skips.stopError(step, checkpoint) ?? (members === null ? null : new MembershipStopError(`${members}, so the run stopped after ${step} steps with ${checkpoint === null ? (final ? 'no checkpoint (no run directory)' : 'no final checkpoint (no worker was left to take it from; --resume continues from the last one)') : `its checkpoint ${checkpoint}`}.`));
     const stopped = poisoned?.message ?? this.stopReason;
     await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
     if (stopped !== null) this.log.info('run stopped', { steps: step, reason: stopped, checkpoint });
     if (poisoned) throw poisoned;
     if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
     this.log.info('run finished', { steps: step, finalHash, checkpoint });
-    return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };
+    return { run: this.run, steps: step, finalHash: finalHash!, checkpoint, finalState: unpackTensors(final!.entries, final!.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };
   }
 
   /** Picks the data plane (@dgm/plane's registry), sets the workers up for it, and opens its end. */
-  private async setUpDataPlane(members: Member[]): Promise<StepExchange> {
+  private async setUpDataPlane(members: Member[]): Promise<void> {
+    const setup = this.openPlane(members, false);
+    if (setup) await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
+  }
+
+  /**
+   * Opens the plane's coordinator end and a step exchange for `members`; returns the setup every
+   * member needs first (or null). `afterChange`: the members changed, and every worker dropped
+   * back to the star plane (ABORT), which serves any members.
+   */
+  private openPlane(members: Member[], afterChange: boolean): Message | null {
     const drop = (m: Member, reason: string) => this.drop(`rank ${m.rank}`, reason);
-    const plane = openDataPlane(this.o.dataPlane, members, {
+    const plane = openDataPlane(afterChange ? 'star' : this.o.dataPlane, members, {
       run: this.run,
       gradSizes: this.parts.gradSizes,
       members: () => this.membership.members,
       send: (m, msg) => this.router.send(m.peer, msg),
-      lost: (m, what, error) => this.exchange?.abort(new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
+      lost: (m, what, error) => this.faults.lost(m, new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
       dropped: drop,
     }, { wire: this.o.wire });
-    if (plane.setup) {
-      const setup = plane.setup;
-      await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
-    }
     this.plane = plane;
-    this.exchange = new StepExchange(this.run, () => this.membership.members, (m, msg) => this.router.send(m.peer, msg), this.o.stepTimeoutMs, drop, plane.end);
-    this.log.info(`data plane: ${plane.name}`, { workers: members.length, host: members[0].host });
-    return this.exchange;
+    this.exchange = new StepExchange(this.run, () => this.membership.members, (m, msg) => this.router.send(m.peer, msg), this.o.stepTimeoutMs, drop, plane.end, this.faults);
+    this.log.info(`data plane: ${plane.name}${afterChange ? ' (the members changed)' : ''}`, { workers: members.length, host: members[0]?.host });
+    return plane.setup;
   }
 
   private async stopAll(reason: string, error: boolean): Promise<void> {

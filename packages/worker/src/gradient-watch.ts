@@ -4,7 +4,7 @@
 // that brought a poisoned step (the skip itself is decided by every replica on the average, in
 // core's phase runner). It also holds the test hook DGM_TEST_POISON_STEPS.
 import { allFinite, type GradientReducer, type PhaseName } from '@dgm/core';
-import { WorkerOptionsError } from './errors.js';
+import { StepAbortedError, WorkerOptionsError } from './errors.js';
 
 /** The environment variable of the test hook: `RANK:STEPS`, STEPS a comma list of step numbers or `*`. */
 export const TEST_POISON_VARIABLE = 'DGM_TEST_POISON_STEPS';
@@ -35,6 +35,11 @@ export class GradientWatch implements GradientReducer {
   private nonFinite: PhaseName[] = [];
   /** This worker's rank once admitted (the test hook poisons one rank). */
   rank = -1;
+  /**
+   * Set from an ABORT until the worker answered it: the step in progress was broken off, so a
+   * phase that reaches the reduce now must not start an average nobody will finish.
+   */
+  aborting = false;
 
   constructor(
     private readonly inner: GradientReducer,
@@ -42,6 +47,7 @@ export class GradientWatch implements GradientReducer {
   ) {}
 
   reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
+    if (this.aborting) return Promise.reject(new StepAbortedError(`phase '${phase}' of step ${step} was broken off by the coordinator`));
     // The Trainer made `grads` for this call alone: writing into it poisons only this replica.
     if (this.poison && this.poison.rank === this.rank && (this.poison.steps === null || this.poison.steps.has(step)) && grads.length > 0) grads[0] = NaN;
     if (!allFinite(grads)) this.nonFinite.push(phase);
