@@ -97,6 +97,11 @@ export class MembershipChanges {
     return this.stop;
   }
 
+  /** A step broke off for a change of members: the loop settles before it goes on. */
+  requireSettle(): void {
+    this.dirty = true;
+  }
+
   /** The loop's count of completed steps (events are dated with it). */
   at(step: number): void {
     this.step = step;
@@ -137,7 +142,8 @@ export class MembershipChanges {
     this.answers.get(m.rank)?.reject(changed);
     this.answers.delete(m.rank);
     this.h.replies.failMember(m, changed);
-    this.h.abortStep(changed);
+    // A joiner that never took part breaks no step.
+    if (waiting < 0) this.h.abortStep(changed);
   }
 
   /** A send to `m` failed in an elastic run: it is lost; returns the error the waiting side ends with. */

@@ -94,7 +94,8 @@ export class StepWork {
   }
 
   /** ABORT: the step in progress is over (this runs after it on the queue); says where the replica stands. */
-  async onAbort(m: AbortMessage): Promise<void> {
+  async onAbort(m: AbortMessage, aborts: { end(): void }): Promise<void> {
+    aborts.end();
     if (this.nextStep === null) return this.drop('dropped an ABORT before any state', `step ${m.step}`);
     // The coordinator redoes the step this replica stands at (or brings it level first).
     this.nextStep = this.position.step;

@@ -9,11 +9,12 @@ import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
 import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
-import { CoordinatorGoneError, RejectedError, StepAbortedError, StepFailedError } from './errors.js';
+import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
 import { GradientWatch, testPoisonOf } from './gradient-watch.js';
 import { Handshake } from './handshake.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { Replica } from './replica.js';
+import { StepAborts } from './step-abort.js';
 import { StepWork } from './step-work.js';
 
 /** How a worker's run ended (when it ended by a STOP; other endings reject). */
@@ -46,8 +47,8 @@ export class WorkerSession {
   private run: string;
   private rank = -1;
   private queue: Promise<void> = Promise.resolve();
-  /** ABORTs received: a STEP queued before the latest one is forgotten (the coordinator withdrew it). */
-  private aborts = 0;
+  /** ABORT: the step in progress breaks off, the STEPs queued before it are withdrawn. */
+  private readonly aborts: StepAborts;
   /** The wait for admission (WELCOME with a rank), bounded by the join timeout. */
   private join: BoundedWait<void> | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -79,6 +80,7 @@ export class WorkerSession {
     const send = (m: Message) => this.link.send(m);
     this.watch = new GradientWatch(this.planes, testPoisonOf(o.env));
     this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
+    this.aborts = new StepAborts(this.watch, this.planes, log);
     this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
   }
 
@@ -118,11 +120,13 @@ export class WorkerSession {
         return this.finish(m.reason, m.error);
       case 'HEARTBEAT':
         return;
-      case 'ABORT':
-        return this.onAbort(m);
+      case 'ABORT': // an elastic run's members changed: see step-abort.ts
+        if (this.rank < 0) return this.noteDrop('dropped an ABORT before admission', `step ${m.step}`);
+        this.aborts.begin(m);
+        return this.enqueue(async () => this.work.onAbort(m, this.aborts));
       case 'STEP': {
-        const aborts = this.aborts;
-        return this.enqueue(() => (aborts === this.aborts ? this.onWork(m) : Promise.resolve(this.noteDrop('dropped a STEP withdrawn by an ABORT', `step ${m.step}`))));
+        const ticket = this.aborts.ticket();
+        return this.enqueue(async () => (this.aborts.withdrawn(ticket) ? this.noteDrop('dropped a STEP withdrawn by an ABORT', `step ${m.step}`) : this.onWork(m)));
       }
       case 'STATE':
       case 'SNAPSHOT_REQUEST':
@@ -132,24 +136,6 @@ export class WorkerSession {
       default:
         this.noteDrop('dropped a message coordinators do not send', m.type);
     }
-  }
-
-  /**
-   * ABORT (an elastic run's members changed): break the step in progress off at once (its plane
-   * waits fail, no new average starts), forget the STEPs queued so far, go back to the star plane,
-   * and once the step has unwound say where the replica stands (ABORTED, in queue order).
-   */
-  private onAbort(m: Extract<Message, { type: 'ABORT' }>): void {
-    if (this.rank < 0) return this.noteDrop('dropped an ABORT before admission', `step ${m.step}`);
-    this.aborts++;
-    this.watch.aborting = true;
-    this.planes.reset(new StepAbortedError(`step ${m.step} was broken off by the coordinator (its members changed)`));
-    this.log.info('step broken off by the coordinator', { step: m.step });
-    this.enqueue(async () => {
-      this.watch.aborting = false;
-      const replica = await this.replica;
-      if (replica) await this.work.onAbort(m);
-    });
   }
 
   /** Counts and logs (sparingly) a valid message that made no sense now. */
