@@ -45,7 +45,9 @@ export async function runSteps(c: StepLoopContext, startStep: number): Promise<L
   // first phases are applied, and a checkpoint must not hold half a step.
   const going = () => !c.stopAsked() && c.skips.overLimit === null && changes.stopReason === null;
   let from: string | undefined;
-  while (step < o.config.steps && (going() || c.planes.exchange!.started(step) || from !== undefined)) {
+  // A change of members is settled even when the run is about to end: the replicas must stand
+  // still and level for the final check and checkpoint.
+  while (step < o.config.steps && (going() || c.planes.exchange!.started(step) || from !== undefined || changes.due)) {
     changes.at(step);
     if (changes.due) {
       const at = await s.race(changes.settle(step));
