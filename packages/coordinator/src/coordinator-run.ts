@@ -244,6 +244,6 @@ export class CoordinatorRun implements RunServices {
   private async stopAll(reason: string, error: boolean): Promise<void> {
     const stop: Message = { type: 'STOP', run: this.run, reason, error };
     // Bounded: a dead peer's send fails at once, a stuck one times out (sendTimeout).
-    await Promise.allSettled(this.membership.members.map((m) => this.router.send(m.peer, stop)));
+    await Promise.allSettled([...this.membership.members, ...this.changes.waiting].map((m) => this.router.send(m.peer, stop)));
   }
 }

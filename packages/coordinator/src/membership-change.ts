@@ -92,6 +92,11 @@ export class MembershipChanges {
     return this.pending.length > 0;
   }
 
+  /** Workers admitted mid-run and not yet placed (the run's STOP goes to them too). */
+  get waiting(): readonly Member[] {
+    return this.pending;
+  }
+
   /** Why the run must stop for its members (too many lost, too few left), or null. */
   get stopReason(): string | null {
     return this.stop;

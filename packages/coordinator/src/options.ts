@@ -38,6 +38,8 @@ export interface StepRecord {
   nonFiniteRanks?: number[];
   /** Steps skipped so far, this one included (present on skipped steps only). */
   skippedSteps?: number;
+  /** The step's window: positions [start, end) in its epoch's permutation (each epoch's windows tile it once). */
+  window: [number, number];
   /** Workers that left or joined since the previous line (elastic runs; absent: none). */
   membership?: MembershipEvent[];
   /** True on a step a worker finished before the others were brought level after a loss (its losses are unknown). */

@@ -35,6 +35,12 @@ function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler
   return exchange.start(step, cursor.epoch, members.map((_, i) => sampler.slice(cursor.epoch, cursor.step, i, members.length)), from);
 }
 
+/** Step `step`'s window: positions [start, end) in its epoch's permutation (the sampler drops an epoch's short last window). */
+function windowOf(sampler: EpochSampler, step: number): [number, number] {
+  const start = sampler.cursorAt(step).step * sampler.globalBatch;
+  return [start, start + sampler.globalBatch];
+}
+
 /**
  * Runs step `step` on every member (its STEP may have gone out already, ahead); with `sendNext`,
  * STEP step+1 goes out before step's DONEs are awaited, so workers go on without waiting for the
@@ -44,7 +50,8 @@ function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler
  */
 export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps, sendNext: boolean, from?: string): Promise<StepRecord> {
   const started = performance.now();
-  const epoch = sampler.cursorAt(step).epoch;
+  const cursor = sampler.cursorAt(step);
+  const epoch = cursor.epoch;
   const members = s.membership.members;
   if (!exchange.started(step)) await s.race(startStep(s, exchange, sampler, step, from));
   if (sendNext) await s.race(startStep(s, exchange, sampler, step + 1));
@@ -66,6 +73,7 @@ export async function runStep(s: RunServices, exchange: StepExchange, sampler: E
     commMs: Math.max(0, stepMs - computeMs),
     reduceMs: Math.max(...outcome.done.map((d) => d.reduceMs)),
     workers: members.length,
+    window: windowOf(sampler, step),
     lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
     // outcome.done is in rank order (the exchange answers in the members' order).
     workerComputeMs: outcome.done.map((d) => d.computeMs),
@@ -91,6 +99,7 @@ export function recoveredStep(step: number, sampler: EpochSampler, trainer: Trai
     commMs: 0,
     reduceMs: 0,
     workers,
+    window: windowOf(sampler, step),
     lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
     workerComputeMs: [],
     recovered: true,
