@@ -89,6 +89,12 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(metrics.at(-1)!.workers).toBe(2);
     const checkpoint = await latestValidCheckpoint(runDir);
     expect(checkpoint!.state.extra?.membership).toEqual(left);
+    // --resume continues the history: the resumed run's checkpoint still holds the loss.
+    const resumed = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config: { ...config, steps: STEPS + 2 }, workers: 2, runDir, resume: true, backend: 'wasm', ...liveness, logger: quietLogger() });
+    const again = [spawnWorker(resumed.address), spawnWorker(resumed.address)];
+    expect((await resumed.done).steps).toBe(STEPS + 2);
+    expect((await Promise.all(again.map((w) => w.exit))).map((e) => e.code)).toEqual([0, 0]);
+    expect((await latestValidCheckpoint(runDir))!.state.extra?.membership).toEqual(left);
   });
 
   it('below --min-workers waits for a fresh worker (dgm worker --connect), admits it, and still ends with the unchanged run\'s weights', async () => {
