@@ -42,7 +42,15 @@ function worker(address: string): ChildProcess {
 const logFile = join(dir, 'coordinator.log');
 const steps: { step: number; at: number; ms: number }[] = [];
 let waiting: ((r: StepRecord) => void) | null = null;
-const nextStep = () => new Promise<StepRecord>((resolve) => (waiting = resolve));
+/** The next completed step; a run that makes none for 5 minutes fails the benchmark (never a hang). */
+const nextStep = () =>
+  new Promise<StepRecord>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no step completed within 5 minutes')), 300_000);
+    waiting = (r) => {
+      clearTimeout(timer);
+      resolve(r);
+    };
+  });
 const handle = await startCoordinator({
   bind: 'tcp://127.0.0.1:*',
   // The default DCGAN of `dgm train --model dcgan` (the anchor's network) on the bundled MNIST.
@@ -99,3 +107,5 @@ console.log(`  placed → next completed step: ${afterPlaceMs.join(', ')} ms (me
 console.log(JSON.stringify(result));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(result)}\n`);
 rmSync(dir, { recursive: true, force: true });
+// The coordinator's report refresher and ZeroMQ context would keep the process up: the benchmark is over.
+process.exit(0);

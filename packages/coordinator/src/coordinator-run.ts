@@ -87,7 +87,7 @@ export class CoordinatorRun implements RunServices {
       address: () => this.address,
     }, resumed.membership);
     this.planes = new RunPlane({ o, gradSizes: parts.gradSizes, membership: this.membership, router, log, changes: () => this.changes, drop: (from, reason) => this.drop(from, reason) });
-    this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
+    this.liveness = new LivenessProbe(o.run, router, () => [...this.membership.members, ...this.changes.waiting], (m, why) => this.lost(m, why));
     const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep, membership: () => this.changes.history };
     this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
     this.skips = new SkippedSteps(o.maxSkippedSteps, log);

@@ -13,17 +13,14 @@
 // the star plane (ABORT drops a worker back to it: segments and rings were laid out for the old
 // members), and the step goes on from the first phase not applied.
 import { BoundedWait, type AbortedMessage, type Message } from '@dgm/protocol';
+import { AbortAnswers, type Position } from './abort-answers.js';
 import type { Logger } from '@dgm/protocol/log';
 import { MembershipChangedError, WorkerLostError } from './errors.js';
 import type { Member, Membership } from './membership.js';
 import type { MembershipEvent } from './options.js';
 import type { SnapshotReplies } from './replies.js';
 
-/** Where a replica stands: its first step not applied whole, and the phases of it that are. */
-export interface Position {
-  step: number;
-  applied: string[];
-}
+export type { Position } from './abort-answers.js';
 
 export interface ElasticSettings {
   workers: number;
@@ -64,7 +61,7 @@ export class MembershipChanges {
   private dirty = false;
   private failures: number;
   private stop: string | null = null;
-  private readonly answers = new Map<number, BoundedWait<Position>>();
+  private readonly answers: AbortAnswers;
   private joinWait: BoundedWait<void> | null = null;
   /** Steps completed, for the events. */
   private step = 0;
@@ -75,6 +72,7 @@ export class MembershipChanges {
     history: readonly MembershipEvent[] = [],
   ) {
     this.history = [...history];
+    this.answers = new AbortAnswers(o.stepTimeoutMs, (m) => this.sendFailed(m, new WorkerLostError(`no answer to ABORT within ${o.stepTimeoutMs} ms`)));
     this.failures = history.filter((e) => e.event === 'left').length;
   }
 
@@ -144,8 +142,7 @@ export class MembershipChanges {
       this.stop ??= `${this.failures} workers were lost, more than --max-failures ${this.o.maxFailures} allows (the last: rank ${m.rank} on ${m.host}, ${cause})`;
     }
     const changed = new MembershipChangedError(`rank ${m.rank} left the run`);
-    this.answers.get(m.rank)?.reject(changed);
-    this.answers.delete(m.rank);
+    this.answers.drop(m, changed);
     this.h.replies.failMember(m, changed);
     // A joiner that never took part breaks no step.
     if (waiting < 0) this.h.abortStep(changed);
@@ -166,11 +163,7 @@ export class MembershipChanges {
   }
 
   onAborted(m: Member, message: AbortedMessage): boolean {
-    const wait = this.answers.get(m.rank);
-    if (!wait) return false;
-    this.answers.delete(m.rank);
-    wait.resolve({ step: message.step, applied: message.applied });
-    return true;
+    return this.answers.deliver(m, message);
   }
 
   /**
@@ -189,9 +182,7 @@ export class MembershipChanges {
 
   private async settleOnce(step: number): Promise<Position> {
     this.dirty = false;
-    // Answers still awaited from an attempt a loss broke off are not awaited any more.
-    for (const w of this.answers.values()) w.reject(new MembershipChangedError('superseded'));
-    this.answers.clear();
+    this.answers.supersede();
     const members = this.h.membership.members;
     const positions = await Promise.all(members.map((m) => this.positionOf(m, step)));
     let target: Position = { step, applied: [] };
@@ -209,8 +200,10 @@ export class MembershipChanges {
       this.stop ??= 'every worker was lost, so no replica holds the current state';
       return target;
     }
-    for (const j of this.pending.splice(0)) {
+    // A joiner stays waiting until its state is sent: lost before that, it is dropped (and said) as a waiting one.
+    for (const j of [...this.pending]) {
       await this.sendOrLose(j, await stateOf(source!), 'the state of the run');
+      this.pending.splice(this.pending.indexOf(j), 1);
       this.h.membership.place(j);
       this.record({ step: this.step, event: 'joined', rank: j.rank, pid: j.pid, host: j.host, cause: 'joined' });
       this.h.log.info(`worker ${who(j)} joined at step ${target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host });
@@ -221,13 +214,9 @@ export class MembershipChanges {
 
   /** ABORT to `m`; its ABORTED, bounded (no answer: it counts as lost). */
   private async positionOf(m: Member, step: number): Promise<Position> {
-    const wait: BoundedWait<Position> = new BoundedWait<Position>(this.o.stepTimeoutMs, () =>
-      this.answers.get(m.rank) === wait ? this.sendFailed(m, new WorkerLostError(`no answer to ABORT within ${this.o.stepTimeoutMs} ms`)) : new MembershipChangedError('superseded'),
-    );
-    wait.promise.catch(() => undefined); // a send failure below ends it before anyone awaits it
-    this.answers.set(m.rank, wait);
+    const answer = this.answers.expect(m);
     await this.sendOrLose(m, { type: 'ABORT', run: this.h.run, step }, 'ABORT');
-    return wait.promise;
+    return answer;
   }
 
   private async stateFrom(source: Member, target: Position): Promise<Message> {
