@@ -3,7 +3,8 @@
 //   npx tsc -b && node dist/bench/elastic.js [--model dcgan|mlp-gan] [--rounds N] [--batch N]
 //
 // A run of 3 `dgm worker` processes (wasm, this machine) with --min-workers 2 --max-workers 3
-// and a 200 ms heartbeat / 2 s liveness timeout. Each round: kill -9 of one worker at a step, the
+// and the default 500 ms heartbeat / 10 s liveness timeout (a kill -9 is noticed at once: its
+// connection closes). Each round: kill -9 of one worker at a step, the
 // time until the next step completes (the loss noticed, the survivors settled, the broken step
 // redone by two); then a fresh `dgm worker --connect` and, from the coordinator's log, the join:
 // from its admission (waiting for the step boundary) to its placement (ABORT round, a full
@@ -33,7 +34,7 @@ if (!['dcgan', 'mlp-gan'].includes(model) || !(rounds >= 1) || !(batch >= 3)) {
 const dir = mkdtempSync(join(tmpdir(), 'dgm-bench-elastic-'));
 const children = new Set<ChildProcess>();
 function worker(address: string): ChildProcess {
-  const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', '--heartbeat-ms', '200', '--timeout-ms', '2000'], { stdio: 'ignore', env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
+  const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', '--heartbeat-ms', '500', '--timeout-ms', '10000'], { stdio: 'ignore', env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -56,7 +57,7 @@ const handle = await startCoordinator({
   // The default DCGAN of `dgm train --model dcgan` (the anchor's network) on the bundled MNIST.
   config: { model, modelOptions: {}, trainer: {}, data: 'mnist', seed: 0, globalBatch: batch, steps: 1_000_000 },
   workers: 3, minWorkers: 2, maxWorkers: 3, maxFailures: 1000, backend: 'wasm', checkEvery: 0,
-  heartbeatMs: 200, timeoutMs: 2000,
+  heartbeatMs: 500, timeoutMs: 10_000,
   logger: createDgmLogger({ process: 'coordinator', file: logFile, level: 'info', echoLevel: 'error' }),
   onStep: (r) => {
     steps.push({ step: r.step, at: Date.now(), ms: r.stepMs });
@@ -90,7 +91,8 @@ try {
 
 // The joins from the coordinator's log: admitted (waits for a boundary) → placed (state sent).
 await new Promise((r) => setTimeout(r, 500));
-const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; timestamp: string });
+const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; timestamp: string; stateMs?: number });
+const stateMs = lines.filter((l) => / joined at step \d+/.test(l.message)).map((l) => l.stateMs ?? NaN);
 const admitted = lines.filter((l) => l.message.startsWith('a worker joins the running run')).map((l) => Date.parse(l.timestamp));
 const placed = lines.filter((l) => / joined at step \d+/.test(l.message)).map((l) => Date.parse(l.timestamp));
 const settleMs = placed.map((p, i) => p - admitted[i]!);
@@ -99,10 +101,11 @@ const afterPlaceMs = placed.map((p) => {
   return next ? next.at - p : NaN;
 });
 const stepMs = median(steps.slice(3).map((s) => s.ms));
-const result = { model, batch, rounds, machine: machineInfo(), stepMsMedian: stepMs, killToNextStepMs: kills, killToNextStepMedian: median(kills), joinSettleMs: settleMs, joinSettleMedian: median(settleMs), placedToNextStepMs: afterPlaceMs, placedToNextStepMedian: median(afterPlaceMs) };
+const result = { model, batch, rounds, machine: machineInfo(), stepMsMedian: stepMs, killToNextStepMs: kills, killToNextStepMedian: median(kills), joinSettleMs: settleMs, joinSettleMedian: median(settleMs), stateTransferMs: stateMs, stateTransferMedian: median(stateMs), placedToNextStepMs: afterPlaceMs, placedToNextStepMedian: median(afterPlaceMs) };
 console.log(`\n${model}, global batch ${batch}, 3 wasm workers (--min-workers 2): median step ${fmt(stepMs)} ms`);
 console.log(`  kill -9 → next completed step: ${kills.join(', ')} ms (median ${fmt(result.killToNextStepMedian)})`);
 console.log(`  join admitted → placed (ABORT round, snapshot, STATE): ${settleMs.join(', ')} ms (median ${fmt(result.joinSettleMedian)})`);
+console.log(`  of which the state transfer (a live replica's full SNAPSHOT, then STATE to the joiner): ${stateMs.join(', ')} ms (median ${fmt(result.stateTransferMedian)})`);
 console.log(`  placed → next completed step: ${afterPlaceMs.join(', ')} ms (median ${fmt(result.placedToNextStepMedian)})`);
 console.log(JSON.stringify(result));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(result)}\n`);

@@ -202,11 +202,13 @@ export class MembershipChanges {
     }
     // A joiner stays waiting until its state is sent: lost before that, it is dropped (and said) as a waiting one.
     for (const j of [...this.pending]) {
+      const sending = performance.now(); // the state transfer: a live replica's SNAPSHOT (once), then STATE
       await this.sendOrLose(j, await stateOf(source!), 'the state of the run');
+      const stateMs = Math.round(performance.now() - sending);
       this.pending.splice(this.pending.indexOf(j), 1);
       this.h.membership.place(j);
       this.record({ step: this.step, event: 'joined', rank: j.rank, pid: j.pid, host: j.host, cause: 'joined' });
-      this.h.log.info(`worker ${who(j)} joined at step ${target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host });
+      this.h.log.info(`worker ${who(j)} joined at step ${target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host, stateMs });
     }
     this.h.reopen(this.h.membership.members);
     return target;

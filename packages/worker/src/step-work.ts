@@ -65,7 +65,7 @@ export class StepWork {
     // A redone step starts where this replica stands (the coordinator's `from` says the same).
     const applied: PhaseName[] = this.position.step === m.step ? [...this.position.applied] : [];
     this.position = { step: m.step, applied };
-    const from = (m.from as PhaseName | undefined) ?? undefined;
+    const from = m.from as PhaseName | undefined; // the decoder checked it is a phase of this model
     try {
       const started = performance.now();
       const result = await replica.step(m.step, m.indices, { ...(from === undefined ? {} : { from }), onPhaseDone: (phase) => applied.push(phase) });
@@ -80,7 +80,6 @@ export class StepWork {
       if (e instanceof StepAbortedError) {
         // Broken off by an ABORT: no DONE; ABORTED (queued behind this) says what was applied.
         this.nextStep = m.step;
-        this.busy = false;
         return;
       }
       error = (e as Error).message;
