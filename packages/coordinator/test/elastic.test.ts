@@ -70,6 +70,9 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   return { result, runDir, killAt, killedPid: workers[1]!.child.pid! };
 }
 
+/** The DONE-weighted losses of a step's line: which phases ran. */
+const phasesRun = (m: StepRecord) => Object.keys(m.losses).sort();
+
 function metricsOf(runDir: string): StepRecord[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepRecord);
 }
@@ -107,5 +110,22 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(events[1]!.rank).toBe(3); // ranks are identities: a joiner gets a new one
     expect(metrics.at(-1)!.workers).toBe(3);
     expect(metrics.every((m) => m.samples === config.globalBatch || m.recovered)).toBe(true);
+  });
+
+  it('a worker that dies between the phases of a GAN step (test hook): the step is redone from phase g only, same weights', async () => {
+    const runDir = join(dir, 'between-phases');
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: 2, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger: quietLogger() });
+    // Rank 1 kills itself as step 6 (0-based) reaches G's average: D's average was applied everywhere.
+    const workers = [0, 1, 2].map(() => spawnWorker(handle.address, ['--heartbeat-ms', '200', '--timeout-ms', '2000'], { DGM_TEST_KILL_AT: '1:6:g' }));
+    const result = await handle.done;
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    expect(exits.filter((e) => e.signal === 'SIGKILL')).toHaveLength(1);
+    const metrics = metricsOf(runDir);
+    // Step 7's line comes from the redo, which ran phase g alone (D was not applied twice); the others ran both.
+    expect(phasesRun(metrics[6]!)).toEqual(['g']);
+    expect(metrics.filter((m, i) => i !== 6).every((m) => phasesRun(m).join() === 'd,g')).toBe(true);
+    expect(metrics.flatMap((m) => m.membership ?? []).map((e) => [e.event, e.step])).toEqual([['left', 6]]);
   });
 });

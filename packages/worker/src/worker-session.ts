@@ -10,7 +10,7 @@ import { BoundedWait, type Message, type WelcomeMessage } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
-import { GradientWatch, testPoisonOf } from './gradient-watch.js';
+import { GradientWatch, testKillOf, testPoisonOf } from './gradient-watch.js';
 import { Handshake } from './handshake.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { Replica } from './replica.js';
@@ -78,7 +78,7 @@ export class WorkerSession {
       refused: (error) => this.fail(error),
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
-    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env));
+    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env), testKillOf(o.env));
     this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
     this.aborts = new StepAborts(this.watch, this.planes, log);
     this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
