@@ -61,6 +61,8 @@ export class MembershipChanges {
   private dirty = false;
   private failures: number;
   private stop: string | null = null;
+  /** A stop was asked: no more waiting for workers. */
+  private interrupted = false;
   private readonly answers: AbortAnswers;
   private joinWait: BoundedWait<void> | null = null;
   /** Steps completed, for the events. */
@@ -117,6 +119,7 @@ export class MembershipChanges {
 
   /** A stop was asked: a wait for more workers ends now. */
   interrupt(): void {
+    this.interrupted = true;
     this.joinWait?.resolve();
   }
 
@@ -236,7 +239,8 @@ export class MembershipChanges {
 
   /** Below --min-workers: waits (bounded) for joiners; past the bound the run stops. */
   private async waitForWorkers(alive: number): Promise<void> {
-    if (alive === 0) return; // nobody holds the state a joiner would need
+    // Nobody holds the state a joiner would need; or the run stops anyway (too many lost, a stop asked).
+    if (alive === 0 || this.stop !== null || this.interrupted) return;
     const seconds = Math.round(this.o.joinTimeoutMs / 1000);
     this.h.log.warn(`only ${alive} of the ${this.o.minWorkers} workers --min-workers needs are alive; waiting up to ${seconds} s for more (start one with: dgm worker --connect ${this.h.address()})`, { alive, needed: this.o.minWorkers });
     const wait = new BoundedWait<void>(this.o.joinTimeoutMs, () => new Error('timeout'));
