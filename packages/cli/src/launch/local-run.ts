@@ -124,7 +124,8 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
     // An elastic run (--min-workers below the workers started, or --max-workers above) outlives a
     // worker: the coordinator drops it, says so, and the others redo its step. Its exit is then
     // no reason to end the run here; every child is still reaped when the run ends.
-    const elastic = (settings.minWorkers ?? slots.length) < slots.length || (settings.maxWorkers ?? slots.length) > slots.length;
+    const startedWith = shape.expectedWorkers; // the run's workers (dgm launch: of every rank, not only these)
+    const elastic = (settings.minWorkers ?? startedWith) < startedWith || (settings.maxWorkers ?? startedWith) > startedWith;
     const endpoint = coordinator.endpoint;
     workers = launchLocalWorkers({
       slots,
