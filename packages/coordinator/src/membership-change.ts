@@ -17,21 +17,11 @@ import { AbortAnswers, type Position } from './abort-answers.js';
 import type { Logger } from '@dgm/protocol/log';
 import { MembershipChangedError, WorkerLostError } from './errors.js';
 import type { Member, Membership } from './membership.js';
-import type { MembershipEvent } from './options.js';
+import type { MembershipEvent, ResolvedCoordinatorOptions } from './options.js';
 import type { SnapshotReplies } from './replies.js';
 
-export type { Position } from './abort-answers.js';
-
-export interface ElasticSettings {
-  workers: number;
-  minWorkers: number;
-  maxWorkers: number;
-  maxFailures: number;
-  /** How long the run waits below --min-workers for workers to join. */
-  joinTimeoutMs: number;
-  /** Bound on each answer (ABORTED, a snapshot). */
-  stepTimeoutMs: number;
-}
+/** The options a change of members is judged by (--min-workers, --max-workers, --max-failures, the join and step timeouts). */
+export type ElasticSettings = Pick<ResolvedCoordinatorOptions, 'workers' | 'minWorkers' | 'maxWorkers' | 'maxFailures' | 'joinTimeoutMs' | 'stepTimeoutMs'>;
 
 /** What a settle needs of the run. */
 export interface ElasticHooks {
