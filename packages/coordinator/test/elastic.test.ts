@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { latestValidCheckpoint } from '@dgm/core/node';
 import type { RunConfig } from '@dgm/protocol';
+import { createDgmLogger } from '@dgm/protocol/log';
 import { startCoordinator, type StepRecord } from '../src/index.js';
 import { killAll, spawnWorker, type Spawned } from './support/processes.js';
 import { maxAbsDiff, referenceWeights, weightsOf } from './support/reference.js';
@@ -51,8 +52,11 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   const workers: Spawned[] = [];
   let killed: Spawned | null = null;
   let joiner: Spawned | null = null;
+  const warnings: string[] = [];
   const handle = await startCoordinator({
-    bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger: quietLogger(),
+    bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness,
+    // The run's warnings (the loss, the wait for workers) kept for the test, nothing printed.
+    logger: createDgmLogger({ process: 'coordinator', echo: (level, message) => level === 'warn' && warnings.push(message), echoLevel: 'warn' }),
     onStep: (r: StepRecord) => {
       // Killed once its step is recorded: the next step, sent ahead, is then in flight.
       if (r.step === killAt && killed === null) {
@@ -67,7 +71,7 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   const exits = await Promise.all([workers[0]!.exit, workers[2]!.exit, ...(joiner ? [(joiner as Spawned).exit] : [])]);
   expect(exits.map((e) => e.code)).toEqual(exits.map(() => 0));
   expect((await workers[1]!.exit).signal).toBe('SIGKILL');
-  return { result, runDir, killAt, killedPid: workers[1]!.child.pid! };
+  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, address: handle.address };
 }
 
 /** The DONE-weighted losses of a step's line: which phases ran. */
@@ -79,7 +83,8 @@ function metricsOf(runDir: string): StepRecord[] {
 
 describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9', () => {
   it('goes on with the survivors and ends with the weights of a run that never changed', async () => {
-    const { result, runDir, killAt, killedPid } = await elasticRun('loss', 1, false);
+    const { result, runDir, killAt, killedPid, warnings } = await elasticRun('loss', 1, false);
+    expect(warnings.filter((w) => w.includes(`(pid ${killedPid} on `) && / left at step \d+: .+; 2 workers remain \(at least 2 needed\)$/.test(w))).toHaveLength(1);
     expect(result.steps).toBe(STEPS);
     expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
     const metrics = metricsOf(runDir);
@@ -101,7 +106,10 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
   });
 
   it('below --min-workers waits for a fresh worker (dgm worker --connect), admits it, and still ends with the unchanged run\'s weights', async () => {
-    const { result, runDir } = await elasticRun('loss-and-join', 2, true);
+    const { result, runDir, warnings, address } = await elasticRun('loss-and-join', 2, true);
+    // One line for the loss; one for the wait, saying how many are alive and needed and how to add one.
+    expect(warnings.filter((w) => / left at step \d+: /.test(w))).toHaveLength(1);
+    expect(warnings).toContain(`only 2 of the 3 workers --min-workers needs are alive; waiting up to 120 s for more (start one with: dgm worker --connect ${address})`);
     expect(result.steps).toBe(STEPS);
     expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
     const metrics = metricsOf(runDir);
