@@ -6,6 +6,19 @@ import { latestValidCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpo
 import type { EpochSampler } from '@dgm/core/node';
 import { disposeOptimizerState, restoreState, type ReplicaModel } from '@dgm/core';
 import { CoordinatorOptionsError } from './errors.js';
+import type { MembershipEvent } from './options.js';
+
+/** What a resume continues from: the steps done, and the members' history of the run (elastic runs). */
+export interface ResumePoint {
+  step: number;
+  membership: MembershipEvent[];
+}
+
+/** A checkpoint's membership history as saved by saveSnapshotCheckpoint (anything else: none). */
+function membershipOf(extra: Record<string, unknown> | undefined): MembershipEvent[] {
+  const saved = extra?.membership;
+  return Array.isArray(saved) ? saved.filter((e): e is MembershipEvent => typeof e === 'object' && e !== null && (e.event === 'left' || e.event === 'joined')) : [];
+}
 
 /**
  * Hash of what a resumed run must share with the saved one: the config minus `steps`, which a
@@ -20,7 +33,7 @@ export async function saveSnapshotCheckpoint(
   root: string,
   parts: ReplicaModel,
   snapshot: SnapshotMessage,
-  o: { step: number; sampler: EpochSampler; config: RunConfig; configHash: string; keep: number },
+  o: { step: number; sampler: EpochSampler; config: RunConfig; configHash: string; keep: number; membership: readonly MembershipEvent[] },
 ): Promise<SavedCheckpoint> {
   const slots = restoreState(parts.model, 'full', unpackTensors(snapshot.entries, snapshot.data));
   try {
@@ -39,7 +52,8 @@ export async function saveSnapshotCheckpoint(
         model: parts.model,
         optimizerState: slots,
         manifestHashes,
-        extra: { weightsHash: snapshot.hash, resumeHash: resumeCompatibilityHash(o.config) },
+        // The members' history (elastic runs) goes on in a resumed run.
+        extra: { weightsHash: snapshot.hash, resumeHash: resumeCompatibilityHash(o.config), ...(o.membership.length > 0 ? { membership: o.membership } : {}) },
       },
       { keep: o.keep },
     );
@@ -50,16 +64,16 @@ export async function saveSnapshotCheckpoint(
 
 /**
  * Loads the newest valid checkpoint of `runDir` into `parts` (weights and optimizer state) and
- * returns the number of completed steps, or 0 when there is none yet.
+ * returns the number of completed steps (0 when there is none yet) and the members' history.
  */
-export async function resumeFrom(runDir: string, parts: ReplicaModel, config: RunConfig, log: (msg: string) => void): Promise<number> {
+export async function resumeFrom(runDir: string, parts: ReplicaModel, config: RunConfig, log: (msg: string) => void): Promise<ResumePoint> {
   let valid;
   try {
     valid = await latestValidCheckpoint(runDir, { log });
   } catch {
-    return 0; // no checkpoints folder yet: a fresh run
+    return { step: 0, membership: [] }; // no checkpoints folder yet: a fresh run
   }
-  if (valid === null) return 0;
+  if (valid === null) return { step: 0, membership: [] };
   const saved = valid.state.extra?.resumeHash;
   if (saved !== resumeCompatibilityHash(config)) {
     throw new CoordinatorOptionsError(
@@ -74,5 +88,5 @@ export async function resumeFrom(runDir: string, parts: ReplicaModel, config: Ru
     loaded.dispose();
   }
   log(`resuming from ${valid.dir} (${valid.step} steps done)`);
-  return valid.step;
+  return { step: valid.step, membership: membershipOf(valid.state.extra) };
 }

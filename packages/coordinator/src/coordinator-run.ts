@@ -5,23 +5,24 @@
 import type { ReplicaModel } from '@dgm/core';
 import type { Dataset, EpochSampler } from '@dgm/core/node';
 import { planeOfKind, planeReceives } from '@dgm/plane';
-import { unpackTensors, type Message } from '@dgm/protocol';
+import type { Message } from '@dgm/protocol';
 import { DropLog, type Logger } from '@dgm/protocol/log';
-import { openDataPlane, type OpenedPlane } from './data-plane.js';
 import { broadcastInitialState } from './initial-state.js';
-import { JoinTimeoutError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
+import { JoinTimeoutError, MembershipChangedError, RunStoppedError, WorkerFailedError, WorkerLostError } from './errors.js';
 import { LivenessProbe } from './liveness.js';
 import { Membership, type Member } from './membership.js';
+import { MembershipChanges } from './membership-change.js';
+import type { ResumePoint } from './checkpointing.js';
 import type { ResolvedCoordinatorOptions } from './options.js';
 import { SnapshotReplies } from './replies.js';
-import { verifyReplicas } from './replica-checks.js';
 import { RunOutputs } from './run-outputs.js';
 import type { RunPaths } from './run-directory.js';
 import type { CoordinatorResult } from './run-result.js';
 import type { RunServices } from './run-services.js';
 import { SkippedSteps } from './skipped-steps.js';
-import { followsDirectly, runStep } from './step-record.js';
-import { StepExchange } from './step-exchange.js';
+import { RunPlane } from './run-plane.js';
+import { finishRun } from './run-ending.js';
+import { runSteps } from './step-loop.js';
 import type { Peer, WorkerRouter } from './worker-router.js';
 
 export class CoordinatorRun implements RunServices {
@@ -37,10 +38,15 @@ export class CoordinatorRun implements RunServices {
   /** Set once execute() ends: a heartbeat send still pending then fails with the closed socket, and means nothing. */
   private ended = false;
   private readonly drops = new DropLog((message, fields) => this.log.warn(message, fields), (n) => `dropped ${n} messages so far`);
-  private plane: OpenedPlane | null = null;
-  private exchange: StepExchange | null = null;
+  /** The data plane and the step exchange (reopened when an elastic run's members change). */
+  private readonly planes: RunPlane;
   private readonly outputs: RunOutputs;
   private readonly skips: SkippedSteps;
+  /** Elastic runs: losses and joins mid-run (membership-change.ts). */
+  private readonly changes: MembershipChanges;
+  private readonly startStep: number;
+  /** Where the coordinator listens (set once bound): said to a person when the run needs more workers. */
+  address = '';
 
   constructor(
     private readonly o: ResolvedCoordinatorOptions,
@@ -51,8 +57,9 @@ export class CoordinatorRun implements RunServices {
     private readonly sampler: EpochSampler,
     configHash: string,
     paths: RunPaths | null,
-    private readonly startStep: number,
+    resumed: ResumePoint,
   ) {
+    this.startStep = resumed.step;
     this.run = o.run;
     this.abort = new Promise<never>((_, reject) => {
       this.rejectAbort = reject;
@@ -66,18 +73,31 @@ export class CoordinatorRun implements RunServices {
       worldSize: o.workers,
       heartbeatMs: o.heartbeatMs,
       timeoutMs: o.timeoutMs,
+      lateSeat: () => this.changes.lateSeat(),
     });
-    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs);
-    this.liveness = new LivenessProbe(o.run, router, this.membership, (m, why) => this.lost(m, why));
-    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep };
+    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs, (m, error) => (this.changes.elastic && this.running ? this.changes.sendFailed(m, error) : error));
+    this.changes = new MembershipChanges(o, {
+      run: o.run,
+      log,
+      membership: this.membership,
+      replies: this.replies,
+      send: (m, msg) => this.router.send(m.peer, msg),
+      abortStep: (error) => this.planes.exchange?.abort(error),
+      reopen: (members) => this.planes.open(members, true),
+      address: () => this.address,
+    }, resumed.membership);
+    this.planes = new RunPlane({ o, gradSizes: parts.gradSizes, membership: this.membership, router, log, changes: () => this.changes, drop: (from, reason) => this.drop(from, reason) });
+    this.liveness = new LivenessProbe(o.run, router, () => [...this.membership.members, ...this.changes.waiting], (m, why) => this.lost(m, why));
+    const settings = { config: o.config, configHash, keepCheckpoints: o.keepCheckpoints, reportEveryMs: o.reportEveryMs, onStep: o.onStep, membership: () => this.changes.history };
     this.outputs = new RunOutputs(this, settings, parts, dataset, sampler, paths);
     this.skips = new SkippedSteps(o.maxSkippedSteps, log);
   }
 
   onMessage(peer: Peer, m: Message): void {
     if (m.type === 'HELLO') {
-      const { reply, member } = this.membership.admit(peer, m);
+      const { reply, member, late } = this.membership.admit(peer, m);
       if (member) this.log.info('worker joined', { rank: member.rank, pid: member.pid, host: member.host, backend: member.backend, device: member.device });
+      if (member && late) this.changes.joined(member);
       else if (reply.type === 'REJECT') this.log.warn('worker rejected', { pid: m.pid, host: m.host, reason: reply.reason });
       this.router.send(peer, reply).catch((error: Error) => this.log.warn('could not answer a HELLO', { reason: error.message }));
       return;
@@ -88,21 +108,27 @@ export class CoordinatorRun implements RunServices {
     member.lastHeard = Date.now();
     const plane = planeOfKind(m.type);
     if (plane && plane.toCoordinator.includes(m.type)) {
-      if (!this.plane || !planeReceives(this.plane.name, m.type)) return this.drop(`rank ${member.rank}`, `${m.type} is a message of the ${plane.name} plane, and this run averages through ${this.plane?.name ?? 'no plane yet'}`);
-      return this.plane.end.onMessage(member, m);
+      const active = this.planes.plane;
+      if (!active || !planeReceives(active.name, m.type)) return this.drop(`rank ${member.rank}`, `${m.type} is a message of the ${plane.name} plane, and this run averages through ${active?.name ?? 'no plane yet'}`);
+      return active.end.onMessage(member, m);
     }
     switch (m.type) {
       case 'DONE':
-        if (!this.exchange) return this.drop(`rank ${member.rank}`, `DONE for step ${m.step} while no step is running`);
-        return this.exchange.onDone(member, m);
+        if (!this.planes.exchange) return this.drop(`rank ${member.rank}`, `DONE for step ${m.step} while no step is running`);
+        return this.planes.exchange.onDone(member, m);
       case 'SNAPSHOT':
         if (!this.replies.deliver(member, m)) this.drop(`rank ${member.rank}`, `a ${m.scope} SNAPSHOT of step ${m.step} nobody asked for`);
+        return;
+      case 'ABORTED':
+        if (!this.changes.onAborted(member, m)) this.drop(`rank ${member.rank}`, `an ABORTED of step ${m.step} nobody asked for`);
         return;
       case 'HEARTBEAT':
         return;
       case 'FAILED':
-        // Before the run starts too: a worker that cannot load its data would fail again if
-        // restarted, and its reason says more than the join timeout would.
+        // An elastic run drops the worker; otherwise (before the run starts too) the run stops:
+        // a worker that cannot load its data would fail again if restarted, and its reason says
+        // more than the join timeout would.
+        if (this.running && this.changes.elastic) return this.changes.lose(member, `it failed: ${m.reason}`);
         return this.fail(new WorkerFailedError(`rank ${member.rank} (pid ${member.pid} on ${member.host}) failed: ${m.reason}`));
       default:
         return this.drop(`rank ${member.rank}`, `workers do not send ${m.type}`);
@@ -136,19 +162,21 @@ export class CoordinatorRun implements RunServices {
       this.log.warn('a worker left before the run started; its rank is free again', { rank: m.rank, pid: m.pid, reason: why });
       return;
     }
+    if (this.changes.elastic) return this.changes.lose(m, why);
     this.fail(new WorkerLostError(`worker rank ${m.rank} (pid ${m.pid} on ${m.host}) is gone (${why}); the run stops.`));
   }
 
   fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    this.exchange?.abort(error);
+    this.planes.exchange?.abort(error);
     this.replies.failAll(error);
     this.rejectAbort(error);
   }
 
   requestStop(reason: string): void {
     this.stopReason ??= reason;
+    this.changes.interrupt(); // a wait for more workers ends: the run stops with what it has
     if (!this.running) this.fail(new RunStoppedError(`the run was stopped before it started: ${reason}`));
   }
 
@@ -160,7 +188,8 @@ export class CoordinatorRun implements RunServices {
     try {
       await this.router.send(m.peer, message);
     } catch (error) {
-      throw new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
+      const lost = new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
+      throw this.changes.elastic && this.running ? this.changes.sendFailed(m, lost) : lost;
     }
   }
 
@@ -181,24 +210,16 @@ export class CoordinatorRun implements RunServices {
       this.running = true;
       const members = this.membership.members;
       this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
-      await broadcastInitialState(this, this.parts, this.startStep);
-      const exchange = await this.setUpDataPlane(members);
-      let step = this.startStep;
-      let lastCheck: { step: number; hash: string } | null = null;
-      const between = { steps: this.o.config.steps, checkEvery: this.o.checkEvery, checkpointEvery: this.o.checkpointEvery, sampleEvery: this.o.sampleEvery };
-      // A step whose STEP went out ahead is finished even after a stop request or past the skip
-      // limit: workers compute it anyway.
-      const going = () => this.stopReason === null && this.skips.overLimit === null;
-      while (step < this.o.config.steps && (going() || exchange.started(step))) {
-        const sendNext = going() && followsDirectly(between, step + 1);
-        this.outputs.recordStep(await runStep(this, exchange, this.sampler, step, this.parts.trainer, this.skips, sendNext));
-        step++;
-        const last = step === this.o.config.steps;
-        if (this.o.checkEvery > 0 && step % this.o.checkEvery === 0 && !last) lastCheck = { step, hash: await verifyReplicas(this, this.parts.model, step) };
-        if (this.o.checkpointEvery > 0 && step % this.o.checkpointEvery === 0 && !last) await this.outputs.checkpoint(step);
-        if (this.o.sampleEvery > 0 && step % this.o.sampleEvery === 0 && !last) await this.outputs.samples(step);
+      try {
+        await broadcastInitialState(this, this.parts, this.startStep);
+        await this.setUpDataPlane(members);
+      } catch (error) {
+        // A worker lost here (elastic runs): the first settle below drops it and sets up the star.
+        if (!(error instanceof MembershipChangedError)) throw error;
       }
-      return await this.finish(step, lastCheck);
+      const loop = { s: this, o: this.o, parts: this.parts, sampler: this.sampler, outputs: this.outputs, skips: this.skips, changes: this.changes, planes: this.planes, stopAsked: () => this.stopReason !== null };
+      const { step, lastCheck } = await runSteps(loop, this.startStep);
+      return await finishRun({ ...loop, drops: this.drops.count, stopReason: this.stopReason, stopAll: (reason, error) => this.stopAll(reason, error) }, step, lastCheck);
     } catch (error) {
       const e = error as Error;
       if (!(e instanceof RunStoppedError && this.failure === null)) {
@@ -214,47 +235,15 @@ export class CoordinatorRun implements RunServices {
     }
   }
 
-  /** The end of the steps: a last check, the final state and checkpoint, STOP to all. */
-  private async finish(step: number, lastCheck: { step: number; hash: string } | null): Promise<CoordinatorResult> {
-    const finalHash = lastCheck?.step === step ? lastCheck.hash : await verifyReplicas(this, this.parts.model, step);
-    const final = await this.outputs.fullSnapshot(step);
-    const checkpoint = this.o.runDir ? await this.outputs.saveCheckpoint(step, final) : null;
-    if (this.o.runDir) await this.outputs.samples(step, false);
-    // Too many skipped steps stop the run as a stop does: final checkpoint, workers told, one sentence.
-    const poisoned = this.skips.stopError(step, checkpoint);
-    const stopped = poisoned?.message ?? this.stopReason;
-    await this.stopAll(stopped === null ? `finished ${step} steps` : `stopped: ${stopped}`, false);
-    if (stopped !== null) this.log.info('run stopped', { steps: step, reason: stopped, checkpoint });
-    if (poisoned) throw poisoned;
-    if (stopped !== null) throw new RunStoppedError(`the run was stopped after ${step} steps (${stopped}); its last checkpoint is ${checkpoint ?? 'not written (no run directory)'}.`);
-    this.log.info('run finished', { steps: step, finalHash, checkpoint });
-    return { run: this.run, steps: step, finalHash, checkpoint, finalState: unpackTensors(final.entries, final.data), droppedMessages: this.drops.count, dataPlane: this.plane!.name };
-  }
-
   /** Picks the data plane (@dgm/plane's registry), sets the workers up for it, and opens its end. */
-  private async setUpDataPlane(members: Member[]): Promise<StepExchange> {
-    const drop = (m: Member, reason: string) => this.drop(`rank ${m.rank}`, reason);
-    const plane = openDataPlane(this.o.dataPlane, members, {
-      run: this.run,
-      gradSizes: this.parts.gradSizes,
-      members: () => this.membership.members,
-      send: (m, msg) => this.router.send(m.peer, msg),
-      lost: (m, what, error) => this.exchange?.abort(new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
-      dropped: drop,
-    }, { wire: this.o.wire });
-    if (plane.setup) {
-      const setup = plane.setup;
-      await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
-    }
-    this.plane = plane;
-    this.exchange = new StepExchange(this.run, () => this.membership.members, (m, msg) => this.router.send(m.peer, msg), this.o.stepTimeoutMs, drop, plane.end);
-    this.log.info(`data plane: ${plane.name}`, { workers: members.length, host: members[0].host });
-    return this.exchange;
+  private async setUpDataPlane(members: Member[]): Promise<void> {
+    const setup = this.planes.open(members, false);
+    if (setup) await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
   }
 
   private async stopAll(reason: string, error: boolean): Promise<void> {
     const stop: Message = { type: 'STOP', run: this.run, reason, error };
     // Bounded: a dead peer's send fails at once, a stuck one times out (sendTimeout).
-    await Promise.allSettled(this.membership.members.map((m) => this.router.send(m.peer, stop)));
+    await Promise.allSettled([...this.membership.members, ...this.changes.waiting].map((m) => this.router.send(m.peer, stop)));
   }
 }

@@ -42,3 +42,19 @@ export class SkippedStepsError extends RunStoppedError {
 export class CheckpointWriteError extends DgmRunError {
   override name = 'CheckpointWriteError';
 }
+
+/**
+ * An elastic run stopped for its members: fewer workers than --min-workers for longer than the
+ * join timeout, or more workers lost than --max-failures allows. A final checkpoint was written.
+ */
+export class MembershipStopError extends RunStoppedError {
+  override name = 'MembershipStopError';
+}
+
+/**
+ * Not a failure: an elastic run's members changed while a step (or a check) was in flight. The
+ * run loop catches it, brings the survivors level and redoes the step (membership-change.ts).
+ */
+export class MembershipChangedError extends Error {
+  override name = 'MembershipChangedError';
+}

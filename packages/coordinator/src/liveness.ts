@@ -5,7 +5,7 @@
 // is gone fails. So the coordinator sends every worker a HEARTBEAT every interval (and at once
 // when a connection drops): a failed send means that worker is lost. A worker that is alive but
 // never answers is caught by the step timeout.
-import type { Membership, Member } from './membership.js';
+import type { Member } from './membership.js';
 import type { WorkerRouter } from './worker-router.js';
 
 export class LivenessProbe {
@@ -15,7 +15,8 @@ export class LivenessProbe {
   constructor(
     private readonly run: string,
     private readonly router: WorkerRouter,
-    private readonly membership: Membership,
+    /** Who is probed: the members, and in an elastic run the workers waiting to join (they must hear from us too). */
+    private readonly probed: () => readonly Member[],
     /** A member whose HEARTBEAT could not be sent: it is gone. */
     private readonly lost: (member: Member, why: string) => void,
   ) {}
@@ -31,7 +32,7 @@ export class LivenessProbe {
 
   /** Sends HEARTBEAT to every member; a failed send means the member is gone. */
   probe(): void {
-    for (const m of this.membership.members) {
+    for (const m of this.probed()) {
       if (this.probing.has(m.rank)) continue; // a send to it is still pending
       this.probing.add(m.rank);
       this.router

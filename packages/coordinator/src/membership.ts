@@ -22,6 +22,8 @@ export interface AdmissionContext {
   worldSize: number;
   heartbeatMs: number;
   timeoutMs: number;
+  /** Whether a worker may join the running run now (an elastic run below its --max-workers); absent: never. */
+  lateSeat?: () => boolean;
 }
 
 const short = (hash: string | null): string => (hash === null ? 'none' : hash.length > 16 ? `${hash.slice(0, 16)}…` : hash);
@@ -31,9 +33,12 @@ export class Membership {
   private readonly byKey = new Map<string, Member>();
   private started = false;
   private waiter: BoundedWait<void> | null = null;
+  /** The rank the next worker joining a running run gets: ranks are identities, never reused. */
+  private nextRank: number;
 
   constructor(private readonly ctx: AdmissionContext) {
     this.slots = new Array<Member | null>(ctx.worldSize).fill(null);
+    this.nextRank = ctx.worldSize;
   }
 
   /** Admitted members by rank (only complete once `full`). */
@@ -42,7 +47,7 @@ export class Membership {
   }
 
   get full(): boolean {
-    return this.slots.every((m) => m !== null);
+    return this.slots.slice(0, this.ctx.worldSize).every((m) => m !== null);
   }
 
   get(peer: Peer): Member | undefined {
@@ -55,7 +60,7 @@ export class Membership {
   }
 
   /** Decides on a HELLO; returns the reply to send (WELCOME or REJECT) and the new member, if any. */
-  admit(peer: Peer, hello: HelloMessage): { reply: Message; member?: Member } {
+  admit(peer: Peer, hello: HelloMessage): { reply: Message; member?: Member; late?: boolean } {
     const c = this.ctx;
     const reject = (reason: string): { reply: Message } => ({ reply: { type: 'REJECT', run: c.run, reason } });
     const welcome = (rank: number | null): Message => ({
@@ -71,7 +76,8 @@ export class Membership {
     if (hello.run !== '' && hello.run !== c.run) return reject(`this coordinator runs '${c.run}', not '${hello.run}'.`);
     const known = this.byKey.get(peer.key);
     if (known) return { reply: welcome(known.rank) }; // a repeated HELLO gets the same answer
-    if (this.started || this.full) return reject(`run '${c.run}' already has all ${c.worldSize} workers it was started for.`);
+    const late = this.started && (c.lateSeat?.() ?? false);
+    if ((this.started || this.full) && !late) return reject(`run '${c.run}' already has all ${c.worldSize} workers it was started for.`);
     // No config yet: send ours; the worker builds its model and says HELLO again with hashes.
     if (hello.configHash === null) return { reply: welcome(null) };
     if (hello.configHash !== c.configHash) {
@@ -84,8 +90,8 @@ export class Membership {
         `parameter manifest ${short(hello.manifestHash)} differs from the coordinator's ${short(c.manifestHash)}: the worker builds a different model from the same config (another dgm version?).`,
       );
     }
-    let rank = this.slots.indexOf(null);
-    if (hello.rank !== undefined && hello.rank !== null) {
+    let rank = late ? this.nextRank : this.slots.indexOf(null);
+    if (!late && hello.rank !== undefined && hello.rank !== null) {
       // A launcher's rank (dgm launch): that slot or nothing, so a missing rank can be named.
       if (hello.rank >= c.worldSize) return reject(`this worker asks for rank ${hello.rank}, but run '${c.run}' has ranks 0 to ${c.worldSize - 1}; start as many workers as the coordinator expects.`);
       const holder = this.slots[hello.rank];
@@ -93,13 +99,23 @@ export class Membership {
       rank = hello.rank;
     }
     const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, ring: hello.ringAddress ? { address: hello.ringAddress, key: hello.ringKey ?? null } : null, lastHeard: Date.now() };
-    this.slots[rank] = member;
     this.byKey.set(peer.key, member);
+    // A late joiner is known (its messages are accepted) but takes part from a step boundary on (place()).
+    if (late) {
+      this.nextRank++;
+      return { reply: welcome(rank), member, late: true };
+    }
+    this.slots[rank] = member;
     if (this.full) this.waiter?.resolve();
     return { reply: welcome(rank), member };
   }
 
-  /** Forgets a member that left before the run started, freeing its rank for the next worker. */
+  /** A late joiner takes part from now on (an elastic run's step boundary). */
+  place(member: Member): void {
+    this.slots[member.rank] = member;
+  }
+
+  /** Forgets a member (one that left before the run started frees its rank; after, ranks are not reused). */
   remove(member: Member): void {
     if (this.slots[member.rank] === member) this.slots[member.rank] = null;
     this.byKey.delete(member.peer.key);
@@ -107,7 +123,7 @@ export class Membership {
 
   /** The ranks no worker holds yet, in order. */
   get missingRanks(): number[] {
-    return this.slots.flatMap((m, rank) => (m === null ? [rank] : []));
+    return this.slots.slice(0, this.ctx.worldSize).flatMap((m, rank) => (m === null ? [rank] : []));
   }
 
   /** Resolves when all ranks are taken; rejects with `onTimeout()` after `timeoutMs`. */

@@ -38,6 +38,24 @@ export interface StepRecord {
   nonFiniteRanks?: number[];
   /** Steps skipped so far, this one included (present on skipped steps only). */
   skippedSteps?: number;
+  /** The step's window: positions [start, end) in its epoch's permutation (each epoch's windows tile it once). */
+  window: [number, number];
+  /** Workers that left or joined since the previous line (elastic runs; absent: none). */
+  membership?: MembershipEvent[];
+  /** True on a step a worker finished before the others were brought level after a loss (its losses are unknown). */
+  recovered?: boolean;
+}
+
+/** One change of an elastic run's members, in metrics.jsonl and the checkpoint's state.json. */
+export interface MembershipEvent {
+  /** Steps completed when it happened. */
+  step: number;
+  event: 'left' | 'joined';
+  rank: number;
+  pid: number;
+  host: string;
+  /** Why a worker left (how it was noticed); 'joined' for a join. */
+  cause: string;
 }
 
 /** Options of startCoordinator. */
@@ -46,8 +64,18 @@ export interface CoordinatorOptions {
   bind: string;
   /** What to train (shared with every worker, hashed at the handshake). */
   config: RunConfig;
-  /** Workers the run starts with and needs. */
+  /** Workers the run starts with (and, without minWorkers, needs). */
   workers: number;
+  /**
+   * Elastic runs: the run goes on while at least this many workers are alive; a worker lost
+   * mid-step is dropped and the step redone by the survivors (default: workers, i.e. the first
+   * loss stops the run). Below it the run waits (joinTimeoutMs) for workers to join, then stops.
+   */
+  minWorkers?: number;
+  /** Elastic runs: workers may join mid-run (dgm worker --connect) up to this many (default: workers). */
+  maxWorkers?: number;
+  /** Elastic runs: workers lost over the whole run before it stops with a final checkpoint (default 10). */
+  maxFailures?: number;
   /** Run directory (config.json, metrics.jsonl, logs/, samples/, checkpoints/); none: nothing is written. */
   runDir?: string;
   /** Run id workers must name (default: random). */
@@ -114,6 +142,9 @@ export interface ResolvedCoordinatorOptions {
   bind: string;
   config: RunConfig;
   workers: number;
+  minWorkers: number;
+  maxWorkers: number;
+  maxFailures: number;
   runDir: string | null;
   run: string;
   resume: boolean;
@@ -134,6 +165,9 @@ export interface ResolvedCoordinatorOptions {
   logger: Logger | undefined;
   onStep: ((record: StepRecord) => void) | undefined;
 }
+
+/** Workers an elastic run may lose by default before it stops (over the whole run). */
+export const DEFAULT_MAX_FAILURES = 10;
 
 /** Skipped steps a run survives by default: a run that only produces NaN stops after 11 steps. */
 export const DEFAULT_MAX_SKIPPED_STEPS = 10;
@@ -166,6 +200,9 @@ export const COORDINATOR_FIELDS = {
     allowed: 'an integer of at least 1',
     required: "coordinator option 'workers' is required: the number of workers the run needs (at least 1).",
   }),
+  minWorkers: intAtLeast('minWorkers', 1),
+  maxWorkers: intAtLeast('maxWorkers', 1),
+  maxFailures: intAtLeast('maxFailures', 0),
   backend: oneOfNamed('backend', BACKEND_NAMES),
   heartbeatMs: intAtLeast('heartbeatMs', 10, ' ms'),
   timeoutMs: intAtLeast('timeoutMs', 100, ' ms'),
@@ -200,6 +237,11 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
   if (config.globalBatch < workers) {
     throw new CoordinatorOptionsError(`the global batch (${config.globalBatch}) is smaller than the number of workers (${workers}); every worker needs at least one sample per step.`);
   }
+  const minWorkers = (v.minWorkers as number | undefined) ?? workers;
+  const maxWorkers = (v.maxWorkers as number | undefined) ?? workers;
+  if (minWorkers > workers) throw new CoordinatorOptionsError(`coordinator option 'minWorkers' (${minWorkers}) is more than the ${workers} workers the run starts with; allowed is 1 to ${workers}.`);
+  if (maxWorkers < workers) throw new CoordinatorOptionsError(`coordinator option 'maxWorkers' (${maxWorkers}) is fewer than the ${workers} workers the run starts with; allowed is ${workers} or more.`);
+  if (config.globalBatch < maxWorkers) throw new CoordinatorOptionsError(`the global batch (${config.globalBatch}) is smaller than 'maxWorkers' (${maxWorkers}); every worker needs at least one sample per step.`);
   const heartbeatMs = (v.heartbeatMs as number | undefined) ?? 500;
   const timeoutMs = (v.timeoutMs as number | undefined) ?? 10_000;
   if (timeoutMs <= heartbeatMs) throw new CoordinatorOptionsError(`coordinator option 'timeoutMs' (${timeoutMs}) must be larger than 'heartbeatMs' (${heartbeatMs}).`);
@@ -212,6 +254,9 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): ResolvedCoordi
     bind: v.bind as string,
     config,
     workers,
+    minWorkers,
+    maxWorkers,
+    maxFailures: (v.maxFailures as number | undefined) ?? DEFAULT_MAX_FAILURES,
     runDir,
     run: (v.run as string | undefined) ?? `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`,
     resume: o.resume ?? false,

@@ -10,6 +10,8 @@ export class SnapshotReplies {
   constructor(
     private readonly send: (member: Member, message: Message) => Promise<void>,
     private readonly timeoutMs: number,
+    /** A failed send to `member`: returns the error its wait ends with (an elastic run drops the member first). */
+    private readonly sendFailed: (member: Member, error: WorkerLostError) => Error = (_m, error) => error,
   ) {}
 
   /** Sends `request` to `member` and resolves with its SNAPSHOT for the same step and scope. */
@@ -24,7 +26,7 @@ export class SnapshotReplies {
     try {
       await this.send(member, request);
     } catch (error) {
-      this.take(key)?.reject(new WorkerLostError(`could not ask rank ${member.rank} for a snapshot: ${(error as Error).message}.`));
+      this.take(key)?.reject(this.sendFailed(member, new WorkerLostError(`could not ask rank ${member.rank} for a snapshot: ${(error as Error).message}.`)));
     }
     return wait.promise;
   }
@@ -34,6 +36,11 @@ export class SnapshotReplies {
     const w = this.take(`${member.rank}:${m.step}:${m.scope}`);
     w?.resolve(m);
     return w !== undefined;
+  }
+
+  /** Rejects every wait for `member` with `error` (it left the run). */
+  failMember(member: Member, error: Error): void {
+    for (const key of [...this.waiting.keys()]) if (key.startsWith(`${member.rank}:`)) this.take(key)?.reject(error);
   }
 
   /** Rejects every wait with `error`. */

@@ -8,7 +8,7 @@ import { ReportRefresher, RunReader, writeReport } from '@dgm/report';
 import { unpackTensors, type RunConfig, type SnapshotMessage } from '@dgm/protocol';
 import { checkpointWriteFailure } from './checkpoint-failure.js';
 import { saveSnapshotCheckpoint } from './checkpointing.js';
-import type { StepRecord } from './options.js';
+import type { MembershipEvent, StepRecord } from './options.js';
 import { MetricsLog, sampleFileName, type RunPaths } from './run-directory.js';
 import type { RunServices } from './run-services.js';
 import { writeModelSamples } from './sample-grids.js';
@@ -19,6 +19,8 @@ export interface OutputSettings {
   keepCheckpoints: number;
   reportEveryMs: number;
   onStep: ((record: StepRecord) => void) | undefined;
+  /** The members' history so far (saved in each checkpoint's state.json). */
+  membership: () => readonly MembershipEvent[];
 }
 
 export class RunOutputs {
@@ -68,7 +70,7 @@ export class RunOutputs {
   async saveCheckpoint(step: number, snap: SnapshotMessage): Promise<string> {
     const root = this.paths!.checkpoints;
     const saved = await this.s
-      .race(saveSnapshotCheckpoint(root, this.parts, snap, { step, sampler: this.sampler, config: this.o.config, configHash: this.o.configHash, keep: this.o.keepCheckpoints }))
+      .race(saveSnapshotCheckpoint(root, this.parts, snap, { step, sampler: this.sampler, config: this.o.config, configHash: this.o.configHash, keep: this.o.keepCheckpoints, membership: this.o.membership() }))
       .catch(async (error: unknown) => {
         throw await checkpointWriteFailure(root, step, error);
       });

@@ -78,7 +78,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     log ??= createDgmLogger({ process: 'coordinator', file: paths ? join(paths.logs, 'coordinator.log') : undefined });
     for (const line of early) log.info(line);
     log.info('coordinator starting', { run: o.run, workers: o.workers, backend: backend.backend, config: o.config, configHash: hash });
-    const startStep = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : 0;
+    const resumed = o.resume && paths ? await resumeFrom(paths.root, parts, o.config, note) : { step: 0, membership: [] };
+    const startStep = resumed.step;
     if (o.resume && paths) {
       const dropped = await truncateMetrics(paths.metrics, startStep);
       if (dropped > 0) log.info(`metrics.jsonl: dropped ${dropped} lines of steps after ${startStep}, which this run trains again`);
@@ -92,8 +93,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         log!.warn(`refused a connection from ${r.address}${r.fingerprint ? ` (key ${r.fingerprint})` : ''}`, { address: r.address, key: r.fingerprint, reason: r.reason, repeatsHidden: r.repeats }),
     }, o.curve);
     router.setLimits({ gradSizes: parts.gradSizes, maxIndices: o.config.globalBatch, maxStateBytes: maxMessageBytes(parts) });
-    run = new CoordinatorRun(o, log, router, parts, dataset, sampler, hash, paths, startStep);
+    run = new CoordinatorRun(o, log, router, parts, dataset, sampler, hash, paths, resumed);
     address = await router.bind(o.bind);
+    run.address = address;
     log.info('listening', { address, curve: o.curve !== null, allowedKeys: o.curve?.allow.length ?? 0 });
   } catch (error) {
     if (parts) disposeReplicaModel(parts);

@@ -29,6 +29,14 @@ interface Round {
   phases: string[] | null;
 }
 
+/** What the exchange does when a member cannot be reached or does not answer (the run's rule: stop, or drop it in an elastic run). */
+export interface ExchangeFaults {
+  /** A send to `member` failed: `error` says so. */
+  lost(member: Member, error: WorkerLostError): void;
+  /** The step timed out with these members silent; returns the error the step ends with. */
+  timedOut(missing: Member[], error: WorkerLostError): Error;
+}
+
 export class StepExchange {
   /** The step being collected and, sent ahead of it, the next one: at most two, in step order. */
   private rounds: Round[] = [];
@@ -44,9 +52,11 @@ export class StepExchange {
     private readonly dropped: (member: Member, reason: string) => void,
     /** The data plane's coordinator end, which averages the phases of every step. */
     private readonly plane: CoordinatorPlaneEnd<Member>,
+    /** Default: a member that cannot be reached ends the running steps with the error. */
+    private readonly faults: ExchangeFaults = { lost: (_m, error) => this.abort(error), timedOut: (_missing, error) => error },
   ) {}
 
-  /** Runs step `step`: `slices[rank]` are the global sample indices rank computes. */
+  /** Runs step `step`: `slices[i]` are the global sample indices the i-th member (in rank order) computes. */
   async run(step: number, epoch: number, slices: Int32Array[]): Promise<StepOutcome> {
     const sent = this.start(step, epoch, slices); // the step is registered before this returns
     const outcome = this.wait(step);
@@ -60,10 +70,11 @@ export class StepExchange {
   }
 
   /**
-   * Sends STEP `step` to every rank; its DONEs are collected from now on (wait() for them). At
-   * most one step ahead of the one being collected, and only the next one.
+   * Sends STEP `step` to every member, the i-th its slices[i]; its DONEs are collected from now
+   * on (wait() for them). At most one step ahead of the one being collected, and only the next
+   * one. `from`: the step is redone from that phase (the ones before it are applied everywhere).
    */
-  async start(step: number, epoch: number, slices: Int32Array[]): Promise<void> {
+  async start(step: number, epoch: number, slices: Int32Array[], from?: string): Promise<void> {
     const previous = this.rounds.at(-1);
     if (this.rounds.length >= 2 || (previous && previous.step !== step - 1)) {
       throw new Error(`step ${step} started while step${this.rounds.length > 1 ? 's' : ''} ${this.rounds.map((r) => r.step).join(' and ')} ${this.rounds.length > 1 ? 'are' : 'is'} running`);
@@ -72,9 +83,9 @@ export class StepExchange {
     const wait = new BoundedWait<StepOutcome>(this.stepTimeoutMs, () => {
       const missing = this.members().filter((m) => !done.has(m.rank));
       this.forget();
-      return new WorkerLostError(
+      return this.faults.timedOut(missing, new WorkerLostError(
         `step ${step} did not finish within ${this.stepTimeoutMs} ms: no answer from ${missing.map((m) => `rank ${m.rank} (pid ${m.pid} on ${m.host}, last heard ${Date.now() - m.lastHeard} ms ago)`).join(', ')}.`,
-      );
+      ));
     });
     wait.promise.catch(() => undefined); // a step sent ahead may fail before anyone waits for it
     this.outcomes.set(step, wait.promise);
@@ -83,9 +94,9 @@ export class StepExchange {
     if (!previous || previous.phases !== null) this.plane.begin(step);
     // Sends are started together; a failed send means the peer is gone.
     await Promise.all(
-      this.members().map((m) =>
-        this.send(m, { type: 'STEP', run: this.runId, step, epoch, indices: slices[m.rank] }).catch((error: Error) =>
-          this.abort(new WorkerLostError(`could not send step ${step} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
+      this.members().map((m, i) =>
+        this.send(m, { type: 'STEP', run: this.runId, step, epoch, indices: slices[i], ...(from === undefined ? {} : { from }) }).catch((error: Error) =>
+          this.faults.lost(m, new WorkerLostError(`could not send step ${step} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
         ),
       ),
     );

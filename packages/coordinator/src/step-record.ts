@@ -25,11 +25,20 @@ export function followsDirectly(o: BetweenSteps, next: number): boolean {
   return next < o.steps && !due(o.checkEvery) && !due(o.checkpointEvery) && !due(o.sampleEvery);
 }
 
-/** Sends STEP `step` with each rank's slice of the step's window. */
-function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number): Promise<void> {
+/**
+ * Sends STEP `step` with each member's slice of the step's window: by position among the members
+ * (ranks are identities, and an elastic run's ranks have gaps), from phase `from` on if given.
+ */
+function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, from?: string): Promise<void> {
   const cursor = sampler.cursorAt(step);
   const members = s.membership.members;
-  return exchange.start(step, cursor.epoch, members.map((m) => sampler.slice(cursor.epoch, cursor.step, m.rank, members.length)));
+  return exchange.start(step, cursor.epoch, members.map((_, i) => sampler.slice(cursor.epoch, cursor.step, i, members.length)), from);
+}
+
+/** Step `step`'s window: positions [start, end) in its epoch's permutation (the sampler drops an epoch's short last window). */
+function windowOf(sampler: EpochSampler, step: number): [number, number] {
+  const start = sampler.cursorAt(step).step * sampler.globalBatch;
+  return [start, start + sampler.globalBatch];
 }
 
 /**
@@ -39,11 +48,12 @@ function startStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler
  * Trainer: the same settings and schedule as every worker's). Its stepMs runs from this call,
  * i.e. from the end of the previous step: with steps sent ahead, the time one step adds to the run.
  */
-export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps, sendNext: boolean): Promise<StepRecord> {
+export async function runStep(s: RunServices, exchange: StepExchange, sampler: EpochSampler, step: number, trainer: Trainer, skips: SkippedSteps, sendNext: boolean, from?: string): Promise<StepRecord> {
   const started = performance.now();
-  const epoch = sampler.cursorAt(step).epoch;
+  const cursor = sampler.cursorAt(step);
+  const epoch = cursor.epoch;
   const members = s.membership.members;
-  if (!exchange.started(step)) await s.race(startStep(s, exchange, sampler, step));
+  if (!exchange.started(step)) await s.race(startStep(s, exchange, sampler, step, from));
   if (sendNext) await s.race(startStep(s, exchange, sampler, step + 1));
   const outcome = await s.race(exchange.wait(step));
   const stepMs = performance.now() - started;
@@ -63,9 +73,35 @@ export async function runStep(s: RunServices, exchange: StepExchange, sampler: E
     commMs: Math.max(0, stepMs - computeMs),
     reduceMs: Math.max(...outcome.done.map((d) => d.reduceMs)),
     workers: members.length,
+    window: windowOf(sampler, step),
     lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
     // outcome.done is in rank order (the exchange answers in the members' order).
     workerComputeMs: outcome.done.map((d) => d.computeMs),
     ...skips.read(step, outcome.done, members),
+  };
+}
+
+/**
+ * The line of a step a replica finished before the others were brought level after a loss (the
+ * shared plane's workers can finish a step the coordinator never saw whole): its losses are not
+ * known here, so it says `recovered` and carries none.
+ */
+export function recoveredStep(step: number, sampler: EpochSampler, trainer: Trainer, workers: number): StepRecord {
+  return {
+    step: step + 1,
+    epoch: sampler.cursorAt(step).epoch,
+    time: new Date().toISOString(),
+    losses: {},
+    samples: 0,
+    samplesPerSec: 0,
+    stepMs: 0,
+    computeMs: 0,
+    commMs: 0,
+    reduceMs: 0,
+    workers,
+    window: windowOf(sampler, step),
+    lr: learningRateAt(trainer.settings.lr, trainer.settings.lrSchedule, step),
+    workerComputeMs: [],
+    recovered: true,
   };
 }

@@ -94,6 +94,19 @@ export class WorkerPlanes implements GradientReducer {
     return this.active.reduce(phase, step, grads, sampleCount);
   }
 
+  /**
+   * The members changed (an elastic run's ABORT): rejects the waiting reduce() (if any) with
+   * `error`, closes the active plane and goes back to the star, which needs no setup. Segments
+   * and rings were laid out for the old members; the star serves any set of them.
+   */
+  reset(error: Error): void {
+    if (!this.context) return;
+    this.active?.fail(error);
+    this.active?.close();
+    this.active = DEFAULT_PLANE.workerEnd(this.context, null, null);
+    this.settle();
+  }
+
   /** Rejects the waiting reduce() (if any) and every later one with `error`. */
   fail(error: Error): void {
     this.active?.fail(error);

@@ -51,6 +51,8 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   PROCEED: 0,
   TURN: 0,
   DONE: 0,
+  ABORT: 0,
+  ABORTED: 0,
   HEARTBEAT: 0,
   SNAPSHOT_REQUEST: 0,
   SNAPSHOT: 1,
@@ -180,12 +182,12 @@ function phaseOf(h: Header, limits: DecodeLimits): string {
 }
 
 /** An optional list of distinct phase names of this model (DONE's nonFinite, skipped): absent stays absent. */
-function phaseListOf(h: Header, key: 'nonFinite' | 'skipped', limits: DecodeLimits): { nonFinite?: string[]; skipped?: string[] } {
+function phaseListOf<K extends 'nonFinite' | 'skipped' | 'applied'>(h: Header, key: K, limits: DecodeLimits): Partial<Record<K, string[]>> {
   if (!Object.prototype.hasOwnProperty.call(h, key)) return {};
   const phases = strList(h, key, 8, PHASE_MAX);
   if (new Set(phases).size !== phases.length) throw new FieldError(`field '${key}' names a phase twice`);
   phases.forEach((phase) => phaseOf({ phase }, limits));
-  return { [key]: phases };
+  return { [key]: phases } as Partial<Record<K, string[]>>;
 }
 
 /** A plain Uint8Array over the frame's memory (a received frame is a Buffer; callers get one type). */
@@ -228,7 +230,7 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       return { type, run, reason: str(h, 'reason', MAX_STRING_LENGTH) };
     case 'STATE': {
       const data = bytesOf(frames[0]);
-      return { type, run, step: int(h, 'step', 0), scope: oneOf<StateScope>(h, 'scope', ['full', 'stats']), entries: entriesOf(h, data.byteLength, maxState), data };
+      return { type, run, step: int(h, 'step', 0), scope: oneOf<StateScope>(h, 'scope', ['full', 'stats']), entries: entriesOf(h, data.byteLength, maxState), data, ...phaseListOf(h, 'applied', limits) };
     }
     case 'STEP': {
       const frame = frames[0];
@@ -241,7 +243,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
           if (indices[i] < 0 || indices[i] >= limits.indexBound) throw new FieldError(`sample index ${indices[i]} is outside 0..${limits.indexBound - 1}`);
         }
       }
-      return { type, run, step: int(h, 'step', 0), epoch: int(h, 'epoch', 0), indices };
+      // Optional: absent (a whole step) stays absent.
+      return { type, run, step: int(h, 'step', 0), epoch: int(h, 'epoch', 0), indices, ...(Object.prototype.hasOwnProperty.call(h, 'from') ? { from: phaseOf({ phase: h.from }, limits) } : {}) };
     }
     case 'GRADS': {
       const phase = phaseOf(h, limits);
@@ -292,6 +295,11 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         ...phaseListOf(h, 'nonFinite', limits),
         ...phaseListOf(h, 'skipped', limits),
       };
+    case 'ABORT':
+      return { type, run, step: int(h, 'step', 0) };
+    case 'ABORTED':
+      if (!Object.prototype.hasOwnProperty.call(h, 'applied')) throw new FieldError(`field 'applied' is missing (a list of phases, possibly empty)`);
+      return { type, run, step: int(h, 'step', 0), applied: phaseListOf(h, 'applied', limits).applied! };
     case 'HEARTBEAT':
       return { type, run };
     case 'SNAPSHOT_REQUEST':

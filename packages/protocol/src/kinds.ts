@@ -17,6 +17,8 @@ export const MESSAGE_KINDS = [
   'PROCEED',
   'TURN',
   'DONE',
+  'ABORT',
+  'ABORTED',
   'HEARTBEAT',
   'SNAPSHOT_REQUEST',
   'SNAPSHOT',
@@ -102,6 +104,11 @@ export interface StateMessage extends Base {
   entries: TensorEntry[];
   /** All entries back to back, 4 bytes per element, in `entries` order. */
   data: Uint8Array;
+  /**
+   * A full state taken in the middle of step `step` (an elastic run's survivors brought level
+   * after a worker died mid-step): the phases of `step` it already applied. Absent: none.
+   */
+  applied?: string[];
 }
 
 /** Coordinator → worker: compute step `step` on these global sample indices. */
@@ -110,6 +117,8 @@ export interface StepMessage extends Base {
   step: number;
   epoch: number;
   indices: Int32Array;
+  /** The step's first phase to run (absent: all): a step redone after a worker died runs only the phases not yet applied. */
+  from?: string;
 }
 
 /** Worker → coordinator: the flattened gradient of one phase, mean over `sampleCount` local samples. */
@@ -221,6 +230,29 @@ export interface DoneMessage extends Base {
 }
 
 /**
+ * Coordinator → worker (elastic runs): the members changed (a worker died, or one joins). Stop
+ * the step in progress at once (fail the plane's waits), forget any STEP queued behind it (and
+ * `step` itself), drop back to the star plane (segments and rings were built for the old
+ * members), and answer ABORTED once nothing of the step runs any more.
+ */
+export interface AbortMessage extends Base {
+  type: 'ABORT';
+  /** The first step the coordinator has not seen finished by every member. */
+  step: number;
+}
+
+/**
+ * Worker → coordinator: the answer to ABORT, where this replica stands: `step` is its first step
+ * not applied whole and `applied` the phases of it that are (the generator average counting with
+ * 'g'), so the coordinator redoes the step from the first phase not applied.
+ */
+export interface AbortedMessage extends Base {
+  type: 'ABORTED';
+  step: number;
+  applied: string[];
+}
+
+/**
  * Worker → coordinator: this worker cannot go on, for a reason outside a step (a failed step says
  * so in DONE): loading its data, opening the shared-memory segments, loading a state. The
  * coordinator stops the run with the reason instead of waiting until the worker counts as gone.
@@ -273,6 +305,8 @@ export type Message =
   | TurnMessage
   | ProceedMessage
   | DoneMessage
+  | AbortMessage
+  | AbortedMessage
   | FailedMessage
   | HeartbeatMessage
   | SnapshotRequestMessage

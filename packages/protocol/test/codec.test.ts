@@ -21,6 +21,8 @@ const examples: Message[] = [
   { type: 'REJECT', run, reason: 'config hash differs' },
   { type: 'STATE', run, step: 0, scope: 'full', entries: state.entries, data: state.data },
   { type: 'STEP', run, step: 7, epoch: 1, indices: Int32Array.of(5, 9, 0) },
+  { type: 'STEP', run, step: 7, epoch: 1, indices: Int32Array.of(5, 9, 0), from: 'd' },
+  { type: 'STATE', run, step: 7, scope: 'full', entries: state.entries, data: state.data, applied: ['d'] },
   { type: 'GRADS', run, step: 7, phase: 'd', sampleCount: 3, grads: Float32Array.from([0.5, -1, NaN, Infinity]) },
   { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
   { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
@@ -29,6 +31,8 @@ const examples: Message[] = [
   { type: 'TURN', run, rank: 1, step: 7, phase: 'd', stage: 'whole', sampleCount: 3 },
   { type: 'PROCEED', run, step: 7, phase: 'd', stage: 'sums', counts: [3, 2] },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
+  { type: 'ABORT', run, step: 7 },
+  { type: 'ABORTED', run, step: 7, applied: ['d'] },
   { type: 'HEARTBEAT', run },
   { type: 'SNAPSHOT_REQUEST', run, step: 7, scope: 'hash' },
   { type: 'SNAPSHOT', run, step: 7, scope: 'full', hash: 'ff', entries: state.entries, data: state.data },
@@ -85,6 +89,22 @@ describe('decoder validation', () => {
     const r = decodeMessage(frames, limits);
     return r.ok ? 'ok' : r.reason;
   };
+
+  it('checks the elastic run messages: ABORT, ABORTED and the phase fields of STEP and STATE', () => {
+    const h = (fields: Record<string, unknown>, tensor?: Uint8Array) => [pack({ v: PROTOCOL_VERSION, run, ...fields }), ...(tensor ? [tensor] : [])];
+    const limits = { gradSizes: { d: 4, g: 4 }, maxIndices: 8 };
+    expect(reason(h({ type: 'ABORT', step: 3 }), limits)).toBe('ok');
+    expect(reason(h({ type: 'ABORT', step: -1 }), limits)).toMatch(/'step' is -1/);
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: [] }), limits)).toBe('ok');
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: ['d', 'g'] }), limits)).toBe('ok');
+    expect(reason(h({ type: 'ABORTED', step: 3 }), limits)).toMatch(/bad ABORTED: field 'applied' is missing/);
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: ['d', 'd'] }), limits)).toMatch(/'applied' names a phase twice/);
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: ['vae'] }), limits)).toMatch(/phase 'vae' is not one of this model's phases/);
+    const indices = new Uint8Array(Int32Array.of(1, 2).buffer);
+    expect(reason(h({ type: 'STEP', step: 3, epoch: 0, from: 'g' }, indices), limits)).toBe('ok');
+    expect(reason(h({ type: 'STEP', step: 3, epoch: 0, from: 'x' }, indices), limits)).toMatch(/bad STEP: phase 'x' is not one of this model's phases/);
+    expect(reason(h({ type: 'STATE', step: 3, scope: 'full', entries: [], applied: ['z'] }, new Uint8Array(0)), limits)).toMatch(/bad STATE: phase 'z'/);
+  });
 
   it('checks the shared-memory plane messages: phases, stages, counts and segment lists', () => {
     const h = (fields: Record<string, unknown>) => [pack({ v: PROTOCOL_VERSION, run, ...fields })];

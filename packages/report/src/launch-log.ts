@@ -8,7 +8,7 @@ import type { LaunchInfo, RunEvent, WorkerInfo } from './run-view.js';
 export const MAX_EVENTS = 200;
 
 /** Info lines of the coordinator worth listing besides every warning and error. */
-const NOTABLE = [/^worker joined$/, /^worker rejected$/, /^all workers joined/, /^data plane: /, /^checkpoint saved$/, /^resumed/, /^run finished$/, /^run stopped$/, /^a worker left/];
+const NOTABLE = [/^worker joined$/, /^worker rejected$/, /^all workers joined/, /^data plane: /, /^checkpoint saved$/, /^resumed/, /^run finished$/, /^run stopped$/, /^a worker left/, /^worker rank \d+ \(.*\) joined at step \d+/];
 
 type LogLine = Record<string, unknown> & { message?: unknown; level?: unknown; timestamp?: unknown };
 

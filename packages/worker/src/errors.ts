@@ -30,3 +30,11 @@ export class CoordinatorGoneError extends DgmRunError {
 export class CoordinatorMessageError extends DgmRunError {
   override name = 'CoordinatorMessageError';
 }
+
+/**
+ * Not a failure: the coordinator broke the step off (ABORT: an elastic run's members changed).
+ * The plane's waits reject with it; the worker says ABORTED, not DONE, and goes on.
+ */
+export class StepAbortedError extends Error {
+  override name = 'StepAbortedError';
+}

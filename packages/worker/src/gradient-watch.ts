@@ -2,9 +2,9 @@
 // memory, hierarchical): the Trainer's reducer is this watch, wrapped around WorkerPlanes. It
 // checks the worker's own gradient for NaN/Inf before the reduce, so that DONE can name the rank
 // that brought a poisoned step (the skip itself is decided by every replica on the average, in
-// core's phase runner). It also holds the test hook DGM_TEST_POISON_STEPS.
+// core's phase runner). It also holds the test hooks DGM_TEST_POISON_STEPS and DGM_TEST_KILL_AT.
 import { allFinite, type GradientReducer, type PhaseName } from '@dgm/core';
-import { WorkerOptionsError } from './errors.js';
+import { StepAbortedError, WorkerOptionsError } from './errors.js';
 
 /** The environment variable of the test hook: `RANK:STEPS`, STEPS a comma list of step numbers or `*`. */
 export const TEST_POISON_VARIABLE = 'DGM_TEST_POISON_STEPS';
@@ -31,17 +31,49 @@ export function testPoisonOf(env: Readonly<Record<string, string | undefined>>):
   return { rank: Number(match[1]), steps: match[2] === '*' ? null : new Set(match[2]!.split(',').map(Number)) };
 }
 
+/** The environment variable of the test hook `RANK:STEP:PHASE`: that worker kills itself (SIGKILL) as it reaches that phase's average. */
+export const TEST_KILL_VARIABLE = 'DGM_TEST_KILL_AT';
+
+/** For tests only: the worker admitted at `rank` dies by SIGKILL when phase `phase` of step `step` reaches the reduce. */
+export interface TestKill {
+  rank: number;
+  step: number;
+  phase: string;
+}
+
+/**
+ * Reads DGM_TEST_KILL_AT, a hook for elastic-run tests that need a worker to die at an exact
+ * point (between a GAN's phases: D averaged and applied everywhere, G not yet), which a kill
+ * from outside cannot hit: "1:5:g". Absent or empty: null. Anything else is one sentence.
+ */
+export function testKillOf(env: Readonly<Record<string, string | undefined>>): TestKill | null {
+  const text = env[TEST_KILL_VARIABLE];
+  if (text === undefined || text === '') return null;
+  const match = /^(\d{1,5}):(\d{1,10}):([a-z]{1,16})$/.exec(text);
+  if (!match) throw new WorkerOptionsError(`${TEST_KILL_VARIABLE} (a test hook) must be RANK:STEP:PHASE, e.g. 1:5:g; got '${text}'.`);
+  return { rank: Number(match[1]), step: Number(match[2]), phase: match[3]! };
+}
+
 export class GradientWatch implements GradientReducer {
   private nonFinite: PhaseName[] = [];
   /** This worker's rank once admitted (the test hook poisons one rank). */
   rank = -1;
+  /**
+   * Set from an ABORT until the worker answered it: the step in progress was broken off, so a
+   * phase that reaches the reduce now must not start an average nobody will finish.
+   */
+  aborting = false;
 
   constructor(
     private readonly inner: GradientReducer,
     private readonly poison: TestPoison | null,
+    private readonly kill: TestKill | null = null,
   ) {}
 
   reduce(phase: PhaseName, step: number, grads: Float32Array, sampleCount: number): Promise<Float32Array> {
+    const k = this.kill;
+    if (k && k.rank === this.rank && k.step === step && k.phase === phase) process.kill(process.pid, 'SIGKILL');
+    if (this.aborting) return Promise.reject(new StepAbortedError(`phase '${phase}' of step ${step} was broken off by the coordinator`));
     // The Trainer made `grads` for this call alone: writing into it poisons only this replica.
     if (this.poison && this.poison.rank === this.rank && (this.poison.steps === null || this.poison.steps.has(step)) && grads.length > 0) grads[0] = NaN;
     if (!allFinite(grads)) this.nonFinite.push(phase);

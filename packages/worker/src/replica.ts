@@ -2,7 +2,7 @@
 // buildReplicaModel), the dataset it reads its slices from, and the operations the coordinator
 // asks of it (step, state in, snapshot out).
 import type * as tf from '@tensorflow/tfjs';
-import { captureState, disposeOptimizerState, disposeReplicaModel, restoreState, type ReplicaModel, type StepMetrics } from '@dgm/core';
+import { captureState, disposeOptimizerState, disposeReplicaModel, restoreState, type ReplicaModel, type StepMetrics, type StepOptions } from '@dgm/core';
 import { loadDataset, type Dataset } from '@dgm/core/node';
 import { packTensors, unpackTensors, type RunConfig, type SnapshotScope, type StateScope, type TensorEntry } from '@dgm/protocol';
 
@@ -24,11 +24,11 @@ export class Replica {
    * conditional model also gets those samples' labels, read here from the same indices: labels
    * travel with the samples, never on the wire.
    */
-  async step(step: number, indices: Int32Array): Promise<StepMetrics> {
+  async step(step: number, indices: Int32Array, options: StepOptions = {}): Promise<StepMetrics> {
     const labels = this.parts.model.classes ? Int32Array.from(this.dataset.train.labelsAt(indices)) : undefined;
     const images = this.dataset.train.batch(indices) as tf.Tensor4D;
     try {
-      return await this.parts.trainer.step(step, { images, indices, ...(labels === undefined ? {} : { labels }) });
+      return await this.parts.trainer.step(step, { images, indices, ...(labels === undefined ? {} : { labels }) }, options);
     } finally {
       images.dispose();
     }

@@ -3,9 +3,10 @@
 // and answer DONE, answer a SNAPSHOT_REQUEST.
 import * as tf from '@tensorflow/tfjs';
 import type { WorkerPlanes } from '@dgm/plane';
-import type { Message, SnapshotRequestMessage, StateMessage, StepMessage } from '@dgm/protocol';
+import type { PhaseName } from '@dgm/core';
+import type { AbortMessage, Message, SnapshotRequestMessage, StateMessage, StepMessage } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
-import { StepFailedError } from './errors.js';
+import { StepAbortedError, StepFailedError } from './errors.js';
 import type { GradientWatch } from './gradient-watch.js';
 import type { Replica } from './replica.js';
 
@@ -18,6 +19,11 @@ export class StepWork {
   busy = false;
   /** The step the coordinator may ask for next; null until the first full STATE. */
   private nextStep: number | null = null;
+  /**
+   * Where the replica stands: its first step not applied whole, and the phases of it that are
+   * (an ABORT can break a step off between phases). ABORTED reports it.
+   */
+  private position: { step: number; applied: PhaseName[] } = { step: 0, applied: [] };
 
   constructor(
     private readonly run: () => string,
@@ -37,7 +43,10 @@ export class StepWork {
 
   async onState(replica: Replica, m: StateMessage): Promise<void> {
     await replica.load(m.scope, m.entries, m.data);
-    if (m.scope === 'full') this.nextStep = m.step;
+    if (m.scope === 'full') {
+      this.nextStep = m.step;
+      this.position = { step: m.step, applied: (m.applied ?? []) as PhaseName[] };
+    }
     this.log.debug('state loaded', { step: m.step, scope: m.scope });
   }
 
@@ -53,9 +62,14 @@ export class StepWork {
     let metrics = { losses: {} as Record<string, number>, sampleCount: m.indices.length, computeMs: 0, reduceMs: 0 };
     let skipped: string[] = [];
     this.watch.take(); // nothing of an earlier, failed step is reported with this one
+    // A redone step starts where this replica stands (the coordinator's `from` says the same).
+    const applied: PhaseName[] = this.position.step === m.step ? [...this.position.applied] : [];
+    this.position = { step: m.step, applied };
+    const from = m.from as PhaseName | undefined; // the decoder checked it is a phase of this model
     try {
       const started = performance.now();
-      const result = await replica.step(m.step, m.indices);
+      const result = await replica.step(m.step, m.indices, { ...(from === undefined ? {} : { from }), onPhaseDone: (phase) => applied.push(phase) });
+      this.position = { step: m.step + 1, applied: [] };
       // Local work is the whole step minus the wait for averages: it includes loading the
       // batch and drawing the noise, which the Trainer's own computeMs leaves out.
       metrics = { losses: result.losses, sampleCount: result.sampleCount, computeMs: performance.now() - started - result.reduceMs, reduceMs: result.reduceMs };
@@ -63,6 +77,11 @@ export class StepWork {
       this.steps++;
       this.tensorsAfterFirstStep ??= tf.memory().numTensors;
     } catch (e) {
+      if (e instanceof StepAbortedError) {
+        // Broken off by an ABORT: no DONE; ABORTED (queued behind this) says what was applied.
+        this.nextStep = m.step;
+        return;
+      }
       error = (e as Error).message;
     } finally {
       this.busy = false;
@@ -71,6 +90,15 @@ export class StepWork {
     const poisoned = { nonFinite: this.watch.take(), skipped };
     await this.send({ type: 'DONE', run: this.run(), step: m.step, error, ...metrics, ...poisoned });
     if (error !== null) throw new StepFailedError(`step ${m.step} failed: ${error}`);
+  }
+
+  /** ABORT: the step in progress is over (this runs after it on the queue); says where the replica stands. */
+  async onAbort(m: AbortMessage, aborts: { end(): void }): Promise<void> {
+    aborts.end();
+    if (this.nextStep === null) return this.drop('dropped an ABORT before any state', `step ${m.step}`);
+    // The coordinator redoes the step this replica stands at (or brings it level first).
+    this.nextStep = this.position.step;
+    await this.send({ type: 'ABORTED', run: this.run(), step: this.position.step, applied: [...this.position.applied] });
   }
 
   async onSnapshot(replica: Replica, m: SnapshotRequestMessage): Promise<void> {

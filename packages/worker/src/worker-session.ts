@@ -10,10 +10,11 @@ import { BoundedWait, type Message, type RunConfig, type WelcomeMessage } from '
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
-import { GradientWatch, testPoisonOf } from './gradient-watch.js';
+import { GradientWatch, testKillOf, testPoisonOf } from './gradient-watch.js';
 import { Handshake } from './handshake.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { Replica } from './replica.js';
+import { StepAborts } from './step-abort.js';
 import { StepWork } from './step-work.js';
 
 /** How a worker's run ended (when it ended by a STOP; other endings reject). */
@@ -46,6 +47,8 @@ export class WorkerSession {
   private run: string;
   private rank = -1;
   private queue: Promise<void> = Promise.resolve();
+  /** ABORT: the step in progress breaks off, the STEPs queued before it are withdrawn. */
+  private readonly aborts: StepAborts;
   /** The wait for admission (WELCOME with a rank), bounded by the join timeout. */
   private join: BoundedWait<void> | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -79,8 +82,9 @@ export class WorkerSession {
       refused: (error) => this.fail(error),
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
-    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env));
+    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env), testKillOf(o.env));
     this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
+    this.aborts = new StepAborts(this.watch, this.planes, log);
     this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
   }
 
@@ -120,8 +124,15 @@ export class WorkerSession {
         return this.finish(m.reason, m.error);
       case 'HEARTBEAT':
         return;
+      case 'ABORT': // an elastic run's members changed: see step-abort.ts
+        if (this.rank < 0) return this.noteDrop('dropped an ABORT before admission', `step ${m.step}`);
+        this.aborts.begin(m);
+        return this.enqueue(async () => this.work.onAbort(m, this.aborts));
+      case 'STEP': {
+        const ticket = this.aborts.ticket();
+        return this.enqueue(async () => (this.aborts.withdrawn(ticket) ? this.noteDrop('dropped a STEP withdrawn by an ABORT', `step ${m.step}`) : this.onWork(m)));
+      }
       case 'STATE':
-      case 'STEP':
       case 'SNAPSHOT_REQUEST':
         // Queued behind the WELCOME being processed (the coordinator sends STATE right after
         // the last worker is admitted): admission is judged when the task runs, not now.

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInputError } from '@dgm/core/errors';
 import type { GradientReducer, PhaseName } from '@dgm/core';
-import { GradientWatch, testPoisonOf } from '../src/gradient-watch.js';
+import { GradientWatch, testKillOf, testPoisonOf } from '../src/gradient-watch.js';
 
 class Recorder implements GradientReducer {
   seen: Array<[PhaseName, number, number]> = [];
@@ -50,6 +50,21 @@ describe('GradientWatch', () => {
       }
       expect(isInputError(error), bad).toBe(true);
       expect((error as Error).message).toBe(`DGM_TEST_POISON_STEPS (a test hook) must be RANK:STEPS, STEPS a comma list of step numbers or *, e.g. 1:3,7; got '${bad}'.`);
+    }
+  });
+
+  it('reads DGM_TEST_KILL_AT (RANK:STEP:PHASE) and says in one sentence what it allows', () => {
+    expect(testKillOf({ DGM_TEST_KILL_AT: '1:6:g' })).toEqual({ rank: 1, step: 6, phase: 'g' });
+    expect(testKillOf({})).toBeNull();
+    for (const bad of ['1:6', '1:6:', 'a:6:g', '1:x:g', '1:6:G']) {
+      let error: unknown;
+      try {
+        testKillOf({ DGM_TEST_KILL_AT: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(isInputError(error), bad).toBe(true);
+      expect((error as Error).message).toBe(`DGM_TEST_KILL_AT (a test hook) must be RANK:STEP:PHASE, e.g. 1:5:g; got '${bad}'.`);
     }
   });
 });

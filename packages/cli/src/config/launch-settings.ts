@@ -1,7 +1,7 @@
 // A run directory's settings.json, written by the CLI when a run starts (and again on every
 // resume): the settings of the run that are not part of its trajectory, so config.json (the
 // coordinator's, hashed) does not hold them — how often it checkpoints and draws samples, its
-// workers, backend, data plane, TensorBoard directory, address, how many skipped steps it tolerates. `--resume` reads them back, so
+// workers, backend, data plane, TensorBoard directory, address, how many skipped steps it tolerates, how many workers it needs, admits and may lose. `--resume` reads them back, so
 // every setting a run has survives a resume unless the command line (or --config) overrides it.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ export const LAUNCH_SETTINGS_FILE = 'settings.json';
  * The settings a resume keeps from settings.json (any of them may be given again to change it).
  * `workers` and `gpus` are one choice: giving either replaces the stored one.
  */
-export const LAUNCH_FIELDS: readonly TrainFieldName[] = ['workers', 'gpus', 'backend', 'checkpoint-every', 'sample-every', 'tensorboard', 'data-plane', 'wire', 'bind', 'max-skipped-steps'];
+export const LAUNCH_FIELDS: readonly TrainFieldName[] = ['workers', 'gpus', 'backend', 'checkpoint-every', 'sample-every', 'tensorboard', 'data-plane', 'wire', 'bind', 'max-skipped-steps', 'min-workers', 'max-workers', 'max-failures'];
 
 /** What launchSettingsOf reads of a run's TrainSettings (structural: train-settings.ts imports this file). */
 interface LaunchSettingsSource {
@@ -29,6 +29,9 @@ interface LaunchSettingsSource {
   wire: string | null;
   bind: string | null;
   maxSkippedSteps: number;
+  minWorkers: number | null;
+  maxWorkers: number | null;
+  maxFailures: number;
 }
 
 /** The launch settings of `settings`, keyed by flag name (absent when off or not set). */
@@ -43,6 +46,9 @@ export function launchSettingsOf(settings: LaunchSettingsSource): Record<string,
     wire: settings.wire,
     bind: settings.bind,
     'max-skipped-steps': settings.maxSkippedSteps,
+    'min-workers': settings.minWorkers,
+    'max-workers': settings.maxWorkers,
+    'max-failures': settings.maxFailures,
   };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null && v !== undefined));
 }

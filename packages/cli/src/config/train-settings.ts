@@ -53,6 +53,12 @@ export interface TrainSettings {
   sampleEvery: number;
   /** Steps skipped for non-finite gradients that the run survives; one more stops it. */
   maxSkippedSteps: number;
+  /** Elastic runs: the run goes on while this many workers are alive (null: all it started with). */
+  minWorkers: number | null;
+  /** Elastic runs: workers may join mid-run up to this many (null: the number started). */
+  maxWorkers: number | null;
+  /** Elastic runs: workers lost over the whole run before it stops with a checkpoint. */
+  maxFailures: number;
   /** Where TensorBoard event files go (absolute); null: none. */
   tensorboard: string | null;
   resume: string | null;
@@ -84,6 +90,8 @@ export const TRAIN_DEFAULTS = {
   sampleEvery: 0,
   /** The coordinator's default (DEFAULT_MAX_SKIPPED_STEPS), here without loading it. */
   maxSkippedSteps: 10,
+  /** The coordinator's default (DEFAULT_MAX_FAILURES), here without loading it. */
+  maxFailures: 10,
   bind: 'tcp://0.0.0.0:5555',
 };
 
@@ -247,6 +255,20 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `--batch-size ${batchSize} is the global batch and cannot be split over ${replicas} workers; use a batch size of at least ${replicas}.`,
     );
   }
+  const minWorkers = (merged['min-workers'] as number | undefined) ?? null;
+  const maxWorkers = (merged['max-workers'] as number | undefined) ?? null;
+  // With --gpus all the count is known once the GPUs are listed: the coordinator checks it then.
+  if (gpus !== 'all') {
+    if (minWorkers !== null && minWorkers > replicas) {
+      throw new UsageError(`${describeSource(sources['min-workers'] ?? { flag: 'min-workers' })} is ${minWorkers}, more than the ${replicas} workers the run starts with; allowed is 1 to ${replicas}.`);
+    }
+    if (maxWorkers !== null && maxWorkers < replicas) {
+      throw new UsageError(`${describeSource(sources['max-workers'] ?? { flag: 'max-workers' })} is ${maxWorkers}, fewer than the ${replicas} workers the run starts with; allowed is ${replicas} or more.`);
+    }
+    if (maxWorkers !== null && batchSize < maxWorkers) {
+      throw new UsageError(`--batch-size ${batchSize} is the global batch and cannot be split over --max-workers ${maxWorkers} workers; use a batch size of at least ${maxWorkers}.`);
+    }
+  }
   const steps = (merged.steps as number | undefined) ?? null;
   let epochs = (merged.epochs as number | undefined) ?? null;
   if (steps === null && epochs === null) epochs = TRAIN_DEFAULTS.epochs;
@@ -290,6 +312,9 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
     checkpointEvery: (merged['checkpoint-every'] as number | undefined) ?? TRAIN_DEFAULTS.checkpointEvery,
     sampleEvery: (merged['sample-every'] as number | undefined) ?? TRAIN_DEFAULTS.sampleEvery,
     maxSkippedSteps: (merged['max-skipped-steps'] as number | undefined) ?? TRAIN_DEFAULTS.maxSkippedSteps,
+    minWorkers,
+    maxWorkers,
+    maxFailures: (merged['max-failures'] as number | undefined) ?? TRAIN_DEFAULTS.maxFailures,
     tensorboard,
     resume: resumeDir,
     json: (merged.json as boolean | undefined) ?? false,

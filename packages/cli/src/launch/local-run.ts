@@ -121,6 +121,11 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
     let onUnexpectedExit: (exit: WorkerExit) => void = () => {};
     const unexpectedExit = new Promise<WorkerExit>((resolve) => (onUnexpectedExit = resolve));
     let winding = false;
+    // An elastic run (--min-workers below the workers started, or --max-workers above) outlives a
+    // worker: the coordinator drops it, says so, and the others redo its step. Its exit is then
+    // no reason to end the run here; every child is still reaped when the run ends.
+    const startedWith = shape.expectedWorkers; // the run's workers (dgm launch: of every rank, not only these)
+    const elastic = (settings.minWorkers ?? startedWith) < startedWith || (settings.maxWorkers ?? startedWith) > startedWith;
     const endpoint = coordinator.endpoint;
     workers = launchLocalWorkers({
       slots,
@@ -146,6 +151,7 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
       },
       onExit: (exit) => {
         // While winding down, only a failed exit still counts (it explains a coordinator failure).
+        if (elastic && !winding) return;
         if (!winding || exit.code !== 0) onUnexpectedExit(exit);
       },
     });

@@ -35,10 +35,10 @@ function track(child: ChildProcess): Spawned {
 }
 
 /** Starts `dgm worker` on CPU (wasm backend) connecting to `address`. */
-export function spawnWorker(address: string, extra: string[] = []): Spawned {
+export function spawnWorker(address: string, extra: string[] = [], env: Record<string, string> = {}): Spawned {
   const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', ...extra], {
     // A CPU worker sees no GPU (what the launchers give a CPU worker: see workerEnv in the worker package's device.ts).
-    env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' },
+    env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(child);

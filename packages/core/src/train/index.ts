@@ -1,6 +1,6 @@
 // Public surface of train/: the training step, its gradient layout and the reducer seam.
 export { Trainer } from './trainer.js';
-export type { Batch, StepMetrics, TrainerSettings } from './trainer.js';
+export type { Batch, StepMetrics, StepOptions, TrainerSettings } from './trainer.js';
 export { disposeOptimizerState, type NamedStateTensor, type OptimizerState } from './optimizer-state.js';
 export type { TrainerOptions } from './trainer-options.js';
 export { ADAM_EPSILON, GAN_TRAINER_OPTIONS, VAE_TRAINER_OPTIONS } from './trainer-options.js';

@@ -81,6 +81,21 @@ export interface TrainerSettings {
 
 const MAX_STEP = 2 ** 32 - 1;
 
+/** How one call of Trainer.step runs. */
+export interface StepOptions {
+  /**
+   * The first phase to run (default: the step's first). A step broken off after some phases
+   * were applied (a worker of an elastic run died mid-step) is finished from its first phase
+   * not applied: the phases before it must not be applied twice.
+   */
+  from?: PhaseName;
+  /**
+   * Called as each phase is done with (applied, or skipped for a non-finite average); for 'g',
+   * after the generator average moved. What was called before a step failed is what it applied.
+   */
+  onPhaseDone?: (phase: PhaseName) => void;
+}
+
 /**
  * Trains a model one step at a time, with gradients averaged through a GradientReducer.
  * The Trainer owns its optimizers (dispose() frees them), not the model.
@@ -144,7 +159,7 @@ export class Trainer {
    * `step` is the run's global step count (it keeps growing across epochs): it keys the noise
    * and the critic schedule, so a per-epoch counter would replay noise.
    */
-  async step(step: number, batch: Batch): Promise<StepMetrics> {
+  async step(step: number, batch: Batch, options: StepOptions = {}): Promise<StepMetrics> {
     if (this.disposed) throw new TrainerInputError('this Trainer was disposed; create a new one.');
     if (this.busy) throw new TrainerInputError('Trainer.step() was called while the previous step was still running; await each step.');
     if (!Number.isInteger(step) || step < 0 || step > MAX_STEP) {
@@ -157,7 +172,7 @@ export class Trainer {
       const noise: StepNoise = { seed: this.resolved.seed, step, indices: batch.indices };
       const metrics: StepMetrics = { step, losses: {}, sampleCount: n, computeMs: 0, reduceMs: 0, skipped: [] };
       const learningRate = learningRateAt(this.resolved.adam.learningRate, this.resolved.lrSchedule, step);
-      const phases = this.phasesAt(step);
+      const phases = this.phasesFrom(step, options.from);
       for (const phase of phases) {
         const result = await runPhase(
           this.parts[phase] as PhaseParts,
@@ -172,9 +187,10 @@ export class Trainer {
         metrics.computeMs += result.computeMs;
         metrics.reduceMs += result.reduceMs;
         if (result.skipped) metrics.skipped.push(phase);
+        // The average moves only with the generator: a skipped G phase leaves both as they were.
+        if (phase === 'g' && !result.skipped && this.model.family === 'gan') updateGeneratorEma(this.model, step);
+        options.onPhaseDone?.(phase);
       }
-      // The average moves only with the generator: a skipped G phase leaves both as they were.
-      if (this.model.family === 'gan' && phases.includes('g') && !metrics.skipped.includes('g')) updateGeneratorEma(this.model, step);
       if (metrics.losses.recon !== undefined && metrics.losses.kl !== undefined) {
         metrics.losses.elbo = -(metrics.losses.recon + metrics.losses.kl);
       }
@@ -183,6 +199,15 @@ export class Trainer {
       labels?.dispose();
       this.busy = false;
     }
+  }
+
+  /** The phases of `step` from `from` on (all without it); a phase the step does not run is the caller's mistake. */
+  private phasesFrom(step: number, from: PhaseName | undefined): PhaseName[] {
+    const phases = this.phasesAt(step);
+    if (from === undefined) return phases;
+    const at = phases.indexOf(from);
+    if (at < 0) throw new TrainerInputError(`step ${step} runs phase${phases.length === 1 ? '' : 's'} ${phases.join(', ')}; it cannot start from phase '${String(from)}'.`);
+    return phases.slice(at);
   }
 
   private objective(phase: PhaseName, batch: Batch, noise: StepNoise, labels: tf.Tensor | null): PhaseObjective {

@@ -43,9 +43,13 @@ export class StarRound<M extends PlaneMember> implements CoordinatorPlaneEnd<M> 
     // round, which would hold the step's next phase off until the step timeout.
     if (this.done.includes(m.phase)) return drop(`GRADS for phase '${m.phase}' of step ${step}, which was already averaged`);
     const avg = this.averagers.get(m.phase)!; // the decoder checked the phase against the manifest
-    if (avg.has(member.rank)) return drop(`a second GRADS for phase '${m.phase}' of step ${step}`);
+    // By position among the members, not by rank: after an elastic run lost a worker the ranks
+    // (identities) have gaps, and the average is taken in the members' order either way.
+    const position = this.ctx.members().indexOf(member);
+    if (position < 0 || position >= avg.worldSize) return drop(`GRADS from rank ${member.rank}, which is not a member of this round`);
+    if (avg.has(position)) return drop(`a second GRADS for phase '${m.phase}' of step ${step}`);
     this.active = m.phase;
-    avg.add(member.rank, m.grads, m.sampleCount);
+    avg.add(position, m.grads, m.sampleCount);
     if (!avg.complete) return;
     const { grads } = avg.finish();
     this.active = null;

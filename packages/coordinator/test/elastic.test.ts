@@ -1,0 +1,139 @@
+// Elastic runs with real worker processes and a real kill -9: three workers, one killed at a
+// step drawn from a seed (printed), with and without a fresh worker joining afterwards. The
+// survivors redo the broken step over the same global window, so the run ends with the weights of
+// a run that never changed (the single-process reference; mlp-gan without BatchNorm, fp32, with a
+// generator average so the EMA is checked too). Membership history: in metrics.jsonl and state.json.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { latestValidCheckpoint } from '@dgm/core/node';
+import type { RunConfig } from '@dgm/protocol';
+import { createDgmLogger } from '@dgm/protocol/log';
+import { startCoordinator, type StepRecord } from '../src/index.js';
+import { killAll, spawnWorker, type Spawned } from './support/processes.js';
+import { maxAbsDiff, referenceWeights, weightsOf } from './support/reference.js';
+import { quietLogger } from './support/quiet-logger.js';
+import { writeNpyImages } from './support/synthetic-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dgm-elastic-'));
+const STEPS = 14;
+const liveness = { heartbeatMs: 200, timeoutMs: 2000 };
+let config: RunConfig;
+let reference: Map<string, Float32Array>;
+
+/** A step in [3, 9] drawn from `seed` (mulberry32): the kill comes mid-run, the seed printed so a failure can be replayed. */
+function stepFrom(seed: number): number {
+  let t = (seed + 0x6d2b79f5) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return 3 + (((t ^ (t >>> 14)) >>> 0) % 7);
+}
+
+beforeAll(async () => {
+  writeNpyImages(join(dir, 'small.npy'), 60, 8, 8);
+  config = { model: 'mlp-gan', modelOptions: { imageShape: [8, 8, 1], latentDim: 4, hidden: [16], ema: 0.9 }, trainer: {}, data: `npy:${join(dir, 'small.npy')}`, seed: 7, globalBatch: 12, steps: STEPS };
+  reference = await referenceWeights(config);
+});
+afterAll(() => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Three workers, one killed after a step drawn from `seed`. With `join_` the run needs all three
+ * (--min-workers 3, --max-workers 4): it waits after the loss until a fresh worker, started at the
+ * kill, has joined (so the join always comes mid-run, however fast the steps are).
+ */
+async function elasticRun(name: string, seed: number, join_: boolean) {
+  const killAt = stepFrom(seed);
+  console.log(`elastic run '${name}': seed ${seed}, worker killed after step ${killAt}${join_ ? ', a fresh worker joins after that' : ''}`);
+  const runDir = join(dir, name);
+  const workers: Spawned[] = [];
+  let killed: Spawned | null = null;
+  let joiner: Spawned | null = null;
+  const warnings: string[] = [];
+  const handle = await startCoordinator({
+    bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness,
+    // The run's warnings (the loss, the wait for workers) kept for the test, nothing printed.
+    logger: createDgmLogger({ process: 'coordinator', echo: (level, message) => level === 'warn' && warnings.push(message), echoLevel: 'warn' }),
+    onStep: (r: StepRecord) => {
+      // Killed once its step is recorded: the next step, sent ahead, is then in flight.
+      if (r.step === killAt && killed === null) {
+        killed = workers[1]!;
+        killed.child.kill('SIGKILL');
+        if (join_) joiner = spawnWorker(handle.address, ['--heartbeat-ms', '200', '--timeout-ms', '2000']);
+      }
+    },
+  });
+  for (let i = 0; i < 3; i++) workers.push(spawnWorker(handle.address, ['--heartbeat-ms', '200', '--timeout-ms', '2000']));
+  const result = await handle.done;
+  const exits = await Promise.all([workers[0]!.exit, workers[2]!.exit, ...(joiner ? [(joiner as Spawned).exit] : [])]);
+  expect(exits.map((e) => e.code)).toEqual(exits.map(() => 0));
+  expect((await workers[1]!.exit).signal).toBe('SIGKILL');
+  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, address: handle.address };
+}
+
+/** The DONE-weighted losses of a step's line: which phases ran. */
+const phasesRun = (m: StepRecord) => Object.keys(m.losses).sort();
+
+function metricsOf(runDir: string): StepRecord[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepRecord);
+}
+
+describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9', () => {
+  it('goes on with the survivors and ends with the weights of a run that never changed', async () => {
+    const { result, runDir, killAt, killedPid, warnings } = await elasticRun('loss', 1, false);
+    expect(warnings.filter((w) => w.includes(`(pid ${killedPid} on `) && / left at step \d+: .+; 2 workers remain \(at least 2 needed\)$/.test(w))).toHaveLength(1);
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    const metrics = metricsOf(runDir);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    // Every step's whole global batch was used: the redone step by the two survivors.
+    expect(metrics.every((m) => m.samples === config.globalBatch || m.recovered)).toBe(true);
+    const left = metrics.flatMap((m) => m.membership ?? []);
+    expect(left).toEqual([expect.objectContaining({ event: 'left', rank: expect.any(Number), pid: killedPid, host: expect.any(String), cause: expect.any(String) })]);
+    expect(left[0]!.step).toBeGreaterThanOrEqual(killAt);
+    expect(metrics.at(-1)!.workers).toBe(2);
+    const checkpoint = await latestValidCheckpoint(runDir);
+    expect(checkpoint!.state.extra?.membership).toEqual(left);
+    // --resume continues the history: the resumed run's checkpoint still holds the loss.
+    const resumed = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config: { ...config, steps: STEPS + 2 }, workers: 2, runDir, resume: true, backend: 'wasm', ...liveness, logger: quietLogger() });
+    const again = [spawnWorker(resumed.address), spawnWorker(resumed.address)];
+    expect((await resumed.done).steps).toBe(STEPS + 2);
+    expect((await Promise.all(again.map((w) => w.exit))).map((e) => e.code)).toEqual([0, 0]);
+    expect((await latestValidCheckpoint(runDir))!.state.extra?.membership).toEqual(left);
+  });
+
+  it('below --min-workers waits for a fresh worker (dgm worker --connect), admits it, and still ends with the unchanged run\'s weights', async () => {
+    const { result, runDir, warnings, address } = await elasticRun('loss-and-join', 2, true);
+    // One line for the loss; one for the wait, saying how many are alive and needed and how to add one.
+    expect(warnings.filter((w) => / left at step \d+: /.test(w))).toHaveLength(1);
+    expect(warnings).toContain(`only 2 of the 3 workers --min-workers needs are alive; waiting up to 120 s for more (start one with: dgm worker --connect ${address})`);
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    const metrics = metricsOf(runDir);
+    const events = metrics.flatMap((m) => m.membership ?? []);
+    expect(events.map((e) => e.event)).toEqual(['left', 'joined']);
+    expect(events[1]!.rank).toBe(3); // ranks are identities: a joiner gets a new one
+    expect(metrics.at(-1)!.workers).toBe(3);
+    expect(metrics.every((m) => m.samples === config.globalBatch || m.recovered)).toBe(true);
+  });
+
+  it('a worker that dies between the phases of a GAN step (test hook): the step is redone from phase g only, same weights', async () => {
+    const runDir = join(dir, 'between-phases');
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: 2, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger: quietLogger() });
+    // Rank 1 kills itself as step 6 (0-based) reaches G's average: D's average was applied everywhere.
+    const workers = [0, 1, 2].map(() => spawnWorker(handle.address, ['--heartbeat-ms', '200', '--timeout-ms', '2000'], { DGM_TEST_KILL_AT: '1:6:g' }));
+    const result = await handle.done;
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    expect(exits.filter((e) => e.signal === 'SIGKILL')).toHaveLength(1);
+    const metrics = metricsOf(runDir);
+    // Step 7's line comes from the redo, which ran phase g alone (D was not applied twice); the others ran both.
+    expect(phasesRun(metrics[6]!)).toEqual(['g']);
+    expect(metrics.filter((m, i) => i !== 6).every((m) => phasesRun(m).join() === 'd,g')).toBe(true);
+    expect(metrics.flatMap((m) => m.membership ?? []).map((e) => [e.event, e.step])).toEqual([['left', 6]]);
+  });
+});
