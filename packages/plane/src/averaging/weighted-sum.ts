@@ -10,19 +10,10 @@
 // and two operand regions (a, b) of `capacity` floats, which callers fill through views (copies,
 // or file reads straight into them). The output may be larger than the operands: a rank can
 // compute its chunk of a gradient at the chunk's place in a whole-gradient output.
+import { codeBody, name, section, WASM_HEADER } from '../wasm-encoding.js';
 
 /** The module, assembled by hand: (import "e" "m" memory) (func combine (out a wa b wb bytes)). */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n) byte |= 0x80;
-      out.push(byte);
-    } while (n);
-    return out;
-  };
   const i32 = 0x7f;
   const f32 = 0x7d;
   // Locals: 0 out, 1 a, 2 wa, 3 b, 4 wb, 5 bytes (params), 6 end (i32).
@@ -43,15 +34,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...advance(0), ...advance(1), ...advance(3),
     0x0c, 0, 0x0b, 0x0b, 0x0b, // br loop; end loop; end block; end func
   ];
-  const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...WASM_HEADER,
     ...section(1, [1, 0x60, 6, i32, i32, f32, i32, f32, i32, 0]),
     ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
     ...section(3, [1, 0]),
     ...section(7, [1, ...name('combine'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(10, [1, ...codeBody(body)]),
   ]);
 }
 

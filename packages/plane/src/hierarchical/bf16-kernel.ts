@@ -9,6 +9,7 @@
 // decoded straight into the operand or the output. It processes whole groups of 4 values: a
 // caller passes regions whose lane padding it owns (the ring's chunks start at multiples of 4,
 // and only a shard's end is ragged, where the regions have slack).
+import { codeBody, name, section, WASM_HEADER } from '../wasm-encoding.js';
 
 /** Signed LEB128 (i32.const immediates). */
 function sleb(n: number): number[] {
@@ -65,26 +66,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...add(0, 8), ...add(1, 16),
     0x0c, 0, 0x0b, 0x0b, 0x0b,
   ];
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n) byte |= 0x80;
-      out.push(byte);
-    } while (n);
-    return out;
-  };
-  const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const body = (code: number[]) => [...leb(code.length), ...code];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...WASM_HEADER,
     ...section(1, [1, 0x60, 3, i32, i32, i32, 0]),
     ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
     ...section(3, [2, 0, 0]),
     ...section(7, [2, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1]),
-    ...section(10, [2, ...body(encode), ...body(decode)]),
+    ...section(10, [2, ...codeBody(encode), ...codeBody(decode)]),
   ]);
 }
 
