@@ -3,9 +3,14 @@
 //
 // Every conditional sub-model takes a second input, the class: an int32 tensor [n, 1] of labels
 // in [0, classes), named '<prefix>_class' and listed after the model's first input.
-//   G / decoder: z and a learned class embedding (latentDim values, N(0, 1) at start like
-//                PyTorch's nn.Embedding, so it begins on the scale of z) are concatenated.
-//   encoder:     the image's features and the class embedding are concatenated before the
+//   G / decoder: z and the one-hot class are concatenated. The layer z meets next is dense, so
+//                its kernel's rows for the one-hot are the learned class embedding (one row per
+//                class, in that layer's own space). We first joined a separate embedding
+//                (latentDim values, N(0, 1) at start like PyTorch's nn.Embedding): its norm
+//                (~10) matched z's, the class drowned the noise, and the conditional DCGAN's FID
+//                rose with training (57 after 4 epochs against 6.0 with the one-hot, and 27.5
+//                for the unconditional model; BENCHMARKS.md, "Looking for the cause").
+//   encoder:     the image's features and the one-hot class are concatenated before the
 //                layers that give mean and logVar, so q(z | x, y) sees the class.
 //   D:           a projection discriminator (Miyato & Koyama, "cGANs with Projection
 //                Discriminator", 2018): logit = psi(phi(x)) + <embed(y), phi(x)>, phi(x) the
@@ -60,9 +65,20 @@ export function embedClass(label: tf.SymbolicTensor, name: string, classes: numb
   return tf.layers.flatten({ name: `${name}_flat` }).apply(e) as tf.SymbolicTensor;
 }
 
-/** [x, embed(label)] concatenated: how G, the decoder and the encoder are given the class. */
-export function joinClass(x: tf.SymbolicTensor, label: tf.SymbolicTensor, prefix: string, classes: number, units: number, seed: number): tf.SymbolicTensor {
-  const e = embedClass(label, `${prefix}_class_embed`, classes, units, seed);
+/**
+ * The one-hot class, [n, classes]: a frozen identity embedding, because it is a stock layer that
+ * tf.loadLayersModel reads (tfjs 4.22's categoryEncoding rejects the [n, 1] labels at predict).
+ * A frozen layer's table never changes, so replicas neither average nor sync it.
+ */
+export function oneHotClass(label: tf.SymbolicTensor, name: string, classes: number): tf.SymbolicTensor {
+  const table = tf.layers.embedding({ inputDim: classes, outputDim: classes, embeddingsInitializer: 'identity', trainable: false, name });
+  const e = table.apply(label) as tf.SymbolicTensor;
+  return tf.layers.flatten({ name: `${name}_flat` }).apply(e) as tf.SymbolicTensor;
+}
+
+/** [x, oneHot(label)] concatenated: how G, the decoder and the encoder are given the class. */
+export function joinClass(x: tf.SymbolicTensor, label: tf.SymbolicTensor, prefix: string, classes: number): tf.SymbolicTensor {
+  const e = oneHotClass(label, `${prefix}_class_onehot`, classes);
   return tf.layers.concatenate({ name: `${prefix}_join_class` }).apply([x, e]) as tf.SymbolicTensor;
 }
 

@@ -42,14 +42,14 @@ export function buildConvVae(raw: Record<string, unknown>): VaeModel {
   e = apply(conv(2 * width, 'enc_conv2'), e);
   e = apply(tf.layers.flatten({ name: 'enc_flatten' }), e);
   const xLabel = classes === null ? null : classInput('enc');
-  if (xLabel !== null) e = joinClass(e, xLabel, 'enc', classes as number, latentDim, seed);
+  if (xLabel !== null) e = joinClass(e, xLabel, 'enc', classes as number);
   const mean = apply(dense(latentDim, 'enc_mean'), e);
   const logVar = apply(dense(latentDim, 'enc_logvar'), e);
   const encoder = tf.model({ inputs: xLabel === null ? x : [x, xLabel], outputs: [mean, logVar], name: 'encoder' });
 
   const z = tf.input({ shape: [latentDim], name: 'dec_z' });
   const zLabel = classes === null ? null : classInput('dec');
-  let o = apply(dense(side * side * 2 * width, 'dec_project', 'relu'), zLabel === null ? z : joinClass(z, zLabel, 'dec', classes as number, latentDim, seed));
+  let o = apply(dense(side * side * 2 * width, 'dec_project', 'relu'), zLabel === null ? z : joinClass(z, zLabel, 'dec', classes as number));
   o = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'dec_reshape' }), o);
   o = apply(convT(width, 'dec_up1', 'relu'), o);
   o = apply(convT(imageShape[2], 'dec_out', likelihood === 'gaussian' ? 'sigmoid' : undefined), o);

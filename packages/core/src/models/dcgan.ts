@@ -67,7 +67,7 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
     const label = classes === null ? null : classInput('g');
     let g = apply(
       tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
-      label === null ? z : joinClass(z, label, 'g', classes as number, latentDim, seed),
+      label === null ? z : joinClass(z, label, 'g', classes as number),
     );
     if (useBn) {
       g = apply(batchNorm('g_project_bn'), g);

@@ -36,7 +36,7 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
   const buildGenerator = (modelName: string): tf.LayersModel => {
     const z = tf.input({ shape: [latentDim], name: 'g_z' });
     const label = classes === null ? null : classInput('g');
-    let g: tf.SymbolicTensor = label === null ? z : joinClass(z, label, 'g', classes as number, latentDim, seed);
+    let g: tf.SymbolicTensor = label === null ? z : joinClass(z, label, 'g', classes as number);
     hidden.forEach((units, k) => {
       const name = `g_dense${k + 1}`;
       g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;

@@ -12,9 +12,10 @@ export interface HasSubModels {
 }
 
 /**
- * Which weights: 'full' = all of them; 'stats' = the non-trainable ones (BatchNorm moving
- * mean/variance), the only weights replicas update from their own data rather than from the
- * averaged gradient.
+ * Which weights: 'full' = all of them; 'stats' = the non-trainable weights of trainable layers
+ * (BatchNorm moving mean/variance), the only weights replicas update from their own data rather
+ * than from the averaged gradient. A frozen layer's weights (the one-hot class table) never
+ * change, so they are not statistics.
  */
 export type StateScope = 'full' | 'stats';
 
@@ -32,7 +33,7 @@ export interface NamedWeight {
 export function namedWeights(model: HasSubModels, scope: StateScope = 'full'): NamedWeight[] {
   const out: NamedWeight[] = [];
   for (const [subModel, layers] of Object.entries(model.subModels())) {
-    const list = scope === 'stats' ? layers.nonTrainableWeights : layers.weights;
+    const list = scope === 'stats' ? layers.layers.flatMap((l) => (l.trainable ? l.nonTrainableWeights : [])) : layers.weights;
     for (const variable of list) out.push({ name: `${subModel}/${variable.originalName}`, subModel, originalName: variable.originalName, variable });
   }
   return out;
