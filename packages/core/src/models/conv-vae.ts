@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { intIn } from '../schema/option-fields.js';
 import { commonDefaults, CONDITIONAL_FIELDS, CONV_COMMON, VAE_FIELDS } from './common-options.js';
-import { classInput, conditioningOptions, joinClass, readConditioning } from './conditioning.js';
+import { classInput, conditioningOptions, joinClassEmbedding, readConditioning } from './conditioning.js';
 import { glorotKernel } from './initializers.js';
 import { vaeModel } from './model-record.js';
 import { readModelOptions } from './model-options.js';
@@ -42,14 +42,14 @@ export function buildConvVae(raw: Record<string, unknown>): VaeModel {
   e = apply(conv(2 * width, 'enc_conv2'), e);
   e = apply(tf.layers.flatten({ name: 'enc_flatten' }), e);
   const xLabel = classes === null ? null : classInput('enc');
-  if (xLabel !== null) e = joinClass(e, xLabel, 'enc', classes as number);
+  if (xLabel !== null) e = joinClassEmbedding(e, xLabel, 'enc', classes as number, latentDim, seed);
   const mean = apply(dense(latentDim, 'enc_mean'), e);
   const logVar = apply(dense(latentDim, 'enc_logvar'), e);
   const encoder = tf.model({ inputs: xLabel === null ? x : [x, xLabel], outputs: [mean, logVar], name: 'encoder' });
 
   const z = tf.input({ shape: [latentDim], name: 'dec_z' });
   const zLabel = classes === null ? null : classInput('dec');
-  let o = apply(dense(side * side * 2 * width, 'dec_project', 'relu'), zLabel === null ? z : joinClass(z, zLabel, 'dec', classes as number));
+  let o = apply(dense(side * side * 2 * width, 'dec_project', 'relu'), zLabel === null ? z : joinClassEmbedding(z, zLabel, 'dec', classes as number, latentDim, seed));
   o = apply(tf.layers.reshape({ targetShape: [side, side, 2 * width], name: 'dec_reshape' }), o);
   o = apply(convT(width, 'dec_up1', 'relu'), o);
   o = apply(convT(imageShape[2], 'dec_out', likelihood === 'gaussian' ? 'sigmoid' : undefined), o);

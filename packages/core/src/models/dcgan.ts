@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_DCGAN_REFINE, NORMALIZATIONS } from '../names.js';
 import { intIn, oneOf } from '../schema/option-fields.js';
 import { commonDefaults, CONDITIONAL_FIELDS, CONV_COMMON, GAN_FIELDS } from './common-options.js';
-import { classInput, conditioningOptions, joinClass, projectClass, readConditioning } from './conditioning.js';
+import { classInput, conditioningOptions, joinOneHotClass, projectClass, readConditioning } from './conditioning.js';
 import { buildGeneratorEma } from './generator-ema.js';
 import { dcganKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
@@ -67,7 +67,7 @@ export function buildDcgan(raw: Record<string, unknown>): GanModel {
     const label = classes === null ? null : classInput('g');
     let g = apply(
       tf.layers.dense({ units: side * side * 2 * width, useBias: !useBn, name: 'g_project', kernelInitializer: dcganKernel(seed, 'g_project') }),
-      label === null ? z : joinClass(z, label, 'g', classes as number),
+      label === null ? z : joinOneHotClass(z, label, classes as number),
     );
     if (useBn) {
       g = apply(batchNorm('g_project_bn'), g);

@@ -6,7 +6,7 @@
 // embedding to the flattened image, the decoder to z.
 import * as tf from '@tensorflow/tfjs';
 import { commonDefaults, CONDITIONAL_FIELDS, DENSE_COMMON, intListField, VAE_FIELDS } from './common-options.js';
-import { classInput, conditioningOptions, joinClass, readConditioning } from './conditioning.js';
+import { classInput, conditioningOptions, joinClassEmbedding, readConditioning } from './conditioning.js';
 import { glorotKernel } from './initializers.js';
 import { vaeModel } from './model-record.js';
 import { readModelOptions } from './model-options.js';
@@ -32,7 +32,7 @@ export function buildVae(raw: Record<string, unknown>): VaeModel {
   const x = tf.input({ shape: imageShape, name: 'enc_image' });
   const xLabel = classes === null ? null : classInput('enc');
   let e = apply(tf.layers.flatten({ name: 'enc_flatten' }), x);
-  if (xLabel !== null) e = joinClass(e, xLabel, 'enc', classes as number);
+  if (xLabel !== null) e = joinClassEmbedding(e, xLabel, 'enc', classes as number, latentDim, seed);
   hidden.forEach((units, k) => {
     e = apply(dense(units, `enc_dense${k + 1}`, 'relu'), e);
   });
@@ -42,7 +42,7 @@ export function buildVae(raw: Record<string, unknown>): VaeModel {
 
   const z = tf.input({ shape: [latentDim], name: 'dec_z' });
   const zLabel = classes === null ? null : classInput('dec');
-  let o = zLabel === null ? z : joinClass(z, zLabel, 'dec', classes as number);
+  let o = zLabel === null ? z : joinClassEmbedding(z, zLabel, 'dec', classes as number, latentDim, seed);
   [...hidden].reverse().forEach((units, k) => {
     o = apply(dense(units, `dec_dense${k + 1}`, 'relu'), o);
   });
