@@ -64,16 +64,13 @@ it('1 and 2 worker processes train a conditional GAN to the same weights (within
   const one = await distributed(config, 1);
   const two = await distributed(config, 2);
   expect(maxAbsDiff(one, two)).toBeLessThanOrEqual(1e-4);
-  // Not vacuous: the class embeddings of G (the rows of g_dense1's kernel that the one-hot class
-  // meets, after latentDim 4 rows of z, 16 units each) and D moved well beyond the tolerance.
+  // Not vacuous: the class embeddings of G and D moved well beyond the tolerance.
   const parts = buildReplicaModel(config, new LocalReducer());
   const start = weightsOf(await captureState(parts.model, 'full'));
   disposeReplicaModel(parts);
-  const classRows = (w: Float32Array | undefined) => w?.subarray(4 * 16);
-  const whole = (w: Float32Array | undefined) => w;
-  for (const [name, part] of [['w/generator/g_dense1/kernel', classRows], ['w/discriminator/d_class_embed/embeddings', whole]] as const) {
-    const [a, b] = [part(one.get(name)), part(start.get(name))];
-    expect(a?.length, name).toBe(3 * 16); // 3 classes by 16 units, for G's rows and D's embedding alike
+  for (const name of ['w/generator/g_class_embed/embeddings', 'w/discriminator/d_class_embed/embeddings']) {
+    const [a, b] = [one.get(name), start.get(name)];
+    expect(a, name).toBeDefined();
     expect(Math.max(...Array.from(a as Float32Array, (v, i) => Math.abs(v - (b as Float32Array)[i])))).toBeGreaterThan(1e-3);
   }
 });

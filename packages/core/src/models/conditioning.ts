@@ -3,17 +3,19 @@
 //
 // Every conditional sub-model takes a second input, the class: an int32 tensor [n, 1] of labels
 // in [0, classes), named '<prefix>_class' and listed after the model's first input.
-//   G:           z and the one-hot class are concatenated. The layer z meets next is dense, so
+//   dcgan's G:   z and the one-hot class are concatenated. The layer z meets next is dense, so
 //                its kernel's rows for the one-hot are the learned class embedding (one row per
 //                class, in that layer's own space). We first joined a separate embedding
 //                (latentDim values, N(0, 1) at start like PyTorch's nn.Embedding): its norm
-//                (~10) matched z's, the class drowned the noise, and the conditional DCGAN's FID
-//                rose with training (57 after 4 epochs against 6.0 with the one-hot, and 27.5
-//                for the unconditional model; BENCHMARKS.md, "Class-conditional DCGAN").
-//   decoder:     z and a learned class embedding (latentDim values, N(0, 1) at start) are
-//                concatenated. Here the one-hot measured worse: the encoder, which sees the
-//                image, puts the class into z, and a decoder given a class as faint as a one-hot
-//                learns to read it slowly (class accuracy after 3 epochs 31 % against 91 %).
+//                (~10) matched z's, G's BatchNorm normalised the two together, the class drowned
+//                the noise, and the FID rose with training (57 after 4 epochs against 6.0 with
+//                the one-hot, and 27.5 for the unconditional model; BENCHMARKS.md,
+//                "Class-conditional DCGAN").
+//   mlp-gan's G, the VAE's decoder: z and that learned embedding are concatenated. Here the
+//                one-hot measured worse: the mlp-gan (no BatchNorm) drew no class at all after
+//                300 steps where the embedding's rows already showed their digits, and the VAE's
+//                encoder, which sees the image, puts the class into z, so a decoder given a
+//                one-hot learns to read it slowly (class accuracy after 3 epochs 31 % against 91 %).
 //   encoder:     the image's features and the class embedding are concatenated before the
 //                layers that give mean and logVar, so q(z | x, y) sees the class.
 //   D:           a projection discriminator (Miyato & Koyama, "cGANs with Projection
@@ -80,13 +82,13 @@ export function oneHotClass(label: tf.SymbolicTensor, name: string, classes: num
   return tf.layers.flatten({ name: `${name}_flat` }).apply(e) as tf.SymbolicTensor;
 }
 
-/** [z, oneHot(label)] concatenated: how a GAN's G is given the class. */
+/** [z, oneHot(label)] concatenated: how dcgan's G is given the class. */
 export function joinOneHotClass(z: tf.SymbolicTensor, label: tf.SymbolicTensor, classes: number): tf.SymbolicTensor {
   const e = oneHotClass(label, 'g_class_onehot', classes);
   return tf.layers.concatenate({ name: 'g_join_class' }).apply([z, e]) as tf.SymbolicTensor;
 }
 
-/** [x, embed(label)] concatenated: how a VAE's decoder and encoder are given the class. */
+/** [x, embed(label)] concatenated: how mlp-gan's G and the VAE's decoder and encoder are given the class. */
 export function joinClassEmbedding(x: tf.SymbolicTensor, label: tf.SymbolicTensor, prefix: string, classes: number, units: number, seed: number): tf.SymbolicTensor {
   const e = embedClass(label, `${prefix}_class_embed`, classes, units, seed);
   return tf.layers.concatenate({ name: `${prefix}_join_class` }).apply([x, e]) as tf.SymbolicTensor;

@@ -6,7 +6,7 @@
 // (conditioning.ts: G joins a class embedding to z, D is a projection discriminator).
 import * as tf from '@tensorflow/tfjs';
 import { commonDefaults, CONDITIONAL_FIELDS, DENSE_COMMON, GAN_FIELDS, intListField } from './common-options.js';
-import { classInput, conditioningOptions, joinOneHotClass, projectClass, readConditioning } from './conditioning.js';
+import { classInput, conditioningOptions, joinClassEmbedding, projectClass, readConditioning } from './conditioning.js';
 import { buildGeneratorEma } from './generator-ema.js';
 import { glorotKernel } from './initializers.js';
 import { ganModel } from './model-record.js';
@@ -36,7 +36,7 @@ export function buildMlpGan(raw: Record<string, unknown>): GanModel {
   const buildGenerator = (modelName: string): tf.LayersModel => {
     const z = tf.input({ shape: [latentDim], name: 'g_z' });
     const label = classes === null ? null : classInput('g');
-    let g: tf.SymbolicTensor = label === null ? z : joinOneHotClass(z, label, classes as number);
+    let g: tf.SymbolicTensor = label === null ? z : joinClassEmbedding(z, label, 'g', classes as number, latentDim, seed);
     hidden.forEach((units, k) => {
       const name = `g_dense${k + 1}`;
       g = tf.layers.dense({ units, name, kernelInitializer: glorotKernel(seed, name) }).apply(g) as tf.SymbolicTensor;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../../src/checkpoint/index.js';
 import { evaluateVae } from '../../src/eval/index.js';
 import { createModel, ModelOptionError, type GanModel, type GenerativeModel, type ModelName, type VaeModel } from '../../src/models/index.js';
-import { hasMovingStatistics } from '../../src/replica/index.js';
+import { namedWeights } from '../../src/replica/weight-names.js';
 import { LocalReducer, Trainer } from '../../src/train/index.js';
 
 const SMALL: Record<ModelName, Record<string, unknown>> = {
@@ -154,21 +154,37 @@ describe('conditional: true', () => {
       await expect(trainer.step(0, { images, indices, labels: Int32Array.from([0]) })).rejects.toThrow(/an Int32Array of 2 classes/);
       await expect(trainer.step(0, { images, indices, labels: Int32Array.from([0, 3]) })).rejects.toThrow('batch.labels must be classes in [0, 3) for this conditional mlp-gan, got 3.');
       const embedding = () => model.discriminator.getLayer('d_class_embed').getWeights()[0].arraySync() as number[][];
-      // G's class embedding: the rows of its first dense kernel that the one-hot class meets.
-      const latentDim = model.generator.inputs[0].shape[1] as number;
-      const generatorEmbedding = () => (model.generator.getLayer('g_dense1').getWeights()[0].arraySync() as number[][]).slice(latentDim);
-      const oneHot = () => model.generator.getLayer('g_class_onehot').getWeights()[0].arraySync() as number[][];
+      const generatorEmbedding = () => model.generator.getLayer('g_class_embed').getWeights()[0].arraySync() as number[][];
       const [d0, g0] = [embedding(), generatorEmbedding()];
-      expect(g0).toHaveLength(3);
-      expect(oneHot()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-      expect(hasMovingStatistics(model)).toBe(false); // the frozen one-hot table is not a statistic
       const before = tf.memory().numTensors;
       await trainer.step(0, { images, indices, labels: Int32Array.from([0, 2]) });
       expect(tf.memory().numTensors).toBe(before);
       // Only the rows of the classes in the batch get a gradient.
       expect([0, 1, 2].map((k) => embedding()[k].some((v, j) => v !== d0[k][j]))).toEqual([true, false, true]);
       expect([0, 1, 2].map((k) => generatorEmbedding()[k].some((v, j) => v !== g0[k][j]))).toEqual([true, false, true]);
-      expect(oneHot()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    } finally {
+      images.dispose();
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  it("gives dcgan's G the one-hot class, a frozen table outside the replicas' statistics, and trains the class rows of G's first kernel", async () => {
+    const model = createModel('dcgan', { ...SMALL.dcgan, ema: 0, conditional: true, classes: 3 }) as GanModel;
+    const trainer = new Trainer(model, { seed: 1, reducer: new LocalReducer() });
+    const images = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
+    try {
+      const oneHot = () => model.generator.getLayer('g_class_onehot').getWeights()[0].arraySync() as number[][];
+      // The rows of g_project's kernel after z's latentDim (4) rows meet the one-hot: G's class embedding.
+      const classRows = () => (model.generator.getLayer('g_project').getWeights()[0].arraySync() as number[][]).slice(4);
+      const identity = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+      expect(oneHot()).toEqual(identity);
+      expect(namedWeights(model, 'stats').filter((w) => w.name.includes('class'))).toEqual([]);
+      const g0 = classRows();
+      expect(g0).toHaveLength(3);
+      await trainer.step(0, { images, indices: Int32Array.from([0, 1]), labels: Int32Array.from([0, 2]) });
+      expect(oneHot()).toEqual(identity);
+      expect([0, 1, 2].map((k) => classRows()[k].some((v, j) => v !== g0[k][j]))).toEqual([true, false, true]);
     } finally {
       images.dispose();
       trainer.dispose();
