@@ -128,8 +128,10 @@ function resumeFlags(values: Values, cwd: string, rank: number): Values {
   return flags;
 }
 
-function settingsFor(values: Values, context: CliContext, placement: Placement, gpuWorkers: boolean): TrainSettings {
-  const settings = resolveTrainSettings({ command: 'train', flags: resumeFlags(values, context.cwd, placement.rank), cwd: context.cwd });
+function settingsFor(values: Values, context: CliContext, placement: Placement, gpuWorkers: boolean, totalWorkers: number): TrainSettings {
+  // The job's workers, all nodes together: what --min-workers, --max-workers and the batch are
+  // checked against, and what settings.json keeps for --resume.
+  const settings = resolveTrainSettings({ command: 'train', flags: resumeFlags(values, context.cwd, placement.rank), cwd: context.cwd, jobWorkers: totalWorkers });
   if (gpuWorkers && settings.backend !== 'tensorflow' && settings.backend !== 'auto') {
     throw new UsageError(`GPU workers need --backend tensorflow (or auto), not ${settings.backend}: only @tensorflow/tfjs-node-gpu runs on GPUs.`);
   }
@@ -148,9 +150,9 @@ async function run(args: ParsedArgs, context: CliContext): Promise<number> {
   const slots = localSlots(request, placement, env);
   const onGpus = slots.some((s) => s.gpu !== null);
   if (onGpus) assertGpuRuntime();
-  const settings = settingsFor(args.values, context, placement, onGpus);
   // Nodes are alike: every process starts as many workers as this one.
   const totalWorkers = placement.worldSize * slots.length;
+  const settings = settingsFor(args.values, context, placement, onGpus, totalWorkers);
   if (settings.batchSize < totalWorkers) {
     throw new UsageError(`--batch-size ${settings.batchSize} is the global batch and cannot be split over the job's ${totalWorkers} workers; use a batch size of at least ${totalWorkers}.`);
   }

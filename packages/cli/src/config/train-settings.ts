@@ -149,6 +149,12 @@ export interface ResolveInput {
   now?: Date;
   /** Directory relative paths (config, dataset, out, resume) are taken from; default process.cwd(). */
   cwd?: string;
+  /**
+   * `dgm launch`: the job's workers, all nodes together. It is the run's worker count (what the
+   * batch, --min-workers and --max-workers are checked against, and what settings.json keeps),
+   * in place of --workers / --gpus, which there count one node's workers.
+   */
+  jobWorkers?: number;
 }
 
 /**
@@ -247,9 +253,9 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
       `${describeSource(sources.gpus ?? { flag: 'gpus' })} needs --backend tensorflow (or auto), not ${backend}: only @tensorflow/tfjs-node-gpu runs on GPUs.`,
     );
   }
-  const workers = (merged.workers as number | undefined) ?? TRAIN_DEFAULTS.workers;
+  const workers = input.jobWorkers ?? (merged.workers as number | undefined) ?? TRAIN_DEFAULTS.workers;
   const batchSize = (merged['batch-size'] as number | undefined) ?? TRAIN_DEFAULTS.batchSize;
-  const replicas = Array.isArray(gpus) ? gpus.length : gpus === 'all' ? 1 : workers;
+  const replicas = input.jobWorkers ?? (Array.isArray(gpus) ? gpus.length : gpus === 'all' ? 1 : workers);
   if (batchSize < replicas) {
     throw new UsageError(
       `--batch-size ${batchSize} is the global batch and cannot be split over ${replicas} workers; use a batch size of at least ${replicas}.`,
@@ -258,7 +264,7 @@ export function resolveTrainSettings(input: ResolveInput): TrainSettings {
   const minWorkers = (merged['min-workers'] as number | undefined) ?? null;
   const maxWorkers = (merged['max-workers'] as number | undefined) ?? null;
   // With --gpus all the count is known once the GPUs are listed: the coordinator checks it then.
-  if (gpus !== 'all') {
+  if (gpus !== 'all' || input.jobWorkers !== undefined) {
     if (minWorkers !== null && minWorkers > replicas) {
       throw new UsageError(`${describeSource(sources['min-workers'] ?? { flag: 'min-workers' })} is ${minWorkers}, more than the ${replicas} workers the run starts with; allowed is 1 to ${replicas}.`);
     }

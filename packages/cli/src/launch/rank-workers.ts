@@ -3,7 +3,9 @@
 // them, and says in one sentence why the run ended if it did not end well. A scheduler's stop
 // signal (scancel's SIGTERM, Slurm's --signal=USR1@90) reaches rank 0 too, whose coordinator takes
 // the final checkpoint and sends STOP: so this process waits for that STOP instead of killing its
-// workers, up to a bound.
+// workers, up to a bound. In an elastic run (--min-workers) one of its workers may die while the
+// run goes on without it: if another worker of this rank saw the run finish, that loss is a
+// warning and this rank exits 0, as rank 0 does.
 import type { CliContext } from '../commands/command.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import type { Reporter } from '../progress/reporter.js';
@@ -29,6 +31,8 @@ export interface RankWorkersOptions {
 interface LastWord {
   error?: string;
   stoppedBy?: string;
+  /** The worker's result said the run finished. */
+  finished?: boolean;
 }
 
 function lastWordOf(line: string, word: LastWord): void {
@@ -40,6 +44,7 @@ function lastWordOf(line: string, word: LastWord): void {
   }
   if (event.event === 'error' && typeof event.message === 'string') word.error = event.message;
   if (event.event === 'result' && event.status === 'stopped-by-error' && typeof event.reason === 'string') word.stoppedBy = event.reason;
+  if (event.event === 'result' && event.status === 'finished') word.finished = true;
 }
 
 /** A worker's log event (a warning, an error other than its final one, which lastWordOf keeps, or a line such as "Rejoined ..."), or null. */
@@ -113,10 +118,13 @@ export async function runRankWorkers(o: RankWorkersOptions, reporter: Reporter, 
   } finally {
     stop.dispose();
   }
-  const failed = exits.find((e) => e.code !== 0);
-  if (failed && !(stopped !== null && failed.signal === null && failed.code === ExitCode.interrupted)) {
-    throw new RunFailedError(explain(failed, o.firstRank + failed.slot.index, words[failed.slot.index], o.connect));
+  const failures = exits.filter((e) => e.code !== 0 && !(stopped !== null && e.signal === null && e.code === ExitCode.interrupted));
+  const runFinished = words.some((w) => w.finished === true);
+  for (const lost of runFinished ? failures : []) {
+    reporter.warn(`${explain(lost, o.firstRank + lost.slot.index, words[lost.slot.index], o.connect)} The run went on without it (--min-workers) and finished.`);
   }
+  const failed = failures[0];
+  if (failed && !runFinished) throw new RunFailedError(explain(failed, o.firstRank + failed.slot.index, words[failed.slot.index], o.connect));
   reporter.result({ status: stopped ? 'stopped' : 'finished', ranks: o.slots.map((s) => o.firstRank + s.index) }, [
     stopped ? `Stopped on ${stopped}; the coordinator on rank 0 wrote the final checkpoint.` : 'The workers of this rank finished; the coordinator on rank 0 holds the results.',
   ]);
