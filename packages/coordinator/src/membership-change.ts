@@ -13,7 +13,7 @@
 import { BoundedWait, type AbortedMessage, type Message } from '@dgm/protocol';
 import { AbortAnswers, type Position } from './abort-answers.js';
 import type { Logger } from '@dgm/protocol/log';
-import { MembershipChangedError, WorkerLostError } from './errors.js';
+import { MembershipChangedError } from './errors.js';
 import { offerOf, type Member, type Membership } from './membership.js';
 import { levelReplicas, who } from './replica-leveling.js';
 import type { MembershipEvent, ResolvedCoordinatorOptions } from './options.js';
@@ -28,7 +28,8 @@ export interface ElasticHooks {
   log: Logger;
   membership: Membership;
   replies: SnapshotReplies;
-  send(member: Member, message: Message): Promise<void>;
+  /** Sends `message` to `m`; a failed send drops `m` (the run is elastic and running) and throws MembershipChangedError. */
+  sendTo(m: Member, message: Message, what: string): Promise<void>;
   /** Ends the step in flight (if any) with `error`. */
   abortStep(error: Error): void;
   /** The run's data plane and a new step exchange for these members; the setup every member needs first (or null). */
@@ -60,7 +61,7 @@ export class MembershipChanges {
     history: readonly MembershipEvent[] = [],
   ) {
     this.history = [...history];
-    this.answers = new AbortAnswers(o.stepTimeoutMs, (m) => this.sendFailed(m, new WorkerLostError(`no answer to ABORT within ${o.stepTimeoutMs} ms`)));
+    this.answers = new AbortAnswers(o.stepTimeoutMs, (m) => this.dropped(m, `no answer to ABORT within ${o.stepTimeoutMs} ms`));
     this.failures = history.filter((e) => e.event === 'left').length;
   }
 
@@ -137,9 +138,9 @@ export class MembershipChanges {
     if (waiting < 0) this.h.abortStep(changed);
   }
 
-  /** A send to `m` failed in an elastic run: it is lost; returns the error the waiting side ends with. */
-  sendFailed(m: Member, error: Error): MembershipChangedError {
-    this.lose(m, `a send failed (${error.message.replace(/\.$/, '')})`);
+  /** `m` cannot be reached in an elastic run (`cause`: how that showed): it is lost; returns the error the waiting side ends with. */
+  dropped(m: Member, cause: string): MembershipChangedError {
+    this.lose(m, cause);
     return new MembershipChangedError(`rank ${m.rank} left the run`);
   }
 
@@ -176,7 +177,7 @@ export class MembershipChanges {
     this.dirty = false;
     this.answers.supersede();
     const members = this.h.membership.members;
-    const level = await levelReplicas({ ...this.h, sendOrLose: (m, msg, what) => this.sendOrLose(m, msg, what) }, this.answers, members, step);
+    const level = await levelReplicas(this.h, this.answers, members, step);
     if (members.length + this.pending.length < this.o.minWorkers) await this.waitForWorkers(members.length);
     if (members.length === 0) {
       this.stop ??= 'every worker was lost, so no replica holds the current state';
@@ -185,7 +186,7 @@ export class MembershipChanges {
     // A joiner stays waiting until its state is sent: lost before that, it is dropped (and said) as a waiting one.
     for (const j of [...this.pending]) {
       const sending = performance.now(); // the state transfer: a live replica's SNAPSHOT (once), then STATE
-      await this.sendOrLose(j, await level.state(), 'the state of the run');
+      await this.h.sendTo(j, await level.state(), 'the state of the run');
       const stateMs = Math.round(performance.now() - sending);
       this.pending.splice(this.pending.indexOf(j), 1);
       this.h.membership.place(j);
@@ -195,16 +196,8 @@ export class MembershipChanges {
     // The plane for the new members (after each member's STATE: a worker sets a plane up only with its state).
     const placed = this.h.membership.members;
     const setup = this.h.reopen(placed);
-    if (setup) await Promise.all(placed.map((m) => this.sendOrLose(m, setup, 'the data plane setup')));
+    if (setup) await Promise.all(placed.map((m) => this.h.sendTo(m, setup, 'the data plane setup')));
     return level.target;
-  }
-
-  private async sendOrLose(m: Member, message: Message, what: string): Promise<void> {
-    try {
-      await this.h.send(m, message);
-    } catch (error) {
-      throw this.sendFailed(m, new Error(`could not send ${what}: ${(error as Error).message}`));
-    }
   }
 
   /** Below --min-workers: waits (bounded) for joiners; past the bound the run stops. */

@@ -16,7 +16,7 @@ export interface LevelingHooks {
   log: Logger;
   replies: SnapshotReplies;
   /** Sends `message` to `m`; a failed send drops `m` and throws MembershipChangedError (the settle starts over). */
-  sendOrLose(m: Member, message: Message, what: string): Promise<void>;
+  sendTo(m: Member, message: Message, what: string): Promise<void>;
 }
 
 /** Where the replicas stand once level, and the state that brings any other replica there. */
@@ -36,7 +36,7 @@ export async function levelReplicas(h: LevelingHooks, answers: AbortAnswers, mem
   const positions = await Promise.all(
     members.map(async (m) => {
       const answer = answers.expect(m); // before the ABORT: its answer may come at once
-      await h.sendOrLose(m, { type: 'ABORT', run: h.run, step }, 'ABORT');
+      await h.sendTo(m, { type: 'ABORT', run: h.run, step }, 'ABORT');
       return answer;
     }),
   );
@@ -51,7 +51,7 @@ export async function levelReplicas(h: LevelingHooks, answers: AbortAnswers, mem
   if (behind.length > 0) {
     h.log.warn(`replicas stood apart when the members changed: ${behind.map(who).join(', ')} get the state of ${who(source!)} (step ${target.step + 1}, phases applied: ${target.applied.join(', ') || 'none'})`, { behind: behind.map((m) => m.rank), source: source!.rank, step: target.step, applied: target.applied });
   }
-  for (const m of behind) await h.sendOrLose(m, await state(), 'the state of the furthest replica');
+  for (const m of behind) await h.sendTo(m, await state(), 'the state of the furthest replica');
   return { target, source, state };
 }
 
