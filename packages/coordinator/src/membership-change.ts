@@ -75,10 +75,6 @@ export class MembershipChanges {
     return this.dirty || this.pending.length > 0;
   }
 
-  get joinPending(): boolean {
-    return this.pending.length > 0;
-  }
-
   /** Workers admitted mid-run and not yet placed (the run's STOP goes to them too). */
   get waiting(): readonly Member[] {
     return this.pending;

@@ -110,8 +110,7 @@ export class StepWork {
    * ABORT: the step in progress is over (this runs after it on the queue); says where the replica
    * stands, with what it prepared for the data plane of the new members (a fresh segment and ring socket).
    */
-  async onAbort(m: AbortMessage, aborts: { end(): void }): Promise<void> {
-    aborts.end();
+  async onAbort(m: AbortMessage): Promise<void> {
     if (this.nextStep === null) return this.drop('dropped an ABORT before any state', `step ${m.step}`);
     // The coordinator redoes the step this replica stands at (or brings it level first).
     this.nextStep = this.position.step;

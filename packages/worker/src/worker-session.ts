@@ -129,7 +129,10 @@ export class WorkerSession {
         if (this.rank < 0) return this.noteDrop('dropped an ABORT before admission', `step ${m.step}`);
         this.queue.withdrawAll();
         this.aborts.begin(m);
-        return this.queue.push(() => this.work.onAbort(m, this.aborts));
+        return this.queue.push(async () => {
+          this.aborts.end(); // nothing of the broken step runs any more
+          await this.work.onAbort(m);
+        });
       case 'STEP':
         return this.queue.pushWithdrawable(`STEP of step ${m.step}`, () => this.onWork(m));
       case 'STATE':
