@@ -75,13 +75,13 @@ export class CoordinatorRun implements RunServices {
       timeoutMs: o.timeoutMs,
       lateSeat: () => this.changes.lateSeat(),
     });
-    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs, (m, error) => (this.changes.elastic && this.running ? this.changes.sendFailed(m, error) : error));
+    this.replies = new SnapshotReplies((m, msg) => this.router.send(m.peer, msg), o.stepTimeoutMs, (m, error) => this.unreachable(m, error.message.replace(/\.$/, ''), error));
     this.changes = new MembershipChanges(o, {
       run: o.run,
       log,
       membership: this.membership,
       replies: this.replies,
-      send: (m, msg) => this.router.send(m.peer, msg),
+      sendTo: (m, msg, what) => this.sendTo(m, msg, what),
       abortStep: (error) => this.planes.exchange?.abort(error),
       reopen: (members) => this.planes.open(members, true),
       address: () => this.address,
@@ -188,9 +188,14 @@ export class CoordinatorRun implements RunServices {
     try {
       await this.router.send(m.peer, message);
     } catch (error) {
-      const lost = new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${(error as Error).message}.`);
-      throw this.changes.elastic && this.running ? this.changes.sendFailed(m, lost) : lost;
+      const why = (error as Error).message;
+      throw this.unreachable(m, `could not send ${what} (${why})`, new WorkerLostError(`could not send ${what} to worker rank ${m.rank} (pid ${m.pid} on ${m.host}): ${why}.`));
     }
+  }
+
+  /** `m` cannot be reached (`cause`): an elastic run (once running) drops it, and the waiting side ends with the MembershipChangedError returned; any other run stops with `error`. */
+  private unreachable(m: Member, cause: string, error: Error): Error {
+    return this.changes.elastic && this.running ? this.changes.dropped(m, cause) : error;
   }
 
   async execute(): Promise<CoordinatorResult> {
@@ -212,7 +217,9 @@ export class CoordinatorRun implements RunServices {
       this.log.info('all workers joined; run starts', { workers: members.length, startStep: this.startStep, steps: this.o.config.steps });
       try {
         await broadcastInitialState(this, this.parts, this.startStep);
-        await this.setUpDataPlane(members);
+        // The data plane (@dgm/plane's registry picks it) and its setup to every worker.
+        const setup = this.planes.open(members, false);
+        if (setup) await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
       } catch (error) {
         // A worker lost here (elastic runs): the first settle below drops it and sets up the star.
         if (!(error instanceof MembershipChangedError)) throw error;
@@ -233,12 +240,6 @@ export class CoordinatorRun implements RunServices {
       this.router.close(Math.min(1000, this.o.timeoutMs));
       await this.outputs.close();
     }
-  }
-
-  /** Picks the data plane (@dgm/plane's registry), sets the workers up for it, and opens its end. */
-  private async setUpDataPlane(members: Member[]): Promise<void> {
-    const setup = this.planes.open(members, false);
-    if (setup) await this.race(Promise.all(members.map((m) => this.sendTo(m, setup, 'the data plane'))));
   }
 
   private async stopAll(reason: string, error: boolean): Promise<void> {

@@ -5,18 +5,17 @@
 // by sample count, so the step's result does not depend on who computes it (within float
 // summation order). A worker that joins is admitted at the next step boundary.
 //
-// Settling a change (at a step boundary, or after a step broke off): every member gets ABORT and
-// answers ABORTED with where it stands (its first step not applied whole, and the phases of it
-// that are). Replicas can differ (the shared plane's workers may have read a phase's average that
-// others never got); the ones behind get the full state of the one furthest ahead (SNAPSHOT →
-// STATE), so no phase is applied twice or half. Joiners get the same state. Everyone is then on
-// the star plane (ABORT drops a worker back to it: segments and rings were laid out for the old
-// members), and the step goes on from the first phase not applied.
+// Settling a change (at a step boundary, or after a step broke off): the replicas are brought
+// level (replica-leveling.ts: ABORT/ABORTED, the furthest replica's state to those behind),
+// joiners get the same state, and the run's data plane is set up again for the new members from
+// the fresh offers in their ABORTED (and the joiners' HELLO); the step goes on from the first
+// phase not applied.
 import { BoundedWait, type AbortedMessage, type Message } from '@dgm/protocol';
 import { AbortAnswers, type Position } from './abort-answers.js';
 import type { Logger } from '@dgm/protocol/log';
-import { MembershipChangedError, WorkerLostError } from './errors.js';
-import type { Member, Membership } from './membership.js';
+import { MembershipChangedError } from './errors.js';
+import { offerOf, type Member, type Membership } from './membership.js';
+import { levelReplicas, who } from './replica-leveling.js';
 import type { MembershipEvent, ResolvedCoordinatorOptions } from './options.js';
 import type { SnapshotReplies } from './replies.js';
 
@@ -29,17 +28,15 @@ export interface ElasticHooks {
   log: Logger;
   membership: Membership;
   replies: SnapshotReplies;
-  send(member: Member, message: Message): Promise<void>;
+  /** Sends `message` to `m`; a failed send drops `m` (the run is elastic and running) and throws MembershipChangedError. */
+  sendTo(m: Member, message: Message, what: string): Promise<void>;
   /** Ends the step in flight (if any) with `error`. */
   abortStep(error: Error): void;
-  /** The star plane and a new step exchange for these members. */
-  reopen(members: Member[]): void;
+  /** The run's data plane and a new step exchange for these members; the setup every member needs first (or null). */
+  reopen(members: Member[]): Message | null;
   /** Where a worker is told to connect to join (for the sentence below --min-workers). */
   address(): string;
 }
-
-const who = (m: Member) => `rank ${m.rank} (pid ${m.pid} on ${m.host})`;
-const ahead = (a: Position, b: Position) => a.step > b.step || (a.step === b.step && a.applied.length > b.applied.length);
 
 export class MembershipChanges {
   /** Every change of the run (a resumed run's history goes on). */
@@ -64,7 +61,7 @@ export class MembershipChanges {
     history: readonly MembershipEvent[] = [],
   ) {
     this.history = [...history];
-    this.answers = new AbortAnswers(o.stepTimeoutMs, (m) => this.sendFailed(m, new WorkerLostError(`no answer to ABORT within ${o.stepTimeoutMs} ms`)));
+    this.answers = new AbortAnswers(o.stepTimeoutMs, (m) => this.dropped(m, `no answer to ABORT within ${o.stepTimeoutMs} ms`));
     this.failures = history.filter((e) => e.event === 'left').length;
   }
 
@@ -76,10 +73,6 @@ export class MembershipChanges {
   /** The run loop must settle before its next step: a member was lost, or one waits to join. */
   get due(): boolean {
     return this.dirty || this.pending.length > 0;
-  }
-
-  get joinPending(): boolean {
-    return this.pending.length > 0;
   }
 
   /** Workers admitted mid-run and not yet placed (the run's STOP goes to them too). */
@@ -141,9 +134,9 @@ export class MembershipChanges {
     if (waiting < 0) this.h.abortStep(changed);
   }
 
-  /** A send to `m` failed in an elastic run: it is lost; returns the error the waiting side ends with. */
-  sendFailed(m: Member, error: Error): MembershipChangedError {
-    this.lose(m, `a send failed (${error.message.replace(/\.$/, '')})`);
+  /** `m` cannot be reached in an elastic run (`cause`: how that showed): it is lost; returns the error the waiting side ends with. */
+  dropped(m: Member, cause: string): MembershipChangedError {
+    this.lose(m, cause);
     return new MembershipChangedError(`rank ${m.rank} left the run`);
   }
 
@@ -155,8 +148,11 @@ export class MembershipChanges {
     return events;
   }
 
+  /** An ABORTED: where `m` stands, and what it offers the plane of the new members (its old offer was used up). */
   onAborted(m: Member, message: AbortedMessage): boolean {
-    return this.answers.deliver(m, message);
+    if (!this.answers.deliver(m, message)) return false;
+    Object.assign(m, offerOf(message));
+    return true;
   }
 
   /**
@@ -177,54 +173,27 @@ export class MembershipChanges {
     this.dirty = false;
     this.answers.supersede();
     const members = this.h.membership.members;
-    const positions = await Promise.all(members.map((m) => this.positionOf(m, step)));
-    let target: Position = { step, applied: [] };
-    let source: Member | null = null;
-    positions.forEach((p, i) => {
-      if (source === null || ahead(p, target)) [target, source] = [p, members[i]!];
-    });
-    let state: Promise<Message> | null = null;
-    const stateOf = (from: Member) => (state ??= this.stateFrom(from, target));
-    const behind = members.filter((_, i) => ahead(target, positions[i]!));
-    if (behind.length > 0) this.h.log.warn(`replicas stood apart when the members changed: ${behind.map(who).join(', ')} get the state of ${who(source!)} (step ${target.step + 1}, phases applied: ${target.applied.join(', ') || 'none'})`);
-    for (const m of behind) await this.sendOrLose(m, await stateOf(source!), 'the state of the furthest replica');
+    const level = await levelReplicas(this.h, this.answers, members, step);
     if (members.length + this.pending.length < this.o.minWorkers) await this.waitForWorkers(members.length);
     if (members.length === 0) {
       this.stop ??= 'every worker was lost, so no replica holds the current state';
-      return target;
+      return level.target;
     }
     // A joiner stays waiting until its state is sent: lost before that, it is dropped (and said) as a waiting one.
     for (const j of [...this.pending]) {
       const sending = performance.now(); // the state transfer: a live replica's SNAPSHOT (once), then STATE
-      await this.sendOrLose(j, await stateOf(source!), 'the state of the run');
+      await this.h.sendTo(j, await level.state(), 'the state of the run');
       const stateMs = Math.round(performance.now() - sending);
       this.pending.splice(this.pending.indexOf(j), 1);
       this.h.membership.place(j);
       this.record({ step: this.step, event: 'joined', rank: j.rank, pid: j.pid, host: j.host, cause: 'joined' });
-      this.h.log.info(`worker ${who(j)} joined at step ${target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host, stateMs });
+      this.h.log.info(`worker ${who(j)} joined at step ${level.target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host, stateMs });
     }
-    this.h.reopen(this.h.membership.members);
-    return target;
-  }
-
-  /** ABORT to `m`; its ABORTED, bounded (no answer: it counts as lost). */
-  private async positionOf(m: Member, step: number): Promise<Position> {
-    const answer = this.answers.expect(m);
-    await this.sendOrLose(m, { type: 'ABORT', run: this.h.run, step }, 'ABORT');
-    return answer;
-  }
-
-  private async stateFrom(source: Member, target: Position): Promise<Message> {
-    const snap = await this.h.replies.request(source, { type: 'SNAPSHOT_REQUEST', run: this.h.run, step: target.step, scope: 'full' });
-    return { type: 'STATE', run: this.h.run, step: target.step, scope: 'full', entries: snap.entries, data: snap.data, ...(target.applied.length > 0 ? { applied: target.applied } : {}) };
-  }
-
-  private async sendOrLose(m: Member, message: Message, what: string): Promise<void> {
-    try {
-      await this.h.send(m, message);
-    } catch (error) {
-      throw this.sendFailed(m, new Error(`could not send ${what}: ${(error as Error).message}`));
-    }
+    // The plane for the new members (after each member's STATE: a worker sets a plane up only with its state).
+    const placed = this.h.membership.members;
+    const setup = this.h.reopen(placed);
+    if (setup) await Promise.all(placed.map((m) => this.h.sendTo(m, setup, 'the data plane setup')));
+    return level.target;
   }
 
   /** Below --min-workers: waits (bounded) for joiners; past the bound the run stops. */

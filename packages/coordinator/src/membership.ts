@@ -1,8 +1,8 @@
 // Admission: who may join, under which rank. A worker is admitted when it speaks our protocol
 // version (checked by the decoder), names our run (or none), and has the same config hash and
 // parameter-manifest hash; otherwise it gets a REJECT whose sentence says what differs.
-import { BoundedWait, type HelloMessage, type Message, type RunConfig } from '@dgm/protocol';
-import type { PlaneMember } from '@dgm/plane';
+import { BoundedWait, type HelloMessage, type Message, type PlaneOfferFields, type RunConfig } from '@dgm/protocol';
+import type { PlaneMember, WorkerOffer } from '@dgm/plane';
 import type { Peer } from './worker-router.js';
 
 /** An admitted worker: its rank, where it runs, and what it offered the data planes (PlaneMember). */
@@ -24,6 +24,12 @@ export interface AdmissionContext {
   timeoutMs: number;
   /** Whether a worker may join the running run now (an elastic run below its --max-workers); absent: never. */
   lateSeat?: () => boolean;
+}
+
+/** What a worker offers the data planes, from HELLO's (or ABORTED's) offer fields. */
+export function offerOf(fields: Partial<PlaneOfferFields>): WorkerOffer {
+  const { shmId, shmPath, ringAddress, ringKey } = fields;
+  return { shm: shmId && shmPath ? { id: shmId, path: shmPath } : null, ring: ringAddress ? { address: ringAddress, key: ringKey ?? null } : null };
 }
 
 const short = (hash: string | null): string => (hash === null ? 'none' : hash.length > 16 ? `${hash.slice(0, 16)}…` : hash);
@@ -98,7 +104,7 @@ export class Membership {
       if (holder) return reject(`rank ${hello.rank} is already taken by pid ${holder.pid} on ${holder.host}; give each worker its own rank.`);
       rank = hello.rank;
     }
-    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, shm: hello.shmId !== null && hello.shmPath !== null ? { id: hello.shmId, path: hello.shmPath } : null, ring: hello.ringAddress ? { address: hello.ringAddress, key: hello.ringKey ?? null } : null, lastHeard: Date.now() };
+    const member: Member = { rank, peer, pid: hello.pid, host: hello.host, backend: hello.backend, device: hello.device, ...offerOf(hello), lastHeard: Date.now() };
     this.byKey.set(peer.key, member);
     // A late joiner is known (its messages are accepted) but takes part from a step boundary on (place()).
     if (late) {

@@ -1,11 +1,13 @@
 // The run's data plane and step exchange, and what they do with a member they cannot reach. A run
 // opens the plane `choosePlane` picks once every worker joined; an elastic run whose members
-// changed opens the star for the new members (every worker dropped back to it on ABORT:
-// segments and rings were laid out for the old members) with a fresh step exchange.
+// changed opens it again for the new members (every worker released its old plane on ABORT and
+// offered a fresh segment and ring socket in ABORTED) with a fresh step exchange, and falls back
+// to the star (which serves any members) only when the plane cannot serve them, saying why.
 import type { Message } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
+import { PLANES, type PlaneName } from '@dgm/plane';
 import { openDataPlane, type OpenedPlane } from './data-plane.js';
-import { MembershipChangedError, WorkerLostError } from './errors.js';
+import { CoordinatorOptionsError, MembershipChangedError, WorkerLostError } from './errors.js';
 import type { MembershipChanges } from './membership-change.js';
 import type { Member, Membership } from './membership.js';
 import type { ResolvedCoordinatorOptions } from './options.js';
@@ -26,6 +28,8 @@ export interface RunPlaneContext {
 export class RunPlane {
   plane: OpenedPlane | null = null;
   exchange: StepExchange | null = null;
+  /** The plane the run started with. */
+  private first: PlaneName | null = null;
 
   constructor(private readonly c: RunPlaneContext) {}
 
@@ -42,23 +46,42 @@ export class RunPlane {
 
   /**
    * Opens the plane's coordinator end and a step exchange for `members`; returns the setup every
-   * member needs first (or null). `afterChange`: the members changed and every worker is back on
-   * the star, which serves any members.
+   * member needs first (or null). `afterChange`: an elastic run's members changed (every worker
+   * is on the star until it gets the setup); a plane that cannot serve them gives way to the star.
    */
   open(members: Member[], afterChange: boolean): Message | null {
     const { o, router, membership } = this.c;
     const drop = (m: Member, reason: string) => this.c.drop(`rank ${m.rank}`, reason);
-    const plane = openDataPlane(afterChange ? 'star' : o.dataPlane, members, {
+    const context = {
       run: o.run,
       gradSizes: this.c.gradSizes,
       members: () => membership.members,
-      send: (m, msg) => router.send(m.peer, msg),
-      lost: (m, what, error) => this.faults.lost(m, new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
+      send: (m: Member, msg: Message) => router.send(m.peer, msg),
+      lost: (m: Member, what: string, error: Error) => this.faults.lost(m, new WorkerLostError(`could not send ${what} to rank ${m.rank} (pid ${m.pid} on ${m.host}): ${error.message}.`)),
       dropped: drop,
-    }, { wire: o.wire });
+    };
+    let plane: OpenedPlane;
+    try {
+      plane = openDataPlane(o.dataPlane, members, context, { wire: o.wire });
+    } catch (error) {
+      // At the start that is the user's choice that cannot be met (exit 2); after a change, the star serves.
+      if (!afterChange || !(error instanceof CoordinatorOptionsError)) throw error;
+      plane = openDataPlane('star', members, context);
+      this.fellBack(error.message);
+    }
+    this.first ??= plane.name;
+    // auto picks what the new members allow: say so when that is less than the run started with.
+    if (afterChange && plane.name !== this.first && o.dataPlane === 'auto' && members.length >= 2) {
+      const why = PLANES[this.first].unavailable(members);
+      if (why !== null) this.fellBack(why);
+    }
     this.plane = plane;
     this.exchange = new StepExchange(o.run, () => membership.members, (m, msg) => router.send(m.peer, msg), o.stepTimeoutMs, drop, plane.end, this.faults);
-    this.c.log.info(`data plane: ${plane.name}${afterChange ? ' (the members changed)' : ''}`, { workers: members.length, host: members[0]?.host });
+    this.c.log.info(`data plane: ${plane.name}${afterChange ? ' (set up again for the new members)' : ''}`, { workers: members.length, ranks: members.map((m) => m.rank), host: members[0]?.host });
     return plane.setup;
+  }
+
+  private fellBack(why: string): void {
+    this.c.log.warn(`the data plane could not be set up again for the new members, so gradients go through the coordinator (star) until the members change again: ${why}`);
   }
 }

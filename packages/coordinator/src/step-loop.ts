@@ -56,7 +56,7 @@ export async function runSteps(c: StepLoopContext, startStep: number): Promise<L
       from = at.applied.length > 0 ? c.parts.trainer.phasesAt(step)[at.applied.length] : undefined;
       continue;
     }
-    const sendNext = going() && from === undefined && !changes.joinPending && followsDirectly(between, step + 1);
+    const sendNext = going() && from === undefined && changes.waiting.length === 0 && followsDirectly(between, step + 1);
     let record;
     try {
       record = await runStep(s, c.planes.exchange!, c.sampler, step, c.parts.trainer, c.skips, sendNext, from);

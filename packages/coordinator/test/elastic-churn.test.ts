@@ -1,9 +1,15 @@
 // Churn: 16 real worker processes on loopback train a tiny VAE for 300 steps while workers are
 // killed with kill -9 at steps drawn from a seed (printed) and fresh ones join (dgm worker
-// --connect, one started at each kill). The run needs 12 (--min-workers), so it has to wait for
+// --connect, one started at each kill). The run needs 13 (--min-workers), so it has to wait for
 // joiners when the kills outrun them. It must finish without a hang, every step once, and every
 // sample of every epoch used exactly once: each epoch's windows (metrics.jsonl) tile it once, and
 // each step's DONEs together computed its whole window.
+//
+// Its cost is CPU: each worker process costs ~1.4 s of CPU to start (loading tfjs) and each step
+// ~8 ms per worker, so the test keeps the spawns (16 + one joiner per kill) and the messages per
+// step few: four kills, the star plane (16 workers' shared-memory turns are 16×15 messages per
+// stage against the star's 32; the plane set up again after a change is elastic.test.ts's), and
+// a 500 ms heartbeat.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +26,8 @@ const STEPS = 300;
 const SAMPLES = 72;
 const BATCH = 16;
 const SEED = 2026;
-const liveness = ['--heartbeat-ms', '200', '--timeout-ms', '2000'];
+const KILLS = 4;
+const liveness = ['--heartbeat-ms', '500', '--timeout-ms', '3000'];
 
 beforeAll(() => writeNpyImages(join(dir, 'tiny.npy'), SAMPLES, 4, 4));
 afterAll(() => {
@@ -28,18 +35,18 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Six distinct kill steps in [5, 150] from a seeded LCG: the second half of the run is runway for the joiners. */
+/** KILLS distinct kill steps in [5, 150] from a seeded LCG: the second half of the run is runway for the joiners. */
 function killSteps(seed: number): number[] {
   let x = seed >>> 0;
   const steps = new Set<number>();
-  while (steps.size < 6) {
+  while (steps.size < KILLS) {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     steps.add(5 + (x % 146));
   }
   return [...steps].sort((a, b) => a - b);
 }
 
-it('16 workers, 300 steps, six kill -9 and six joins: no hang, every sample of every epoch used once', async () => {
+it('16 workers, 300 steps, four kill -9 and four joins: no hang, every sample of every epoch used once', async () => {
   const kills = killSteps(SEED);
   console.log(`churn: seed ${SEED}, kill -9 after steps ${kills.join(', ')}; a fresh worker is started at each kill`);
   const started = Date.now();
@@ -51,8 +58,8 @@ it('16 workers, 300 steps, six kill -9 and six joins: no hang, every sample of e
   const first: Spawned[] = [];
   let pick = SEED;
   const handle = await startCoordinator({
-    bind: 'tcp://127.0.0.1:*', config, workers: WORKERS, minWorkers: 12, maxWorkers: WORKERS, maxFailures: 10, runDir, backend: 'wasm', checkEvery: 50,
-    heartbeatMs: 200, timeoutMs: 2000, joinTimeoutMs: 120_000, logger: quietLogger(),
+    bind: 'tcp://127.0.0.1:*', config, workers: WORKERS, minWorkers: 13, maxWorkers: WORKERS, maxFailures: 10, runDir, backend: 'wasm', checkEvery: 50, dataPlane: 'star',
+    heartbeatMs: 500, timeoutMs: 3000, joinTimeoutMs: 120_000, logger: quietLogger(),
     onStep: (r: StepRecord) => {
       if (!kills.includes(r.step)) return;
       pick = (Math.imul(pick, 1664525) + 1013904223) >>> 0;
@@ -94,6 +101,6 @@ it('16 workers, 300 steps, six kill -9 and six joins: no hang, every sample of e
   expect(counts.at(-1)!).toBeLessThanOrEqual(counts[0]!);
   const events = metrics.flatMap((m) => m.membership ?? []);
   expect(events.filter((e) => e.event === 'left')).toHaveLength(kills.length);
-  expect(events.filter((e) => e.event === 'joined').length).toBeGreaterThanOrEqual(2); // the run needed them (16 - 6 < 12)
+  expect(events.filter((e) => e.event === 'joined').length).toBeGreaterThanOrEqual(1); // the run needed them (16 - 4 < 13)
   console.log(`churn: ${STEPS} steps in ${((Date.now() - started) / 1000).toFixed(1)} s with ${events.filter((e) => e.event === 'joined').length} joins; ${metrics.at(-1)!.workers} workers at the end`);
 }, 600_000);

@@ -3,8 +3,10 @@
 // survivors redo the broken step over the same global window, so the run ends with the weights of
 // a run that never changed (the single-process reference; mlp-gan without BatchNorm, fp32, with a
 // generator average so the EMA is checked too). Membership history: in metrics.jsonl and state.json.
+// The workers share one host, so the run averages through shared memory, and does so again after
+// each change (new segments for the new members; the old ones closed on every survivor).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { latestValidCheckpoint } from '@dgm/core/node';
@@ -52,12 +54,13 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   const workers: Spawned[] = [];
   let killed: Spawned | null = null;
   let joiner: Spawned | null = null;
-  const warnings: string[] = [];
+  const { warnings, planes, logger } = keptLog();
+  let segmentFds: number[] = [];
   const handle = await startCoordinator({
-    bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness,
-    // The run's warnings (the loss, the wait for workers) kept for the test, nothing printed.
-    logger: createDgmLogger({ process: 'coordinator', echo: (level, message) => level === 'warn' && warnings.push(message), echoLevel: 'warn' }),
+    bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger,
     onStep: (r: StepRecord) => {
+      // The last step: every live worker still holds its plane, which must be the new members' alone.
+      if (r.step === STEPS) segmentFds = [...workers, ...(joiner ? [joiner as Spawned] : [])].filter((w) => w !== killed).map((w) => segmentFdsOf(w.child.pid!));
       // Killed once its step is recorded: the next step, sent ahead, is then in flight.
       if (r.step === killAt && killed === null) {
         killed = workers[1]!;
@@ -71,8 +74,31 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   const exits = await Promise.all([workers[0]!.exit, workers[2]!.exit, ...(joiner ? [(joiner as Spawned).exit] : [])]);
   expect(exits.map((e) => e.code)).toEqual(exits.map(() => 0));
   expect((await workers[1]!.exit).signal).toBe('SIGKILL');
-  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, address: handle.address };
+  const pids = [...workers, ...(joiner ? [joiner as Spawned] : [])].map((w) => w.child.pid!);
+  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, planes, segmentFds, pids, address: handle.address };
 }
+
+/** The coordinator's logger, keeping its warnings and its "data plane: ..." lines for the test (nothing printed). */
+function keptLog() {
+  const warnings: string[] = [];
+  const planes: string[] = [];
+  const logger = createDgmLogger({ process: 'coordinator', echoLevel: 'info', echo: (level, message) => (level === 'warn' ? warnings.push(message) : message.startsWith('data plane: ') && planes.push(message)) });
+  return { warnings, planes, logger };
+}
+
+/** How many shared-memory segments process `pid` holds open (its own and its peers', named or already unlinked). */
+function segmentFdsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return /^\/dev\/shm\/dgm-\d+-[0-9a-f]+\.seg/.test(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+}
+
+/** Files of these processes left in /dev/shm (segments, turn sockets). */
+const leftInShm = (pids: number[]) => readdirSync('/dev/shm').filter((name) => pids.some((pid) => name.startsWith(`dgm-${pid}-`)));
 
 /** The DONE-weighted losses of a step's line: which phases ran. */
 const phasesRun = (m: StepRecord) => Object.keys(m.losses).sort();
@@ -83,7 +109,7 @@ function metricsOf(runDir: string): StepRecord[] {
 
 describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9', () => {
   it('goes on with the survivors and ends with the weights of a run that never changed', async () => {
-    const { result, runDir, killAt, killedPid, warnings } = await elasticRun('loss', 1, false);
+    const { result, runDir, killAt, killedPid, warnings, planes, segmentFds, pids } = await elasticRun('loss', 1, false);
     expect(warnings.filter((w) => w.includes(`(pid ${killedPid} on `) && / left at step \d+: .+; 2 workers remain \(at least 2 needed\)$/.test(w))).toHaveLength(1);
     expect(result.steps).toBe(STEPS);
     expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
@@ -95,6 +121,11 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(left).toEqual([expect.objectContaining({ event: 'left', rank: expect.any(Number), pid: killedPid, host: expect.any(String), cause: expect.any(String) })]);
     expect(left[0]!.step).toBeGreaterThanOrEqual(killAt);
     expect(metrics.at(-1)!.workers).toBe(2);
+    // The survivors average through shared memory again: a plane of two (own segment + the peer's), the old one closed.
+    expect(planes).toEqual(['data plane: shared', 'data plane: shared (set up again for the new members)']);
+    expect(result.dataPlane).toBe('shared');
+    expect(segmentFds).toEqual([2, 2]);
+    expect(leftInShm(pids)).toEqual([]);
     const checkpoint = await latestValidCheckpoint(runDir);
     expect(checkpoint!.state.extra?.membership).toEqual(left);
     // --resume continues the history: the resumed run's checkpoint still holds the loss.
@@ -106,7 +137,7 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
   });
 
   it('below --min-workers waits for a fresh worker (dgm worker --connect), admits it, and still ends with the unchanged run\'s weights', async () => {
-    const { result, runDir, warnings, address } = await elasticRun('loss-and-join', 2, true);
+    const { result, runDir, warnings, address, planes, segmentFds, pids } = await elasticRun('loss-and-join', 2, true);
     // One line for the loss; one for the wait, saying how many are alive and needed and how to add one.
     expect(warnings.filter((w) => / left at step \d+: /.test(w))).toHaveLength(1);
     expect(warnings).toContain(`only 2 of the 3 workers --min-workers needs are alive; waiting up to 120 s for more (start one with: dgm worker --connect ${address})`);
@@ -118,6 +149,11 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(events[1]!.rank).toBe(3); // ranks are identities: a joiner gets a new one
     expect(metrics.at(-1)!.workers).toBe(3);
     expect(metrics.every((m) => m.samples === config.globalBatch || m.recovered)).toBe(true);
+    // The joiner's segment and the survivors' fresh ones make the new shared plane; nothing of the old one stays open or named.
+    expect(planes).toEqual(['data plane: shared', 'data plane: shared (set up again for the new members)']);
+    expect(result.dataPlane).toBe('shared');
+    expect(segmentFds).toEqual([3, 3, 3]);
+    expect(leftInShm(pids)).toEqual([]);
   });
 
   it('a worker that dies between the phases of a GAN step (test hook): the step is redone from phase g only, same weights', async () => {
@@ -135,5 +171,30 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(phasesRun(metrics[6]!)).toEqual(['g']);
     expect(metrics.filter((m, i) => i !== 6).every((m) => phasesRun(m).join() === 'd,g')).toBe(true);
     expect(metrics.flatMap((m) => m.membership ?? []).map((e) => [e.event, e.step])).toEqual([['left', 6]]);
+  });
+
+  it('replicas standing apart at the loss (one finished the step, one holds G unapplied): the one behind gets the furthest state, logged and `recovered`, same weights', async () => {
+    const runDir = join(dir, 'apart');
+    const { warnings, logger } = keptLog();
+    const handle = await startCoordinator({ bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: 2, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger });
+    // Rank 2 reads G's average of step 5 (0-based) and holds it unapplied (test hook), so ranks 0 and 1
+    // finish step 5 and start step 6 (sent ahead); rank 1 dies there as D reaches its average. At the
+    // ABORT rank 0 stands at step 6 and rank 2 at step 5 with D alone applied.
+    const env = { DGM_TEST_STALL_AT: '2:5:g', DGM_TEST_KILL_AT: '1:6:d' };
+    const workers = [0, 1, 2].map(() => spawnWorker(handle.address, ['--heartbeat-ms', '200', '--timeout-ms', '2000'], env));
+    const result = await handle.done;
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    // Ranks go by the order of the HELLOs, not of the spawns: the one killed is whichever became rank 1.
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    expect(exits.map((e) => e.signal ?? e.code).sort()).toEqual([0, 0, 'SIGKILL']);
+    const killedPid = workers[exits.findIndex((e) => e.signal === 'SIGKILL')]!.child.pid;
+    expect(warnings).toContainEqual(expect.stringMatching(/^replicas stood apart when the members changed: rank 2 \(pid \d+ on [^)]+\) get the state of rank 0 \(pid \d+ on [^)]+\) \(step 7, phases applied: none\)$/));
+    const metrics = metricsOf(runDir);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    // Step 6 was finished by rank 0 alone before the others were brought level: its line says so.
+    expect(metrics.filter((m) => m.recovered).map((m) => m.step)).toEqual([6]);
+    expect(metrics.flatMap((m) => m.membership ?? []).map((e) => [e.event, e.rank, e.pid])).toEqual([['left', 1, killedPid]]);
+    expect(result.dataPlane).toBe('shared');
   });
 });

@@ -1,16 +1,18 @@
 // A worker's side of the data planes, for its session: what it offers at HELLO, which plane's
 // end its Trainer reduces through (the default until a setup message names another, settled by
 // the first STEP), and where the planes' messages go. The session only routes: every kind
-// planeOfKind() knows comes here.
+// planeOfKind() knows comes here. In an elastic run an ABORT releases the plane (reset) and the
+// worker offers afresh (reoffer, in ABORTED) for the plane of the new members.
 import type { GradientReducer, PhaseName } from '@dgm/core';
-import type { HelloMessage, Message } from '@dgm/protocol';
+import type { Message, PlaneOfferFields } from '@dgm/protocol';
 import { OutOfTurnError, type PrepareContext, type WorkerPlaneContext, type WorkerPlaneEnd, type WorkerPreparation } from './api.js';
 import type { PlaneName } from './names.js';
 import { DEFAULT_PLANE, PLANES, planeOfKind } from './registry.js';
 
 export class WorkerPlanes implements GradientReducer {
+  /** Preparations no plane took yet (each valid: released as soon as what it builds on goes). */
   private readonly prepared = new Map<PlaneName, WorkerPreparation>();
-  private preparedOnce = false;
+  private preparing: PrepareContext | null = null;
   private context: WorkerPlaneContext | null = null;
   private active: WorkerPlaneEnd | null = null;
   private settled = false;
@@ -20,16 +22,36 @@ export class WorkerPlanes implements GradientReducer {
     return this.active?.name ?? null;
   }
 
-  /** Prepares what each plane needs before HELLO (once); returns HELLO's offer fields. */
-  async offer(context: PrepareContext): Promise<Pick<HelloMessage, 'shmId' | 'shmPath' | 'ringAddress' | 'ringKey'>> {
-    if (!this.preparedOnce) {
-      this.preparedOnce = true;
-      for (const plane of Object.values(PLANES)) {
-        // The hierarchical plane builds on the shared plane's segment: it gets that preparation.
-        const p = plane.name === 'hierarchical' ? await plane.prepare({ ...context, segment: this.prepared.get('shared') ?? null }) : await plane.prepare(context);
-        if (p) this.prepared.set(plane.name, p);
-      }
+  /** Prepares what each plane needs before HELLO (once: a second HELLO offers the same); returns HELLO's offer fields. */
+  async offer(context: PrepareContext): Promise<PlaneOfferFields> {
+    if (this.preparing === null) {
+      this.preparing = context;
+      await this.prepareMissing();
     }
+    return this.offerFields();
+  }
+
+  /**
+   * After a reset (an elastic run's members changed): prepares afresh what the released plane
+   * held (a new segment, a new ring socket: the old ones were laid out for the old members and
+   * their names are gone), keeping what no plane took yet; returns the offer for the next setup.
+   */
+  async reoffer(): Promise<PlaneOfferFields> {
+    if (this.preparing !== null) await this.prepareMissing();
+    return this.offerFields();
+  }
+
+  private async prepareMissing(): Promise<void> {
+    const context = this.preparing!;
+    for (const plane of Object.values(PLANES)) {
+      if (this.prepared.has(plane.name)) continue;
+      // The hierarchical plane builds on the shared plane's segment: it gets that preparation.
+      const p = plane.name === 'hierarchical' ? await plane.prepare({ ...context, segment: this.prepared.get('shared') ?? null }) : await plane.prepare(context);
+      if (p) this.prepared.set(plane.name, p);
+    }
+  }
+
+  private offerFields(): PlaneOfferFields {
     let shm: { id: string; path: string } | null = null;
     let ring: { address: string; key: string | null } | null = null;
     for (const p of this.prepared.values()) {
@@ -58,7 +80,8 @@ export class WorkerPlanes implements GradientReducer {
 
   /**
    * Switches to the plane `message` sets up. `ready` says the session is admitted and has its
-   * state; a setup before that, after the first STEP or a second one is out of turn (dropped).
+   * state; a setup before that, after the first STEP (since the last reset) or a second one is
+   * out of turn (dropped).
    */
   setUp(message: Message, ready: boolean): PlaneName {
     const plane = planeOfKind(message.type);
@@ -68,6 +91,8 @@ export class WorkerPlanes implements GradientReducer {
     this.prepared.delete(plane.name); // the end owns it now
     // The hierarchical end also took the shared plane's segment (its preparation holds it).
     if (plane.name === 'hierarchical') this.prepared.delete('shared');
+    // What other planes prepared may build on what this end took (the ring on the segment): freed now.
+    this.releasePrepared();
     this.active.close();
     this.active = end;
     return end.name;
@@ -96,15 +121,16 @@ export class WorkerPlanes implements GradientReducer {
 
   /**
    * The members changed (an elastic run's ABORT): rejects the waiting reduce() (if any) with
-   * `error`, closes the active plane and goes back to the star, which needs no setup. Segments
-   * and rings were laid out for the old members; the star serves any set of them.
+   * `error`, releases the active plane (its segment, peers' segments, turn and ring sockets) and
+   * goes back to the star, which needs no setup, until the coordinator sets a plane up for the new
+   * members (reoffer() prepares what that needs).
    */
   reset(error: Error): void {
     if (!this.context) return;
     this.active?.fail(error);
     this.active?.close();
     this.active = DEFAULT_PLANE.workerEnd(this.context, null, null);
-    this.settle();
+    this.settled = false;
   }
 
   /** Rejects the waiting reduce() (if any) and every later one with `error`. */

@@ -152,6 +152,17 @@ function ringKeyOf(h: Header): string | null {
   return key;
 }
 
+/** The ring offer: only when offered (a worker without a ring socket, or of an older build, sends neither field). */
+function ringOfferOf(h: Header): { ringAddress?: string | null; ringKey?: string | null } {
+  return Object.prototype.hasOwnProperty.call(h, 'ringAddress') ? { ringAddress: ringAddressOf(h), ringKey: ringKeyOf(h) } : {};
+}
+
+/** ABORTED's offer fields (HELLO's, each optional): absent stays absent. */
+function offerOf(h: Header): { shmId?: string | null; shmPath?: string | null; ringAddress?: string | null; ringKey?: string | null } {
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(h, k);
+  return { ...(has('shmId') ? { shmId: strOrNull(h, 'shmId', 256) } : {}), ...(has('shmPath') ? { shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH) } : {}), ...ringOfferOf(h) };
+}
+
 const RING_ADDRESS = /^tcp:\/\/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/;
 
 /** RING: one host index, segment, ring address (and key, in a run with keys) per rank. */
@@ -213,8 +224,7 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
         shmPath: strOrNull(h, 'shmPath', MAX_PATH_LENGTH),
         // Optional: absent (a plain `dgm worker`) stays absent.
         ...(h.rank === undefined ? {} : { rank: intOrNull(h, 'rank', 0, 65535) }),
-        // Only when offered: a worker without a ring socket (or of an older build) sends neither.
-        ...(Object.prototype.hasOwnProperty.call(h, 'ringAddress') ? { ringAddress: ringAddressOf(h), ringKey: ringKeyOf(h) } : {}),
+        ...ringOfferOf(h),
       };
     case 'WELCOME':
       return {
@@ -299,7 +309,7 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       return { type, run, step: int(h, 'step', 0) };
     case 'ABORTED':
       if (!Object.prototype.hasOwnProperty.call(h, 'applied')) throw new FieldError(`field 'applied' is missing (a list of phases, possibly empty)`);
-      return { type, run, step: int(h, 'step', 0), applied: phaseListOf(h, 'applied', limits).applied! };
+      return { type, run, step: int(h, 'step', 0), applied: phaseListOf(h, 'applied', limits).applied!, ...offerOf(h) };
     case 'HEARTBEAT':
       return { type, run };
     case 'SNAPSHOT_REQUEST':

@@ -231,9 +231,9 @@ export interface DoneMessage extends Base {
 
 /**
  * Coordinator → worker (elastic runs): the members changed (a worker died, or one joins). Stop
- * the step in progress at once (fail the plane's waits), forget any STEP queued behind it (and
- * `step` itself), drop back to the star plane (segments and rings were built for the old
- * members), and answer ABORTED once nothing of the step runs any more.
+ * the step in progress at once (fail the plane's waits), forget any STEP (and plane setup) queued
+ * behind it (and `step` itself), release the plane (segments and rings were built for the old
+ * members: it drops back to the star), and answer ABORTED once nothing of the step runs any more.
  */
 export interface AbortMessage extends Base {
   type: 'ABORT';
@@ -241,12 +241,17 @@ export interface AbortMessage extends Base {
   step: number;
 }
 
+/** What a worker offers the data planes: HELLO's and ABORTED's offer fields (see HelloMessage). */
+export type PlaneOfferFields = Pick<HelloMessage, 'shmId' | 'shmPath' | 'ringAddress' | 'ringKey'>;
+
 /**
  * Worker → coordinator: the answer to ABORT, where this replica stands: `step` is its first step
  * not applied whole and `applied` the phases of it that are (the generator average counting with
- * 'g'), so the coordinator redoes the step from the first phase not applied.
+ * 'g'), so the coordinator redoes the step from the first phase not applied. The offer fields
+ * (as in HELLO; absent: none) are what it prepared for the data plane of the new members: a fresh
+ * segment and ring socket, since the old ones were released with the old plane.
  */
-export interface AbortedMessage extends Base {
+export interface AbortedMessage extends Base, Partial<PlaneOfferFields> {
   type: 'ABORTED';
   step: number;
   applied: string[];

@@ -33,6 +33,7 @@ const examples: Message[] = [
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
   { type: 'ABORT', run, step: 7 },
   { type: 'ABORTED', run, step: 7, applied: ['d'] },
+  { type: 'ABORTED', run, step: 7, applied: [], shmId: 'boot:1', shmPath: '/dev/shm/dgm-9-a.seg', ringAddress: 'tcp://10.0.0.2:29500', ringKey: null },
   { type: 'HEARTBEAT', run },
   { type: 'SNAPSHOT_REQUEST', run, step: 7, scope: 'hash' },
   { type: 'SNAPSHOT', run, step: 7, scope: 'full', hash: 'ff', entries: state.entries, data: state.data },
@@ -98,6 +99,10 @@ describe('decoder validation', () => {
     expect(reason(h({ type: 'ABORTED', step: 3, applied: [] }), limits)).toBe('ok');
     expect(reason(h({ type: 'ABORTED', step: 3, applied: ['d', 'g'] }), limits)).toBe('ok');
     expect(reason(h({ type: 'ABORTED', step: 3 }), limits)).toMatch(/bad ABORTED: field 'applied' is missing/);
+    // Its fresh plane offer is checked as HELLO's is.
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: [], shmId: 'boot:1', shmPath: null }), limits)).toBe('ok');
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: [], shmId: 7 }), limits)).toMatch(/'shmId' must be a string/);
+    expect(reason(h({ type: 'ABORTED', step: 3, applied: [], ringAddress: 'tcp://host:1', ringKey: null }), limits)).toMatch(/'ringAddress' must be tcp:\/\/IPv4:PORT/);
     expect(reason(h({ type: 'ABORTED', step: 3, applied: ['d', 'd'] }), limits)).toMatch(/'applied' names a phase twice/);
     expect(reason(h({ type: 'ABORTED', step: 3, applied: ['vae'] }), limits)).toMatch(/phase 'vae' is not one of this model's phases/);
     const indices = new Uint8Array(Int32Array.of(1, 2).buffer);

@@ -1,8 +1,8 @@
 // The work a worker does for the coordinator once admitted, one message at a time (the session
-// queues them): load a STATE, compute a STEP (its gradients averaged through the data plane)
-// and answer DONE, answer a SNAPSHOT_REQUEST.
+// queues them): load a STATE, set a data plane up, compute a STEP (its gradients averaged
+// through the data plane) and answer DONE, answer a SNAPSHOT_REQUEST, answer an ABORT.
 import * as tf from '@tensorflow/tfjs';
-import type { WorkerPlanes } from '@dgm/plane';
+import { OutOfTurnError, type WorkerPlanes } from '@dgm/plane';
 import type { PhaseName } from '@dgm/core';
 import type { AbortMessage, Message, SnapshotRequestMessage, StateMessage, StepMessage } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
@@ -50,6 +50,20 @@ export class StepWork {
     this.log.debug('state loaded', { step: m.step, scope: m.scope });
   }
 
+  /**
+   * A data plane's setup (PLANE, RING): in turn only once `admitted` with a state, before the
+   * first STEP (since the last ABORT: an elastic run sets its plane up again for new members).
+   */
+  async onPlaneSetup(m: Message, admitted: boolean): Promise<void> {
+    try {
+      const plane = this.planes.setUp(m, admitted && this.hasState);
+      this.log.info(`gradients are averaged through the ${plane} plane`);
+    } catch (error) {
+      if (!(error instanceof OutOfTurnError)) throw error;
+      this.drop(`dropped a ${m.type} out of turn`, error.message);
+    }
+  }
+
   async onStep(replica: Replica, m: StepMessage): Promise<void> {
     // Steps come in order from the state's step on; anything else is not from a sane
     // coordinator (computing it would leave this worker waiting for an average never sent).
@@ -92,13 +106,16 @@ export class StepWork {
     if (error !== null) throw new StepFailedError(`step ${m.step} failed: ${error}`);
   }
 
-  /** ABORT: the step in progress is over (this runs after it on the queue); says where the replica stands. */
-  async onAbort(m: AbortMessage, aborts: { end(): void }): Promise<void> {
-    aborts.end();
+  /**
+   * ABORT: the step in progress is over (this runs after it on the queue); says where the replica
+   * stands, with what it prepared for the data plane of the new members (a fresh segment and ring socket).
+   */
+  async onAbort(m: AbortMessage): Promise<void> {
     if (this.nextStep === null) return this.drop('dropped an ABORT before any state', `step ${m.step}`);
     // The coordinator redoes the step this replica stands at (or brings it level first).
     this.nextStep = this.position.step;
-    await this.send({ type: 'ABORTED', run: this.run(), step: this.position.step, applied: [...this.position.applied] });
+    const offer = await this.planes.reoffer();
+    await this.send({ type: 'ABORTED', run: this.run(), step: this.position.step, applied: [...this.position.applied], ...offer });
   }
 
   async onSnapshot(replica: Replica, m: SnapshotRequestMessage): Promise<void> {

@@ -1,8 +1,8 @@
 // One worker's life after its backend is up: handshake, then the coordinator's messages until
 // STOP. This file is the switchboard: messages that need the replica (STATE, STEP,
-// SNAPSHOT_REQUEST) and the handshake's run one after another on a queue; the data planes'
-// messages go to @dgm/plane's WorkerPlanes (a setup queued, the rest at once, to the waiting
-// reducer); STOP and link failures end the run at once. Every wait has a bound.
+// SNAPSHOT_REQUEST) and the handshake's run one after another on a queue (work-queue.ts); the
+// data planes' messages go to @dgm/plane's WorkerPlanes (a setup queued, the rest at once, to the
+// waiting reducer); STOP and link failures end the run at once. Every wait has a bound.
 import * as tf from '@tensorflow/tfjs';
 import { disposeReplicaModel } from '@dgm/core';
 import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
@@ -10,12 +10,13 @@ import { BoundedWait, type Message, type RunConfig, type WelcomeMessage } from '
 import { DropLog, type Logger } from '@dgm/protocol/log';
 import { CoordinatorLink } from './coordinator-link.js';
 import { CoordinatorGoneError, RejectedError, StepFailedError } from './errors.js';
-import { GradientWatch, testKillOf, testPoisonOf } from './gradient-watch.js';
+import { GradientWatch, testKillOf, testPoisonOf, testStallOf } from './gradient-watch.js';
 import { Handshake } from './handshake.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { Replica } from './replica.js';
 import { StepAborts } from './step-abort.js';
 import { StepWork } from './step-work.js';
+import { WorkQueue } from './work-queue.js';
 
 /** How a worker's run ended (when it ended by a STOP; other endings reject). */
 export interface WorkerResult {
@@ -46,8 +47,8 @@ export class WorkerSession {
   private replica: Promise<Replica> | null = null;
   private run: string;
   private rank = -1;
-  private queue: Promise<void> = Promise.resolve();
-  /** ABORT: the step in progress breaks off, the STEPs queued before it are withdrawn. */
+  private readonly queue = new WorkQueue(() => this.ended, (error) => this.fail(error, true), (what, reason) => this.noteDrop(what, reason));
+  /** ABORT: the step in progress breaks off (the queue withdraws what came before it). */
   private readonly aborts: StepAborts;
   /** The wait for admission (WELCOME with a rank), bounded by the join timeout. */
   private join: BoundedWait<void> | null = null;
@@ -82,7 +83,7 @@ export class WorkerSession {
       refused: (error) => this.fail(error),
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
-    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env), testKillOf(o.env));
+    this.watch = new GradientWatch(this.planes, testPoisonOf(o.env), testKillOf(o.env), testStallOf(o.env));
     this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
     this.aborts = new StepAborts(this.watch, this.planes, log);
     this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
@@ -106,7 +107,7 @@ export class WorkerSession {
   private onMessage(m: Message): void {
     if (this.ended) return;
     if (this.planes.owns(m)) {
-      if (this.planes.isSetup(m)) return this.enqueue(() => this.onPlaneSetup(m));
+      if (this.planes.isSetup(m)) return this.queue.pushWithdrawable(`${m.type} (plane setup)`, () => this.work.onPlaneSetup(m, this.rank >= 0));
       try {
         this.planes.deliver(m);
       } catch (error) {
@@ -117,7 +118,7 @@ export class WorkerSession {
     }
     switch (m.type) {
       case 'WELCOME':
-        return this.enqueue(() => this.onWelcome(m));
+        return this.queue.push(() => this.onWelcome(m));
       case 'REJECT':
         return this.fail(new RejectedError(`the coordinator rejected this worker: ${m.reason}`));
       case 'STOP':
@@ -126,17 +127,19 @@ export class WorkerSession {
         return;
       case 'ABORT': // an elastic run's members changed: see step-abort.ts
         if (this.rank < 0) return this.noteDrop('dropped an ABORT before admission', `step ${m.step}`);
+        this.queue.withdrawAll();
         this.aborts.begin(m);
-        return this.enqueue(async () => this.work.onAbort(m, this.aborts));
-      case 'STEP': {
-        const ticket = this.aborts.ticket();
-        return this.enqueue(async () => (this.aborts.withdrawn(ticket) ? this.noteDrop('dropped a STEP withdrawn by an ABORT', `step ${m.step}`) : this.onWork(m)));
-      }
+        return this.queue.push(async () => {
+          this.aborts.end(); // nothing of the broken step runs any more
+          await this.work.onAbort(m);
+        });
+      case 'STEP':
+        return this.queue.pushWithdrawable(`STEP of step ${m.step}`, () => this.onWork(m));
       case 'STATE':
       case 'SNAPSHOT_REQUEST':
         // Queued behind the WELCOME being processed (the coordinator sends STATE right after
         // the last worker is admitted): admission is judged when the task runs, not now.
-        return this.enqueue(() => this.onWork(m));
+        return this.queue.push(() => this.onWork(m));
       default:
         this.noteDrop('dropped a message coordinators do not send', m.type);
     }
@@ -145,17 +148,6 @@ export class WorkerSession {
   /** Counts and logs (sparingly) a valid message that made no sense now. */
   private noteDrop(what: string, reason: string): void {
     this.drops.note(what, { reason });
-  }
-
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(async () => {
-      if (this.ended) return;
-      try {
-        await task();
-      } catch (error) {
-        this.fail(error as Error, true);
-      }
-    });
   }
 
   private async onWelcome(m: WelcomeMessage): Promise<void> {
@@ -183,17 +175,6 @@ export class WorkerSession {
     this.heartbeat = setInterval(() => {
       if (!this.work.busy && !this.ended) this.link.send({ type: 'HEARTBEAT', run: this.run }).catch(() => undefined);
     }, this.o.heartbeatMs);
-  }
-
-  /** A data plane's setup (PLANE): in turn only once admitted with a state and before the first STEP. */
-  private async onPlaneSetup(m: Message): Promise<void> {
-    try {
-      const plane = this.planes.setUp(m, this.rank >= 0 && this.work.hasState);
-      this.log.info(`gradients are averaged through the ${plane} plane`);
-    } catch (error) {
-      if (!(error instanceof OutOfTurnError)) throw error;
-      this.noteDrop(`dropped a ${m.type} out of turn`, error.message);
-    }
   }
 
   private async onWork(m: Message): Promise<void> {
@@ -258,7 +239,7 @@ export class WorkerSession {
 
   /** Frees the replica once nothing uses it any more (the queue has drained). */
   async dispose(): Promise<void> {
-    await this.queue;
+    await this.queue.drained();
     if (this.replica) (await this.replica.catch(() => null))?.dispose();
     else if (this.handshake.parts) disposeReplicaModel(this.handshake.parts);
   }

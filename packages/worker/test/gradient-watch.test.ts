@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInputError } from '@dgm/core/errors';
 import type { GradientReducer, PhaseName } from '@dgm/core';
-import { GradientWatch, testKillOf, testPoisonOf } from '../src/gradient-watch.js';
+import { GradientWatch, testKillOf, testPoisonOf, testStallOf } from '../src/gradient-watch.js';
 
 class Recorder implements GradientReducer {
   seen: Array<[PhaseName, number, number]> = [];
@@ -66,5 +66,22 @@ describe('GradientWatch', () => {
       expect(isInputError(error), bad).toBe(true);
       expect((error as Error).message).toBe(`DGM_TEST_KILL_AT (a test hook) must be RANK:STEP:PHASE, e.g. 1:5:g; got '${bad}'.`);
     }
+    // DGM_TEST_STALL_AT reads the same way.
+    expect(testStallOf({ DGM_TEST_STALL_AT: '2:5:g' })).toEqual({ rank: 2, step: 5, phase: 'g' });
+    expect(() => testStallOf({ DGM_TEST_STALL_AT: '2:5' })).toThrow("DGM_TEST_STALL_AT (a test hook) must be RANK:STEP:PHASE, e.g. 1:5:g; got '2:5'.");
+  });
+
+  it('DGM_TEST_STALL_AT holds the average of its point unapplied until the step is broken off', async () => {
+    const averaged = { reduce: async (_p: string, _s: number, g: Float32Array) => g };
+    const watch = new GradientWatch(averaged, null, null, { rank: 0, step: 2, phase: 'd' });
+    watch.rank = 0;
+    await expect(watch.reduce('d', 1, new Float32Array(2), 1)).resolves.toHaveLength(2);
+    const held = watch.reduce('d', 2, new Float32Array(2), 1);
+    let settled = false;
+    held.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    watch.breakOff();
+    await expect(held).rejects.toThrow(/broken off by the coordinator/);
   });
 });

@@ -89,9 +89,10 @@ export const hierarchicalPlane: PlaneDefinition = {
     const p = prepared as RingPreparation | null;
     if (setup?.type !== 'RING') throw new OutOfTurnError('the hierarchical plane is set up by RING');
     const m: RingMessage = setup;
-    const { rank, worldSize } = context;
-    if (!p || m.hosts.length !== worldSize || m.segments[rank] !== p.segment.own.path || m.addresses[rank] !== p.ring.address || unevenHosts(m.hosts) !== null || !m.segments.every((s) => isSegmentPath(s))) {
-      throw new OutOfTurnError(`a RING that does not name this worker's segment and ring socket, or an impossible layout (${m.hosts.length} ranks for ${worldSize})`);
+    // A worker's place is where the setup names its segment (its position among the members after an elastic run's change).
+    const rank = p ? m.segments.indexOf(p.segment.own.path) : -1;
+    if (!p || rank < 0 || m.addresses[rank] !== p.ring.address || new Set(m.segments).size !== m.segments.length || unevenHosts(m.hosts) !== null || !m.segments.every((s) => isSegmentPath(s))) {
+      throw new OutOfTurnError(`a RING that does not name this worker's segment and ring socket once, or an impossible layout (${m.hosts.length} ranks)`);
     }
     if ((m.keys.length > 0) !== (p.keyPair !== null)) throw new OutOfTurnError('a RING whose keys do not match whether this worker has keys');
     const topology = topologyOf(m.hosts, rank);

@@ -49,11 +49,13 @@ export const sharedPlane: PlaneDefinition = {
   workerEnd(context, setup, prepared) {
     const seg = prepared as SegmentPreparation | null;
     if (setup?.type !== 'PLANE') throw new OutOfTurnError('the shared-memory plane is set up by PLANE');
-    const { rank, worldSize } = context;
-    if (!seg || setup.segments.length !== worldSize || setup.segments[rank] !== seg.own.path || !setup.segments.every((path) => isSegmentPath(path))) {
+    // A worker's place on the plane is where the setup names its segment: its rank at the start,
+    // its position among the members after an elastic run's members changed (ranks stay identities).
+    const rank = seg ? setup.segments.indexOf(seg.own.path) : -1;
+    if (!seg || rank < 0 || setup.segments.length < 2 || new Set(setup.segments).size !== setup.segments.length || !setup.segments.every((path) => isSegmentPath(path))) {
       // Not the plane this worker offered for (no coordinator of this run sends that): dropped,
       // like any other message that makes no sense now.
-      throw new OutOfTurnError(`a PLANE that does not name this worker's segment, or names files that are not segments (${setup.segments.length} segments for ${worldSize} ranks)`);
+      throw new OutOfTurnError(`a PLANE that does not name this worker's segment once, or names files that are not segments (${setup.segments.length} segments)`);
     }
     const peers: (PeerSegment | null)[] = [];
     try {
