@@ -2,8 +2,9 @@
 // code path: the CoordinatorLink (DEALER, validation) and the data planes' worker side that
 // training uses (@dgm/plane's WorkerPlanes: the star's RemoteReducer until a PLANE sets up the
 // shared-memory plane or a RING the hierarchical one). On each STEP it reduces its buffer and
-// reports in DONE how long that took.
-//   node allreduce-peer.js <address> <bytes,bytes,...> <repetitions incl. warm-up> <star|shared|hierarchical>
+// reports in DONE how long that took. A STEP's `epoch` names the size it is for (its index in the list),
+// so the coordinator side may give each size its own number of warm-up calls.
+//   node allreduce-peer.js <address> <bytes,bytes,...> <star|shared|hierarchical>
 // The hierarchical plane binds its ring socket (any free port) on the interface toward <address>,
 // as a worker does: on the simulated cluster, the host's own link.
 import { hostname } from 'node:os';
@@ -12,9 +13,8 @@ import type { Message } from '@dgm/protocol';
 import { CoordinatorLink } from '@dgm/worker/bench';
 import { PEER_CURVE_ENV, phaseOf } from './allreduce-runtime.js';
 
-const [address, sizesArg, repsArg, planeArg] = process.argv.slice(2);
+const [address, sizesArg, planeArg] = process.argv.slice(2);
 const sizes = sizesArg!.split(',').map(Number);
-const reps = Number(repsArg);
 const liveness = { heartbeatMs: 500, timeoutMs: 60_000 };
 const run = 'allreduce-bench';
 
@@ -35,9 +35,9 @@ const send = (m: Message) => link.send(m);
 // /dev/shm, so segment paths alone may repeat between hosts; ring addresses never do).
 planes.admit({ run, rank: 0, worldSize: 1, send, timeoutMs: liveness.timeoutMs });
 
-async function onStep(step: number): Promise<void> {
-  const k = Math.floor(step / reps);
-  const grads = buffers[k]!;
+async function onStep(step: number, k: number): Promise<void> {
+  const grads = buffers[k];
+  if (!grads) fail(`a STEP for size ${k} of ${sizes.length}`);
   planes.settle();
   const started = performance.now();
   const reduced = await planes.reduce(phaseOf(sizes[k]!) as 'd', step, grads, 1);
@@ -55,7 +55,7 @@ function setUp(m: Message, rank: number, worldSize: number): void {
 
 const link: CoordinatorLink = new CoordinatorLink(address!, liveness, 2 ** 30, {
   message(m: Message) {
-    if (m.type === 'STEP') onStep(m.step).catch((error: Error) => fail(error.message));
+    if (m.type === 'STEP') onStep(m.step, m.epoch).catch((error: Error) => fail(error.message));
     else if (m.type === 'PLANE') setUp(m, m.segments.indexOf(offer.shmPath!), m.segments.length);
     else if (m.type === 'RING') setUp(m, m.addresses.indexOf(offer.ringAddress!), m.addresses.length);
     else if (m.type === 'STOP') {

@@ -26,6 +26,8 @@ export interface AllReduceRow {
   sec: number;
   algbw_GBs: number;
   busbw_GBs: number;
+  /** Every timed call's seconds, in order (dgm's rows). */
+  times?: number[];
 }
 
 /** The peer process's script (allreduce-peer.ts). */
@@ -55,6 +57,13 @@ export interface PeerPlacement {
   bind?: string;
   /** How chunks travel between hosts on the hierarchical plane (default fp32). */
   wire?: WireChoice;
+  /**
+   * Warm-up by volume: each size gets at least ⌈warmupBytes / size⌉ untimed calls (and never
+   * fewer than `warmup`). Between hosts the first tens of MB a process receives through ZeroMQ
+   * land in fresh pages (its receive buffers are freed only when V8 collects them, the first time
+   * after ~64 MB), which on this VM costs more than the transfer; see BENCHMARKS.md.
+   */
+  warmupBytes?: number;
   /**
    * Starts the n peers: `args` follow the peer script, `env` is theirs. Returns the processes this
    * side waits for and kills on failure ([] when the caller owns them). Default: local processes.
@@ -101,8 +110,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     refused: (r) => fail(`coordinator refused a peer: ${r.reason}`),
   }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
   const address = await router.bind(placement.bind ?? (transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
-  const total = warmup + reps;
-  const peerArgs = [address, sizes.join(','), String(total), peerPlane(plane)];
+  const peerArgs = [address, sizes.join(','), peerPlane(plane)];
   const peerEnv = peerKeys ? { ...process.env, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : process.env;
   const startLocal = () => Array.from({ length: n }, () => spawn(process.execPath, [PEER, ...peerArgs], { stdio: ['ignore', 'inherit', 'inherit'], env: peerEnv }));
   const peers = placement.start ? placement.start(peerArgs, peerEnv, n) : startLocal();
@@ -120,19 +128,21 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     const rows: AllReduceRow[] = [];
     const empty = Array.from({ length: n }, () => new Int32Array(0));
     let iteration = 0;
-    for (const bytes of sizes) {
+    for (const [k, bytes] of sizes.entries()) {
+      const warm = Math.max(warmup, Math.ceil((placement.warmupBytes ?? 0) / bytes));
       const gradSizes = { [phaseOf(bytes)]: bytes / 4 };
       router.setLimits({ run, gradSizes });
       const dropped = (m: Member, reason: string) => fail(`rank ${m.rank}: ${reason}`);
       planeEnd = definition.coordinatorEnd<Member>({ run, gradSizes, members: () => members, send, lost: (m, what, error) => fail(`could not send ${what} to rank ${m.rank}: ${error.message}`), dropped });
       exchange = new StepExchange(run, () => members, send, 60_000, dropped, planeEnd);
       const times: number[] = [];
-      for (let rep = 0; rep < total; rep++, iteration++) {
-        const outcome: StepOutcome = await exchange.run(iteration, 0, empty);
-        if (rep >= warmup) times.push(Math.max(...outcome.done.map((d) => d.reduceMs)) / 1000);
+      for (let rep = 0; rep < warm + reps; rep++, iteration++) {
+        // The epoch field names the size (the peers' buffer for it).
+        const outcome: StepOutcome = await exchange.run(iteration, k, empty);
+        if (rep >= warm) times.push(Math.max(...outcome.done.map((d) => d.reduceMs)) / 1000);
       }
       const sec = median(times);
-      rows.push({ impl: implName(plane, placement.wire), n, bytes, sec, ...bandwidths(bytes, sec, n) });
+      rows.push({ impl: implName(plane, placement.wire), n, bytes, sec, ...bandwidths(bytes, sec, n), times });
     }
     await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
     await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));

@@ -68,12 +68,23 @@ export function imagesPerSec(run: TrainingRun, warmup: number): number {
   return samples / seconds;
 }
 
-/** Median step time, median slowest-worker compute time, and the median of their difference. */
-export function stepOverhead(run: TrainingRun, warmup: number): { stepMs: number; computeMs: number; overheadMs: number } {
+/**
+ * Median step time, median slowest-worker compute time, and the median of their difference (the
+ * overhead); and two medians that say where the overhead goes (a worker's "compute" is its step
+ * wall time minus its time in reduce, so the faster one's reduce holds its wait for the slower):
+ * `imbalanceMs`, the workers' compute apart (max − min), and `outsideMs`, the step's time beyond
+ * the faster worker's compute + the longest reduce (the step turn-around: STEP, DONE, the
+ * coordinator). What is left, overhead − outside, is spent inside reduce: hops and averaging,
+ * plus the per-phase waits for whichever worker is slower at that phase.
+ */
+export function stepOverhead(run: TrainingRun, warmup: number): { stepMs: number; computeMs: number; overheadMs: number; imbalanceMs: number; outsideMs: number } {
   const measured = run.records.slice(warmup);
+  const fastest = (r: StepRecord) => (r.workerComputeMs.length > 0 ? Math.min(...r.workerComputeMs) : r.computeMs);
   return {
     stepMs: median(measured.map((r) => r.stepMs)),
     computeMs: median(measured.map((r) => r.computeMs)),
     overheadMs: median(measured.map((r) => r.stepMs - r.computeMs)),
+    imbalanceMs: median(measured.map((r) => r.computeMs - fastest(r))),
+    outsideMs: median(measured.map((r) => r.stepMs - fastest(r) - r.reduceMs)),
   };
 }

@@ -100,11 +100,11 @@ async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Re
   const config: RunConfig = { model: 'mlp-gan', modelOptions: { latentDim: 4, hidden: [16] }, trainer: {}, data: 'mnist', seed: 1, globalBatch: 8, steps };
   const rows: Record<string, unknown>[] = [];
   console.log(`\nper-step overhead, mlp-gan (hidden 16, 28x28), global batch 8, median of ${steps - 10} steps`);
-  console.log('  transport  workers   step ms   compute ms   overhead ms');
+  console.log('  transport  workers   step ms   compute ms   overhead ms   imbalance ms   outside ms');
   for (const t of transports) {
     for (const n of [1, 2]) {
       const o = stepOverhead(await trainDistributed(config, n, t), 10);
-      console.log(`  ${t.padEnd(9)}  ${String(n).padStart(7)}  ${f(o.stepMs, 2).padStart(8)}  ${f(o.computeMs, 2).padStart(11)}  ${f(o.overheadMs, 2).padStart(12)}`);
+      console.log(`  ${t.padEnd(9)}  ${String(n).padStart(7)}  ${f(o.stepMs, 2).padStart(8)}  ${f(o.computeMs, 2).padStart(11)}  ${f(o.overheadMs, 2).padStart(12)}  ${f(o.imbalanceMs, 2).padStart(13)}  ${f(o.outsideMs, 2).padStart(11)}`);
       rows.push({ transport: t, workers: n, ...o });
     }
   }

@@ -4,11 +4,12 @@
 // hosts; beside them the limits: the link rate set with tc and raw ZeroMQ streaming host0 → host1.
 // Each link rate gets its own cluster; each round runs every implementation once for every host
 // count (alternated, so each sees the same noisy load); the table gives per size the median over
-// rounds of each round's median of --reps timed calls (after 2 warm-up calls).
+// rounds of each round's median of --reps timed calls (after warm-up calls: 2 per size, and for dgm at
+// least --warmup-bytes of all-reduce per size, default 128 MiB; 0 gives 2 calls, as before 2026-12-03).
 //
 //   node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit]
 //        [--sizes 1048576,4194304,16777216,67108864] [--reps 10] [--rounds 3]
-//        [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE] [--profile DIR]
+//        [--impl hier-fp32,hier-bf16,star,gloo] [--warmup-bytes N] [--json FILE] [--profile DIR]
 // --profile DIR: every dgm peer runs with node --cpu-prof and leaves its CPU profile in DIR.
 //
 // dgm's side is the one-host bench's harness (allreduce-runtime.ts, allreduce-peer.ts): the
@@ -29,15 +30,26 @@ const COORDINATOR = fileURLToPath(new URL('./cluster-allreduce-coordinator.js', 
 const IMPLS = ['hier-fp32', 'hier-bf16', 'hier-fp16', 'star', 'gloo'] as const;
 type Impl = (typeof IMPLS)[number];
 const WARMUP = 2;
-const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--json FILE] [--profile DIR]';
+/**
+ * dgm's warm-up calls per size (--warmup-bytes): at least WARMUP and at least this many bytes of all-reduce. The
+ * first tens of MB a process receives through ZeroMQ land in fresh pages (libzmq mallocs each
+ * incoming message; the buffers are freed only when V8 collects them, the first time after ~64 MB
+ * received, and are reused from then on), and a page fault costs more than the transfer on this
+ * VM: without it a 4 MB figure measured calls 3-7 of a process, 2-3x steady state. BENCHMARKS.md
+ * ("What the first calls of a process cost") gives the measured cost of those first calls.
+ */
+const WARMUP_BYTES = 128 * 2 ** 20;
+// (The JSON's rows keep every timed call's seconds in order: with --warmup-bytes 0 and many
+// --reps they show what the first calls of a process cost.)
+const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--warmup-bytes N] [--json FILE] [--profile DIR]';
 
 class UsageError extends Error {}
 
 /** dgm's all-reduce over these hosts: the coordinator side on the first, a peer on each. */
-async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number, profileDir?: string): Promise<AllReduceRow[]> {
+async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number, warmupBytes: number, profileDir?: string): Promise<AllReduceRow[]> {
   const [plane, wire] = impl === 'star' ? ['star-tcp', 'fp32'] : ['hierarchical', impl.slice('hier-'.length)];
   const h0 = hosts[0]!;
-  const coordinator = h0.spawn(process.execPath, [COORDINATOR, h0.address, String(hosts.length), sizes.join(','), String(reps), String(WARMUP), plane, wire], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const coordinator = h0.spawn(process.execPath, [COORDINATOR, h0.address, String(hosts.length), sizes.join(','), String(reps), String(WARMUP), String(warmupBytes), plane, wire], { stdio: ['ignore', 'pipe', 'pipe'] });
   const coordinatorEnded = ended(coordinator);
   const peers: ChildProcess[] = [];
   const peerEnds: Promise<Ended>[] = [];
@@ -85,7 +97,7 @@ function settings() {
     hosts: { type: 'string', default: '2,4' }, rates: { type: 'string', default: '1gbit,10gbit' },
     sizes: { type: 'string', default: '1048576,4194304,16777216,67108864' }, reps: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' }, impl: { type: 'string', default: 'hier-fp32,hier-bf16,star,gloo' }, json: { type: 'string' },
-    profile: { type: 'string' },
+    profile: { type: 'string' }, 'warmup-bytes': { type: 'string', default: String(WARMUP_BYTES) },
   } });
   const int = (min: number, max: number) => (s: string) => (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : null);
   const hostCounts = list(values.hosts, '--hosts', int(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
@@ -94,7 +106,8 @@ function settings() {
   const impls = list(values.impl, '--impl', (s) => (IMPLS.includes(s as Impl) ? (s as Impl) : null), `a comma-separated list of ${IMPLS.join(', ')}`);
   const [reps] = list(values.reps, '--reps', int(1, 10_000), 'a whole number of timed calls (1 or more)');
   const [rounds] = list(values.rounds, '--rounds', int(1, 1000), 'a whole number of rounds (1 or more)');
-  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, json: values.json, profile: values.profile ? resolve(values.profile) : undefined };
+  const [warmupBytes] = list(values['warmup-bytes'], '--warmup-bytes', int(0, 2 ** 34), 'a whole number of bytes from 0 to 16 GiB (0: 2 warm-up calls per size)');
+  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, warmupBytes: warmupBytes!, json: values.json, profile: values.profile ? resolve(values.profile) : undefined };
 }
 
 const f = (v: number, d = 3) => v.toFixed(d);
@@ -104,7 +117,7 @@ async function main(): Promise<void> {
   const s = settings();
   // tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
   const { machineInfo } = await import('./machine.js');
-  const result: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString(), sizes: s.sizes, reps: s.reps, rounds: s.rounds, warmup: WARMUP, rates: {} };
+  const result: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString(), sizes: s.sizes, reps: s.reps, rounds: s.rounds, warmup: WARMUP, warmupBytes: s.warmupBytes, rates: {} };
   console.log(`machine: ${JSON.stringify(result.machine)}`);
   let cluster: SimulatedCluster | null = null;
   process.once('SIGINT', () => (cluster?.down(), process.exit(130)));
@@ -119,7 +132,7 @@ async function main(): Promise<void> {
         for (const n of s.hostCounts) {
           const hosts = cluster.hosts.slice(0, n);
           for (const impl of s.impls) {
-            const rows = impl === 'gloo' ? await glooOnHosts(hosts, s.sizes, s.reps) : await dgmOnHosts(hosts, impl, s.sizes, s.reps, s.profile);
+            const rows = impl === 'gloo' ? await glooOnHosts(hosts, s.sizes, s.reps) : await dgmOnHosts(hosts, impl, s.sizes, s.reps, s.warmupBytes, s.profile);
             const perImpl = byN.get(n) ?? new Map<Impl, AllReduceRow[][]>();
             byN.set(n, perImpl.set(impl, [...(perImpl.get(impl) ?? []), rows]));
           }
@@ -132,7 +145,7 @@ async function main(): Promise<void> {
         const medians = new Map([...perImpl].map(([impl, runs]) => [impl, s.sizes.map((bytes) => {
           const at = runs.map((rows) => rows.find((row) => row.bytes === bytes)!);
           const sec = median(at.map((row) => row.sec));
-          return { bytes, sec, busbw_GBs: (bytes / sec / 1e9) * 2 * (n - 1) / n, rounds: at.map((row) => row.sec) };
+          return { bytes, sec, busbw_GBs: (bytes / sec / 1e9) * 2 * (n - 1) / n, rounds: at.map((row) => row.sec), ...(at[0]!.times ? { times: at.map((row) => row.times) } : {}) };
         })]));
         perHosts[n] = Object.fromEntries(medians);
         const gloo = medians.get('gloo');

@@ -15,6 +15,19 @@ import { parseLinkRate, tbfArgs, type LinkRate } from './link-rate.js';
 export const CLUSTER_STATE_ROOT = '/run/dgm-cluster';
 const SUBNET = '10.77.0';
 const MAX_HOSTS = 32;
+/**
+ * What the hosts' network namespaces are named after (`<prefix><id>-h<i>`): the option, else
+ * DGM_CLUSTER_NETNS_PREFIX, else `dgm-`; so that people (or sessions) sharing a machine can tell
+ * whose namespaces they see, also when a benchmark makes the cluster for them.
+ */
+function netnsPrefix(asked: string | undefined): string {
+  const fromEnv = asked === undefined && process.env.DGM_CLUSTER_NETNS_PREFIX !== undefined;
+  const prefix = asked ?? process.env.DGM_CLUSTER_NETNS_PREFIX ?? 'dgm-';
+  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(prefix)) {
+    throw new Error(`${fromEnv ? 'DGM_CLUSTER_NETNS_PREFIX' : 'namespace prefix'} '${prefix}' is not allowed: 1 to 16 lower-case letters, digits or '-', starting with a letter or digit`);
+  }
+  return prefix;
+}
 
 export interface ClusterOptions {
   hosts: number;
@@ -24,6 +37,8 @@ export interface ClusterOptions {
   id?: string;
   /** Size of each host's /dev/shm tmpfs; default 2g. */
   shmSize?: string;
+  /** What the namespaces' names start with (default DGM_CLUSTER_NETNS_PREFIX, else `dgm-`). */
+  netnsPrefix?: string;
 }
 
 interface ClusterRecord {
@@ -46,6 +61,7 @@ export class SimulatedCluster {
       throw new Error(`a simulated cluster has 1 to ${MAX_HOSTS} hosts, not ${options.hosts}`);
     }
     const id = options.id ?? randomBytes(3).toString('hex');
+    const prefix = netnsPrefix(options.netnsPrefix);
     if (!/^[a-z0-9]{1,6}$/.test(id)) throw new Error(`cluster id '${id}' is not allowed: 1 to 6 lower-case letters or digits`);
     const rate = options.rate === undefined ? null : parseLinkRate(options.rate);
     const dir = join(CLUSTER_STATE_ROOT, id);
@@ -58,7 +74,7 @@ export class SimulatedCluster {
       sh('ip', 'link', 'add', record.bridge, 'type', 'bridge');
       sh('ip', 'link', 'set', record.bridge, 'up');
       for (let i = 0; i < options.hosts; i++) {
-        const host = new SimHost(makeHost(id, i, dir, record.bridge, rate, options.shmSize ?? '2g'));
+        const host = new SimHost(makeHost(id, prefix, i, dir, record.bridge, rate, options.shmSize ?? '2g'));
         record.hosts.push(host.record);
         cluster.hosts.push(host);
       }
@@ -102,11 +118,11 @@ function preparePrivateStateDir(dir: string): void {
   sh('mount', '--make-private', dir);
 }
 
-function makeHost(id: string, i: number, dir: string, bridge: string, rate: LinkRate | null, shmSize: string): SimHostRecord {
+function makeHost(id: string, prefix: string, i: number, dir: string, bridge: string, rate: LinkRate | null, shmSize: string): SimHostRecord {
   const record: SimHostRecord = {
     index: i,
     name: `host${i}`,
-    netns: `dgm-${id}-h${i}`,
+    netns: `${prefix}${id}-h${i}`,
     address: `${SUBNET}.${i + 1}`,
     iface: 'eth0',
     rootVeth: `dgmv${id}h${i}`,

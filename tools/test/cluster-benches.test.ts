@@ -20,6 +20,7 @@ describe('cluster benches refuse bad flags', () => {
       [['--rates', '1gbps'], /--rates '1gbps' is not allowed/],
       [['--sizes', '1000001'], /--sizes '1000001' is not allowed: give byte counts that are multiples of 4/],
       [['--reps', '0'], /--reps '0' is not allowed/],
+      [['--warmup-bytes', 'lots'], /--warmup-bytes 'lots' is not allowed: give a whole number of bytes from 0 to 16 GiB/],
     ] as const) {
       const r = run('cluster-allreduce', ...args);
       expect(r.code, r.err).toBe(2);

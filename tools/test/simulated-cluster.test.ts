@@ -51,6 +51,20 @@ describe('simulated cluster', () => {
     }
   });
 
+  it('names its namespaces with the prefix asked for, and refuses a bad prefix before making anything', () => {
+    const named = SimulatedCluster.up({ hosts: 1, netnsPrefix: 'dgmtest-' });
+    try {
+      expect(named.hosts[0]!.record.netns).toBe(`dgmtest-${named.id}-h0`);
+      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(`dgmtest-${named.id}-h0`);
+    } finally {
+      named.down();
+    }
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`dgmtest-${named.id}-`);
+    const before = SimulatedCluster.ids();
+    expect(() => SimulatedCluster.up({ hosts: 1, netnsPrefix: 'Bad_' })).toThrow("namespace prefix 'Bad_' is not allowed: 1 to 16 lower-case letters, digits or '-', starting with a letter or digit");
+    expect(SimulatedCluster.ids()).toEqual(before);
+  });
+
   it('gives every host its own hostname, address and /dev/shm', () => {
     expect(cluster.hosts.map((h) => h.run('hostname').trim())).toEqual(['host0', 'host1', 'host2']);
     expect(cluster.hosts[1]!.run('ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain('10.77.0.2/24');

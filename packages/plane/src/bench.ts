@@ -1,6 +1,6 @@
 // '@dgm/plane/bench': the planes' parts one by one, for tools/bench (the all-reduce benchmark
 // drives both ends of a plane directly, without a run around them). Not for the runtime.
 export { RemoteReducer, StarRound, GradientAverager } from './star/index.js';
-export { SharedMemoryReducer, SharedBarrier, PeerTurns, sharedStages, chunkOf, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId } from './shared/index.js';
+export { SharedMemoryReducer, PeerTurns, sharedStages, chunkOf, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId } from './shared/index.js';
 export { WeightedSum } from './averaging/weighted-sum.js';
 export { WeightedAverage } from './averaging/weighted-average.js';

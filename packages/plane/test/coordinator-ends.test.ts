@@ -1,11 +1,10 @@
-// The planes' coordinator ends alone (the wire and real processes are exercised by the
-// coordinator's process tests): the star averages GRADS into one REDUCED for every rank, the
-// shared-memory barrier turns every rank's WRITTEN of a stage into one PROCEED; both drop and
-// report what breaks their protocol.
+// The star's coordinator end alone (the wire and real processes are exercised by the
+// coordinator's process tests): it averages GRADS into one REDUCED for every rank, and drops and
+// reports what breaks its protocol. (The other planes' coordinator end, NoTurns, receives nothing.)
 import { describe, expect, it } from 'vitest';
-import type { Message, ProceedMessage, ReducedMessage } from '@dgm/protocol';
+import type { Message, ReducedMessage } from '@dgm/protocol';
 import type { CoordinatorPlaneContext, PlaneMember } from '../src/api.js';
-import { SharedBarrier, StarRound } from '../src/bench.js';
+import { StarRound } from '../src/bench.js';
 
 const member = (rank: number): PlaneMember => ({ rank, pid: rank, host: 'h', shm: null });
 
@@ -53,46 +52,9 @@ describe('StarRound', () => {
     grads(1, 'g', 1, [3, 5]);
     expect(Array.from(reduced()[3]!.m.grads)).toEqual([2, 3]);
     expect(x.phases).toEqual(['d', 'g']);
-    x.onMessage(members[0]!, { type: 'WRITTEN', run: 'run', step: 3, phase: 'd', stage: 'whole', sampleCount: 1 });
-    expect(drops.pop()).toBe('WRITTEN is not a message of the star plane');
+    x.onMessage(members[0]!, { type: 'TURN', run: 'run', rank: 0, step: 3, phase: 'd', stage: 'whole', sampleCount: 1 });
+    expect(drops.pop()).toBe('TURN is not a message of the star plane');
     x.reset();
     expect(x.phases).toEqual([]);
-  });
-});
-
-describe('SharedBarrier', () => {
-  it("turns every rank's WRITTEN of a stage into one PROCEED, stage by stage", () => {
-    const members = [member(0), member(1), member(2)];
-    // d is large enough for two stages among 3 ranks (shared/stages.ts), g takes one.
-    const { ctx, sent, drops } = context(members, { d: 1 << 20, g: 2 });
-    const x = new SharedBarrier(ctx);
-    x.begin(5);
-    const written = (rank: number, phase: string, stage: 'grads' | 'sums' | 'whole', sampleCount = rank + 1) =>
-      x.onMessage(members[rank]!, { type: 'WRITTEN', run: 'run', step: 5, phase, stage, sampleCount });
-    const proceeds = () => sent.filter((s) => s.m.type === 'PROCEED').map((s) => s.m as ProceedMessage);
-    x.onMessage(members[0]!, { type: 'GRADS', run: 'run', step: 5, phase: 'd', sampleCount: 1, grads: new Float32Array(3) });
-    expect(drops.pop()).toBe('GRADS is not a message of the shared-memory plane');
-    written(0, 'd', 'sums');
-    expect(drops.pop()).toBe("WRITTEN 'sums' while stage 'grads' of phase 'd' is collected");
-    written(2, 'd', 'grads');
-    written(0, 'd', 'grads');
-    written(0, 'd', 'grads');
-    expect(drops.pop()).toBe("a second WRITTEN 'grads' for phase 'd' of step 5");
-    written(1, 'g', 'grads');
-    expect(drops.pop()).toBe("WRITTEN for phase 'g' while phase 'd' of step 5 is still being averaged");
-    expect(proceeds()).toHaveLength(0);
-    written(1, 'd', 'grads');
-    expect(proceeds()).toHaveLength(3); // one to each rank
-    expect(proceeds()[0]).toMatchObject({ step: 5, phase: 'd', stage: 'grads', counts: [1, 2, 3] });
-    for (const rank of [1, 0, 2]) written(rank, 'd', 'sums', 99);
-    expect(proceeds()[3]).toMatchObject({ phase: 'd', stage: 'sums', counts: [1, 2, 3] });
-    written(2, 'd', 'grads');
-    expect(drops.pop()).toBe("WRITTEN for phase 'd' of step 5, which was already averaged");
-    written(0, 'g', 'grads');
-    expect(drops.pop()).toBe("WRITTEN 'grads' while stage 'whole' of phase 'g' is collected");
-    for (const rank of [0, 1, 2]) written(rank, 'g', 'whole');
-    expect(proceeds().map((p) => `${p.phase}:${p.stage}`)).toEqual([...Array(3).fill('d:grads'), ...Array(3).fill('d:sums'), ...Array(3).fill('g:whole')]);
-    expect(x.phases).toEqual(['d', 'g']);
-    expect(drops).toEqual([]);
   });
 });

@@ -186,7 +186,7 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     reducers[1]!.fail(new Error('coordinator gone'));
     await expect(waiting).rejects.toThrow('coordinator gone');
     await expect(reducers[1]!.reduce('vae', 2, new Float32Array(8), 1)).rejects.toThrow('coordinator gone');
-    expect(() => reducers[0]!.deliver({ type: 'PROCEED', run: 'run', step: 9, phase: 'vae', stage: 'grads', counts: [1, 1] })).toThrow(/PROCEED is not a message of the shared-memory plane/);
+    expect(() => reducers[0]!.deliver({ type: 'REDUCED', run: 'run', step: 9, phase: 'vae', grads: new Float32Array(8) })).toThrow(/REDUCED is not a message of the shared-memory plane/);
     close();
   });
 

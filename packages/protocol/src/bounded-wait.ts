@@ -50,9 +50,8 @@ export class BoundedWait<V> {
 
 /**
  * One request at a time, answered by one reply: the wait, its time limit and the sticky failure
- * that every gradient reducer needs (GRADS → REDUCED on the star plane, WRITTEN → PROCEED on the
- * shared-memory plane). Matching a reply to the request stays with the caller, which knows what
- * identifies one.
+ * that a gradient reducer waiting on one peer needs (GRADS → REDUCED on the star plane). Matching
+ * a reply to the request stays with the caller, which knows what identifies one.
  */
 export class AwaitedReply<K, V> {
   private pending: { key: K; wait: BoundedWait<V> } | null = null;

@@ -47,8 +47,6 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   REDUCED: 1,
   PLANE: 0,
   RING: 0,
-  WRITTEN: 0,
-  PROCEED: 0,
   TURN: 0,
   DONE: 0,
   ABORT: 0,
@@ -268,22 +266,6 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       return { type, run, segments: strList(h, 'segments', MAX_WORLD_SIZE, MAX_PATH_LENGTH) };
     case 'RING':
       return ringOf(run, h);
-    case 'WRITTEN':
-      return {
-        type, run,
-        step: int(h, 'step', 0),
-        phase: phaseOf(h, limits),
-        stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
-        sampleCount: int(h, 'sampleCount', 1, limits.maxIndices),
-      };
-    case 'PROCEED':
-      return {
-        type, run,
-        step: int(h, 'step', 0),
-        phase: phaseOf(h, limits),
-        stage: oneOf<SharedStage>(h, 'stage', SHARED_STAGES),
-        counts: intList(h, 'counts', MAX_WORLD_SIZE, 0, limits.maxIndices),
-      };
     case 'TURN':
       return {
         type, run,

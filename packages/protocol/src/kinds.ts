@@ -13,8 +13,6 @@ export const MESSAGE_KINDS = [
   'REDUCED',
   'PLANE',
   'RING',
-  'WRITTEN',
-  'PROCEED',
   'TURN',
   'DONE',
   'ABORT',
@@ -177,30 +175,10 @@ export interface RingMessage extends Base {
  */
 export type SharedStage = 'grads' | 'sums' | 'whole';
 
-/** Worker → coordinator: my part of `stage` of this phase is written to my segment. */
-export interface WrittenMessage extends Base {
-  type: 'WRITTEN';
-  step: number;
-  phase: string;
-  stage: SharedStage;
-  /** Samples behind this rank's gradient (the weight of its contribution). */
-  sampleCount: number;
-}
-
-/** Coordinator → worker: every rank wrote `stage`; read it. `counts[rank]` weighs each gradient. */
-export interface ProceedMessage extends Base {
-  type: 'PROCEED';
-  step: number;
-  phase: string;
-  stage: SharedStage;
-  counts: number[];
-}
-
 /**
  * Worker → worker (shared-memory plane, over the workers' own sockets, never the coordinator):
  * rank `rank` wrote its part of `stage` of this phase to its segment. When a worker holds every
- * rank's TURN of a stage it reads the stage: `sampleCount` of each weighs its gradient, as
- * PROCEED's `counts` do on the coordinator's barrier.
+ * rank's TURN of a stage it reads the stage: `sampleCount` of each weighs its gradient.
  */
 export interface TurnMessage extends Base {
   type: 'TURN';
@@ -306,9 +284,7 @@ export type Message =
   | ReducedMessage
   | PlaneMessage
   | RingMessage
-  | WrittenMessage
   | TurnMessage
-  | ProceedMessage
   | DoneMessage
   | AbortMessage
   | AbortedMessage

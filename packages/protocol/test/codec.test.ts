@@ -27,9 +27,7 @@ const examples: Message[] = [
   { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
   { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
   { type: 'RING', run, hosts: [0, 1], hostNames: ['a', 'b'], segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'], addresses: ['tcp://10.0.0.1:29500', 'tcp://10.0.0.2:29500'], keys: [], wire: 'bf16' },
-  { type: 'WRITTEN', run, step: 7, phase: 'd', stage: 'grads', sampleCount: 3 },
   { type: 'TURN', run, rank: 1, step: 7, phase: 'd', stage: 'whole', sampleCount: 3 },
-  { type: 'PROCEED', run, step: 7, phase: 'd', stage: 'sums', counts: [3, 2] },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
   { type: 'ABORT', run, step: 7 },
   { type: 'ABORTED', run, step: 7, applied: ['d'] },
@@ -114,16 +112,16 @@ describe('decoder validation', () => {
   it('checks the shared-memory plane messages: phases, stages, counts and segment lists', () => {
     const h = (fields: Record<string, unknown>) => [pack({ v: PROTOCOL_VERSION, run, ...fields })];
     const limits = { gradSizes: { d: 4 }, maxIndices: 8 };
-    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 8 }), limits)).toBe('ok');
-    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'x', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d\)/);
-    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums, whole/);
-    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 9 }), limits)).toMatch(/'sampleCount' is 9, allowed is 1..8/);
+    expect(reason(h({ type: 'TURN', rank: 0, step: 1, phase: 'x', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases \(d\)/);
+    expect(reason(h({ type: 'TURN', rank: 0, step: 1, phase: 'd', stage: 'all', sampleCount: 8 }), limits)).toMatch(/'stage' must be one of grads, sums, whole/);
+    expect(reason(h({ type: 'TURN', rank: 0, step: 1, phase: 'd', stage: 'grads', sampleCount: 9 }), limits)).toMatch(/'sampleCount' is 9, allowed is 1..8/);
     expect(reason(h({ type: 'TURN', rank: 1, step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toBe('ok');
     expect(reason(h({ type: 'TURN', step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/'rank'/);
     expect(reason(h({ type: 'TURN', rank: -1, step: 1, phase: 'd', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/'rank' is -1/);
     expect(reason(h({ type: 'TURN', rank: 0, step: 1, phase: 'x', stage: 'whole', sampleCount: 8 }), limits)).toMatch(/phase 'x' is not one of this model's phases/);
-    expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 'x'] }), limits)).toMatch(/'counts\[1\]' must be an integer/);
-    expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: 4 }), limits)).toMatch(/'counts' must be a list/);
+    // The coordinator's barrier kinds are gone (the workers decide every turn): no longer accepted.
+    expect(reason(h({ type: 'WRITTEN', step: 1, phase: 'd', stage: 'grads', sampleCount: 8 }), limits)).toMatch(/unknown message type "WRITTEN"/);
+    expect(reason(h({ type: 'PROCEED', step: 1, phase: 'd', stage: 'sums', counts: [4, 4] }), limits)).toMatch(/unknown message type "PROCEED"/);
     expect(reason(h({ type: 'PLANE', segments: ['/a', 7] }))).toMatch(/'segments\[1\]' must be a string/);
     const hello = { type: 'HELLO', configHash: null, manifestHash: null, backend: 'wasm', device: 'cpu', pid: 1, host: 'h', shmId: null, shmPath: null };
     expect(reason(h({ ...hello, ringAddress: 'tcp://host:1', ringKey: null }))).toMatch(/'ringAddress' must be tcp:\/\/IPv4:PORT/);

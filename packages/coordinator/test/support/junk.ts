@@ -52,13 +52,9 @@ export function junk(r: () => number, run: string, gradSizes: Record<string, num
       return [frames[0].subarray(0, (r() * frames[0].byteLength) | 0), frames[1]];
     case 7: // missing or extra frames
       return r() < 0.5 ? [frames[0]] : [...frames, bytes(r, 16)];
-    case 8: // a well-formed message for a step that is not running, of either data plane
+    case 8: // a well-formed message for a step that is not running: the star's, or a TURN (workers say it to each other, never on this link)
       if (r() < 0.5) return frames;
-      return encodeMessage(
-        towardWorker
-          ? { type: 'PROCEED', run, step: far, phase, stage: r() < 0.5 ? 'whole' : 'sums', counts: [5, 5] }
-          : { type: 'WRITTEN', run, step: far, phase, stage: r() < 0.5 ? 'whole' : 'grads', sampleCount: 5 },
-      );
+      return encodeMessage({ type: 'TURN', run, rank: 0, step: far, phase, stage: r() < 0.5 ? 'whole' : 'grads', sampleCount: 5 });
     default: // a message kind the receiver never accepts from this side
       if (towardWorker && r() < 0.3) return encodeMessage({ type: 'PLANE', run, segments: ['/dev/shm/dgm-1-000000000000.seg', '/nonexistent'] });
       return towardWorker

@@ -2,7 +2,6 @@
 // (shared-reducer.ts) and tell each other when a stage is written over their own Unix sockets
 // (peer-turns.ts): the coordinator only sends the setup, PLANE (every rank's segment path),
 // before the first STEP, and sees nothing of the phases (its end, no-turns.ts, is empty).
-// barrier.ts, the coordinator as the barrier between stages, serves the hierarchical plane.
 import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './segment.js';
 import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
 import { NoTurns } from './no-turns.js';
@@ -71,7 +70,6 @@ export const sharedPlane: PlaneDefinition = {
 };
 
 export { SharedMemoryReducer } from './shared-reducer.js';
-export { SharedBarrier } from './barrier.js';
 export { PeerTurns, turnPathOf } from './peer-turns.js';
 export { sharedStages, SINGLE_STAGE_BYTES } from './stages.js';
 export { chunkOf } from './chunks.js';

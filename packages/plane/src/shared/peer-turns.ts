@@ -210,7 +210,7 @@ export class PeerTurns {
     w?.wait.reject(error);
   }
 
-  /** PROCEED never comes on this plane: the coordinator is not the barrier. */
+  /** Nothing from the coordinator is this plane's: it is not the barrier. */
   deliver(type: string): never {
     throw new OutOfTurnError(`${type} is not a message of the shared-memory plane (its workers decide the turns among themselves)`);
   }

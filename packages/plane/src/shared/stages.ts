@@ -1,5 +1,5 @@
-// How many barrier stages one phase's average takes on the shared-memory plane, decided the
-// same way by the coordinator (which counts WRITTENs) and every worker (which writes them).
+// How many stages one phase's average takes on the shared-memory plane, decided the same way by
+// every worker (each says TURN once per stage, and waits for every peer's TURN of it).
 import type { SharedStage } from '@dgm/protocol';
 
 /** Largest (N-1)·gradient bytes each rank reads in the single-stage average. */
