@@ -28,10 +28,13 @@ describe('dgm train --conditional', () => {
   let result: Record<string, unknown>;
 
   beforeAll(async () => {
-    const r = await runDgm(['train', '--conditional', '--steps', '2', '--out', run, ...TINY], { cwd: root });
+    // Two independent runs, trained side by side.
+    const [r, p] = await Promise.all([
+      runDgm(['train', '--conditional', '--steps', '2', '--out', run, ...TINY], { cwd: root }),
+      runDgm(['train', '--steps', '1', '--out', plain, ...TINY], { cwd: root }),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     result = r.events.find((e) => e.event === 'result') as Record<string, unknown>;
-    const p = await runDgm(['train', '--steps', '1', '--out', plain, ...TINY], { cwd: root });
     expect(p.code, p.stderr).toBe(0);
   });
 
@@ -53,18 +56,21 @@ describe('dgm train --conditional', () => {
   });
 
   it('dgm sample --class draws one row per class asked, in that order', async () => {
-    // Unscaled (--scale 1), so that grid rows map to pixel rows one to one.
-    const one = await runDgm(['sample', run, '--class', '3', '--count', '4', '--out', 'three.png', '--scale', '1', '--json'], { cwd: root });
+    // Unscaled (--scale 1), so that grid rows map to pixel rows one to one. Three independent
+    // processes: started together, checked one by one.
+    const [one, many, single] = await Promise.all([
+      runDgm(['sample', run, '--class', '3', '--count', '4', '--out', 'three.png', '--scale', '1', '--json'], { cwd: root }),
+      runDgm(['sample', run, '--class', '2,0,1', '--count', '4', '--out', 'rows.png', '--scale', '1', '--json'], { cwd: root }),
+      runDgm(['sample', run, '--class', '1', '--count', '4', '--out', 'one.png', '--scale', '1', '--json'], { cwd: root }),
+    ]);
     expect(one.code, one.stderr).toBe(0);
     expect(one.events.find((e) => e.event === 'result')).toMatchObject({ count: 4, classes: [3] });
     const three = readGrayPng(readFileSync(join(root, 'three.png')));
     expect([three.width, three.height]).toEqual([4 * 28 + 5 * 2, 28 + 2 * 2]);
-    const many = await runDgm(['sample', run, '--class', '2,0,1', '--count', '4', '--out', 'rows.png', '--scale', '1', '--json'], { cwd: root });
     expect(many.code, many.stderr).toBe(0);
     const rows = readGrayPng(readFileSync(join(root, 'rows.png')));
     expect(rows.height).toBe(3 * 28 + 4 * 2);
     // Row 2 of rows.png is class 1, drawn from the same latents as row 0 of a --class 1 grid.
-    const single = await runDgm(['sample', run, '--class', '1', '--count', '4', '--out', 'one.png', '--scale', '1', '--json'], { cwd: root });
     expect(single.code, single.stderr).toBe(0);
     const ones = readGrayPng(readFileSync(join(root, 'one.png')));
     for (let y = 0; y < 28; y++) for (let x = 0; x < ones.width; x++) expect(rows.at(x, 2 + 2 * 30 + y)).toBe(ones.at(x, 2 + y));
@@ -72,13 +78,15 @@ describe('dgm train --conditional', () => {
 
   it('refuses classes the model lacks, --class for an unconditional model, and resuming with another conditional setting; writes nothing', async () => {
     const before = readdirSync(root).sort();
-    const bad = await runDgm(['sample', run, '--class', '10', '--out', 'x.png'], { cwd: root });
+    const [bad, unconditional, resumed] = await Promise.all([
+      runDgm(['sample', run, '--class', '10', '--out', 'x.png'], { cwd: root }),
+      runDgm(['sample', plain, '--class', '1', '--out', 'x.png'], { cwd: root }),
+      runDgm(['train', '--resume', plain, '--conditional', '--steps', '2'], { cwd: root }),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('error: --class 10 is not a class of this model; its classes are 0 to 9.');
-    const unconditional = await runDgm(['sample', plain, '--class', '1', '--out', 'x.png'], { cwd: root });
     expect(unconditional.code).toBe(2);
     expect(unconditional.stderr.trim()).toMatch(/^error: --class applies only to conditional models, and the model in .*plain.* is not conditional\.$/);
-    const resumed = await runDgm(['train', '--resume', plain, '--conditional', '--steps', '2'], { cwd: root });
     expect(resumed.code).toBe(2);
     expect(resumed.stderr.trim()).toMatch(/^error: --resume .*plain: that run was trained with conditional \(the default\) but --conditional asks for true;/);
     expect(readdirSync(root).sort()).toEqual(before);

@@ -86,13 +86,16 @@ describe('dgm train', () => {
 
   it('refuses to resume with another config, or to overwrite a run, and writes nothing', async () => {
     const before = listTree(runA);
-    const other = await runDgm(['train', '--resume', runA, '--seed', '5', '--steps', '6'], { cwd: root });
+    // Three independent refusals: started together, checked one by one.
+    const [other, again, done] = await Promise.all([
+      runDgm(['train', '--resume', runA, '--seed', '5', '--steps', '6'], { cwd: root }),
+      runDgm(['train', '--out', runA], { cwd: root }),
+      runDgm(['train', '--resume', runA], { cwd: root }),
+    ]);
     expect(other.code).toBe(2);
     expect(other.stderr.trim()).toMatch(/^error: --resume .*a: that run was trained with seed 0 but --seed asks for 5; drop it to continue the run/);
-    const again = await runDgm(['train', '--out', runA], { cwd: root });
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toMatch(/^error: --out .*a already holds files; choose another --out, or continue that run with --resume/);
-    const done = await runDgm(['train', '--resume', runA], { cwd: root });
     expect(done.code).toBe(2);
     expect(done.stderr).toMatch(/is already at step 4 of 4; give a larger --steps or --epochs/);
     expect(listTree(runA)).toEqual(before);
@@ -110,29 +113,36 @@ describe('dgm train', () => {
   });
 
   it('inspect, sample and eval read the run', async () => {
-    const inspected = await runDgm(['inspect', runA, '--json'], { cwd: root });
+    // Six processes that only read the run: started together (each is mostly its own start-up,
+    // one core), checked one by one. Each grid has its own file, so none overwrites another.
+    const sample = (seed: string, name: string) => runDgm(['sample', runA, '--count', '16', '--seed', seed, '--out', name], { cwd: root });
+    const [inspected, text, grid3, grid4, grid3again, evaluated] = await Promise.all([
+      runDgm(['inspect', runA, '--json'], { cwd: root }),
+      runDgm(['inspect', join(runA, 'checkpoints/step-000002')], { cwd: root }),
+      sample('3', 'grid-3.png'),
+      sample('4', 'grid-4.png'),
+      sample('3', 'grid-3-again.png'),
+      runDgm(['eval', runA, '--json'], { cwd: root }),
+    ]);
     expect(inspected.code, inspected.stderr).toBe(0);
     const info = inspected.events[0] as { model: string; step: number; parameters: Record<string, number>; totalParameters: number; filesVerified: number };
     expect(info).toMatchObject({ model: 'vae', step: 4 });
     expect(info.parameters.encoder).toBe(784 * 400 + 400 + 2 * (400 * 20 + 20));
     expect(info.totalParameters).toBe(info.parameters.encoder + info.parameters.decoder);
     expect(info.filesVerified).toBeGreaterThanOrEqual(5);
-    const text = await runDgm(['inspect', join(runA, 'checkpoints/step-000002')], { cwd: root });
     expect(text.stdout).toMatch(/^step\s+2 \(epoch 0\)/m);
     expect(text.stdout).toMatch(/files\s+\d+ verified against manifest\.sha256/);
 
-    const grid = async (seed: string) => {
-      const r = await runDgm(['sample', runA, '--count', '16', '--seed', seed, '--out', `grid-${seed}.png`], { cwd: root });
+    const grid = (r: Awaited<ReturnType<typeof runDgm>>, name: string) => {
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe(join(root, `grid-${seed}.png`));
-      return readFileSync(join(root, `grid-${seed}.png`));
+      expect(r.stdout.trim()).toBe(join(root, name));
+      return readFileSync(join(root, name));
     };
-    const [a, b] = [await grid('3'), await grid('4')];
+    const [a, b] = [grid(grid3, 'grid-3.png'), grid(grid4, 'grid-4.png')];
     expect(a.subarray(1, 4).toString()).toBe('PNG');
     expect(a.equals(b)).toBe(false);
-    expect((await grid('3')).equals(a)).toBe(true);
+    expect(grid(grid3again, 'grid-3-again.png').equals(a)).toBe(true);
 
-    const evaluated = await runDgm(['eval', runA, '--json'], { cwd: root });
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.events[0]).toMatchObject({ family: 'vae', step: 4, elbo: (resultA.evaluation as { elbo: number }).elbo });
   });
@@ -161,8 +171,9 @@ describe('dgm train', () => {
     const bytes = readFileSync(bin);
     bytes[0] ^= 0xff;
     writeFileSync(bin, bytes);
-    for (const command of ['inspect', 'sample', 'eval']) {
-      const r = await runDgm([command, damaged], { cwd: root });
+    const commands = ['inspect', 'sample', 'eval'];
+    const runs = await Promise.all(commands.map((command) => runDgm([command, damaged], { cwd: root })));
+    for (const r of runs) {
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^error: .*decoder\/weights\.bin/);

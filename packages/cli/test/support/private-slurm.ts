@@ -44,6 +44,12 @@ function daemon(command: string, args: string[], env: NodeJS.ProcessEnv, log: st
   return child;
 }
 
+/** Job ids start below this: dgm's port 20000 + id then stays below the ephemeral range (default 32768), with room for the jobs of a suite. */
+function firstJobIdLimit(): number {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  return low > 21_100 ? Math.min(15_000, low - 20_100) : 15_000;
+}
+
 /** Starts munged, slurmctld and slurmd for this host; resolves once the node is idle. */
 export async function startPrivateSlurm(): Promise<PrivateSlurm> {
   const dir = mkdtempSync(join(tmpdir(), 'dgm-slurm-'));
@@ -90,8 +96,9 @@ export async function startPrivateSlurm(): Promise<PrivateSlurm> {
       'SlurmdParameters=config_overrides',
       'KillWait=30',
       'MinJobAge=300',
-      // Job ids (and so dgm's derived ports, 20000 + id mod 20000) differ from one suite to the next.
-      `FirstJobId=${randomInt(1, 15000)}`,
+      // Job ids (and so dgm's derived ports, 20000 + id mod 20000) differ from one suite to the
+      // next, and those ports stay below the kernel's ephemeral range (see free-port.ts).
+      `FirstJobId=${randomInt(1, firstJobIdLimit())}`,
       `NodeName=${host} NodeAddr=127.0.0.1 CPUs=${slots} State=UNKNOWN`,
       `PartitionName=debug Nodes=${host} Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES`,
       '',
