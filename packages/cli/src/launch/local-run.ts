@@ -150,9 +150,11 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         if (context.env.DGM_DEBUG === '1') reporter.message('info', `[worker ${slot.index}] ${line}`);
       },
       onExit: (exit) => {
-        // While winding down, only a failed exit still counts (it explains a coordinator failure).
+        // A worker exits 0 only after the coordinator ended the run (its STOP), which can be a
+        // moment before coordinator.finished resolves here: a clean exit is never a failure.
+        if (exit.code === 0 && exit.signal === null) return;
         if (elastic && !winding) return;
-        if (!winding || exit.code !== 0) onUnexpectedExit(exit);
+        onUnexpectedExit(exit);
       },
     });
     const started = workers;
