@@ -45,8 +45,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+/** A failed worker's exit (a clean exit never counts as one: see onExit). */
 function describeExit(exit: WorkerExit): string {
-  return exit.signal ? `was killed by ${exit.signal}` : exit.code === 0 ? 'exited before the run ended' : `exited with code ${exit.code}`;
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
 /** Turns the coordinator's step reports into progress lines. */
