@@ -19,7 +19,7 @@
 // FID of 8 epochs to where 16 had been, for about 7 % more time per epoch (BENCHMARKS.md).
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts). Option `conditional` gives G and D a class input
-// (conditioning.ts: G joins a class embedding to z, D is a projection discriminator).
+// (conditioning.ts: G joins the one-hot class to z, D is a projection discriminator).
 import * as tf from '@tensorflow/tfjs';
 import { MAX_DCGAN_REFINE, NORMALIZATIONS } from '../names.js';
 import { intIn, oneOf } from '../schema/option-fields.js';
