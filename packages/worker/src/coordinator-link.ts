@@ -17,6 +17,9 @@ export interface LinkEvents {
   refused(error: RejectedError): void;
 }
 
+/** The pause before a HELLO that failed at once is tried again. */
+const JOIN_RESEND_MS = 50;
+
 export class CoordinatorLink {
   private readonly socket: Dealer;
   private limits: DecodeLimits = {};
@@ -74,6 +77,24 @@ export class CoordinatorLink {
   async send(message: Message): Promise<void> {
     if (this.closed) throw new CoordinatorGoneError('the connection to the coordinator is closed');
     await this.socket.send(encodeMessage(message));
+  }
+
+  /**
+   * Sends while joining (HELLO). Under load a send can race with ZeroMQ dropping a connection
+   * whose handshake failed and fail at once with EAGAIN, long before the send timeout; that one
+   * is tried again until it is queued, the link closes (a refusal, the join timeout) or the send
+   * timeout has passed.
+   */
+  async sendJoining(message: Message): Promise<void> {
+    const since = Date.now();
+    for (;;) {
+      try {
+        return await this.send(message);
+      } catch (error) {
+        if (this.closed || (error as { code?: string }).code !== 'EAGAIN' || Date.now() - since >= this.liveness.timeoutMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, JOIN_RESEND_MS));
+      }
+    }
   }
 
   /**

@@ -76,6 +76,9 @@ export class WorkerSession {
       this.resolveEnd = resolve;
       this.rejectEnd = reject;
     });
+    // A session that fails while start() is still running ends through start()'s caller, who may
+    // then never await ended$: its rejection must not count as unhandled (that kills the process).
+    this.ended$.catch(() => undefined);
     this.link = new CoordinatorLink(o.connect, { heartbeatMs: o.heartbeatMs, timeoutMs: o.timeoutMs }, o.maxMessageBytes, {
       message: (m) => this.onMessage(m),
       invalid: (reason) => this.invalidDrops.note('dropped an invalid message from the coordinator', { reason }),
@@ -84,7 +87,7 @@ export class WorkerSession {
     }, o.curve);
     const send = (m: Message) => this.link.send(m);
     this.watch = new GradientWatch(this.planes, testPoisonOf(o.env), testKillOf(o.env), testStallOf(o.env));
-    this.handshake = new Handshake(o.config, o.run, send, this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
+    this.handshake = new Handshake(o.config, o.run, (m) => this.link.sendJoining(m), this.planes, this.watch, { backend, device, sharedMemory: o.sharedMemory, log, rank: o.rank, coordinator: o.connect, keyPair: o.curve?.keyPair ?? null, ringPorts: o.ringPorts });
     this.aborts = new StepAborts(this.watch, this.planes, log);
     this.work = new StepWork(() => this.run, send, this.planes, this.watch, log, (what, reason) => this.noteDrop(what, reason));
   }
@@ -101,7 +104,13 @@ export class WorkerSession {
         ),
     );
     this.join.promise.catch((error: Error) => this.fail(error));
-    await this.handshake.hello();
+    try {
+      await this.handshake.hello();
+    } catch (error) {
+      // Ends the session (and its link, whose late events would otherwise outlive the run);
+      // ended$ carries the first cause: a refusal that closed the link beats the failed send.
+      this.fail(error as Error);
+    }
   }
 
   private onMessage(m: Message): void {

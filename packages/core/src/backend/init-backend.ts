@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from './errors.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { withoutAddedErrorListeners } from './process-handlers.js';
 
 import { BACKEND_NAMES, type BackendChoice } from '../names.js';
 
@@ -135,7 +136,7 @@ function describeAttempts(attempts: Attempt[]): string {
 
 async function activateWasm(load: ModuleLoader): Promise<InitBackendResult> {
   try {
-    await load(TFJS_WASM);
+    await withoutAddedErrorListeners(() => load(TFJS_WASM));
   } catch (error) {
     throw new BackendUnavailableError(`The wasm backend could not be loaded from ${TFJS_WASM}: ${reason(error)}.`, { cause: error });
   }
@@ -145,7 +146,7 @@ async function activateWasm(load: ModuleLoader): Promise<InitBackendResult> {
     );
   }
   registerWasmTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) {
+  if (!(await withoutAddedErrorListeners(() => tf.setBackend('wasm')))) {
     throw new BackendUnavailableError(`The wasm backend failed to initialise (is its .wasm file reachable? see setWasmPaths in ${TFJS_WASM}).`);
   }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';

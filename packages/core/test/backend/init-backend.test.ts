@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend, registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
@@ -159,6 +160,23 @@ describe('initBackend', () => {
     });
     expect(g.length).toBe(3 * 3 * 2 * 4);
     expect(Array.from(g).every((v) => v > 0)).toBe(true);
+  });
+
+  it("leaves the process's own error handling alone: an unhandled rejection after 'wasm' exits 1 with its message, not 7", () => {
+    // tfjs-backend-wasm's Emscripten glue adds process listeners that rethrow (Node then exits 7,
+    // "internal exception handler run-time failure"); initBackend takes them away again. A real
+    // process, since the test runner has listeners of its own.
+    const core = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `const { initBackend } = await import(${JSON.stringify(core)});
+      const kinds = ['uncaughtException', 'unhandledRejection'];
+      const before = kinds.map((k) => process.listenerCount(k));
+      await initBackend('wasm');
+      console.log(JSON.stringify({ before, after: kinds.map((k) => process.listenerCount(k)) }));
+      Promise.reject(new Error('a stray rejection'));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(child.stdout.trim())).toEqual({ before: [0, 0], after: [0, 0] });
+    expect(child.stderr).toContain('a stray rejection');
+    expect(child.status).toBe(1);
   });
 
   it('rejects an unknown choice with the allowed ones', async () => {
