@@ -91,8 +91,10 @@ try {
 
 // The joins from the coordinator's log: admitted (waits for a boundary) → placed (state sent).
 await new Promise((r) => setTimeout(r, 500));
-const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; timestamp: string; stateMs?: number });
-const stateMs = lines.filter((l) => / joined at step \d+/.test(l.message)).map((l) => l.stateMs ?? NaN);
+const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; timestamp: string; snapshotMs?: number | null; stateBytes?: number });
+const joins = lines.filter((l) => / joined at step \d+/.test(l.message));
+const snapshotMs = joins.map((l) => l.snapshotMs ?? NaN);
+const stateMb = joins.map((l) => Number(((l.stateBytes ?? NaN) / 1e6).toFixed(1)));
 const admitted = lines.filter((l) => l.message.startsWith('a worker joins the running run')).map((l) => Date.parse(l.timestamp));
 const placed = lines.filter((l) => / joined at step \d+/.test(l.message)).map((l) => Date.parse(l.timestamp));
 const settleMs = placed.map((p, i) => p - admitted[i]!);
@@ -101,11 +103,11 @@ const afterPlaceMs = placed.map((p) => {
   return next ? next.at - p : NaN;
 });
 const stepMs = median(steps.slice(3).map((s) => s.ms));
-const result = { model, batch, rounds, machine: machineInfo(), stepMsMedian: stepMs, killToNextStepMs: kills, killToNextStepMedian: median(kills), joinSettleMs: settleMs, joinSettleMedian: median(settleMs), stateTransferMs: stateMs, stateTransferMedian: median(stateMs), placedToNextStepMs: afterPlaceMs, placedToNextStepMedian: median(afterPlaceMs) };
+const result = { model, batch, rounds, machine: machineInfo(), stepMsMedian: stepMs, killToNextStepMs: kills, killToNextStepMedian: median(kills), joinSettleMs: settleMs, joinSettleMedian: median(settleMs), snapshotMs, snapshotMedian: median(snapshotMs), stateMb, placedToNextStepMs: afterPlaceMs, placedToNextStepMedian: median(afterPlaceMs) };
 console.log(`\n${model}, global batch ${batch}, 3 wasm workers (--min-workers 2): median step ${fmt(stepMs)} ms`);
 console.log(`  kill -9 → next completed step: ${kills.join(', ')} ms (median ${fmt(result.killToNextStepMedian)})`);
 console.log(`  join admitted → placed (ABORT round, snapshot, STATE): ${settleMs.join(', ')} ms (median ${fmt(result.joinSettleMedian)})`);
-console.log(`  of which the state transfer (a live replica's full SNAPSHOT, then STATE to the joiner): ${stateMs.join(', ')} ms (median ${fmt(result.stateTransferMedian)})`);
+console.log(`  of which a live replica's full SNAPSHOT (the joiner's STATE, ${stateMb.join(', ')} MB): ${snapshotMs.join(', ')} ms (median ${fmt(result.snapshotMedian)})`);
 console.log(`  placed → next completed step: ${afterPlaceMs.join(', ')} ms (median ${fmt(result.placedToNextStepMedian)})`);
 console.log(JSON.stringify(result));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(result)}\n`);

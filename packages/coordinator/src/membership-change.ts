@@ -181,13 +181,15 @@ export class MembershipChanges {
     }
     // A joiner stays waiting until its state is sent: lost before that, it is dropped (and said) as a waiting one.
     for (const j of [...this.pending]) {
-      const sending = performance.now(); // the state transfer: a live replica's SNAPSHOT (once), then STATE
-      await this.h.sendTo(j, await level.state(), 'the state of the run');
-      const stateMs = Math.round(performance.now() - sending);
+      // The state a joiner gets: a live replica's SNAPSHOT, taken once per settle (maybe already
+      // while leveling); the log gives its time and size (the send only queues it).
+      const state = await level.state();
+      await this.h.sendTo(j, state, 'the state of the run');
+      const stateBytes = state.type === 'STATE' ? state.data.byteLength : 0;
       this.pending.splice(this.pending.indexOf(j), 1);
       this.h.membership.place(j);
       this.record({ step: this.step, event: 'joined', rank: j.rank, pid: j.pid, host: j.host, cause: 'joined' });
-      this.h.log.info(`worker ${who(j)} joined at step ${level.target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host, stateMs });
+      this.h.log.info(`worker ${who(j)} joined at step ${level.target.step + 1}; ${this.h.membership.members.length} workers`, { rank: j.rank, host: j.host, snapshotMs: level.snapshotMs(), stateBytes });
     }
     // The plane for the new members (after each member's STATE: a worker sets a plane up only with its state).
     const placed = this.h.membership.members;

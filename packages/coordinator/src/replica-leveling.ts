@@ -26,6 +26,8 @@ export interface Level {
   source: Member | null;
   /** Its full state as a STATE message (taken once, on first use). */
   state(): Promise<Message>;
+  /** How long the source took to answer the SNAPSHOT for state(), in ms (null until it has). */
+  snapshotMs(): number | null;
 }
 
 export const who = (m: Member) => `rank ${m.rank} (pid ${m.pid} on ${m.host})`;
@@ -46,13 +48,20 @@ export async function levelReplicas(h: LevelingHooks, answers: AbortAnswers, mem
     if (source === null || ahead(p, target)) [target, source] = [p, members[i]!];
   });
   let taken: Promise<Message> | null = null;
-  const state = () => (taken ??= stateFrom(h, source!, target));
+  let snapshotMs: number | null = null;
+  const state = () =>
+    (taken ??= (async () => {
+      const asked = performance.now();
+      const message = await stateFrom(h, source!, target);
+      snapshotMs = Math.round(performance.now() - asked);
+      return message;
+    })());
   const behind = members.filter((_, i) => ahead(target, positions[i]!));
   if (behind.length > 0) {
     h.log.warn(`replicas stood apart when the members changed: ${behind.map(who).join(', ')} get the state of ${who(source!)} (step ${target.step + 1}, phases applied: ${target.applied.join(', ') || 'none'})`, { behind: behind.map((m) => m.rank), source: source!.rank, step: target.step, applied: target.applied });
   }
   for (const m of behind) await h.sendTo(m, await state(), 'the state of the furthest replica');
-  return { target, source, state };
+  return { target, source, state, snapshotMs: () => snapshotMs };
 }
 
 async function stateFrom(h: LevelingHooks, source: Member, target: Position): Promise<Message> {

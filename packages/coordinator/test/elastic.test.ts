@@ -54,7 +54,7 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   const workers: Spawned[] = [];
   let killed: Spawned | null = null;
   let joiner: Spawned | null = null;
-  const { warnings, planes, logger } = keptLog();
+  const { warnings, planes, joins, logger } = keptLog();
   let segmentFds: number[] = [];
   const handle = await startCoordinator({
     bind: 'tcp://127.0.0.1:*', config, workers: 3, minWorkers: join_ ? 3 : 2, maxWorkers: join_ ? 4 : 3, runDir, backend: 'wasm', checkEvery: 5, ...liveness, logger,
@@ -75,15 +75,24 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   expect(exits.map((e) => e.code)).toEqual(exits.map(() => 0));
   expect((await workers[1]!.exit).signal).toBe('SIGKILL');
   const pids = [...workers, ...(joiner ? [joiner as Spawned] : [])].map((w) => w.child.pid!);
-  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, planes, segmentFds, pids, address: handle.address };
+  return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, planes, joins, segmentFds, pids, address: handle.address };
 }
 
 /** The coordinator's logger, keeping its warnings and its "data plane: ..." lines for the test (nothing printed). */
 function keptLog() {
   const warnings: string[] = [];
   const planes: string[] = [];
-  const logger = createDgmLogger({ process: 'coordinator', echoLevel: 'info', echo: (level, message) => (level === 'warn' ? warnings.push(message) : message.startsWith('data plane: ') && planes.push(message)) });
-  return { warnings, planes, logger };
+  const joins: Record<string, unknown>[] = [];
+  const logger = createDgmLogger({
+    process: 'coordinator',
+    echoLevel: 'info',
+    echo: (level, message, fields) => {
+      if (level === 'warn') warnings.push(message);
+      else if (message.startsWith('data plane: ')) planes.push(message);
+      else if (/ joined at step \d+/.test(message)) joins.push(fields ?? {});
+    },
+  });
+  return { warnings, planes, joins, logger };
 }
 
 /** How many shared-memory segments process `pid` holds open (its own and its peers', named or already unlinked). */
@@ -137,7 +146,7 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
   });
 
   it('below --min-workers waits for a fresh worker (dgm worker --connect), admits it, and still ends with the unchanged run\'s weights', async () => {
-    const { result, runDir, warnings, address, planes, segmentFds, pids } = await elasticRun('loss-and-join', 2, true);
+    const { result, runDir, warnings, address, planes, joins, segmentFds, pids } = await elasticRun('loss-and-join', 2, true);
     // One line for the loss; one for the wait, saying how many are alive and needed and how to add one.
     expect(warnings.filter((w) => / left at step \d+: /.test(w))).toHaveLength(1);
     expect(warnings).toContain(`only 2 of the 3 workers --min-workers needs are alive; waiting up to 120 s for more (start one with: dgm worker --connect ${address})`);
@@ -147,6 +156,9 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     const events = metrics.flatMap((m) => m.membership ?? []);
     expect(events.map((e) => e.event)).toEqual(['left', 'joined']);
     expect(events[1]!.rank).toBe(3); // ranks are identities: a joiner gets a new one
+    // The join's line says what the joiner's state cost: a live replica's SNAPSHOT (its time) and the STATE's size.
+    expect(joins).toEqual([expect.objectContaining({ rank: 3, snapshotMs: expect.any(Number), stateBytes: expect.any(Number) })]);
+    expect(joins[0]!.stateBytes).toBeGreaterThan(0);
     expect(metrics.at(-1)!.workers).toBe(3);
     expect(metrics.every((m) => m.samples === config.globalBatch || m.recovered)).toBe(true);
     // The joiner's segment and the survivors' fresh ones make the new shared plane; nothing of the old one stays open or named.
