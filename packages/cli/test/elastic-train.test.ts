@@ -31,6 +31,8 @@ describe('dgm train with --min-workers', () => {
     const warnings = p.events.filter((e) => e.event === 'log' && e.level === 'warn').map((e) => String(e.message));
     expect(warnings.filter((w) => w.includes('left at step'))).toHaveLength(1);
     expect(warnings.join('\n')).toMatch(new RegExp(`worker rank \\d \\(pid ${pids[1]} on [^)]+\\) left at step \\d+: .+; 2 workers remain \\(at least 2 needed\\)`));
+    // And the launcher's line about the child's own end (the only trace of one that dies before joining).
+    expect(warnings).toContain(`Worker 1 (pid ${pids[1]}) was killed by SIGKILL; the elastic run goes on without it. See ${join(out, 'logs', 'worker-1.log')}.`);
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; workers: number; membership?: { event: string; pid: number }[] });
     expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(metrics.flatMap((m) => m.membership ?? [])).toEqual([expect.objectContaining({ event: 'left', pid: pids[1] })]);

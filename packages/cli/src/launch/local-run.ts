@@ -154,7 +154,13 @@ export async function runLocalTraining(plan: TrainPlan, reporter: Reporter, cont
         // A worker exits 0 only after the coordinator ended the run (its STOP), which can be a
         // moment before coordinator.finished resolves here: a clean exit is never a failure.
         if (exit.code === 0 && exit.signal === null) return;
-        if (elastic && !winding) return;
+        if (elastic && !winding) {
+          // The coordinator says it when it drops a member, but not for a worker that died before
+          // it joined: this line is then its only trace, with what it last said.
+          const tail = tails[exit.slot.index].lastError;
+          reporter.message('warn', `Worker ${exit.slot.index} (pid ${exit.pid}) ${describeExit(exit)}${tail ? ` (last output: ${tail})` : ''}; the elastic run goes on without it. See ${join(settings.out, 'logs', `worker-${exit.slot.index}.log`)}.`);
+          return;
+        }
         onUnexpectedExit(exit);
       },
     });
