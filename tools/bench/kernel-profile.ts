@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 
 /** Self time (excluding kernels it called) of one kernel name + input shapes. */

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 
 /** What a figure was measured on, printed next to it: the machine is shared and noisy. */
 export interface MachineInfo {

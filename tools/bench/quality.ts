@@ -21,7 +21,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import { createModel, initBackend, isInputError, MAX_EMA_DECAY, Trainer } from '@dgm/core';
 import type { AugmentName, GanLossName, GanModel, TrainerOptions, VaeModel } from '@dgm/core';
 import { balancedLabels, EpochSampler, GanEvaluator, evaluateVae, ganSampleGrid, loadDataset, type GanMetrics } from '@dgm/core/node';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import { createModel, Trainer } from '@dgm/core';
 import type { GenerativeModel, ModelName, TrainerOptions } from '@dgm/core';
 

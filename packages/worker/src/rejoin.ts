@@ -8,7 +8,7 @@
 // replica is built anew rather than reused: a coordinator restarted with --resume sends the
 // checkpoint's full state to a replica exactly like a fresh worker's, so nothing a lost step left
 // behind (weights or Adam moments a half-finished step moved) can reach the resumed run.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import type { Logger } from '@dgm/protocol/log';
 import { CoordinatorGoneError } from './errors.js';
 import type { ResolvedWorkerOptions } from './options.js';

@@ -1,7 +1,7 @@
 // The work a worker does for the coordinator once admitted, one message at a time (the session
 // queues them): load a STATE, set a data plane up, compute a STEP (its gradients averaged
 // through the data plane) and answer DONE, answer a SNAPSHOT_REQUEST, answer an ABORT.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import { OutOfTurnError, type WorkerPlanes } from '@dgm/plane';
 import type { PhaseName } from '@dgm/core';
 import type { AbortMessage, Message, SnapshotRequestMessage, StateMessage, StepMessage } from '@dgm/protocol';

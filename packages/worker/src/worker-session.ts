@@ -3,7 +3,7 @@
 // SNAPSHOT_REQUEST) and the handshake's run one after another on a queue (work-queue.ts); the
 // data planes' messages go to @dgm/plane's WorkerPlanes (a setup queued, the rest at once, to the
 // waiting reducer); STOP and link failures end the run at once. Every wait has a bound.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '@dgm/core';
 import { disposeReplicaModel } from '@dgm/core';
 import { OutOfTurnError, WorkerPlanes } from '@dgm/plane';
 import { BoundedWait, type Message, type RunConfig, type WelcomeMessage } from '@dgm/protocol';

@@ -1,7 +1,6 @@
 // A trained model rebuilt from a checkpoint, for `dgm sample` and `dgm eval` (and the end of
 // `dgm train`): the architecture comes from state.json, the weights from the verified files.
-import type * as tfTypes from '@tensorflow/tfjs';
-import type { GenerativeModel } from '@dgm/core';
+import type { GenerativeModel, tf as tfTypes } from '@dgm/core';
 import type { CheckpointState } from '@dgm/core/node';
 import type { BackendName } from '../config/vocabulary.js';
 
@@ -16,7 +15,7 @@ export interface TrainedModel {
 /** Loads the checkpoint that `path` designates (run dir, checkpoints dir or step dir) on `backend`. */
 export async function loadTrainedModel(path: string, backend: BackendName): Promise<TrainedModel> {
   const core = await import('@dgm/core/node');
-  const tf = await import('@tensorflow/tfjs');
+  const tf = core.tf;
   await core.initBackend(backend);
   const checkpoint = await core.loadCheckpoint(path, { models: false });
   try {

@@ -10,7 +10,7 @@
 // depends on (seed, step, phase, stream, its global index) only: every replica computes the same
 // one whatever the worker count. Translation is two batched matmuls with 0/1 shift matrices (rows,
 // then columns), whose gradients the backends have and run fast.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { keyedUniform, type NoiseKey } from '../noise/index.js';
 import { AUGMENT_NAMES, type AugmentName } from '../names.js';
 import { AugmentInputError } from './errors.js';

@@ -1,4 +1,4 @@
-import { backend_util } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { KernelInputError } from './errors.js';
 
@@ -18,7 +18,7 @@ function pair(value: unknown, name: string, kernel: string): [number, number] {
  * never passes `dilations` to them (its conv2d gradient refuses dilated convs), but a caller
  * running the kernel directly may, so an optional `dilations` attribute is honoured.
  */
-export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): tf.backend_util.Conv2DInfo {
   if (xShape?.length !== 4 || filterShape?.length !== 4) {
     throw new KernelInputError(`${kernel}: input and filter must be rank 4 (NHWC and [kh, kw, ci, co]), got [${xShape}] and [${filterShape}].`);
   }
@@ -33,9 +33,9 @@ export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4
   }
   const strides = pair(attrs['strides'], 'strides', kernel);
   const dilations = pair(attrs['dilations'], 'dilations', kernel);
-  const pad = attrs['pad'] as backend_util.ExplicitPadding | 'same' | 'valid' | number;
+  const pad = attrs['pad'] as tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
   const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
-  return backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
 }
 
 /**
@@ -45,7 +45,7 @@ export function convGeometry(kernel: string, xShape: Shape4, filterShape: Shape4
  * extra rows read zero padding, as in the cpu backend) or, with a numeric pad, size the width
  * with the height's stride, leaving trailing columns unread.
  */
-export function exactPads(info: backend_util.Conv2DInfo): { top: number; bottom: number; left: number; right: number } {
+export function exactPads(info: tf.backend_util.Conv2DInfo): { top: number; bottom: number; left: number; right: number } {
   const { top, left } = info.padInfo;
   const rows = (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
   const cols = (info.outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;

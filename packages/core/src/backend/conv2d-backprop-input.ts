@@ -1,4 +1,4 @@
-import { backend_util } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { axisPhases, correlationWindow, phaseSpan } from './conv-phases.js';
 import type { AxisPhase, AxisWindow } from './conv-phases.js';
@@ -38,7 +38,7 @@ export function conv2dBackpropInputFunc(backendName: string): KernelFunc {
 /** Below this many input channels a phase conv underfills XNNPACK's output tile; one union conv wins. */
 const UNION_MAX_CHANNELS = 8;
 
-function backpropInput(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function backpropInput(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const rowPhases = axisPhases(info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
   const colPhases = axisPhases(info.filterWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
   const [, , ci, co] = filter.shape as [number, number, number, number];
@@ -59,7 +59,7 @@ function phaseConvs(
   k: KernelCalls,
   dy: TensorInfo,
   swapped: Float32Array,
-  info: backend_util.Conv2DInfo,
+  info: tf.backend_util.Conv2DInfo,
   rowPhases: AxisPhase[],
   colPhases: AxisPhase[],
   co: number,
@@ -100,7 +100,7 @@ function unionConv(
   k: KernelCalls,
   dy: TensorInfo,
   swapped: Float32Array,
-  info: backend_util.Conv2DInfo,
+  info: tf.backend_util.Conv2DInfo,
   rowPhases: AxisPhase[],
   colPhases: AxisPhase[],
   co: number,

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { BackendUnavailableError } from './errors.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 import { withoutAddedErrorListeners } from './process-handlers.js';

@@ -1,4 +1,4 @@
-import { getKernel } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
 /**
@@ -21,7 +21,7 @@ export class KernelCalls {
 
   /** Runs kernel `name` (an override when given, else the registered one) and tracks its output. */
   run(name: string, inputs: NamedTensorInfoMap | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
-    const kernelFunc = this.overrides[name] ?? getKernel(name, this.backendName)?.kernelFunc;
+    const kernelFunc = this.overrides[name] ?? tf.getKernel(name, this.backendName)?.kernelFunc;
     if (kernelFunc === undefined) {
       throw new Error(`Kernel ${name} is not registered for backend '${this.backendName}'.`);
     }

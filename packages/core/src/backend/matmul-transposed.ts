@@ -1,4 +1,4 @@
-import { util } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { withKernelCalls } from './kernel-calls.js';
 import type { KernelCalls } from './kernel-calls.js';
@@ -24,7 +24,7 @@ export function matMulTransposedFunc(kernelName: 'BatchMatMul' | '_FusedMatMul',
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     const transposeA = attrs['transposeA'] === true;
     const transposeB = attrs['transposeB'] === true;
-    const single = util.sizeFromShape(a.shape.slice(0, -2)) === 1 && util.sizeFromShape(b.shape.slice(0, -2)) === 1;
+    const single = tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 && tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
     if ((!transposeA && !transposeB) || !single || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
 
     return withKernelCalls(

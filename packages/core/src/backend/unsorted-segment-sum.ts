@@ -4,7 +4,7 @@
 // The sums run over a few hundred rows of a small table per step (one row per sample), so a
 // JavaScript loop over the backend's memory is enough; rows are added in index order, so the
 // result is deterministic.
-import { util } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
 /**
@@ -21,7 +21,7 @@ export function unsortedSegmentSumConfig(backendName: string): KernelConfig {
       const b = backend as KernelBackend;
       const ids = b.readSync(segmentIds.dataId) as Int32Array;
       const values = b.readSync(x.dataId) as Float32Array | Int32Array;
-      const rows = util.sizeFromShape(segmentIds.shape);
+      const rows = tf.util.sizeFromShape(segmentIds.shape);
       const inner = rows === 0 ? 0 : values.length / rows;
       const shape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
       const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);

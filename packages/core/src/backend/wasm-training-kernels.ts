@@ -1,4 +1,4 @@
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
@@ -14,12 +14,12 @@ const DGM_KERNEL = Symbol.for('dgm.backend.trainingKernel');
 type MarkedConfig = KernelConfig & { [DGM_KERNEL]?: true };
 
 function isOurs(name: string): boolean {
-  return (getKernel(name, WASM) as MarkedConfig | undefined)?.[DGM_KERNEL] === true;
+  return (tf.getKernel(name, WASM) as MarkedConfig | undefined)?.[DGM_KERNEL] === true;
 }
 
 function install(config: KernelConfig): void {
-  if (getKernel(config.kernelName, WASM) !== undefined) unregisterKernel(config.kernelName, WASM);
-  registerKernel({ ...config, [DGM_KERNEL]: true } as MarkedConfig);
+  if (tf.getKernel(config.kernelName, WASM) !== undefined) tf.unregisterKernel(config.kernelName, WASM);
+  tf.registerKernel({ ...config, [DGM_KERNEL]: true } as MarkedConfig);
 }
 
 /** Kernel names dgm replaces or adds on the wasm backend. */
@@ -34,9 +34,9 @@ export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInp
  * The wasm backend must be registered (import '@tensorflow/tfjs-backend-wasm') first.
  */
 export function registerWasmTrainingKernels(): void {
-  const stockMatMul = getKernel('BatchMatMul', WASM);
-  const stockFused = getKernel('_FusedMatMul', WASM);
-  if (stockMatMul === undefined || stockFused === undefined || getKernel('Conv2D', WASM) === undefined) {
+  const stockMatMul = tf.getKernel('BatchMatMul', WASM);
+  const stockFused = tf.getKernel('_FusedMatMul', WASM);
+  if (stockMatMul === undefined || stockFused === undefined || tf.getKernel('Conv2D', WASM) === undefined) {
     throw new BackendUnavailableError(
       "The wasm backend's kernels are not registered: import '@tensorflow/tfjs-backend-wasm' before registering dgm's training kernels.",
     );

@@ -2,7 +2,7 @@
 // `await tf.loadLayersModel('file:///path/model.json')` (and `model.save('file:///dir')`) works.
 // If another handler for file:// exists (tfjs-node loaded, before or after us), ours steps aside:
 // tfjs refuses a URL that two handlers claim.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 

@@ -2,7 +2,7 @@
 // (topology + weightsManifest pointing at 'weights.bin') and `weights.bin` (all weights,
 // trainable and not, concatenated in manifest order). Same layout tfjs-node's file:// handler
 // writes, produced here without tfjs-node.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 import { CheckpointError } from './errors.js';
 import { WEIGHTS_FILE } from './layout.js';

@@ -1,6 +1,6 @@
 // Reading checkpoints back: find the dir, verify every byte against the manifest, then rebuild
 // sub-models (stock tf.loadLayersModel) and optimizer tensors from exactly the verified bytes.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 

@@ -1,7 +1,7 @@
 // Optimizer state of one training phase as two files: `optimizer-<phase>.json` (names, shapes,
 // dtypes, byte offsets, in the order given) and `optimizer-<phase>.bin` (raw little-endian
 // values). Order is kept because tfjs optimizers match slots to variables by position.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 import type { NamedStateTensor } from '../train/optimizer-state.js';
 import { CheckpointError } from './errors.js';

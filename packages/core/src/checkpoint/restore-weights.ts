@@ -1,6 +1,6 @@
 // Putting a checkpoint's weights into a model that already exists (the Trainer holds its
 // variables, so a resume must write into them rather than swap in new LayersModels).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 import { namedWeights, type HasSubModels } from '../replica/weight-names.js';
 import { CheckpointError } from './errors.js';

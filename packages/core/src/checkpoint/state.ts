@@ -2,7 +2,7 @@
 // saved one stopped, plus what a reader needs to rebuild the model.
 import { readFileSync } from 'node:fs';
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 import { CheckpointError } from './errors.js';
 import { sha256Hex } from './sha256-manifest.js';

@@ -1,7 +1,7 @@
 // In-memory image storage behind the ImageSet interface: one flat NHWC array, uint8 when the
 // source is 8-bit (4x smaller than float32: Fashion-MNIST is 55 MB instead of 220 MB), converted
 // to float32 in [0,1] only for the rows a step asks for.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** A set of same-shaped images, materialised into float32 NHWC tensors on demand. */
 export interface ImageSet {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { EvalInputError } from './errors.js';
 
 /** Datasets for which @dgm/core ships an evaluation classifier. */

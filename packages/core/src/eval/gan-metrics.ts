@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { EpochSampler, loadDataset, type Dataset } from '../data/index.js';
 import { classAccuracy, type ClassAccuracy } from './class-accuracy.js';
 import { classPrediction } from './classifier-score.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { ImageSet } from '../data/index.js';
 import { vaeLoss } from '../losses/index.js';
 import type { VaeModel } from '../models/index.js';

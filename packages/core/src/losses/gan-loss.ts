@@ -4,7 +4,7 @@
 // mean over its own slice, and the coordinator's sample-count-weighted average of those means is
 // then exactly the mean over the global batch, so 1, 2 or 3 workers follow the same trajectory.
 // All losses take the discriminator's raw outputs (logits); none applies a sigmoid first.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { registerSecondOrderGradients } from '../ops/index.js';
 import { LossInputError } from './errors.js';
 import { sigmoidCrossEntropy } from './sigmoid-cross-entropy.js';

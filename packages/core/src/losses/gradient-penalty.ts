@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { registerSecondOrderGradients } from '../ops/index.js';
 import { LossInputError } from './errors.js';
 import { checkBatchTensor, checkSameShape } from './tensor-checks.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /**
  * Elementwise -[t log sigmoid(l) + (1 - t) log(1 - sigmoid(l))] from logits, in the stable form

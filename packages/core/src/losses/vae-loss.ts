@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { LossInputError } from './errors.js';
 import { sigmoidCrossEntropy } from './sigmoid-cross-entropy.js';
 import { checkBatchTensor, checkSameShape } from './tensor-checks.js';

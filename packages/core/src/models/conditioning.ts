@@ -30,7 +30,7 @@
 // a step are drawn for the classes of the real samples they stand next to, so the class mix of
 // fakes is the data's and, being keyed by the global sample index like the noise, does not
 // depend on how the batch is split over workers.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { ModelOptionError } from './errors.js';
 import { layerSeed } from './initializers.js';
 

@@ -7,7 +7,7 @@
 // TensorFlow CVAE tutorial).
 // Option `conditional` gives both a class input (conditioning.ts): the encoder joins a class
 // embedding to its flattened conv features, the decoder to z.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { intIn } from '../schema/option-fields.js';
 import { commonDefaults, CONDITIONAL_FIELDS, CONV_COMMON, VAE_FIELDS } from './common-options.js';
 import { classInput, conditioningOptions, joinClassEmbedding, readConditioning } from './conditioning.js';

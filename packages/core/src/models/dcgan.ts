@@ -20,7 +20,7 @@
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts). Option `conditional` gives G and D a class input
 // (conditioning.ts: G joins the one-hot class to z, D is a projection discriminator).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { MAX_DCGAN_REFINE, NORMALIZATIONS } from '../names.js';
 import { intIn, oneOf } from '../schema/option-fields.js';
 import { commonDefaults, CONDITIONAL_FIELDS, CONV_COMMON, GAN_FIELDS } from './common-options.js';

@@ -1,7 +1,7 @@
 // Seeded weight initializers: each layer's kernel gets its own seed derived from the model seed
 // and the layer's name (not from creation order or a global counter), so two processes build
 // bit-identical models and adding a layer does not reshuffle the others.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { fnv1a32 } from '../noise/index.js';
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;

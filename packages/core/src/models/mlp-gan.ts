@@ -4,7 +4,7 @@
 // Option `ema` (0 = none) adds sub-model 'generator_ema', the moving average of G's weights that
 // samples use (generator-ema.ts). Option `conditional` gives G and D a class input
 // (conditioning.ts: G joins a class embedding to z, D is a projection discriminator).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { commonDefaults, CONDITIONAL_FIELDS, DENSE_COMMON, GAN_FIELDS, intListField } from './common-options.js';
 import { classInput, conditioningOptions, joinClassEmbedding, projectClass, readConditioning } from './conditioning.js';
 import { buildGeneratorEma } from './generator-ema.js';

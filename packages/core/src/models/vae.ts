@@ -4,7 +4,7 @@
 // linear (Bernoulli logits) or sigmoid (Gaussian means in (0, 1)).
 // Option `conditional` gives both a class input (conditioning.ts): the encoder joins a class
 // embedding to the flattened image, the decoder to z.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { commonDefaults, CONDITIONAL_FIELDS, DENSE_COMMON, intListField, VAE_FIELDS } from './common-options.js';
 import { classInput, conditioningOptions, joinClassEmbedding, readConditioning } from './conditioning.js';
 import { glorotKernel } from './initializers.js';

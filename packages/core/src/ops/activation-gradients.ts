@@ -10,7 +10,7 @@
 //    kernel); none of those has a registered gradient, so the outer pass throws.
 // The fix: save the INPUT x and recompute what is needed from it inside the gradient, and build
 // masks with `step`, whose gradient is registered (zero), as tfjs's own Relu gradient does.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** The constants of tf.selu (Klambauer et al. 2017), as tfjs-core defines them. */
 const SELU_SCALE = 1.0507009873554804934193349852946;

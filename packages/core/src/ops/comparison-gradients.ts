@@ -2,7 +2,7 @@
 // with greaterEqual/less/lessEqual/greater/logicalAnd, which have no registered gradient, so any
 // second-order pass through them throws. The masks here come from `step`, whose gradient is
 // registered (zero), so the tape can walk through them; first-order values are unchanged.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 function single(dy: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(dy) ? (dy[0] as tf.Tensor) : dy;

@@ -2,7 +2,7 @@
 // into STATE and SNAPSHOT messages) and into the coordinator's copy of the model. Weights are
 // named `w/<sub-model>/<originalName>` (weight-names.ts: the one matching rule); optimizer slots
 // `o/<phase>/<slot name>`, in the optimizer's own order, which restoring keeps.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { OptimizerState } from '../train/optimizer-state.js';
 import { namedWeights, type HasSubModels, type StateScope } from './weight-names.js';
 

@@ -1,6 +1,6 @@
 // Tiling a batch of images into one picture and encoding it as PNG (with fast-png; PNG is not
 // something to hand-roll). Grayscale for 1 channel, RGB for 3.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { encode } from 'fast-png';
 
 import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';

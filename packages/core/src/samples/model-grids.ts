@@ -1,6 +1,6 @@
 // Sample grids of dgm's two model families, drawn from fixed noise so grids of successive
 // checkpoints of a run are directly comparable.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 import type { GanModel, VaeModel } from '../models/index.js';
 import { SampleGridError } from './errors.js';

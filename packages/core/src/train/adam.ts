@@ -10,7 +10,7 @@
 // Update (t = iterations after increment):
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 //   w = w - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { TrainerInputError } from './errors.js';
 import type { ParameterEntry } from './manifest.js';
 import type { NamedStateTensor } from './optimizer-state.js';

@@ -4,7 +4,7 @@
 // separate calls, as in the PyTorch DCGAN example. With the Trainer option `augment` every image
 // D sees (real, generated, and so the penalty's interpolates) is first transformed by DiffAugment
 // with per-sample draws of streams 'augment-real' and 'augment-fake'.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { augmentDraws, diffAugment, type AugmentName } from '../augment/index.js';
 import { gradientPenalty, type GanLoss } from '../losses/index.js';
 import type { GanModel } from '../models/index.js';

@@ -7,7 +7,7 @@
 // (at 0.999, a third of the initial weights still remain after 1,100 steps). Keyed by the step,
 // not by a counter, so a resumed run and every replica compute the same d_t and, from equal
 // weights, the same bits.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { GanModel } from '../models/index.js';
 
 /** The decay used at step `step` for a model built with `ema: decay`. */

@@ -1,7 +1,7 @@
 // The parameter manifest: how one phase's gradients are laid out in ONE flat Float32Array.
 // Entries follow the model's trainableWeights order (sub-model by sub-model), which is the order
 // gradients are computed, sent, averaged and applied in on every replica.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { PhaseName } from '../noise/index.js';
 import { TrainerInputError } from './errors.js';
 import { fnv1a64Hex } from './fnv1a64.js';

@@ -1,5 +1,5 @@
 // One phase of one step on one replica: gradients -> flat array -> reducer -> optimizer.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { clipByGlobalNorm } from '../losses/index.js';
 import type { Adam } from './adam.js';
 import { TrainerInputError } from './errors.js';

@@ -19,7 +19,7 @@
 // they are not part of the gradient manifests. The distributed layer syncs them through
 // replica/replica-state.ts (scope 'stats'); with BatchNorm the trajectory depends on how the
 // global batch is split, without it it does not.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { AugmentName } from '../augment/index.js';
 import type { GanModel, GenerativeModel, VaeModel } from '../models/index.js';
 import type { PhaseName } from '../noise/index.js';

@@ -1,6 +1,6 @@
 // The single phase of a VAE step: the negative ELBO (beta-weighted) with the
 // reparameterisation z = mean + exp(logVar / 2) * eps, eps keyed per sample (stream 'eps').
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { vaeLoss } from '../losses/index.js';
 import type { VaeModel } from '../models/index.js';
 import { keyedNormal, keyedUniform } from '../noise/index.js';
