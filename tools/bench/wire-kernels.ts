@@ -1,11 +1,10 @@
 // The ring's wire conversions alone (`--wire bf16|fp16`): wire-codec.ts's JavaScript loops against
-// the WebAssembly SIMD kernels, on views of WebAssembly memory as the ring has them, and fp16's
-// fused reduce-scatter step (decode, blend, encode in one pass) against the three passes.
+// the WebAssembly SIMD kernels, on views of WebAssembly memory as the ring has them.
 //
 //   node tools/dist/bench/wire-kernels.js [--values 4194304] [--rounds 7] [--json FILE]
 //
-// Each round times every variant once per call, after warm-up calls; prints the median ms per
-// call over the rounds and one JSON line.
+// Each round times one call of every variant, after 3 warm-up calls each; prints the median and
+// fastest ms per call over the rounds and one JSON line.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +30,6 @@ encodeHalves(sum.out, 'fp16', received);
 const out = sum.out.byteOffset;
 const bf16 = new Bf16Kernel(sum.memory);
 const fp16 = new Fp16Kernel(sum.memory);
-const [wa, wo] = [1 / 3, 2 / 3];
 
 const variants: Record<string, () => void> = {
   'fp16 encode, JavaScript': () => encodeHalves(sum.out, 'fp16', halves),
@@ -42,19 +40,6 @@ const variants: Record<string, () => void> = {
   'bf16 encode, SIMD': () => bf16.encode(out, halves.byteOffset, n),
   'bf16 decode, JavaScript': () => decodeChunk(receivedBytes, 'bf16', sum.a),
   'bf16 decode, SIMD': () => bf16.decode(received.byteOffset, sum.a.byteOffset, n),
-  'fp16 decode + blend + encode, SIMD passes': () => {
-    fp16.decode(received.byteOffset, sum.a.byteOffset, n);
-    sum.blend(wa, wo, n);
-    fp16.encode(out, halves.byteOffset, n);
-  },
-  'fp16 blend fused, SIMD': () => fp16.blend(received.byteOffset, out, wa, wo, halves.byteOffset, n, false),
-  'fp16 decode + blend + encode + decode, SIMD passes': () => {
-    fp16.decode(received.byteOffset, sum.a.byteOffset, n);
-    sum.blend(wa, wo, n);
-    fp16.encode(out, halves.byteOffset, n);
-    fp16.decode(halves.byteOffset, out, n);
-  },
-  'fp16 blend fused with the round trip, SIMD': () => fp16.blend(received.byteOffset, out, wa, wo, halves.byteOffset, n, true),
 };
 
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
@@ -66,9 +51,9 @@ for (let r = 0; r < rounds; r++) {
     times[name]!.push(performance.now() - t0);
   }
 }
-console.log(`\n${n} values, ${rounds} rounds: median ms per call`);
+console.log(`\n${n} values, ${rounds} rounds: ms per call, median (fastest)`);
 const medians = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
-for (const [name, ms] of Object.entries(medians)) console.log(`  ${name.padEnd(52)}${ms.toFixed(2).padStart(8)}`);
+for (const [name, ms] of Object.entries(medians)) console.log(`  ${name.padEnd(28)}${ms.toFixed(2).padStart(8)} (${Math.min(...times[name]!).toFixed(2)})`);
 const report = { values: n, rounds, medianMs: medians, times };
 console.log(JSON.stringify(report));
 if (flags.json) await writeFile(flags.json, JSON.stringify(report) + '\n');

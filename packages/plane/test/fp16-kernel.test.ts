@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, encodeHalves } from '../src/hierarchical/wire-codec.js';
 import { Fp16Kernel } from '../src/hierarchical/fp16-kernel.js';
-import { WeightedSum } from '../src/averaging/weighted-sum.js';
 
 /** The first index where two byte views differ, or -1 (fast, unlike toEqual on millions of elements). */
 function firstDifference(a: ArrayBufferView, b: ArrayBufferView): number {
@@ -88,30 +87,4 @@ describe('the fp16 SIMD kernel', () => {
     expect(Array.from(halves.subarray(n))).toEqual([0xbeef, 0xbeef, 0xbeef, 0xbeef]);
   });
 
-  it('blends a received chunk in one pass with the bits of decode, WeightedSum.blend and encode (and decode) one after the other', () => {
-    const n = 4 * 1024 + 4;
-    let s = 5;
-    const next = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
-    for (const round of [false, true]) {
-      for (const scale of [1, 1e-6, 4e4]) { // ordinary values, subnormal halves, overflow to Infinity
-        const sum = new WeightedSum(n, n, 1, 4 * n + 32);
-        const received = new Uint16Array(sum.memory.buffer, sum.scratch.byteOffset, n);
-        received.forEach((_, i) => (received[i] = next() & 0xffff));
-        const start = Float32Array.from({ length: n }, () => (next() / 2 ** 31 - 1) * scale);
-        const [wa, wo] = [3 / 7, 4 / 7];
-        sum.out.set(start);
-        decodeChunk(new Uint8Array(received.buffer, received.byteOffset, 2 * n), 'fp16', sum.a);
-        sum.blend(wa, wo, n);
-        const expectedHalves = new Uint16Array(n);
-        encodeHalves(sum.out, 'fp16', expectedHalves);
-        if (round) decodeChunk(new Uint8Array(expectedHalves.buffer), 'fp16', sum.out);
-        const expectedOut = Float32Array.from(sum.out);
-        sum.out.set(start);
-        const sent = new Uint16Array(sum.memory.buffer, sum.scratch.byteOffset + 2 * n + 16, n);
-        new Fp16Kernel(sum.memory).blend(received.byteOffset, sum.out.byteOffset, wa, wo, sent.byteOffset, n, round);
-        expect(firstDifference(sent, expectedHalves)).toBe(-1);
-        expect(firstDifference(sum.out, expectedOut)).toBe(-1);
-      }
-    }
-  });
 });

@@ -1,5 +1,6 @@
-// fp16 on the wire, in WebAssembly SIMD: wire-codec.ts's per-value JavaScript loop costs ≈ 5 ns a
-// value here (≈ 20 ms per 4 M values, each way), this kernel a memory pass. Bit for bit the
+// fp16 on the wire, in WebAssembly SIMD: wire-codec.ts's per-value JavaScript loop costs 10–20 ms
+// per 4 M values each way here, this kernel ≈ 1.5–1.8 ms (tools/bench/wire-kernels.ts), 8 values
+// a pass (two groups of 4 lanes sharing one 16-byte load or store of halves). Bit for bit the
 // codec's IEEE half: round to nearest even, beyond 65504 ±Infinity, subnormals, a NaN stays a NaN
 // (0x7e00 with its sign, as the codec makes it); a test compares them on every half and on the
 // float32 boundaries of every class.
@@ -30,7 +31,6 @@ const gtS = simd(0x3b);
 const minU = simd(0xb7);
 const fadd = simd(0xe4);
 const fsub = simd(0xe5);
-const fmul = simd(0xe6);
 const load = (offset = 0) => simd(0x00, 4, offset); // v128.load
 const store = (offset = 0) => simd(0x0b, 4, offset); // v128.store
 const extendLow = simd(0xa9); // i32x4.extend_low_i16x8_u: halves 0-3, one a lane
@@ -145,52 +145,15 @@ const decodeBody = [
   0x0b,
 ];
 
-/**
- * The ring's reduce-scatter step on an fp16 chunk in one pass: out = wa·decode(src) + wo·out
- * (the running weighted average, WeightedSum.blend's operations: two float32 products, then
- * their sum, each rounded once), written to out and, as fp16, to dst; with `round`, out keeps
- * what the others will decode (decode(dst)), the finished piece's value. The same operations on
- * the same operands as decode, blend, encode (and decode) one after the other: the same bits.
- * Params 0 src, 1 out, 2 wa, 3 wo (f32), 4 dst, 5 bytes (of the float side); locals 6 end (i32),
- * 7 x, 8 t, 9 r, 10 w, 11 h (v128).
- */
-const blendBody = (round: boolean) => {
-  // Four values: halves in local x (lanes) → out at `offset`, their halves left in local h.
-  const group = (offset: number, h: number) => [
-    ...decodeLanes(7, 8), ...get(2), ...simd(0x13), ...fmul, // decode(src) · wa
-    ...get(1), ...load(offset), ...get(3), ...simd(0x13), ...fmul, // out · wo
-    ...fadd, ...set(9), // the blended value
-    ...encodeLanes(9, 8), ...set(h),
-    ...get(1), ...(round ? decodeLanes(h, 8) : get(9)), ...store(offset),
-  ];
-  return [
-    2, 1, i32, 5, v128,
-    ...get(1), ...get(5), 0x6a, ...set(6), // end = out + bytes
-    ...loops(1, 6, [
-      ...get(0), ...load(), ...set(10),
-      ...get(10), ...extendLow, ...set(7), ...group(0, 11),
-      ...get(10), ...extendHigh, ...set(7), ...group(16, 7),
-      ...get(4), ...get(11), ...get(7), ...narrow, ...store(),
-      ...add(0, 16), ...add(1, 32), ...add(4, 16),
-    ], [
-      ...get(0), ...load64Halves, ...set(7), ...group(0, 11),
-      ...get(4), ...storeHalves(11),
-      ...add(0, 8), ...add(1, 16), ...add(4, 8),
-    ]),
-    0x0b,
-  ];
-};
-
-/** The module: (import "e" "m" memory) encode, decode (src dst bytes), blend, blendRound (src out wa wo dst bytes). */
+/** The module: (import "e" "m" memory) (func encode (src dst bytes)) (func decode (src dst bytes)). */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const f32 = 0x7d;
   return new Uint8Array([
     ...WASM_HEADER,
-    ...section(1, [2, 0x60, 3, i32, i32, i32, 0, 0x60, 6, i32, i32, f32, f32, i32, i32, 0]),
+    ...section(1, [1, 0x60, 3, i32, i32, i32, 0]),
     ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
-    ...section(3, [4, 0, 0, 1, 1]),
-    ...section(7, [4, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1, ...name('blend'), 0x00, 2, ...name('blendRound'), 0x00, 3]),
-    ...section(10, [4, ...codeBody(encodeBody), ...codeBody(decodeBody), ...codeBody(blendBody(false)), ...codeBody(blendBody(true))]),
+    ...section(3, [2, 0, 0]),
+    ...section(7, [2, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1]),
+    ...section(10, [2, ...codeBody(encodeBody), ...codeBody(decodeBody)]),
   ]);
 }
 
@@ -200,14 +163,12 @@ let compiled: WebAssembly.Module | null = null;
 export class Fp16Kernel {
   private readonly encodeFn: (src: number, dst: number, bytes: number) => void;
   private readonly decodeFn: (src: number, dst: number, bytes: number) => void;
-  private readonly blendFns: ((src: number, out: number, wa: number, wo: number, dst: number, bytes: number) => void)[];
 
   constructor(memory: WebAssembly.Memory) {
     compiled ??= new WebAssembly.Module(moduleBytes());
     const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
     this.encodeFn = instance.exports.encode as Fp16Kernel['encodeFn'];
     this.decodeFn = instance.exports.decode as Fp16Kernel['decodeFn'];
-    this.blendFns = [instance.exports.blend, instance.exports.blendRound] as Fp16Kernel['blendFns'];
   }
 
   /** `count` float32 at byte `src` → fp16 at byte `dst` (rounded up to a multiple of 4 values). */
@@ -218,14 +179,5 @@ export class Fp16Kernel {
   /** `count` fp16 at byte `src` → float32 at byte `dst` (rounded up to a multiple of 4 values). */
   decode(src: number, dst: number, count: number): void {
     this.decodeFn(src, dst, Math.ceil(count / 4) * 16);
-  }
-
-  /**
-   * `count` float32 at byte `out` = wa·(the `count` fp16 at byte `src`) + wo·themselves, also
-   * written as fp16 at byte `dst`; with `round`, out keeps the fp16 value (rounded up to whole
-   * groups of 4 values).
-   */
-  blend(src: number, out: number, wa: number, wo: number, dst: number, count: number, round: boolean): void {
-    this.blendFns[round ? 1 : 0]!(src, out, wa, wo, dst, Math.ceil(count / 4) * 16);
   }
 }
