@@ -8,7 +8,9 @@
 // WebAssembly SIMD has no per-lane variable shift, which is what the codec's subnormal branch
 // does; there (and only there) the kernel lets IEEE float32 arithmetic do the shifting, where it
 // is exact (reasoned at each step below). WebAssembly float operations are IEEE 754 single with
-// round to nearest even and subnormals kept (no flush to zero), in SIMD as in scalar code.
+// round to nearest even, in SIMD as in scalar code; none of these produces a float32 subnormal,
+// and the only one that may read one (encode's, of a float32 subnormal input) gives 0 for it
+// whether it is kept or flushed to zero, so not even a flushing engine could change a bit.
 //
 // Like bf16-kernel.ts it works on the memory of the ring's WeightedSum, in whole groups of 4
 // values (callers own the lane padding).
