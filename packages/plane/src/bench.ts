@@ -4,3 +4,6 @@ export { RemoteReducer, StarRound, GradientAverager } from './star/index.js';
 export { SharedMemoryReducer, PeerTurns, sharedStages, chunkOf, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId } from './shared/index.js';
 export { WeightedSum } from './averaging/weighted-sum.js';
 export { WeightedAverage } from './averaging/weighted-average.js';
+export { Bf16Kernel } from './hierarchical/bf16-kernel.js';
+export { Fp16Kernel } from './hierarchical/fp16-kernel.js';
+export { encodeHalves, decodeChunk } from './hierarchical/wire-codec.js';

@@ -2,13 +2,17 @@
 // loopback, real segments and turn sockets in /dev/shm; "hosts" are told apart only by the
 // shared-memory ids the setup groups them by. The coordinator takes no part in a phase: the
 // context's send() must never be called, and every rank must still get the sample-weighted mean,
-// the same bits on every rank, call after call (outputs alternate; chunks leave without copies).
+// the same bits on every rank, call after call (outputs alternate; chunks leave without copies),
+// and on a plain ring exactly the bits of the ring's arithmetic done with the JavaScript codec (so
+// the SIMD wire kernels change nothing).
 import { describe, expect, it } from 'vitest';
 import type { Message, WireFormat } from '@dgm/protocol';
 import type { PlaneMember, WorkerPlaneEnd, WorkerPreparation } from '../src/api.js';
 import { hierarchicalPlane } from '../src/hierarchical/index.js';
 import { CHUNK_FLOATS } from '../src/hierarchical/ring-reducer.js';
 import { sharedPlane } from '../src/shared/index.js';
+import { chunkOf } from '../src/shared/chunks.js';
+import { roundTrip } from '../src/hierarchical/wire-codec.js';
 
 /** A deterministic pseudo-random float in [-1, 1). */
 function noise(seed: number): () => number {
@@ -48,6 +52,32 @@ function weightedMean(grads: Float32Array[], counts: number[]): Float64Array {
   return out;
 }
 
+/**
+ * What a plain ring (one rank per host) computes, by the JavaScript codec and float32 rounding:
+ * piece p leaves host p through the wire, each next host q blends it in as a running average,
+ * fround(fround(wa·piece) + fround(wo·g_q)) with float32 weights M/(M+n_q) and n_q/(M+n_q), and
+ * every blend goes through the wire again (the next host decodes it; the last one is the result).
+ */
+function plainRing(grads: Float32Array[], counts: number[], wire: WireFormat): Float32Array {
+  const H = grads.length;
+  const out = new Float32Array(grads[0]!.length);
+  for (let p = 0; p < H; p++) {
+    const [ps, pe] = chunkOf(out.length, H, p);
+    const piece = grads[p]!.slice(ps, pe);
+    roundTrip(piece, wire);
+    let samples = counts[p]!;
+    for (let j = 1; j < H; j++) {
+      const q = (p + j) % H;
+      const [wa, wo] = [Math.fround(samples / (samples + counts[q]!)), Math.fround(counts[q]! / (samples + counts[q]!))];
+      piece.forEach((v, i) => (piece[i] = Math.fround(Math.fround(wa * v) + Math.fround(wo * grads[q]![ps + i]!))));
+      roundTrip(piece, wire);
+      samples += counts[q]!;
+    }
+    out.set(piece, ps);
+  }
+  return out;
+}
+
 describe('RingReducer on real sockets', () => {
   // 3 hosts × 1 rank (a plain ring), 2 hosts × 2 ranks (local turns, then two rings), bf16 and fp16 on the wire.
   const cases: { hosts: string[]; wire: WireFormat; tolerance: number }[] = [
@@ -77,6 +107,10 @@ describe('RingReducer on real sockets', () => {
             let worst = 0;
             copies[0]!.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - mean[i]!))));
             expect(worst).toBeLessThan(tolerance);
+            if (new Set(hosts).size === hosts.length) { // and exactly the codec's bits (the SIMD kernels are)
+              const expected = new Uint32Array(plainRing(grads, counts, wire).buffer);
+              expect(bits[0]!.findIndex((v, i) => v !== expected[i])).toBe(-1);
+            }
           }
         }
         expect(r.sentToCoordinator).toEqual([]);

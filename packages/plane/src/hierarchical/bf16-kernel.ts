@@ -9,19 +9,7 @@
 // decoded straight into the operand or the output. It processes whole groups of 4 values: a
 // caller passes regions whose lane padding it owns (the ring's chunks start at multiples of 4,
 // and only a shard's end is ragged, where the regions have slack).
-import { codeBody, name, section, WASM_HEADER } from '../wasm-encoding.js';
-
-/** Signed LEB128 (i32.const immediates). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
+import { codeBody, name, section, sleb, WASM_HEADER } from '../wasm-encoding.js';
 
 /** The module: (import "e" "m" memory) (func encode (src dst bytes)) (func decode (src dst bytes)). */
 function moduleBytes(): Uint8Array<ArrayBuffer> {

@@ -43,7 +43,8 @@ import { SegmentError, type OwnSegment, type PeerSegment, type SegmentLayout } f
 import type { Chunk, RingLink } from './ring-link.js';
 import type { RingTopology } from './topology.js';
 import { Bf16Kernel } from './bf16-kernel.js';
-import { bytesPerValue, decodeChunk, encodeHalves } from './wire-codec.js';
+import { Fp16Kernel } from './fp16-kernel.js';
+import { bytesPerValue, decodeChunk } from './wire-codec.js';
 
 /** Floats per message between hosts (256 KiB of fp32): small enough to pipeline, large enough to stream. */
 export const CHUNK_FLOATS = 64 * 1024;
@@ -54,9 +55,10 @@ export class RingReducer implements WorkerPlaneEnd {
   private readonly phaseIndex: Map<string, number>;
   /** Per output set, the bf16/fp16 bytes this rank sends, in the kernel's memory (null for fp32: chunks leave as views of the output). */
   private readonly encoded: (Uint16Array | null)[];
-  /** Where a received bf16 chunk is copied for the SIMD decode (null unless the wire is bf16). */
+  /** Where a received bf16/fp16 chunk is copied for the SIMD decode (null for fp32). */
   private readonly staging: Uint8Array | null;
-  private readonly bf16: Bf16Kernel | null;
+  /** The wire's SIMD encode and decode (bit for bit wire-codec.ts's), over the WeightedSum's memory; null for fp32. */
+  private readonly halves: Bf16Kernel | Fp16Kernel | null;
   private calls = 0;
   private unlinked = false;
 
@@ -81,8 +83,8 @@ export class RingReducer implements WorkerPlaneEnd {
     this.sum = new WeightedSum(shard, Math.max(...sizes), 2, wire === 'fp32' ? 0 : 2 * arena + staging);
     const { scratch } = this.sum;
     this.encoded = [0, 1].map((i) => (wire === 'fp32' ? null : new Uint16Array(scratch.buffer, scratch.byteOffset + i * arena, arena / 2)));
-    this.staging = wire === 'bf16' ? scratch.subarray(2 * arena) : null;
-    this.bf16 = wire === 'bf16' ? new Bf16Kernel(this.sum.memory) : null;
+    this.staging = wire === 'fp32' ? null : scratch.subarray(2 * arena);
+    this.halves = wire === 'bf16' ? new Bf16Kernel(this.sum.memory) : wire === 'fp16' ? new Fp16Kernel(this.sum.memory) : null;
     this.phaseIndex = new Map(Object.keys(layout.phases).sort().map((p, i) => [p, i]));
   }
 
@@ -160,19 +162,18 @@ export class RingReducer implements WorkerPlaneEnd {
     const bytesOf = (s: number, k: number): Uint8Array => {
       if (encoded === null) return new Uint8Array(out.buffer, out.byteOffset + s * 4, k * 4);
       const halves = encoded.subarray(s - at, s - at + k);
-      if (this.bf16) this.bf16.encode(out.byteOffset + s * 4, halves.byteOffset, k);
-      else encodeHalves(out.subarray(s, s + k), 'fp16', halves);
+      this.halves!.encode(out.byteOffset + s * 4, halves.byteOffset, k);
       return new Uint8Array(halves.buffer, halves.byteOffset, k * 2);
     };
     // Decodes a chunk's bytes into `into` (a region of the kernel's memory: operand or output).
     const decode = (bytes: Uint8Array, into: Float32Array): boolean => {
-      if (!this.bf16 || bytes.byteLength !== into.length * 2) return decodeChunk(bytes, this.wire, into);
+      if (!this.halves || bytes.byteLength !== into.length * 2) return decodeChunk(bytes, this.wire, into);
       let at = bytes.byteOffset;
       if (bytes.buffer !== out.buffer) {
         this.staging!.set(bytes);
         at = this.staging!.byteOffset;
       }
-      this.bf16.decode(at, into.byteOffset, into.length);
+      this.halves.decode(at, into.byteOffset, into.length);
       return true;
     };
     const expect = (chunk: Chunk, k: number, into: Float32Array) => {

@@ -6,7 +6,9 @@
 // Why divide-before-sum needs nothing more here: every operand on the wire is an average (a
 // host's average gradient, then a running average over the hosts a piece has passed: see
 // ring-reducer.ts), never a sum of gradients that could overflow fp16 where no gradient does.
-// bf16 runs in the ring through bf16-kernel.ts (SIMD, the same bits as this file's loops).
+// In the ring bf16 and fp16 run through bf16-kernel.ts and fp16-kernel.ts (WebAssembly SIMD, the
+// same bits as this file's loops, which stay the reference the tests compare them with, and the
+// path of a chunk whose size does not match).
 import type { WireFormat } from '@dgm/protocol';
 
 /** Bytes per value of each format. */
