@@ -46,6 +46,12 @@ describe('dgm train --resume of a run whose latest checkpoint is damaged', () =>
     expect(JSON.parse(readFileSync(join(run, 'settings.json'), 'utf8')).settings).toMatchObject({ workers: 1, 'checkpoint-every': 2, 'sample-every': 0, 'max-skipped-steps': 3, tensorboard });
   });
 
+  it('averages alone (the solo plane) in both runs of its one worker', () => {
+    const log = readFileSync(join(run, 'logs', 'coordinator.log'), 'utf8');
+    expect(log.match(/"message":"data plane: [a-z]+/g)).toEqual(['"message":"data plane: solo', '"message":"data plane: solo']);
+    expect(log).not.toMatch(/dropped a message/); // a GRADS would be: the solo plane takes no plane message
+  });
+
   it('leaves each step once in metrics.jsonl', () => {
     const steps = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

@@ -147,6 +147,8 @@ describe('resolveTrainSettings', () => {
     expect(resolve({ 'data-plane': 'star' }).dataPlane).toBe('star');
     expect(resolve({ 'data-plane': 'hierarchical' }).dataPlane).toBe('hierarchical');
     expect(() => resolve({ 'data-plane': 'ring' })).toThrow(/--data-plane must be one of auto, star, shared, hierarchical, got 'ring'/);
+    // solo (one worker averaging alone) is auto's to pick, not a choice.
+    expect(() => resolve({ 'data-plane': 'solo' })).toThrow(/--data-plane must be one of auto, star, shared, hierarchical, got 'solo'/);
   });
 
   it('lets flags override a YAML config file, with camelCase or flag-named keys', () => {

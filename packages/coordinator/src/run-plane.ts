@@ -1,8 +1,9 @@
 // The run's data plane and step exchange, and what they do with a member they cannot reach. A run
 // opens the plane `choosePlane` picks once every worker joined; an elastic run whose members
 // changed opens it again for the new members (every worker released its old plane on ABORT and
-// offered a fresh segment and ring socket in ABORTED) with a fresh step exchange, and falls back
-// to the star (which serves any members) only when the plane cannot serve them, saying why.
+// offered a fresh segment and ring socket in ABORTED) with a fresh step exchange: `auto` picks
+// again (solo for one member, shared or hierarchical for more), and a plane named by the user that
+// cannot serve the new members gives way to what `auto` picks for them, saying why.
 import type { Message } from '@dgm/protocol';
 import type { Logger } from '@dgm/protocol/log';
 import { PLANES, type PlaneName } from '@dgm/plane';
@@ -28,7 +29,7 @@ export interface RunPlaneContext {
 export class RunPlane {
   plane: OpenedPlane | null = null;
   exchange: StepExchange | null = null;
-  /** The plane the run started with. */
+  /** The first plane the run had with two members or more (solo, for one, is no standard for more). */
   private first: PlaneName | null = null;
 
   constructor(private readonly c: RunPlaneContext) {}
@@ -64,24 +65,27 @@ export class RunPlane {
     try {
       plane = openDataPlane(o.dataPlane, members, context, { wire: o.wire });
     } catch (error) {
-      // At the start that is the user's choice that cannot be met (exit 2); after a change, the star serves.
+      // At the start that is the user's choice that cannot be met (exit 2); after a change, what
+      // auto picks serves (the star serves any members; solo the one left).
       if (!afterChange || !(error instanceof CoordinatorOptionsError)) throw error;
-      plane = openDataPlane('star', members, context);
-      this.fellBack(error.message);
+      plane = openDataPlane('auto', members, context, { wire: o.wire });
+      this.fellBack(plane.name, error.message);
     }
-    this.first ??= plane.name;
-    // auto picks what the new members allow: say so when that is less than the run started with.
-    if (afterChange && plane.name !== this.first && o.dataPlane === 'auto' && members.length >= 2) {
+    // auto picks what the new members allow: say so when that is the star and the run had better
+    // (solo for one member, shared for one host instead of hierarchical, are no loss).
+    if (afterChange && this.first !== null && plane.name === 'star' && plane.name !== this.first && o.dataPlane === 'auto' && members.length >= 2) {
       const why = PLANES[this.first].unavailable(members);
-      if (why !== null) this.fellBack(why);
+      if (why !== null) this.fellBack(plane.name, why);
     }
+    if (members.length >= 2) this.first ??= plane.name;
     this.plane = plane;
     this.exchange = new StepExchange(o.run, () => membership.members, (m, msg) => router.send(m.peer, msg), o.stepTimeoutMs, drop, plane.end, this.faults);
     this.c.log.info(`data plane: ${plane.name}${afterChange ? ' (set up again for the new members)' : ''}`, { workers: members.length, ranks: members.map((m) => m.rank), host: members[0]?.host });
     return plane.setup;
   }
 
-  private fellBack(why: string): void {
-    this.c.log.warn(`the data plane could not be set up again for the new members, so gradients go through the coordinator (star) until the members change again: ${why}`);
+  private fellBack(instead: PlaneName, why: string): void {
+    const how = instead === 'star' ? 'gradients go through the coordinator (star)' : instead === 'solo' ? 'the one worker left averages alone (solo)' : `gradients go through the ${instead} plane`;
+    this.c.log.warn(`the data plane could not be set up again for the new members, so ${how} until the members change again: ${why}`);
   }
 }

@@ -4,7 +4,9 @@
 // a run that never changed (the single-process reference; mlp-gan without BatchNorm, fp32, with a
 // generator average so the EMA is checked too). Membership history: in metrics.jsonl and state.json.
 // The workers share one host, so the run averages through shared memory, and does so again after
-// each change (new segments for the new members; the old ones closed on every survivor).
+// each change (new segments for the new members; the old ones closed on every survivor); a change
+// that leaves one member moves the run to the solo plane (it averages alone), and a join from
+// there back to shared memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,8 +80,8 @@ async function elasticRun(name: string, seed: number, join_: boolean) {
   return { result, runDir, killAt, killedPid: workers[1]!.child.pid!, warnings, planes, joins, segmentFds, pids, address: handle.address };
 }
 
-/** The coordinator's logger, keeping its warnings and its "data plane: ..." lines for the test (nothing printed). */
-function keptLog() {
+/** The coordinator's logger, keeping its warnings and its "data plane: ..." lines for the test (nothing printed); `onInfo` sees every other line. */
+function keptLog(onInfo: (message: string) => void = () => undefined) {
   const warnings: string[] = [];
   const planes: string[] = [];
   const joins: Record<string, unknown>[] = [];
@@ -89,7 +91,10 @@ function keptLog() {
     echo: (level, message, fields) => {
       if (level === 'warn') warnings.push(message);
       else if (message.startsWith('data plane: ')) planes.push(message);
-      else if (/ joined at step \d+/.test(message)) joins.push(fields ?? {});
+      else {
+        if (/ joined at step \d+/.test(message)) joins.push(fields ?? {});
+        onInfo(message);
+      }
     },
   });
   return { warnings, planes, joins, logger };
@@ -208,5 +213,52 @@ describe('an elastic run (3 workers, --min-workers 2) that loses one to kill -9'
     expect(metrics.filter((m) => m.recovered).map((m) => m.step)).toEqual([6]);
     expect(metrics.flatMap((m) => m.membership ?? []).map((e) => [e.event, e.rank, e.pid])).toEqual([['left', 1, killedPid]]);
     expect(result.dataPlane).toBe('shared');
+  });
+
+  it('2 → 1 → 2: the loss leaves one member, which averages alone (solo); a join moves the run back to shared memory; same weights', async () => {
+    const runDir = join(dir, 'solo-and-back');
+    // The lone survivor is frozen (SIGSTOP) after its first step alone, so the run cannot end before
+    // the joiner (seconds to start) is admitted; it goes on (SIGCONT) once the coordinator took the
+    // joiner's HELLO. Liveness bounds are wide for that: the frozen worker must not count as lost.
+    const slow = ['--heartbeat-ms', '200', '--timeout-ms', '20000'];
+    let survivor: Spawned | null = null;
+    let joiner: Spawned | null = null;
+    let leftPid = 0;
+    let segmentFds: number[] = [];
+    const { warnings, planes, logger } = keptLog((message) => message.startsWith('a worker joins the running run') && survivor?.child.kill('SIGCONT'));
+    const workers: Spawned[] = [];
+    const handle = await startCoordinator({
+      bind: 'tcp://127.0.0.1:*', config, workers: 2, minWorkers: 1, maxWorkers: 2, runDir, backend: 'wasm', checkEvery: 5, heartbeatMs: 200, timeoutMs: 20_000, logger,
+      onStep: (r: StepRecord) => {
+        leftPid ||= r.membership?.find((e) => e.event === 'left')?.pid ?? 0;
+        if (r.workers === 1 && survivor === null) {
+          survivor = workers.find((w) => w.child.pid !== leftPid)!;
+          survivor.child.kill('SIGSTOP');
+          joiner = spawnWorker(handle.address, slow);
+        }
+        if (r.step === STEPS) segmentFds = [survivor!, joiner!].map((w) => segmentFdsOf(w.child.pid!));
+      },
+    });
+    // Rank 1 kills itself as step 3 (0-based) reaches G's average: the survivor redoes G alone.
+    for (let i = 0; i < 2; i++) workers.push(spawnWorker(handle.address, slow, { DGM_TEST_KILL_AT: '1:3:g' }));
+    const result = await handle.done;
+    expect(result.steps).toBe(STEPS);
+    expect(maxAbsDiff(weightsOf(result.finalState), reference)).toBeLessThanOrEqual(1e-4);
+    expect(planes).toEqual(['data plane: shared', 'data plane: solo (set up again for the new members)', 'data plane: shared (set up again for the new members)']);
+    expect(warnings.filter((w) => !/ left at step \d+: /.test(w))).toEqual([]); // solo and back are no fallback
+    expect(result.dataPlane).toBe('shared');
+    const metrics = metricsOf(runDir);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(phasesRun(metrics[3]!)).toEqual(['g']); // the survivor redid G alone, D was not applied twice
+    const counts = metrics.map((m) => m.workers);
+    expect(counts.slice(0, 3)).toEqual([2, 2, 2]);
+    expect(counts[3]).toBe(1);
+    expect(counts.at(-1)).toBe(2);
+    expect(metrics.flatMap((m) => m.membership ?? []).map((e) => e.event)).toEqual(['left', 'joined']);
+    // Solo held no segment; the survivor's fresh one and the joiner's make the new shared plane.
+    expect(segmentFds).toEqual([2, 2]);
+    const exits = await Promise.all([...workers, joiner!].map((w) => w.exit));
+    expect(exits.map((e) => e.signal ?? e.code).sort()).toEqual([0, 0, 'SIGKILL']);
+    expect(leftInShm([...workers, joiner!].map((w) => w.child.pid!))).toEqual([]);
   });
 });

@@ -52,12 +52,18 @@ async function distributed(config: RunConfig, workers: number, dataPlane: 'auto'
   return { result, exits };
 }
 
-it('1 worker reproduces one process bit for bit', async () => {
+it('1 worker averages alone (solo plane, no GRADS crosses) and reproduces one process and the 1-worker star bit for bit', async () => {
   const config = configs['mlp-gan'];
-  const { result, exits } = await distributed(config, 1);
-  expect(exits[0].code, exits[0].stderr).toBe(0);
-  expect(result.dataPlane).toBe('star'); // one worker has nobody to share with
-  expect(maxAbsDiff(weightsOf(result.finalState), await referenceWeights(config))).toBe(0);
+  const [solo, star] = [await distributed(config, 1), await distributed(config, 1, 'star')];
+  for (const { exits } of [solo, star]) expect(exits[0].code, exits[0].stderr).toBe(0);
+  expect(solo.result.dataPlane).toBe('solo'); // auto: one worker has nobody to average with
+  expect(star.result.dataPlane).toBe('star'); // named: the star's round trip, even alone
+  // On the solo plane the coordinator takes no plane message: a GRADS would be dropped and counted here.
+  expect(solo.result.droppedMessages).toBe(0);
+  const weights = weightsOf(solo.result.finalState);
+  expect(maxAbsDiff(weights, await referenceWeights(config))).toBe(0);
+  expect(maxAbsDiff(weights, weightsOf(star.result.finalState))).toBe(0);
+  expect(solo.result.finalHash).toBe(star.result.finalHash);
 });
 
 describe.each(Object.keys(configs))('%s', (name) => {

@@ -1,6 +1,7 @@
 // The plane an elastic run sets up again when its members change (run-plane.ts): the run's plane
-// for the new members when it can serve them, else the star with a warning saying why (the start
-// itself is stricter: a plane asked for by name that cannot serve is the user's error, exit 2).
+// for the new members when it can serve them (solo for one member under auto), else what auto picks
+// for them with a warning saying why (the start itself is stricter: a plane asked for by name that
+// cannot serve is the user's error, exit 2).
 import { describe, expect, it } from 'vitest';
 import { createDgmLogger } from '@dgm/protocol/log';
 import { CoordinatorOptionsError } from '../src/errors.js';
@@ -49,11 +50,33 @@ describe('the data plane after a change of members', () => {
     auto.runPlane.open([member(0, '/dev/shm/dgm-1-cccccccccccc.seg'), member(5, '/dev/shm/dgm-6-dddddddddddd.seg', 'boot:2')], true);
     expect(auto.runPlane.plane!.name).toBe('star');
     expect(auto.warnings).toEqual([expect.stringMatching(/until the members change again: data plane 'shared' needs every worker on one shared-memory filesystem/)]);
-    // One member left: the star is the only plane, and no warning is due.
+    // One member left: it averages alone (solo), and no warning is due.
     const alone = plane('auto');
     alone.runPlane.open([member(0, '/dev/shm/dgm-1-aaaaaaaaaaaa.seg'), member(1, '/dev/shm/dgm-2-bbbbbbbbbbbb.seg')], false);
-    alone.runPlane.open([member(0, '/dev/shm/dgm-1-cccccccccccc.seg')], true);
-    expect(alone.runPlane.plane!.name).toBe('star');
+    expect(alone.runPlane.open([member(0, '/dev/shm/dgm-1-cccccccccccc.seg')], true)).toEqual({ type: 'SOLO', run: 'r' });
+    expect(alone.runPlane.plane!.name).toBe('solo');
     expect(alone.warnings).toEqual([]);
+    // --data-plane shared down to one member: shared cannot serve one, so it averages alone, said once.
+    const namedAlone = plane('shared');
+    namedAlone.runPlane.open([member(0, '/dev/shm/dgm-1-aaaaaaaaaaaa.seg'), member(1, '/dev/shm/dgm-2-bbbbbbbbbbbb.seg')], false);
+    namedAlone.runPlane.open([member(1, '/dev/shm/dgm-2-cccccccccccc.seg')], true);
+    expect(namedAlone.runPlane.plane!.name).toBe('solo');
+    expect(namedAlone.warnings).toEqual([
+      "the data plane could not be set up again for the new members, so the one worker left averages alone (solo) until the members change again: data plane 'shared' needs at least 2 workers; use 'auto' or 'star'.",
+    ]);
+  });
+
+  it('one member to start with averages alone; a join moves the run to the plane auto picks for two, without a warning', () => {
+    const { runPlane, warnings } = plane('auto');
+    expect(runPlane.open([member(0, '/dev/shm/dgm-1-aaaaaaaaaaaa.seg')], false)).toEqual({ type: 'SOLO', run: 'r' });
+    expect(runPlane.plane!.name).toBe('solo');
+    expect(runPlane.open([member(0, '/dev/shm/dgm-1-bbbbbbbbbbbb.seg'), member(1, '/dev/shm/dgm-2-cccccccccccc.seg')], true)).toMatchObject({ type: 'PLANE' });
+    expect(runPlane.plane!.name).toBe('shared');
+    // A joiner without a segment: the star serves the two; solo was no plane for two, so nothing to regret.
+    const noShm = plane('auto');
+    noShm.runPlane.open([member(0, '/dev/shm/dgm-1-aaaaaaaaaaaa.seg')], false);
+    expect(noShm.runPlane.open([member(0, '/dev/shm/dgm-1-bbbbbbbbbbbb.seg'), member(1, null)], true)).toBeNull();
+    expect(noShm.runPlane.plane!.name).toBe('star');
+    expect([...warnings, ...noShm.warnings]).toEqual([]);
   });
 });

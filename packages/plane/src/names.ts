@@ -2,11 +2,18 @@
 // the option schemas import it to say what --data-plane accepts. registry.ts holds a plane per
 // name; adding a plane adds its name here and its line there.
 
-/** Every data plane, in the order `auto` prefers them (the first one possible is used). */
-export const PLANE_NAMES = ['shared', 'hierarchical', 'star'] as const;
+/**
+ * Every data plane, in the order `auto` prefers them (the first one possible is used). `solo`
+ * (one worker, which averages alone) is auto's alone: no choice below names it.
+ */
+export const PLANE_NAMES = ['solo', 'shared', 'hierarchical', 'star'] as const;
 export type PlaneName = (typeof PLANE_NAMES)[number];
 
-/** What a run may ask for: a plane by name, or `auto` (the first plane of PLANE_NAMES that all workers can use). */
+/**
+ * What a run may ask for: a plane by name, or `auto` (the first plane of PLANE_NAMES that all
+ * workers can use). Not `solo`: with one worker there is nothing to choose (auto takes it), and a
+ * run that names `star` keeps the star's round trip even with one worker (benchmarks compare them).
+ */
 export const PLANE_CHOICES = ['auto', 'star', 'shared', 'hierarchical'] as const;
 export type PlaneChoice = (typeof PLANE_CHOICES)[number];
 

@@ -5,9 +5,11 @@ import type { PlaneDefinition, PlaneMember } from './api.js';
 import { PLANE_NAMES, type PlaneChoice, type PlaneName } from './names.js';
 import { hierarchicalPlane } from './hierarchical/index.js';
 import { sharedPlane } from './shared/index.js';
+import { soloPlane } from './solo/index.js';
 import { starPlane } from './star/index.js';
 
 export const PLANES: Readonly<Record<PlaneName, PlaneDefinition>> = {
+  solo: soloPlane,
   shared: sharedPlane,
   hierarchical: hierarchicalPlane,
   star: starPlane,
@@ -18,7 +20,7 @@ export const DEFAULT_PLANE: PlaneDefinition = starPlane;
 
 /**
  * The plane for a run: `auto` takes the first plane of PLANE_NAMES that every member can use
- * (shared when every worker offers a segment on one shared-memory filesystem and there are two
+ * (solo when there is exactly one member; shared when every worker offers a segment on one shared-memory filesystem and there are two
  * or more; hierarchical when they span hosts and each offers a segment and a ring socket; else
  * the star); a plane by name must be usable, or this throws its sentence.
  */

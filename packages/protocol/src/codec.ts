@@ -47,6 +47,7 @@ const TENSOR_FRAMES: Record<MessageKind, number> = {
   REDUCED: 1,
   PLANE: 0,
   RING: 0,
+  SOLO: 0,
   TURN: 0,
   DONE: 0,
   ABORT: 0,
@@ -266,6 +267,8 @@ function bodyOf(type: MessageKind, h: Header, frames: readonly Uint8Array[], lim
       return { type, run, segments: strList(h, 'segments', MAX_WORLD_SIZE, MAX_PATH_LENGTH) };
     case 'RING':
       return ringOf(run, h);
+    case 'SOLO':
+      return { type, run };
     case 'TURN':
       return {
         type, run,

@@ -13,6 +13,7 @@ export const MESSAGE_KINDS = [
   'REDUCED',
   'PLANE',
   'RING',
+  'SOLO',
   'TURN',
   'DONE',
   'ABORT',
@@ -168,6 +169,15 @@ export interface RingMessage extends Base {
 }
 
 /**
+ * Coordinator → worker, once before the first STEP (and again after an elastic run's change that
+ * leaves one member): the run has this one worker, so it averages alone — its own gradient is
+ * the average, and no GRADS/REDUCED cross for any phase.
+ */
+export interface SoloMessage extends Base {
+  type: 'SOLO';
+}
+
+/**
  * Stages of one phase's average on the shared-memory plane: either 'grads' (each rank's gradient
  * is in its segment, each averages its chunk) then 'sums' (each rank's averaged chunk is in its
  * segment), or the single stage 'whole' (each rank's whole gradient is in its segment, each
@@ -284,6 +294,7 @@ export type Message =
   | ReducedMessage
   | PlaneMessage
   | RingMessage
+  | SoloMessage
   | TurnMessage
   | DoneMessage
   | AbortMessage

@@ -27,6 +27,7 @@ const examples: Message[] = [
   { type: 'REDUCED', run, step: 7, phase: 'd', grads: Float32Array.from([0.25, 1, 2, 3]) },
   { type: 'PLANE', run, segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'] },
   { type: 'RING', run, hosts: [0, 1], hostNames: ['a', 'b'], segments: ['/dev/shm/a.seg', '/dev/shm/b.seg'], addresses: ['tcp://10.0.0.1:29500', 'tcp://10.0.0.2:29500'], keys: [], wire: 'bf16' },
+  { type: 'SOLO', run },
   { type: 'TURN', run, rank: 1, step: 7, phase: 'd', stage: 'whole', sampleCount: 3 },
   { type: 'DONE', run, step: 7, error: null, sampleCount: 3, losses: { d: 0.7, g: NaN }, computeMs: 12.5, reduceMs: 0 },
   { type: 'ABORT', run, step: 7 },

@@ -32,7 +32,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'max-failures', type: 'string', value: 'n', description: `Elastic run: workers lost over the whole run before it stops with a checkpoint (default ${TRAIN_DEFAULTS.maxFailures}).` },
   { name: 'tensorboard', type: 'string', value: 'dir', description: 'Also write the losses, images/s, step times and learning rate as TensorBoard event files in dir (tensorboard --logdir dir).' },
   { name: 'resume', type: 'string', value: 'run dir', description: 'Continue a stopped run from its latest checkpoint with all its settings; those given again replace the stored ones, except the trajectory (model, data, batch, lr, seed, ...); --steps/--epochs may extend it.' },
-  { name: 'data-plane', type: 'string', value: 'kind', description: "Where gradients are averaged: 'shared' (workers on this host, through /dev/shm), 'star' (through the coordinator), 'hierarchical' (workers on several hosts: shared memory plus rings between hosts), 'auto' (default: shared on one host, hierarchical across hosts)." },
+  { name: 'data-plane', type: 'string', value: 'kind', description: "Where gradients are averaged: 'shared' (workers on this host, through /dev/shm), 'star' (through the coordinator), 'hierarchical' (workers on several hosts: shared memory plus rings between hosts), 'auto' (default: a lone worker averages alone, shared on one host, hierarchical across hosts)." },
   { name: 'config', type: 'string', value: 'file', description: 'YAML or JSON file of these settings, keyed by flag name; flags override it.' },
   { name: 'json', type: 'boolean', description: 'Print machine-readable JSON lines on stdout, nothing else.' },
 ];

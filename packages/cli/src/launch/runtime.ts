@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { closeLogger, createDgmLogger, type Logger } from '@dgm/protocol/log';
 import type { CurveServerKeys } from '@dgm/protocol/security';
+import type { PlaneName } from '@dgm/plane/names';
 import type { CoordinatorRuntimeFlags } from '../commands/runtime-flags.js';
 import type { BackendName } from '../config/vocabulary.js';
 import type { TrainPlan } from './train-plan.js';
@@ -27,7 +28,7 @@ export interface CoordinatorOutcome {
   /** The final checkpoint, or null if none could be written. */
   checkpointDir: string | null;
   /** Where gradients were averaged (null when the run did not get to say). */
-  dataPlane: 'star' | 'shared' | 'hierarchical' | null;
+  dataPlane: PlaneName | null;
 }
 
 export interface CoordinatorHandle {

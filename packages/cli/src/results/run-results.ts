@@ -2,6 +2,7 @@
 // where it stopped and how to continue it (interrupted).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PlaneName } from '@dgm/plane/names';
 import type { CoordinatorOutcome } from '../launch/runtime.js';
 import type { TrainPlan } from '../launch/train-plan.js';
 import type { Reporter } from '../progress/reporter.js';
@@ -28,7 +29,7 @@ export async function reportInterrupted(reporter: Reporter, outcome: Coordinator
 }
 
 /** The end of a finished run: sample grid and, for VAEs, the test ELBO, printed to stdout. */
-export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null, dataPlane: 'star' | 'shared' | 'hierarchical' | null): Promise<void> {
+export async function reportFinished(plan: TrainPlan, reporter: Reporter, checkpointDir: string | null, dataPlane: PlaneName | null): Promise<void> {
   const { settings } = plan;
   const trained = await loadTrainedModel(checkpointDir ?? settings.out, plan.localBackend);
   try {

@@ -17,6 +17,7 @@ interface SegmentPreparation extends WorkerPreparation {
 function unavailable(members: readonly PlaneMember[]): string | null {
   const ids = new Set(members.map((m) => m.shm?.id ?? null));
   if (members.length >= 2 && !ids.has(null) && ids.size === 1) return null;
+  if (members.length < 2) return "data plane 'shared' needs at least 2 workers; use 'auto' or 'star'.";
   const without = members.filter((m) => m.shm === null).map((m) => `rank ${m.rank} (${m.host})`);
   return without.length > 0
     ? `data plane 'shared' needs a shared-memory segment from every worker, and ${without.join(', ')} offered none (no writable /dev/shm with room for it, or started with --no-shared-memory); use 'auto' or 'star'.`

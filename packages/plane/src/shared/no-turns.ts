@@ -7,7 +7,7 @@ import type { CoordinatorPlaneEnd, PlaneMember } from '../api.js';
 import type { PlaneName } from '../names.js';
 
 export class NoTurns<M extends PlaneMember> implements CoordinatorPlaneEnd<M> {
-  /** The plane it serves: the hierarchical plane's turns are the workers' too. */
+  /** The plane it serves: the hierarchical plane's turns are the workers' too, and the solo plane has none. */
   constructor(readonly name: PlaneName = 'shared') {}
 
   /** The coordinator does not see the phases of this plane. */
