@@ -46,7 +46,7 @@ export interface DdpOverheadRun {
   records: OverheadRecord[];
   /** Each sub-model's parameter shapes, in dgm's orientation and order (a dense kernel [in, out]). */
   paramShapes: { d: number[][]; g: number[][] };
-  /** The most all-reduces any rank made in one phase of one step. */
+  /** The most buckets (all-reduces per backward) DDP made of a sub-model's gradient on any rank. */
   allreducesPerStep: { d: number; g: number };
   /** Every rank ended with the same bits of every parameter. */
   replicasEqual: boolean;

@@ -118,8 +118,8 @@ async function imagesFile(spec: string): Promise<{ dir: string; file: string }> 
 
 /**
  * The DDP figure stands beside dgm's only if it trained the same thing: every parameter of the
- * PyTorch model has the shape of dgm's (same layers, same sizes, in order), each phase made one
- * all-reduce a step as dgm's does, and DDP kept the replicas identical.
+ * PyTorch model has the shape of dgm's (same layers, same sizes, in order), DDP kept each phase's
+ * gradient in one bucket (one all-reduce a phase, as dgm makes), and it kept the replicas identical.
  */
 export function checkSameModel(run: DdpOverheadRun, modelOptions: Record<string, unknown>): void {
   const model = createModel('mlp-gan', modelOptions);
@@ -133,7 +133,7 @@ export function checkSameModel(run: DdpOverheadRun, modelOptions: Record<string,
         throw new Error(`ddp_overhead.py's ${phase === 'd' ? 'discriminator' : 'generator'} has parameters ${JSON.stringify(run.paramShapes[phase])}, dgm's ${JSON.stringify(dgm[phase])}: not the same model.`);
       }
       if (run.allreducesPerStep[phase] !== 1) {
-        throw new Error(`DDP made ${run.allreducesPerStep[phase]} all-reduces in phase ${phase} of a step; dgm makes 1: the figures would not compare.`);
+        throw new Error(`DDP split phase ${phase}'s gradient into ${run.allreducesPerStep[phase]} buckets (all-reduces a step); dgm makes 1: the figures would not compare.`);
       }
     }
     if (!run.replicasEqual) throw new Error(`DDP's ${run.workers} replicas ended with different parameters.`);

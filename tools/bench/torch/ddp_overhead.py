@@ -26,16 +26,20 @@ Specification (the same model, data and step as `overhead` trains with dgm):
 How the time inside the all-reduce is taken. dgm's worker times its `reduce` on its own thread,
 from handing the flat gradient over to having the average back (so the faster worker's reduce
 holds its wait for the slower one, and its own wake-up when the average arrives); compute is the
-step's wall time minus that. Here DDP runs as users run it (its reducer, one bucket per
-sub-model: each gradient is about 50 KB; DDP's own averaging), with one addition: the bucket goes
-through PyTorch's stock Python all-reduce hook (default_hooks.allreduce_hook: divide by the world
-size, all-reduce over the process group) wrapped so that it notes when DDP launched it. The
-bucket is ready when backward has produced the last gradient, so the rank's time inside the
-all-reduce runs from that launch to backward() returning on the training thread, which DDP holds
-until the all-reduce is done and the averages are copied back into .grad: the same span as dgm's
-reduce. (Timing the all-reduce's future inside the hook would miss the training thread's
-wake-up, which dgm counts; no_sync plus one explicit all_reduce of the flattened gradients would
-time the same collective but measure gloo in a hand-written loop, not DDP.)
+step's wall time minus that. Here DDP runs as users run it, untouched: its reducer, its built-in
+all-reduce (C++), one bucket per sub-model (each gradient is about 50 KB; the bucket count is
+read back from DDP and printed). DDP launches a bucket's all-reduce the moment the last of its
+gradients is accumulated, then holds backward() until the all-reduce is done and the averages are
+copied back into .grad. So a rank's time inside the all-reduce runs from its last gradient of the
+phase (a tensor hook on every parameter notes the time each gradient is computed, on the training
+thread) to backward() returning: the same span as dgm's reduce, give or take the accumulation of
+that last gradient into the bucket (microseconds at this size). Other ways were tried and not
+taken: a Python communication hook (PyTorch's stock allreduce_hook, timed) made the step ~10 %
+slower than DDP's built-in all-reduce under load (BENCHMARKS.md; likely its completion callback,
+which needs the GIL on gloo's thread); timing the all-reduce's future inside such a hook would also miss the
+training thread's wake-up, which dgm counts; no_sync plus one explicit all_reduce of the
+flattened gradients would time the same collective but measure gloo in a hand-written loop, not
+DDP.
 
 Per step s, with end[r][s] the perf_counter (CLOCK_MONOTONIC: one clock for every process on the
 host) at which rank r finished step s and end[r][-1] its start after a barrier:
@@ -50,7 +54,7 @@ tools/bench/step-overhead.ts reduces with the same code as dgm's runs:
    "replicas_equal": true, "records": [{"stepMs", "computeMs", "reduceMs", "workerComputeMs"}, ...]}
 
 param_shapes are in dgm's orientation (a dense kernel [in, out]); allreduces_per_step is the most
-all-reduces any rank made in one phase of one step; replicas_equal says every rank ended with the
+buckets (all-reduces per backward) DDP made of a sub-model's gradients on any rank; replicas_equal says every rank ended with the
 same bits of every parameter (DDP's promise, checked after the timed steps).
 
 Run (Debian: apt-get install python3-torch, PyTorch 1.13):
@@ -69,7 +73,6 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
-from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
 from torch.nn.parallel import DistributedDataParallel
 
 PIXELS = 28 * 28
@@ -87,35 +90,30 @@ def adam(module):
     return torch.optim.Adam(module.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
 
 
-class LaunchClock:
-    """When DDP launched a sub-model's first all-reduce in the current backward, and how many it launched."""
+class LastGradientClock:
+    """When backward last computed a gradient of one of `module`'s parameters (DDP's bucket is ready right after)."""
 
-    def __init__(self):
-        self.launched = None
-        self.calls = 0
+    def __init__(self, module):
+        self.last = None
+        for p in module.parameters():
+            p.register_hook(self.seen)
 
-    def since_launch(self, now):
-        """Seconds from the launch to `now` (backward's return), and the launches; then starts afresh."""
-        if self.launched is None:
-            raise RuntimeError("DDP launched no all-reduce in this backward")
-        taken = (now - self.launched, self.calls)
-        self.launched, self.calls = None, 0
-        return taken
+    def seen(self, grad):
+        self.last = time.perf_counter()  # returns None: the gradient goes on unchanged
 
-
-def timed_allreduce_hook(clock, bucket):
-    # The autograd engine calls this on the training thread the moment the bucket is ready.
-    if clock.launched is None:
-        clock.launched = time.perf_counter()
-    clock.calls += 1
-    return default_hooks.allreduce_hook(None, bucket)
+    def since_last(self, now):
+        """Seconds from the phase's last gradient to `now` (backward's return); then starts afresh."""
+        if self.last is None:
+            raise RuntimeError("backward computed no gradient of this sub-model")
+        seconds, self.last = now - self.last, None
+        return seconds
 
 
-def phase_done(clocks, phase, most_calls):
-    """Right after a phase's backward(): the seconds it spent inside its all-reduce."""
-    seconds, calls = clocks[phase].since_launch(time.perf_counter())
-    most_calls[phase] = max(most_calls[phase], calls)
-    return seconds
+def buckets(ddp):
+    """How many buckets (so all-reduces per backward) DDP made of the module's gradients, as it reports them."""
+    data = ddp._get_ddp_logging_data()
+    sizes = data.get("rebuilt_bucket_sizes") or data["bucket_sizes"]
+    return len(str(sizes).split(","))
 
 
 def dense_shapes(module):
@@ -145,9 +143,7 @@ def run_rank(rank, world, o):
     per_rank = o.global_batch // world
     g_plain, d_plain = generator(o.latent, o.hidden), discriminator(o.hidden)
     g, d = DistributedDataParallel(g_plain), DistributedDataParallel(d_plain)
-    clocks = {"d": LaunchClock(), "g": LaunchClock()}
-    d.register_comm_hook(clocks["d"], timed_allreduce_hook)
-    g.register_comm_hook(clocks["g"], timed_allreduce_hook)
+    clocks = {"d": LastGradientClock(d_plain), "g": LastGradientClock(g_plain)}
     opt_g, opt_d = adam(g), adam(d)
     bce = nn.BCEWithLogitsLoss()
     ones, zeros = torch.ones(per_rank, 1), torch.zeros(per_rank, 1)
@@ -155,7 +151,7 @@ def run_rank(rank, world, o):
     windows_per_epoch = images.shape[0] // o.global_batch
     permutation = None
 
-    ends, reduces, most_calls = [], [], {"d": 0, "g": 0}
+    ends, reduces = [], []
     dist.barrier()
     start = time.perf_counter()
     for s in range(o.steps):
@@ -168,13 +164,13 @@ def run_rank(rank, world, o):
             fake = g(torch.randn(per_rank, o.latent))
         opt_d.zero_grad()
         (bce(d(real), ones) + bce(d(fake), zeros)).backward()
-        inside = phase_done(clocks, "d", most_calls)
+        inside = clocks["d"].since_last(time.perf_counter())
         opt_d.step()
 
         d_plain.requires_grad_(False)
         opt_g.zero_grad()
         bce(d_plain(g(torch.randn(per_rank, o.latent))), ones).backward()
-        inside += phase_done(clocks, "g", most_calls)
+        inside += clocks["g"].since_last(time.perf_counter())
         opt_g.step()
         d_plain.requires_grad_(True)
 
@@ -182,7 +178,7 @@ def run_rank(rank, world, o):
         reduces.append(inside)
 
     # Everything below is after the timed steps: gather every rank's timestamps and compare replicas.
-    mine = torch.tensor([start, *ends, *reduces, most_calls["d"], most_calls["g"]], dtype=torch.float64)
+    mine = torch.tensor([start, *ends, *reduces, buckets(d), buckets(g)], dtype=torch.float64)
     everyone = [torch.empty_like(mine) for _ in range(world)]
     dist.all_gather(everyone, mine)
     flat = torch.cat([p.detach().reshape(-1) for p in [*g_plain.parameters(), *d_plain.parameters()]])
@@ -199,7 +195,7 @@ def run_rank(rank, world, o):
 
 
 def step_records(gathered, steps):
-    """dgm's StepRecord fields per step, from each rank's [start, ends..., reduces..., calls d, calls g]."""
+    """dgm's StepRecord fields per step, from each rank's [start, ends..., reduces..., buckets d, buckets g]."""
     ends = [row[0:steps + 1] for row in gathered]  # ends[r][0] is the start, ends[r][s+1] step s's end
     reduces = [row[steps + 1:2 * steps + 1] for row in gathered]
     records = []
