@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// The tools' tests check the benches' wiring only (no benchmark and no PyTorch run here), against
-// the compiled tools/dist the benches run from: nx builds it before `test`.
+// The tools' tests check the benches' wiring only (no benchmark figure is taken here; PyTorch runs
+// only in overhead-ddp.test.ts, for a few steps), against the compiled tools/dist the benches run
+// from: nx builds it before `test`.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

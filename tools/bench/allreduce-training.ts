@@ -20,6 +20,9 @@ export interface TrainingRun {
   records: StepRecord[];
 }
 
+/** What `stepOverhead` reads of a step: dgm's metrics line, or ddp_overhead.py's record of a DDP step in the same fields. */
+export type OverheadRecord = Pick<StepRecord, 'stepMs' | 'computeMs' | 'reduceMs' | 'workerComputeMs'>;
+
 export interface TrainingOptions {
   /** Force a data plane (default: the run's auto choice). */
   dataPlane?: 'star' | 'auto';
@@ -68,6 +71,14 @@ export function imagesPerSec(run: TrainingRun, warmup: number): number {
   return samples / seconds;
 }
 
+export interface StepOverhead {
+  stepMs: number;
+  computeMs: number;
+  overheadMs: number;
+  imbalanceMs: number;
+  outsideMs: number;
+}
+
 /**
  * Median step time, median slowest-worker compute time, and the median of their difference (the
  * overhead); and two medians that say where the overhead goes (a worker's "compute" is its step
@@ -77,9 +88,9 @@ export function imagesPerSec(run: TrainingRun, warmup: number): number {
  * coordinator). What is left, overhead − outside, is spent inside reduce: hops and averaging,
  * plus the per-phase waits for whichever worker is slower at that phase.
  */
-export function stepOverhead(run: TrainingRun, warmup: number): { stepMs: number; computeMs: number; overheadMs: number; imbalanceMs: number; outsideMs: number } {
+export function stepOverhead(run: { records: readonly OverheadRecord[] }, warmup: number): StepOverhead {
   const measured = run.records.slice(warmup);
-  const fastest = (r: StepRecord) => (r.workerComputeMs.length > 0 ? Math.min(...r.workerComputeMs) : r.computeMs);
+  const fastest = (r: OverheadRecord) => (r.workerComputeMs.length > 0 ? Math.min(...r.workerComputeMs) : r.computeMs);
   return {
     stepMs: median(measured.map((r) => r.stepMs)),
     computeMs: median(measured.map((r) => r.computeMs)),

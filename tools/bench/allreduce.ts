@@ -1,7 +1,7 @@
 // Distributed-runtime benchmarks of dgm (kept out of `npm test`):
 //
 //   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all>
-//        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]
+//        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]
 //
 //   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on one host: dgm's runtime on
 //              each data plane of --plane (star-tcp, star-ipc: through the coordinator; shared:
@@ -9,7 +9,9 @@
 //              (PyTorch gloo), seconds/algbw/busbw; --rounds alternate them (default 1).
 //   scaling    DCGAN (normalization none, the anchor's layers) images/s at global batch 128 with
 //              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.
-//   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute.
+//   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute
+//              (step-overhead.ts); --impl dgm,ddp adds PyTorch DDP over gloo training the same model
+//              (tools/bench/torch/ddp_overhead.py), alternated round by round (--rounds, default 1).
 //   curve      what CURVE costs: DCGAN images/s, 2 workers, star plane over tcp, with and without
 //              CURVE, alternated --rounds times (the all-reduce side: --plane star-tcp,star-curve).
 // Prints tables, then one JSON line with every figure.
@@ -18,15 +20,16 @@ import { parseArgs } from 'node:util';
 import type { RunConfig } from '@dgm/protocol';
 import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
 import { PLANE_NAMES, runtimeAllReduce, type AllReduceRow, type Plane } from './allreduce-runtime.js';
-import { imagesPerSec, stepOverhead, trainDistributed } from './allreduce-training.js';
+import { imagesPerSec, trainDistributed } from './allreduce-training.js';
 import { curveCost } from './curve-cost.js';
 import { machineInfo } from './machine.js';
 import { median } from './stats.js';
+import { OVERHEAD_IMPLS, overheadBench, type OverheadImpl } from './step-overhead.js';
 
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--steps N] [--rounds N] [--json FILE]\n`);
+  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]\n`);
   process.exit(2);
 }
 
@@ -96,25 +99,10 @@ async function scaling(steps: number, rounds: number, report: Record<string, unk
   };
 }
 
-async function overhead(steps: number, transports: ('tcp' | 'ipc')[], report: Record<string, unknown>): Promise<void> {
-  const config: RunConfig = { model: 'mlp-gan', modelOptions: { latentDim: 4, hidden: [16] }, trainer: {}, data: 'mnist', seed: 1, globalBatch: 8, steps };
-  const rows: Record<string, unknown>[] = [];
-  console.log(`\nper-step overhead, mlp-gan (hidden 16, 28x28), global batch 8, median of ${steps - 10} steps`);
-  console.log('  transport  workers   step ms   compute ms   overhead ms   imbalance ms   outside ms');
-  for (const t of transports) {
-    for (const n of [1, 2]) {
-      const o = stepOverhead(await trainDistributed(config, n, t), 10);
-      console.log(`  ${t.padEnd(9)}  ${String(n).padStart(7)}  ${f(o.stepMs, 2).padStart(8)}  ${f(o.computeMs, 2).padStart(11)}  ${f(o.overheadMs, 2).padStart(12)}  ${f(o.imbalanceMs, 2).padStart(13)}  ${f(o.outsideMs, 2).padStart(11)}`);
-      rows.push({ transport: t, workers: n, ...o });
-    }
-  }
-  report.overhead = rows;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, impl: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
   });
   const name = positionals[0];
   if (!name || !['allreduce', 'scaling', 'overhead', 'curve', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead, curve or all.');
@@ -124,13 +112,18 @@ async function main(): Promise<void> {
   if (workers.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(reps) || reps < 1 || transports.some((t) => t !== 'tcp' && t !== 'ipc')) {
     usage('--workers is a list of positive integers, --reps a positive integer, --transport a list of tcp and ipc.');
   }
+  const impls = (values.impl ?? 'dgm').split(',') as OverheadImpl[];
+  if (impls.length === 0 || impls.some((i) => !OVERHEAD_IMPLS.includes(i))) usage(`--impl is a list of ${OVERHEAD_IMPLS.join(', ')}.`);
+  // The overhead bench drops its first 10 steps: it needs more than that to have a figure.
+  const overheadSteps = Number(values.steps ?? 110);
+  if ((name === 'overhead' || name === 'all') && !(Number.isInteger(overheadSteps) && overheadSteps > 10)) usage('--steps of the overhead bench is an integer above 10 (its first 10 steps are warm-up).');
   const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
   console.log(`machine: ${JSON.stringify(report.machine)}`);
   const planes = (values.plane ?? 'star-ipc,shared').split(',') as Plane[];
   if (planes.some((p) => !PLANE_NAMES.includes(p))) usage(`--plane is a list of ${PLANE_NAMES.join(', ')}.`);
   if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, Number(values.rounds ?? 1), report);
   if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
-  if (name === 'overhead' || name === 'all') await overhead(Number(values.steps ?? 110), transports, report);
+  if (name === 'overhead' || name === 'all') await overheadBench(overheadSteps, transports, impls, Number(values.rounds ?? 1), report);
   if (name === 'curve') await curveCost(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
   const json = JSON.stringify(report);
   console.log(json);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 
 /** The reference scripts in tools/bench/torch/, by file name. */
-export const TORCH_SCRIPT_NAMES = ['ddp_dcgan.py', 'ddp_allreduce.py', 'dense_models.py'] as const;
+export const TORCH_SCRIPT_NAMES = ['ddp_dcgan.py', 'ddp_allreduce.py', 'dense_models.py', 'ddp_overhead.py'] as const;
 export type TorchScriptName = (typeof TORCH_SCRIPT_NAMES)[number];
 
 /** Absolute path of a reference script of the project, from the compiled tools/dist/bench/ file. */
@@ -27,3 +27,5 @@ export const DCGAN_ANCHOR = process.env.DGM_BENCH_ANCHOR ?? projectTorchScript('
 export const ALLREDUCE_ANCHOR = process.env.DGM_BENCH_ALLREDUCE_ANCHOR ?? projectTorchScript('ddp_allreduce.py');
 /** The PyTorch counterparts of mlp-gan and vae (no override: they exist only in the project). */
 export const DENSE_ANCHOR = projectTorchScript('dense_models.py');
+/** ddp_overhead.py: the `overhead` bench's model trained with DDP (no override: it exists only in the project). */
+export const OVERHEAD_ANCHOR = projectTorchScript('ddp_overhead.py');
