@@ -2,7 +2,7 @@
 // built checkout (its tools/dist, its coordinator, its `dgm worker`), the plane left to `auto`:
 // median step, compute and overhead (step − compute) ms over the steps after 2 warm-ups, one JSON
 // line with the load average before and after. Alternate two checkouts round by round:
-//   for r in 1 2 3; do for c in /work/main .; do node tools/bench/compare/one-worker-dcgan.mjs $c 12; done; done
+//   for r in 1 2 3; do for c in <before checkout> .; do node tools/bench/compare/one-worker-dcgan.mjs $c 12; done; done
 // One process per run: two checkouts' tfjs in one process would share tfjs's global engine.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
