@@ -76,4 +76,7 @@ function fail(reason: string): never {
 }
 
 link.start();
+// A coordinator that goes silent or away (its process ended before this one heard STOP) ends this
+// peer within the timeout instead of leaving it waiting for ever.
+link.watch();
 await link.send({ type: 'HELLO', run, configHash: null, manifestHash: null, backend: 'none', device: 'cpu', pid: process.pid, host: hostname(), ...offer });

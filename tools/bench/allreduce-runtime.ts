@@ -90,6 +90,10 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
   let exchange: StepExchange | null = null;
   let planeEnd: CoordinatorPlaneEnd<Member> | null = null;
   let joined: () => void = () => undefined;
+  // Connections the peers closed (their exits): a caller that owns the peers (another host's)
+  // waits for these after STOP instead of exiting while STOP may still sit in ZeroMQ's queue.
+  let disconnects = 0;
+  let onDisconnect: () => void = () => undefined;
   const fail = (reason: string) => exchange?.abort(new Error(reason));
   const router = new WorkerRouter({ heartbeatMs: 500, timeoutMs: 60_000 }, 2 ** 30, {
     message(peer, m) {
@@ -106,7 +110,10 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
       else if (m.type === 'DONE') exchange?.onDone(member, m);
     },
     invalid: (_peer, reason) => fail(`coordinator got an invalid message: ${reason}`),
-    disconnect: () => undefined,
+    disconnect: () => {
+      disconnects++;
+      onDisconnect();
+    },
     refused: (r) => fail(`coordinator refused a peer: ${r.reason}`),
   }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
   const address = await router.bind(placement.bind ?? (transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
@@ -146,6 +153,13 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     }
     await Promise.all(members.map((m) => send(m, { type: 'STOP', run, reason: 'done', error: false })));
     await Promise.all(peers.map((p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(null) : p.on('exit', resolve)))));
+    if (peers.length === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        onDisconnect = () => disconnects >= n && (clearTimeout(timer), resolve());
+        onDisconnect();
+      });
+    }
     return rows;
   } finally {
     for (const p of peers) if (p.exitCode === null) p.kill('SIGKILL');

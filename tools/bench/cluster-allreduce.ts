@@ -75,7 +75,8 @@ async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: 
     const c = await coordinatorEnded;
     const ends = await Promise.all(peerEnds);
     const failed = ends.find((e) => e.code !== 0);
-    if (c.code !== 0 || failed) throw new Error(`dgm ${impl} on ${hosts.length} hosts failed: ${(failed?.err ?? '') + c.err.slice(-800)}`);
+    const how = (e: Ended) => (e.signal ? `killed by ${e.signal}` : `exit ${e.code}`);
+    if (c.code !== 0 || failed) throw new Error(`dgm ${impl} on ${hosts.length} hosts failed (coordinator ${how(c)}; peers ${ends.map(how).join(', ')}): ${(failed?.err ?? '') + c.err.slice(-800)}`);
     const rows = c.out.split('\n').find((l) => l.startsWith('{"rows"'));
     if (!rows) throw new Error(`dgm ${impl} on ${hosts.length} hosts printed no result`);
     return (JSON.parse(rows) as { rows: AllReduceRow[] }).rows;
