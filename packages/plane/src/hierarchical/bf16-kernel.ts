@@ -9,10 +9,11 @@
 // decoded straight into the operand or the output. It processes whole groups of 4 values: a
 // caller passes regions whose lane padding it owns (the ring's chunks start at multiples of 4,
 // and only a shard's end is ragged, where the regions have slack).
-import { codeBody, name, section, sleb, WASM_HEADER } from '../wasm-encoding.js';
+import { sleb } from '../wasm-encoding.js';
+import { HalfKernel, halvesModule } from './half-kernel.js';
 
-/** The module: (import "e" "m" memory) (func encode (src dst bytes)) (func decode (src dst bytes)). */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** The two bodies, encode then decode, each (src, dst, bytes) as half-kernel.ts's module calls them. */
+function bodies(): [number[], number[]] {
   const i32 = 0x7f;
   const v128 = 0x7b;
   const get = (i: number) => [0x20, i];
@@ -54,37 +55,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...add(0, 8), ...add(1, 16),
     0x0c, 0, 0x0b, 0x0b, 0x0b,
   ];
-  return new Uint8Array([
-    ...WASM_HEADER,
-    ...section(1, [1, 0x60, 3, i32, i32, i32, 0]),
-    ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1]),
-    ...section(10, [2, ...codeBody(encode), ...codeBody(decode)]),
-  ]);
+  return [encode, decode];
 }
 
 let compiled: WebAssembly.Module | null = null;
 
 /** bf16 encode and decode over one WebAssembly memory; offsets and counts in that memory's terms. */
-export class Bf16Kernel {
-  private readonly encodeFn: (src: number, dst: number, bytes: number) => void;
-  private readonly decodeFn: (src: number, dst: number, bytes: number) => void;
-
+export class Bf16Kernel extends HalfKernel {
   constructor(memory: WebAssembly.Memory) {
-    compiled ??= new WebAssembly.Module(moduleBytes());
-    const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
-    this.encodeFn = instance.exports.encode as Bf16Kernel['encodeFn'];
-    this.decodeFn = instance.exports.decode as Bf16Kernel['decodeFn'];
-  }
-
-  /** `count` float32 at byte `src` → bf16 at byte `dst` (rounded up to a multiple of 4 values). */
-  encode(src: number, dst: number, count: number): void {
-    this.encodeFn(src, dst, Math.ceil(count / 4) * 16);
-  }
-
-  /** `count` bf16 at byte `src` → float32 at byte `dst` (rounded up to a multiple of 4 values). */
-  decode(src: number, dst: number, count: number): void {
-    this.decodeFn(src, dst, Math.ceil(count / 4) * 16);
+    super((compiled ??= halvesModule(...bodies())), memory);
   }
 }

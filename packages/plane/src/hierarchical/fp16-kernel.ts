@@ -14,7 +14,8 @@
 //
 // Like bf16-kernel.ts it works on the memory of the ring's WeightedSum, in whole groups of 4
 // values (callers own the lane padding).
-import { codeBody, name, section, simd, splatConst as C, WASM_HEADER } from '../wasm-encoding.js';
+import { simd, splatConst as C } from '../wasm-encoding.js';
+import { HalfKernel, halvesModule } from './half-kernel.js';
 
 const i32 = 0x7f;
 const v128 = 0x7b;
@@ -147,39 +148,11 @@ const decodeBody = [
   0x0b,
 ];
 
-/** The module: (import "e" "m" memory) (func encode (src dst bytes)) (func decode (src dst bytes)). */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  return new Uint8Array([
-    ...WASM_HEADER,
-    ...section(1, [1, 0x60, 3, i32, i32, i32, 0]),
-    ...section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('encode'), 0x00, 0, ...name('decode'), 0x00, 1]),
-    ...section(10, [2, ...codeBody(encodeBody), ...codeBody(decodeBody)]),
-  ]);
-}
-
 let compiled: WebAssembly.Module | null = null;
 
 /** fp16 encode and decode over one WebAssembly memory; offsets and counts in that memory's terms. */
-export class Fp16Kernel {
-  private readonly encodeFn: (src: number, dst: number, bytes: number) => void;
-  private readonly decodeFn: (src: number, dst: number, bytes: number) => void;
-
+export class Fp16Kernel extends HalfKernel {
   constructor(memory: WebAssembly.Memory) {
-    compiled ??= new WebAssembly.Module(moduleBytes());
-    const instance = new WebAssembly.Instance(compiled, { e: { m: memory } });
-    this.encodeFn = instance.exports.encode as Fp16Kernel['encodeFn'];
-    this.decodeFn = instance.exports.decode as Fp16Kernel['decodeFn'];
-  }
-
-  /** `count` float32 at byte `src` → fp16 at byte `dst` (rounded up to a multiple of 4 values). */
-  encode(src: number, dst: number, count: number): void {
-    this.encodeFn(src, dst, Math.ceil(count / 4) * 16);
-  }
-
-  /** `count` fp16 at byte `src` → float32 at byte `dst` (rounded up to a multiple of 4 values). */
-  decode(src: number, dst: number, count: number): void {
-    this.decodeFn(src, dst, Math.ceil(count / 4) * 16);
+    super((compiled ??= halvesModule(encodeBody, decodeBody)), memory);
   }
 }
