@@ -102,9 +102,12 @@ export class RingReducer implements WorkerPlaneEnd {
     const [s0, s1] = chunkOf(n, L, localIndex);
     const len = s1 - s0;
     let hostSamples = sampleCount;
+    // This host's values of the shard: the caller's gradient itself when the rank is alone on
+    // its host (not copied up front: see ring()), else the host average, written into the output.
+    let own: Float32Array = this.sum.out;
     if (L === 1) {
       this.forgetName(); // no local peer ever opens this segment
-      this.sum.out.set(grads);
+      own = grads;
     } else {
       if (s0 > 0) this.own.write(grads.subarray(0, s0), region.gradsOffset);
       if (s1 < n) this.own.write(grads.subarray(s1), region.gradsOffset + s1 * 4);
@@ -113,7 +116,7 @@ export class RingReducer implements WorkerPlaneEnd {
       hostSamples = counts.reduce((a, c) => a + c, 0);
       if (len > 0) this.hostAverage(counts, grads, region.gradsOffset, s0, len);
     }
-    if (len > 0) await this.ring(step, this.phaseIndex.get(phase)!, s0, len, hostSamples, set);
+    if (len > 0) await this.ring(step, this.phaseIndex.get(phase)!, s0, len, hostSamples, set, own);
     const result = this.sum.out.subarray(0, n);
     if (L > 1) {
       if (len > 0) this.own.write(result.subarray(s0, s1), region.sumsOffset + s0 * 4);
@@ -145,11 +148,22 @@ export class RingReducer implements WorkerPlaneEnd {
     }
   }
 
-  /** Reduce-scatter then all-gather of out[at, at+len) among the hosts; this host's part averages `own` samples. */
-  private async ring(step: number, phase: number, at: number, len: number, own: number, set: number): Promise<void> {
+  /**
+   * Reduce-scatter then all-gather of [at, at+len) among the hosts, into out; this host's part
+   * (`source`'s values there: the output itself, or the caller's gradient) averages `own` samples.
+   * A gradient that is not yet in the output is copied in chunk by chunk, just before a chunk is
+   * blended or encoded, and fp32 chunks of piece h leave straight from it: copying the whole
+   * gradient first (64 MB: ~15 ms here) would hold back the ring's first byte on every host.
+   * Those sends are views of the caller's array; ZeroMQ has read them before this call ends,
+   * since piece h's finished chunks come back round only after the successor received them.
+   */
+  private async ring(step: number, phase: number, at: number, len: number, own: number, set: number, source: Float32Array): Promise<void> {
     const { hostCount: H, hostIndex: h } = this.topology;
     const out = this.sum.out;
     const encoded = this.encoded[set]!;
+    const ownValues = (s: number, k: number) => {
+      if (source !== out) out.set(source.subarray(s, s + k), s);
+    };
     const chunks = (piece: number): [number, number][] => {
       const [ps, pe] = chunkOf(len, H, piece);
       const list: [number, number][] = [];
@@ -182,7 +196,11 @@ export class RingReducer implements WorkerPlaneEnd {
       }
     };
     // Reduce-scatter, hop 0: this host's partial of piece h.
-    chunks(h).forEach(([s, k], c) => this.link.send([step, phase, 0, 0, c], bytesOf(s, k), own));
+    chunks(h).forEach(([s, k], c) => {
+      if (encoded === null) return this.link.send([step, phase, 0, 0, c], new Uint8Array(source.buffer, source.byteOffset + s * 4, k * 4), own);
+      ownValues(s, k);
+      this.link.send([step, phase, 0, 0, c], bytesOf(s, k), own);
+    });
     for (let t = 0; t < H - 1; t++) {
       const last = t === H - 2;
       const list = chunks(mod(h - t - 1));
@@ -192,6 +210,7 @@ export class RingReducer implements WorkerPlaneEnd {
         if (!(Number.isInteger(chunk.samples) && chunk.samples > 0)) throw new OutOfTurnError(`a gradient chunk averaging ${chunk.samples} samples (a positive count is needed)`);
         expect(chunk, k, this.sum.a.subarray(0, k));
         const samples = chunk.samples + own;
+        ownValues(s, k);
         this.sum.blend(chunk.samples / samples, own / samples, k, s);
         const bytes = bytesOf(s, k);
         if (!last) this.link.send([step, phase, 0, t + 1, c], bytes, samples);
