@@ -17,6 +17,7 @@ import { StepExchange, WorkerRouter, type Member, type StepOutcome } from '@dgm/
 import { PLANES, planeOfKind, type CoordinatorPlaneEnd, type WireChoice } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { newCurveKeyPair, type CurveClientKeys } from '@dgm/protocol/security';
+import { withAllocatorTunables } from '@dgm/worker/device';
 import { median } from './stats.js';
 
 export interface AllReduceRow {
@@ -118,7 +119,9 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
   }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
   const address = await router.bind(placement.bind ?? (transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
   const peerArgs = [address, sizes.join(','), peerPlane(plane)];
-  const peerEnv = peerKeys ? { ...process.env, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : process.env;
+  // Each rank's allocator as a launched worker's (workerEnv).
+  const tuned = withAllocatorTunables(process.env as Record<string, string>);
+  const peerEnv = peerKeys ? { ...tuned, [PEER_CURVE_ENV]: JSON.stringify(peerKeys) } : tuned;
   const startLocal = () => Array.from({ length: n }, () => spawn(process.execPath, [PEER, ...peerArgs], { stdio: ['ignore', 'inherit', 'inherit'], env: peerEnv }));
   const peers = placement.start ? placement.start(peerArgs, peerEnv, n) : startLocal();
   try {

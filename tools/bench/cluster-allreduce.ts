@@ -19,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { withAllocatorTunables } from '@dgm/worker/device';
 import { parseLinkRate } from '../cluster/link-rate.js';
 import type { SimHost } from '../cluster/sim-host.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
@@ -64,7 +65,8 @@ async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: 
       for (const h of hosts) {
         // --profile: each peer writes a V8 CPU profile (open it in Chrome's DevTools) when it exits.
         const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-        const p = h.spawn(process.execPath, [...profile, PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        // A rank's allocator as a launched worker's (workerEnv): the ring's receive path depends on it.
+        const p = h.spawn(process.execPath, [...profile, PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'], env: withAllocatorTunables(process.env as Record<string, string>) });
         peers.push(p);
         // A peer that fails ends the measurement at once rather than at the coordinator's timeout.
         peerEnds.push(ended(p).then((e) => (e.code !== 0 && coordinator.exitCode === null && coordinator.kill('SIGKILL'), e)));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { workerEnv } from '@dgm/worker/device';
 import { parseLinkRate } from '../cluster/link-rate.js';
 import type { SimHost } from '../cluster/sim-host.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
@@ -34,7 +35,7 @@ async function dgmOnHosts(hosts: SimHost[], steps: number, work: string, name: s
   // --insecure: the simulated cluster is this machine's own network; keys would add CURVE's cost
   // to dgm's side only (gloo encrypts nothing).
   const coordinator = h0.spawn(process.execPath, [DGM, 'coordinator', '--json', '--bind', endpoint, '--workers', String(hosts.length), '--steps', String(steps), '--out', out, '--insecure', ...TRAIN], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const workers = hosts.map((h) => h.spawn(process.execPath, [DGM, 'worker', '--json', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } }));
+  const workers = hosts.map((h) => h.spawn(process.execPath, [DGM, 'worker', '--json', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'], env: workerEnv(process.env, { gpu: null }) }));
   const all = [coordinator, ...workers];
   try {
     const results = await Promise.all(all.map(ended));

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { workerEnv } from '@dgm/worker/device';
 import { startCoordinator, type StepRecord } from '@dgm/coordinator';
 import { createDgmLogger } from '@dgm/protocol/log';
 import { machineInfo } from './machine.js';
@@ -34,7 +35,7 @@ if (!['dcgan', 'mlp-gan'].includes(model) || !(rounds >= 1) || !(batch >= 3)) {
 const dir = mkdtempSync(join(tmpdir(), 'dgm-bench-elastic-'));
 const children = new Set<ChildProcess>();
 function worker(address: string): ChildProcess {
-  const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', '--heartbeat-ms', '500', '--timeout-ms', '10000'], { stdio: 'ignore', env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1' } });
+  const child = spawn(process.execPath, [DGM, 'worker', '--connect', address, '--backend', 'wasm', '--heartbeat-ms', '500', '--timeout-ms', '10000'], { stdio: 'ignore', env: workerEnv(process.env, { gpu: null }) });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;

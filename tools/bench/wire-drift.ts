@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { workerEnv } from '@dgm/worker/device';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
 
 const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
@@ -36,7 +37,7 @@ async function run(variant: string): Promise<Map<string, Float32Array>> {
   const out = join(work, variant.replace(':', '-'));
   const c = h0.spawn(process.execPath, [DGM, 'coordinator', '--json', '--bind', endpoint, '--workers', '2', '--steps', String(steps), '--out', out, '--insecure',
     '--wire', wire, '--data-plane', plane, '--model', values.model!, '--batch-size', '32', '--backend', 'wasm', '--seed', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const workers = [1, 2].map((h) => cluster.hosts[h]!.spawn(process.execPath, [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const workers = [1, 2].map((h) => cluster.hosts[h]!.spawn(process.execPath, [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'], env: workerEnv(process.env, { gpu: null }) }));
   const results = await Promise.all([ended(c), ...workers.map(ended)]);
   if (results.some((r) => r.code !== 0)) throw new Error(`${variant} failed:\n${results.map((r) => r.err).join('\n')}`);
   const dir = join(out, 'checkpoints', `step-${String(steps).padStart(6, '0')}`);

@@ -2,7 +2,11 @@
 // last one wins), and it reads CUDA_VISIBLE_DEVICES only once, when the library loads. So the
 // launcher decides the device of each worker process through its environment, before the
 // process starts; the worker itself only reports what it was given. This module imports nothing
-// (no tfjs, no ZeroMQ) so launchers load it cheaply as '@dgm/worker/device'.
+// (no tfjs, no ZeroMQ) so launchers load it cheaply as '@dgm/worker/device'. The same launchers
+// set the worker's C allocator here too (allocator-env.ts).
+import { withAllocatorTunables } from './allocator-env.js';
+
+export { ALLOCATOR_TUNABLES, withAllocatorTunables } from './allocator-env.js';
 
 /**
  * One GPU as CUDA_VISIBLE_DEVICES names it: an index (numbered as nvidia-smi numbers them), or a
@@ -30,7 +34,7 @@ export function isGpuId(value: unknown): value is GpuId {
  * A GPU worker sees exactly that GPU (CUDA_VISIBLE_DEVICES=<id>) and grows its GPU memory on
  * demand (TF_FORCE_GPU_ALLOW_GROWTH=true) instead of reserving all of it up front; a CPU worker
  * sees no GPU at all (CUDA_VISIBLE_DEVICES=-1) so a native GPU build cannot take one behind
- * its back.
+ * its back. Either way its allocator gets ALLOCATOR_TUNABLES (allocator-env.ts).
  */
 export function workerEnv(base: Readonly<Record<string, string | undefined>>, device: DeviceAssignment): Record<string, string> {
   const env: Record<string, string> = {};
@@ -38,7 +42,7 @@ export function workerEnv(base: Readonly<Record<string, string | undefined>>, de
   if (device.gpu === null) {
     env.CUDA_VISIBLE_DEVICES = '-1';
     delete env.TF_FORCE_GPU_ALLOW_GROWTH;
-    return env;
+    return withAllocatorTunables(env);
   }
   if (!isGpuId(device.gpu)) {
     throw new DeviceAssignmentError(`GPU id ${String(device.gpu)} is not allowed; use a non-negative integer such as 0. (A GPU-… or MIG-… UUID is allowed too.)`);
@@ -48,7 +52,7 @@ export function workerEnv(base: Readonly<Record<string, string | undefined>>, de
   env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
   env.CUDA_VISIBLE_DEVICES = String(device.gpu);
   env.TF_FORCE_GPU_ALLOW_GROWTH = 'true';
-  return env;
+  return withAllocatorTunables(env);
 }
 
 /**

@@ -13,13 +13,15 @@ import { describeDevice, DeviceAssignmentError, workerEnv, type DeviceAssignment
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** What workerEnv adds for the C allocator (allocator-env.test.ts checks the rules). */
+const TUNED = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864' };
 const fixture = fileURLToPath(new URL('./fixtures/gpu-stand-in-worker.mjs', import.meta.url));
 
 describe('workerEnv', () => {
   it('shows a GPU worker exactly its GPU, with memory growth, and hides every GPU from a CPU worker', () => {
     const base = { PATH: '/bin', CUDA_VISIBLE_DEVICES: '0,1,2,3', TF_FORCE_GPU_ALLOW_GROWTH: 'false' };
-    expect(workerEnv(base, { gpu: 2 })).toEqual({ PATH: '/bin', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: '2', TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
-    expect(workerEnv(base, { gpu: null })).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1' });
+    expect(workerEnv(base, { gpu: 2 })).toEqual({ PATH: '/bin', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: '2', TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...TUNED });
+    expect(workerEnv(base, { gpu: null })).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1', ...TUNED });
     expect(base.CUDA_VISIBLE_DEVICES).toBe('0,1,2,3'); // not modified
     expect(() => workerEnv(base, { gpu: -1 })).toThrow(DeviceAssignmentError);
     expect(() => workerEnv(base, { gpu: 1.5 })).toThrow('GPU id 1.5 is not allowed; use a non-negative integer such as 0.');
@@ -27,7 +29,7 @@ describe('workerEnv', () => {
 
   it('passes a GPU or MIG UUID through as granted, and refuses anything else', () => {
     const mig = 'MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-    expect(workerEnv({}, { gpu: mig })).toEqual({ CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: mig, TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
+    expect(workerEnv({}, { gpu: mig })).toEqual({ CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: mig, TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...TUNED });
     expect(workerEnv({}, { gpu: 'GPU-1234abcd' }).CUDA_VISIBLE_DEVICES).toBe('GPU-1234abcd');
     expect(workerEnv({}, { gpu: 'MIG-GPU-1234abcd/1/0' }).CUDA_VISIBLE_DEVICES).toBe('MIG-GPU-1234abcd/1/0');
     expect(() => workerEnv({}, { gpu: 'gpu0' })).toThrow(DeviceAssignmentError);
