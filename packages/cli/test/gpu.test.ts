@@ -57,10 +57,11 @@ describe('nvidia-smi', () => {
 });
 
 describe('worker environment', () => {
-  it('pins one GPU per worker and grows memory on demand', () => {
+  it('pins one GPU per worker and grows memory on demand (with the allocator settings of every launched worker)', () => {
     const base = { PATH: '/bin', CUDA_VISIBLE_DEVICES: '0,1,2' };
-    expect(workerEnv(base, 1)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '1', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', TF_FORCE_GPU_ALLOW_GROWTH: 'true' });
-    expect(workerEnv({ ...base, TF_FORCE_GPU_ALLOW_GROWTH: 'true' }, null)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1' });
+    const allocator = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864' };
+    expect(workerEnv(base, 1)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '1', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...allocator });
+    expect(workerEnv({ ...base, TF_FORCE_GPU_ALLOW_GROWTH: 'true' }, null)).toEqual({ PATH: '/bin', CUDA_VISIBLE_DEVICES: '-1', ...allocator });
     expect(base.CUDA_VISIBLE_DEVICES).toBe('0,1,2');
   });
 
