@@ -104,10 +104,10 @@ export class RingReducer implements WorkerPlaneEnd {
     let hostSamples = sampleCount;
     // This host's values of the shard: the caller's gradient itself when the rank is alone on
     // its host (not copied up front: see ring()), else the host average, written into the output.
-    let own: Float32Array = this.sum.out;
+    let source: Float32Array = this.sum.out;
     if (L === 1) {
       this.forgetName(); // no local peer ever opens this segment
-      own = grads;
+      source = grads;
     } else {
       if (s0 > 0) this.own.write(grads.subarray(0, s0), region.gradsOffset);
       if (s1 < n) this.own.write(grads.subarray(s1), region.gradsOffset + s1 * 4);
@@ -116,7 +116,7 @@ export class RingReducer implements WorkerPlaneEnd {
       hostSamples = counts.reduce((a, c) => a + c, 0);
       if (len > 0) this.hostAverage(counts, grads, region.gradsOffset, s0, len);
     }
-    if (len > 0) await this.ring(step, this.phaseIndex.get(phase)!, s0, len, hostSamples, set, own);
+    if (len > 0) await this.ring(step, this.phaseIndex.get(phase)!, s0, len, hostSamples, set, source);
     const result = this.sum.out.subarray(0, n);
     if (L > 1) {
       if (len > 0) this.own.write(result.subarray(s0, s1), region.sumsOffset + s0 * 4);
