@@ -8,10 +8,10 @@
 // The hierarchical plane binds its ring socket (any free port) on the interface toward <address>,
 // as a worker does: on the simulated cluster, the host's own link.
 import { hostname } from 'node:os';
-import { WorkerPlanes } from '@dgm/plane';
+import { RING_TRANSPORTS, WorkerPlanes, type RingTransport } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { CoordinatorLink } from '@dgm/worker/bench';
-import { PEER_CURVE_ENV, phaseOf } from './allreduce-runtime.js';
+import { PEER_CURVE_ENV, PEER_RING_TRANSPORT_ENV, phaseOf } from './allreduce-runtime.js';
 
 const [address, sizesArg, planeArg] = process.argv.slice(2);
 const sizes = sizesArg!.split(',').map(Number);
@@ -21,11 +21,14 @@ const run = 'allreduce-bench';
 const buffers = sizes.map((bytes) => new Float32Array(bytes / 4).fill(1));
 // One segment with a region per size: the phases are the sizes.
 const gradSizes = Object.fromEntries(sizes.map((b) => [phaseOf(b), b / 4]));
+const transportArg = process.env[PEER_RING_TRANSPORT_ENV] ?? 'tcp';
+if (!(RING_TRANSPORTS as readonly string[]).includes(transportArg)) fail(`${PEER_RING_TRANSPORT_ENV}='${transportArg}' is not a ring transport: give ${RING_TRANSPORTS.join(' or ')}`);
+const ringTransport = transportArg as RingTransport;
 const planes = new WorkerPlanes();
 const offer = await planes.offer({
   gradSizes,
   sharedMemory: planeArg === 'shared' || planeArg === 'hierarchical',
-  ...(planeArg === 'hierarchical' ? { coordinator: address!, keyPair: null, ringPorts: '*' } : {}),
+  ...(planeArg === 'hierarchical' ? { coordinator: address!, keyPair: null, ringPorts: '*', ringTransport } : {}),
   log: () => undefined,
 });
 if (planeArg === 'hierarchical' && !offer.ringAddress) fail(`no ring socket could be bound toward ${address}`);

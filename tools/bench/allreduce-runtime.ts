@@ -77,6 +77,8 @@ export const implName = (plane: Plane, wire: WireChoice = 'fp32') => (plane === 
 
 /** How a peer process gets its CURVE keys (the environment: a benchmark's throw-away keys). */
 export const PEER_CURVE_ENV = 'DGM_BENCH_PEER_CURVE';
+/** The environment variable that gives a peer its ring's transport on the hierarchical plane (tcp or zeromq; default tcp). */
+export const PEER_RING_TRANSPORT_ENV = 'DGM_BENCH_RING_TRANSPORT';
 
 /** The phase name a size's buffers travel under (one segment holds a region for every size). */
 export const phaseOf = (bytes: number) => `s${bytes}`;

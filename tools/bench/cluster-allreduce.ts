@@ -10,6 +10,7 @@
 //   node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit]
 //        [--sizes 1048576,4194304,16777216,67108864] [--reps 10] [--rounds 3]
 //        [--impl hier-fp32,hier-bf16,star,gloo] [--warmup-bytes N] [--json FILE] [--profile DIR]
+// --impl also takes hier-fp16, and hier-fp32-zmq / hier-bf16-zmq: the ring over ZeroMQ instead of plain TCP.
 // --profile DIR: every dgm peer runs with node --cpu-prof and leaves its CPU profile in DIR.
 //
 // dgm's side is the one-host bench's harness (allreduce-runtime.ts, allreduce-peer.ts): the
@@ -23,12 +24,13 @@ import { withAllocatorTunables } from '@dgm/worker/device';
 import { parseLinkRate } from '../cluster/link-rate.js';
 import type { SimHost } from '../cluster/sim-host.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
-import { PEER, type AllReduceRow } from './allreduce-runtime.js';
+import { PEER, PEER_RING_TRANSPORT_ENV, type AllReduceRow } from './allreduce-runtime.js';
 import { ended, glooOnHosts, rateGBs, zmqStream, type Ended } from './cluster-anchors.js';
 import { median } from './stats.js';
 
 const COORDINATOR = fileURLToPath(new URL('./cluster-allreduce-coordinator.js', import.meta.url));
-const IMPLS = ['hier-fp32', 'hier-bf16', 'hier-fp16', 'star', 'gloo'] as const;
+// hier-*: the ring over plain TCP (a keyless run's transport); hier-*-zmq: the same ring over ZeroMQ.
+const IMPLS = ['hier-fp32', 'hier-bf16', 'hier-fp16', 'hier-fp32-zmq', 'hier-bf16-zmq', 'star', 'gloo'] as const;
 type Impl = (typeof IMPLS)[number];
 const WARMUP = 2;
 /**
@@ -48,7 +50,8 @@ class UsageError extends Error {}
 
 /** dgm's all-reduce over these hosts: the coordinator side on the first, a peer on each. */
 async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number, warmupBytes: number, profileDir?: string): Promise<AllReduceRow[]> {
-  const [plane, wire] = impl === 'star' ? ['star-tcp', 'fp32'] : ['hierarchical', impl.slice('hier-'.length)];
+  const [plane, wire] = impl === 'star' ? ['star-tcp', 'fp32'] : ['hierarchical', impl.slice('hier-'.length, 'hier-fp32'.length)];
+  const transport = impl.endsWith('-zmq') ? 'zeromq' : 'tcp';
   const h0 = hosts[0]!;
   const coordinator = h0.spawn(process.execPath, [COORDINATOR, h0.address, String(hosts.length), sizes.join(','), String(reps), String(WARMUP), String(warmupBytes), plane, wire], { stdio: ['ignore', 'pipe', 'pipe'] });
   const coordinatorEnded = ended(coordinator);
@@ -66,7 +69,8 @@ async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: 
         // --profile: each peer writes a V8 CPU profile (open it in Chrome's DevTools) when it exits.
         const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
         // A rank's allocator as a launched worker's (workerEnv): the ring's receive path depends on it.
-        const p = h.spawn(process.execPath, [...profile, PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'], env: withAllocatorTunables(process.env as Record<string, string>) });
+        const env = { ...withAllocatorTunables(process.env as Record<string, string>), [PEER_RING_TRANSPORT_ENV]: transport };
+        const p = h.spawn(process.execPath, [...profile, PEER, ...peerArgs], { stdio: ['ignore', 'ignore', 'pipe'], env });
         peers.push(p);
         // A peer that fails ends the measurement at once rather than at the coordinator's timeout.
         peerEnds.push(ended(p).then((e) => (e.code !== 0 && coordinator.exitCode === null && coordinator.kill('SIGKILL'), e)));

@@ -1,10 +1,11 @@
 // The hierarchical plane on the simulated cluster, with real `dgm coordinator` / `dgm worker`
-// processes on network-namespace hosts (own address, /dev/shm and hostname each) and CURVE keys
-// from `dgm keys new`: 2 hosts × 2 workers and 3 hosts × 1 worker train 20 steps to the weights
+// processes on network-namespace hosts (own address, /dev/shm and hostname each), closed with
+// CURVE keys from `dgm keys new` (the ring over ZeroMQ) or open with --insecure (the ring over
+// plain TCP): 2 hosts × 2 workers (keys) and 3 hosts × 1 worker (open) train 20 steps to the weights
 // one process reaches with the same global batch (fp32, max abs diff ≤ 1e-4: a ring groups the
 // additions differently, see ARCHITECTURE.md), with bit-identical replicas (the coordinator's
 // final replica check, else the run fails); bf16 on the wire runs and stays close to fp32; a
-// ring neighbour's link cut mid-run, or its process killed (SIGKILL), is an error naming its host,
+// ring neighbour's link cut mid-run (open), or its process killed (SIGKILL, keys), is an error naming its host,
 // soon, and nothing is left: no process on any host, nothing in any host's /dev/shm; a worker
 // whose gradient turns NaN (the test hook) has that step skipped on every host.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -81,17 +82,25 @@ describe('hierarchical plane on the simulated cluster', () => {
   });
 
   /** A coordinator on host0 and `perHost` workers on each of `hosts`; resolves when all ended. */
-  function run(name: string, hosts: number[], perHost: number, extra: string[] = [], steps = STEPS, liveness = LIVENESS, workerEnv: NodeJS.ProcessEnv = {}) {
+  /** 'keys': a closed run (the ring over ZeroMQ with CURVE); 'open': --insecure (the ring over plain TCP). */
+  type Security = 'keys' | 'open';
+  function run(name: string, hosts: number[], perHost: number, security: Security, extra: string[] = [], steps = STEPS, liveness = LIVENESS, workerEnv: NodeJS.ProcessEnv = {}) {
     const h0 = cluster.hosts[0]!;
     const endpoint = `tcp://${h0.address}:5555`;
-    const security = ['--key', join(keys, 'secret.key')];
+    const closed = security === 'keys';
     const c = h0.spawn(process.execPath, [DGM, 'coordinator', '--json', '--bind', endpoint, '--workers', String(hosts.length * perHost),
-      '--steps', String(steps), '--out', join(work, name), ...liveness, ...security, '--allow', join(keys, 'public.key'), ...TRAIN, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const workers = hosts.flatMap((h) => Array.from({ length: perHost }, () => cluster.hosts[h]!.spawn(process.execPath,
-      [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', ...liveness, ...security, '--server-key', join(keys, 'public.key'), '--ring-ports', '29500-29509'],
+      '--steps', String(steps), '--out', join(work, name), ...liveness, ...(closed ? ['--key', join(keys, 'secret.key'), '--allow', join(keys, 'public.key')] : ['--insecure']), ...TRAIN, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const workers = hosts.flatMap((h) => Array.from({ length: perHost }, (_, i) => cluster.hosts[h]!.spawn(process.execPath,
+      [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', ...liveness, ...(closed ? ['--key', join(keys, 'secret.key'), '--server-key', join(keys, 'public.key')] : ['--insecure']), '--ring-ports', '29500-29509',
+        '--log-file', join(work, `${name}-worker-h${h}-${i}.log`)],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '-1', ...workerEnv } })));
     children.push(c, ...workers);
     return { coordinator: c, workers, all: Promise.all([ended(c), ...workers.map(ended)]) };
+  }
+
+  /** What carried a run's ring, as each of its workers logged it. */
+  function ringTransports(name: string): string[] {
+    return readdirSync(work).filter((f) => f.startsWith(`${name}-worker-`)).map((f) => /"message":"ring socket at tcp:\/\/[\d.]+:\d+ \(([^)]+)\)"/.exec(readFileSync(join(work, f), 'utf8'))?.[1] ?? 'none');
   }
 
   function expectClean(): void {
@@ -101,26 +110,28 @@ describe('hierarchical plane on the simulated cluster', () => {
     }
   }
 
-  it('2 hosts × 2 workers and 3 hosts × 1 worker reach one process\'s weights (fp32), through the rings', async () => {
-    const a = run('two-by-two', [1, 2], 2);
+  it('2 hosts × 2 workers (keys) and 3 hosts × 1 worker (open) reach one process\'s weights (fp32), through the rings', async () => {
+    const a = run('two-by-two', [1, 2], 2, 'keys');
     const [ca, ...wa] = await a.all;
     expect(ca.code, [ca.err, ...wa.map((w) => w.err)].join('\n')).toBe(0);
     for (const w of wa) expect(w.code, w.err).toBe(0);
     const log = readFileSync(join(work, 'two-by-two', 'logs', 'coordinator.log'), 'utf8');
     expect(log).toContain('"message":"data plane: hierarchical"');
     expect(maxAbsDiff(weightsOf(join(work, 'two-by-two')), reference)).toBeLessThanOrEqual(1e-4);
+    expect(ringTransports('two-by-two')).toEqual(Array(4).fill('ZeroMQ with CURVE'));
 
-    const c = run('three-by-one', [0, 1, 2], 1);
+    const c = run('three-by-one', [0, 1, 2], 1, 'open');
     const [cc, ...wc] = await c.all;
     expect(cc.code, cc.err).toBe(0);
     for (const w of wc) expect(w.code, w.err).toBe(0);
     expect(readFileSync(join(work, 'three-by-one', 'logs', 'coordinator.log'), 'utf8')).toContain('"message":"data plane: hierarchical"');
     expect(maxAbsDiff(weightsOf(join(work, 'three-by-one')), reference)).toBeLessThanOrEqual(1e-4);
+    expect(ringTransports('three-by-one')).toEqual(Array(3).fill('plain TCP'));
 
-    // bf16 between hosts (2 hosts × 1 worker, fewer processes): runs (replicas still agree, so the
+    // bf16 between hosts (2 hosts × 1 worker, fewer processes, open): runs (replicas still agree, so the
     // run ends 0), is not bit-equal to fp32, and stays close: Adam moves a weight by about the
     // learning rate per step, and measured here after 20 steps the drift was 7e-3.
-    const d = run('bf16', [1, 2], 1, ['--wire', 'bf16']);
+    const d = run('bf16', [1, 2], 1, 'open', ['--wire', 'bf16']);
     const [cd, ...wd] = await d.all;
     expect(cd.code, cd.err).toBe(0);
     for (const w of wd) expect(w.code, w.err).toBe(0);
@@ -131,7 +142,7 @@ describe('hierarchical plane on the simulated cluster', () => {
   }, 240_000);
 
   it('a worker whose gradient turns NaN (test hook): the step is skipped on both hosts, the warning names its rank and host', async () => {
-    const r = run('poisoned', [1, 2], 1, [], 4, LIVENESS, { DGM_TEST_POISON_STEPS: '1:2' });
+    const r = run('poisoned', [1, 2], 1, 'keys', [], 4, LIVENESS, { DGM_TEST_POISON_STEPS: '1:2' });
     const [c, ...workers] = await r.all;
     expect(c.code, c.err).toBe(0);
     for (const w of workers) expect(w.code, w.err).toBe(0);
@@ -145,8 +156,8 @@ describe('hierarchical plane on the simulated cluster', () => {
     expectClean();
   }, 120_000);
 
-  it('a ring neighbour whose link is cut mid-run: an error naming its host, soon; nothing left behind', async () => {
-    const r = run('cut', [0, 1, 2], 1, [], 100_000, QUICK_LIVENESS);
+  it('a ring neighbour whose link is cut mid-run (open: plain TCP): an error naming its host, soon; nothing left behind', async () => {
+    const r = run('cut', [0, 1, 2], 1, 'open', [], 100_000, QUICK_LIVENESS);
     let out = '';
     r.coordinator.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 60_000;
@@ -164,8 +175,8 @@ describe('hierarchical plane on the simulated cluster', () => {
     expectClean();
   }, 120_000);
 
-  it('a ring neighbour killed mid-run (SIGKILL): an error naming its host, soon; nothing left on any host', async () => {
-    const r = run('killed', [0, 1, 2], 1, [], 100_000, QUICK_LIVENESS);
+  it('a ring neighbour killed mid-run (SIGKILL; keys: ZeroMQ): an error naming its host, soon; nothing left on any host', async () => {
+    const r = run('killed', [0, 1, 2], 1, 'keys', [], 100_000, QUICK_LIVENESS);
     let out = '';
     r.coordinator.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 60_000;

@@ -6,7 +6,7 @@
 import type { GradientReducer } from '@dgm/core';
 import type { Message, MessageKind } from '@dgm/protocol';
 import type { CurveKeyPair } from '@dgm/protocol/security';
-import type { PlaneName, WireChoice } from './names.js';
+import type { PlaneName, RingTransport, WireChoice } from './names.js';
 
 /** What a worker offers at HELLO for planes that need something of it (HELLO's shmId/shmPath). */
 export interface WorkerOffer {
@@ -100,6 +100,8 @@ export interface PrepareContext {
   keyPair?: CurveKeyPair | null;
   /** The ports a ring socket may bind: '*' (any free one) or 'LOW-HIGH'. */
   ringPorts?: string;
+  /** How a keyless run's ring chunks travel (default 'tcp'; benches compare 'zeromq'); a run with keys always uses ZeroMQ's CURVE. */
+  ringTransport?: RingTransport;
   /** What the shared plane prepared (its segment), for planes that build on it. */
   segment?: WorkerPreparation | null;
   log(message: string, detail?: Record<string, unknown>): void;

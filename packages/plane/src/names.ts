@@ -21,6 +21,13 @@ export type PlaneChoice = (typeof PLANE_CHOICES)[number];
 export const WIRE_CHOICES = ['fp32', 'bf16', 'fp16'] as const;
 export type WireChoice = (typeof WIRE_CHOICES)[number];
 
+/**
+ * How ring chunks travel between hosts: ZeroMQ (CURVE when the run has keys) or plain TCP, a
+ * keyless run's default (less CPU per byte: hierarchical/tcp-ring-link.ts).
+ */
+export const RING_TRANSPORTS = ['tcp', 'zeromq'] as const;
+export type RingTransport = (typeof RING_TRANSPORTS)[number];
+
 /** Ports a ring socket may take (`--ring-ports`): any free one, or a range. */
 export type PortRange = { any: true } | { any: false; low: number; high: number };
 

@@ -1,5 +1,5 @@
-// The hierarchical plane's worker ends in one process, on real sockets: ZeroMQ ring sockets on
-// loopback, real segments and turn sockets in /dev/shm; "hosts" are told apart only by the
+// The hierarchical plane's worker ends in one process, on real sockets: ring links on loopback
+// (plain TCP, a keyless run's default, and ZeroMQ), real segments and turn sockets in /dev/shm; "hosts" are told apart only by the
 // shared-memory ids the setup groups them by. The coordinator takes no part in a phase: the
 // context's send() must never be called, and every rank must still get the sample-weighted mean,
 // the same bits on every rank, call after call (outputs alternate; chunks leave without copies),
@@ -13,6 +13,7 @@ import { CHUNK_FLOATS } from '../src/hierarchical/ring-reducer.js';
 import { sharedPlane } from '../src/shared/index.js';
 import { chunkOf } from '../src/shared/chunks.js';
 import { roundTrip } from '../src/hierarchical/wire-codec.js';
+import type { RingTransport } from '../src/names.js';
 
 /** A deterministic pseudo-random float in [-1, 1). */
 function noise(seed: number): () => number {
@@ -24,12 +25,12 @@ function noise(seed: number): () => number {
 }
 
 /** Ranks on `hosts` (host label per rank), each with its segment and ring socket; returns their ends. */
-async function ring(hosts: string[], gradSizes: Record<string, number>, wire: WireFormat) {
+async function ring(hosts: string[], gradSizes: Record<string, number>, wire: WireFormat, ringTransport: RingTransport) {
   const sentToCoordinator: Message[] = [];
   const prepared: { segment: WorkerPreparation; ring: WorkerPreparation }[] = [];
   for (let r = 0; r < hosts.length; r++) {
     const segment = sharedPlane.prepare({ gradSizes, sharedMemory: true, log: () => undefined }) as WorkerPreparation;
-    const ringPrep = (await hierarchicalPlane.prepare({ gradSizes, sharedMemory: true, coordinator: 'tcp://127.0.0.1:9', keyPair: null, ringPorts: '*', segment, log: () => undefined }))!;
+    const ringPrep = (await hierarchicalPlane.prepare({ gradSizes, sharedMemory: true, coordinator: 'tcp://127.0.0.1:9', keyPair: null, ringPorts: '*', ringTransport, segment, log: () => undefined }))!;
     prepared.push({ segment, ring: ringPrep });
   }
   const members: PlaneMember[] = prepared.map((p, rank) => ({
@@ -80,17 +81,20 @@ function plainRing(grads: Float32Array[], counts: number[], wire: WireFormat): F
 
 describe('RingReducer on real sockets', () => {
   // 3 hosts × 1 rank (a plain ring), 2 hosts × 2 ranks (local turns, then two rings), bf16 and fp16 on the wire.
-  const cases: { hosts: string[]; wire: WireFormat; tolerance: number }[] = [
-    { hosts: ['a', 'b', 'c'], wire: 'fp32', tolerance: 1e-6 },
-    { hosts: ['a', 'b', 'a', 'b'], wire: 'fp32', tolerance: 1e-6 },
-    { hosts: ['a', 'b'], wire: 'bf16', tolerance: 0.05 }, // |g| < 4: 4·2^-9 per rounding, twice
-    { hosts: ['a', 'b', 'c'], wire: 'fp16', tolerance: 1e-2 },
+  // Each transport (tcp-ring-link.ts, zmq-ring-link.ts) carries fp32 and a half format.
+  const cases: { hosts: string[]; wire: WireFormat; tolerance: number; transport: RingTransport }[] = [
+    { hosts: ['a', 'b', 'c'], wire: 'fp32', tolerance: 1e-6, transport: 'tcp' },
+    { hosts: ['a', 'b', 'a', 'b'], wire: 'fp32', tolerance: 1e-6, transport: 'tcp' },
+    { hosts: ['a', 'b'], wire: 'bf16', tolerance: 0.05, transport: 'tcp' }, // |g| < 4: 4·2^-9 per rounding, twice
+    { hosts: ['a', 'b', 'c'], wire: 'fp16', tolerance: 1e-2, transport: 'tcp' },
+    { hosts: ['a', 'b', 'c'], wire: 'fp32', tolerance: 1e-6, transport: 'zeromq' },
+    { hosts: ['a', 'b', 'c'], wire: 'bf16', tolerance: 0.05, transport: 'zeromq' },
   ];
-  for (const { hosts, wire, tolerance } of cases) {
-    it(`${hosts.join('')} with ${wire}: the weighted mean, the same bits on every rank, no message to the coordinator`, async () => {
+  for (const { hosts, wire, tolerance, transport } of cases) {
+    it(`${hosts.join('')} with ${wire} over ${transport}: the weighted mean, the same bits on every rank, no message to the coordinator`, async () => {
       // One phase spans several chunks per piece (and an uneven tail); another is tiny.
       const gradSizes = { d: 3 * CHUNK_FLOATS * hosts.length + 13, g: 7 };
-      const r = await ring(hosts, gradSizes, wire);
+      const r = await ring(hosts, gradSizes, wire, transport);
       try {
         const next = noise(hosts.length);
         for (let step = 0; step < 2; step++) { // 4 calls: each output set is written again

@@ -1,6 +1,7 @@
 // The hierarchical plane: workers on several hosts average through shared memory inside each
 // host and parallel rings between hosts (ring-reducer.ts), talking to their ring neighbours
-// directly over ZeroMQ (ring-link.ts, ring-socket.ts) and to their local peers over the shared
+// directly (ring-link.ts: plain TCP on a keyless run, ZeroMQ with CURVE on a closed one;
+// ring-socket.ts binds either) and to their local peers over the shared
 // plane's turn sockets (PeerTurns); the coordinator only sends the setup (RING) and sees nothing
 // of the phases: it carries no gradient byte and is no barrier.
 import type { RingMessage } from '@dgm/protocol';
@@ -8,10 +9,12 @@ import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPrep
 import { NoTurns } from '../shared/no-turns.js';
 import { PeerTurns } from '../shared/peer-turns.js';
 import { isSegmentPath, PeerSegment, type OwnSegment, type SegmentLayout } from '../shared/segment.js';
-import { RingLink, type RingPeer } from './ring-link.js';
-import { RingReducer } from './ring-reducer.js';
+import type { RingLink, RingPeer } from './ring-link.js';
+import { TcpRingLink } from './tcp-ring-link.js';
+import { ZmqRingLink } from './zmq-ring-link.js';
+import { CHUNK_FLOATS, RingReducer } from './ring-reducer.js';
 import { parsePortRange } from '../names.js';
-import { addressToward, bindRing, type BoundRing } from './ring-socket.js';
+import { addressToward, bindRing, releaseRing, type BoundRing } from './ring-socket.js';
 import { hostIndices, topologyOf, unevenHosts } from './topology.js';
 import type { CurveKeyPair } from '@dgm/protocol/security';
 
@@ -22,8 +25,10 @@ interface RingPreparation extends WorkerPreparation {
   segment: { own: OwnSegment; layout: SegmentLayout };
 }
 
-/** Largest ring frame: a chunk of fp32 plus slack (ring-reducer's CHUNK_FLOATS). */
+/** Largest ring frame over ZeroMQ: a chunk of fp32 plus slack (ring-reducer's CHUNK_FLOATS). */
 const MAX_RING_FRAME = 1 << 20;
+/** Largest payload over plain TCP: exactly a chunk of fp32 (the link keeps receive buffers of this size). */
+const MAX_TCP_PAYLOAD = CHUNK_FLOATS * 4;
 
 function unavailable(members: readonly PlaneMember[]): string | null {
   const without = members.filter((m) => !m.shm || !m.ring).map((m) => `rank ${m.rank} (${m.host})`);
@@ -59,7 +64,7 @@ export const hierarchicalPlane: PlaneDefinition = {
   // The workers decide every turn among themselves (local TURNs, counts on the ring's chunks).
   coordinatorEnd: () => new NoTurns('hierarchical'),
 
-  async prepare({ coordinator, keyPair, ringPorts, segment, log }) {
+  async prepare({ coordinator, keyPair, ringPorts, ringTransport, segment, log }) {
     const seg = segment as (WorkerPreparation & { own: OwnSegment; layout: SegmentLayout }) | null | undefined;
     if (!seg || !coordinator) return null;
     const ip = await addressToward(coordinator);
@@ -69,18 +74,22 @@ export const hierarchicalPlane: PlaneDefinition = {
     }
     let ring: BoundRing;
     try {
-      ring = await bindRing(ip, parsePortRange(ringPorts ?? '*') ?? { any: true }, keyPair ?? null, MAX_RING_FRAME, 60_000);
+      // A run with keys needs CURVE, which only the ZeroMQ transport has.
+      const transport = keyPair ? 'zeromq' : (ringTransport ?? 'tcp');
+      ring = await bindRing(ip, parsePortRange(ringPorts ?? '*') ?? { any: true }, transport, keyPair ?? null, MAX_RING_FRAME, 60_000);
     } catch (error) {
       // Not fatal: without a ring socket this worker offers none, and the run averages through the star.
       log(`no ring socket offered: ${(error as Error).message}`, { ip, ringPorts });
       return null;
     }
+    // Said once per run: the port to open between hosts, and what carries the chunks through it.
+    log(`ring socket at ${ring.address} (${ring.transport === 'tcp' ? 'plain TCP' : keyPair ? 'ZeroMQ with CURVE' : 'ZeroMQ'})`, { address: ring.address, transport: ring.transport });
     const prepared: RingPreparation = {
       ring,
       keyPair: keyPair ?? null,
       segment: { own: seg.own, layout: seg.layout },
       offer: { ring: { address: ring.address, key: keyPair?.publicKey ?? null } },
-      release: () => ring.socket.close(), // the segment is the shared plane's to release
+      release: () => releaseRing(ring), // the segment is the shared plane's to release
     };
     return prepared;
   },
@@ -100,7 +109,7 @@ export const hierarchicalPlane: PlaneDefinition = {
     const peer = (r: number): RingPeer => ({ rank: r, host: m.hostNames[r]!, address: m.addresses[r]!, key: m.keys[r] ?? null });
     const prev = peer(ringRanks[(hostIndex + hostCount - 1) % hostCount]!);
     const next = peer(ringRanks[(hostIndex + 1) % hostCount]!);
-    if (prev.key) p.ring.allow!.admit([prev.key]);
+    if (prev.key && p.ring.transport === 'zeromq') p.ring.allow!.admit([prev.key]);
     const peers: (PeerSegment | null)[] = [];
     try {
       localRanks.forEach((r) => peers.push(r === rank ? null : PeerSegment.open(m.segments[r]!, p.segment.layout.bytes, r)));
@@ -108,7 +117,11 @@ export const hierarchicalPlane: PlaneDefinition = {
       peers.forEach((s) => s?.close());
       throw error;
     }
-    const link = new RingLink(p.ring.socket, prev, next, p.keyPair, context.linkTimeoutMs ?? context.timeoutMs);
+    const linkTimeoutMs = context.linkTimeoutMs ?? context.timeoutMs;
+    const link: RingLink =
+      p.ring.transport === 'tcp'
+        ? new TcpRingLink(p.ring.listener, context.run, rank, prev, next, MAX_TCP_PAYLOAD, linkTimeoutMs)
+        : new ZmqRingLink(p.ring.socket, prev, next, p.keyPair, linkTimeoutMs);
     // The stage turns among this host's ranks, by local index (their turn sockets beside their segments).
     const gradSizes = Object.fromEntries(Object.values(p.segment.layout.phases).map((r) => [r.phase, r.size]));
     const dropped = context.dropped ? (reason: string) => context.dropped!(reason) : undefined;

@@ -1,23 +1,18 @@
-// One worker's place in its ring (hierarchical plane): it receives from its predecessor on its
-// own PULL socket and sends to its successor through a PUSH. Chunks follow a fixed schedule
-// (RingReducer.ring), so each receive names exactly the chunk it expects;
-// a frame that is not it (a stranger on an open run, a stale step) is dropped, and every wait is
-// bounded: a silent predecessor is an error naming its host.
-import { Push, type Pull } from 'zeromq';
-import { BoundedWait } from '@dgm/protocol';
-import { secureClient, type CurveKeyPair } from '@dgm/protocol/security';
+// What the ring reducer needs from its place in the ring, whatever carries the bytes: the chunks
+// of a fixed schedule (RingReducer.ring) to the successor and from the predecessor, every wait
+// bounded, a lost neighbour an error naming its host. Two transports implement it:
+//   zmq-ring-link.ts  ZeroMQ PUSH/PULL, CURVE when the run has keys (a closed run's only choice);
+//   tcp-ring-link.ts  one plain TCP connection per neighbour whose reads land in reused buffers
+//                     (no allocation or copy per chunk in the runtime): a keyless run's choice.
 
 /** What identifies a chunk in the schedule: step, phase (index), stage (0 reduce-scatter, 1 all-gather), hop, chunk. */
 export type ChunkKey = readonly [step: number, phase: number, stage: number, hop: number, chunk: number];
 
-/** A received chunk: its payload and the sample count its values average over (the header's last field). */
+/** A received chunk: its payload and the sample count its values average over. */
 export interface Chunk {
   payload: Uint8Array;
   samples: number;
 }
-
-/** The header frame: the chunk key's five int32 fields, then the sample count (int32, little-endian). */
-const HEADER_BYTES = 24;
 
 /** A ring neighbour as the setup names it. */
 export interface RingPeer {
@@ -27,140 +22,27 @@ export interface RingPeer {
   key: string | null;
 }
 
-/** The ring lost a neighbour (silent, unreachable, or a send that could not leave). */
+/** The ring lost a neighbour (silent, unreachable, out of step, or a send that could not leave). */
 export class RingLinkError extends Error {
   override name = 'RingLinkError';
 }
 
-export class RingLink {
-  private readonly push: Push;
-  private readonly inbox: Uint8Array[][] = [];
-  private waiting: { key: ChunkKey; wait: BoundedWait<Chunk> } | null = null;
-  private sending: Promise<void> = Promise.resolve();
-  private failure: Error | null = null;
-  private closed = false;
-  /** Frames dropped because they were not the chunk the schedule expected. */
-  dropped = 0;
-
-  constructor(
-    private readonly pull: Pull,
-    private readonly prev: RingPeer,
-    private readonly next: RingPeer,
-    keyPair: CurveKeyPair | null,
-    private readonly timeoutMs: number,
-  ) {
-    this.push = new Push({ linger: 0, sendHighWaterMark: 1000, sendTimeout: timeoutMs, heartbeatInterval: Math.max(100, Math.floor(timeoutMs / 4)), heartbeatTimeout: timeoutMs, heartbeatTimeToLive: timeoutMs, reconnectInterval: 100 });
-    if (keyPair && next.key) secureClient(this.push, { keyPair, serverKey: next.key });
-    this.push.connect(next.address);
-    void this.receiveLoop();
-  }
-
-  private async receiveLoop(): Promise<void> {
-    while (!this.closed) {
-      let frames: Uint8Array[];
-      try {
-        frames = await this.pull.receive();
-      } catch (error) {
-        // zeromq.js can end a pending receive with EAGAIN while the socket is open (seen when
-        // the process was busy): nothing was lost, receive again. Anything else ends the link.
-        if (this.closed) return;
-        if ((error as { code?: string }).code === 'EAGAIN') continue;
-        this.fail(new RingLinkError(`the ring socket stopped receiving: ${(error as Error).message}`));
-        return;
-      }
-      this.inbox.push(frames);
-      this.match();
-    }
-  }
-
+export interface RingLink {
   /**
    * Queues `payload` for the successor under `key`, with the sample count its values average
-   * over (sends leave in order, one at a time). ZeroMQ reads `payload` after send() returns
-   * (zero-copy): the caller must not write it again until the ring has moved on (RingReducer's
-   * alternating buffers).
+   * over (sends leave in order). The transport reads `payload` after send() returns (no copy):
+   * the caller must not write it again until the ring has moved on (RingReducer's alternating
+   * buffers, and flushed() at the end of each call).
    */
-  send(key: ChunkKey, payload: Uint8Array, samples: number): void {
-    if (this.failure) return;
-    const header = new Int32Array(6);
-    header.set(key);
-    header[5] = samples;
-    this.sending = this.sending.then(async () => {
-      if (this.failure || this.closed) return;
-      try {
-        await this.push.send([new Uint8Array(header.buffer), payload]);
-      } catch (error) {
-        this.fail(new RingLinkError(`could not send a gradient chunk to rank ${this.next.rank} on host ${this.next.host} (${this.next.address}) within ${this.timeoutMs} ms: ${(error as Error).message}; is its link down or did it stop?`));
-      }
-    });
-  }
-
+  send(key: ChunkKey, payload: Uint8Array, samples: number): void;
   /** Chunk `key` from the predecessor; rejects after the time limit naming its host. */
-  receive(key: ChunkKey): Promise<Chunk> {
-    if (this.failure) return Promise.reject(this.failure);
-    // The usual case on a busy ring: the chunk is in already (no timer to set and clear).
-    while (this.inbox.length > 0) {
-      const frames = this.inbox.shift()!;
-      const chunk = this.chunkOf(frames, key);
-      if (chunk) return Promise.resolve(chunk);
-      this.dropped++;
-    }
-    const wait = new BoundedWait<Chunk>(this.timeoutMs, () => {
-      this.waiting = null;
-      return new RingLinkError(
-        `no gradient chunk from rank ${this.prev.rank} on host ${this.prev.host} (${this.prev.address}) within ${this.timeoutMs} ms (step ${key[0]}): its link is down or it stopped.`,
-      );
-    });
-    this.waiting = { key, wait };
-    return wait.promise;
-  }
-
-  /** The chunk `frames` hold if they are `key`'s, else null. */
-  private chunkOf(frames: Uint8Array[], key: ChunkKey): Chunk | null {
-    if (frames.length !== 2 || frames[0]!.byteLength !== HEADER_BYTES) return null;
-    const h = frames[0]!;
-    const view = new DataView(h.buffer, h.byteOffset, HEADER_BYTES);
-    for (let i = 0; i < 5; i++) if (view.getInt32(i * 4, true) !== key[i]) return null;
-    return { payload: frames[1]!, samples: view.getInt32(20, true) };
-  }
-
+  receive(key: ChunkKey): Promise<Chunk>;
+  /** The caller is done with `chunk`'s payload: the transport may land the next bytes there. */
+  release(chunk: Chunk): void;
   /** Every send queued so far has left (or the link failed). */
-  flushed(): Promise<void> {
-    return this.sending.then(() => {
-      if (this.failure) throw this.failure;
-    });
-  }
-
-  private match(): void {
-    while (this.waiting && this.inbox.length > 0) {
-      const frames = this.inbox.shift()!;
-      const chunk = this.chunkOf(frames, this.waiting.key);
-      if (!chunk) {
-        this.dropped++;
-        continue;
-      }
-      const { wait } = this.waiting;
-      this.waiting = null;
-      wait.resolve(chunk);
-    }
-  }
-
+  flushed(): Promise<void>;
   /** Rejects the waiting receive and every later one with `error`. */
-  fail(error: Error): void {
-    this.failure ??= error;
-    const w = this.waiting;
-    this.waiting = null;
-    w?.wait.reject(error);
-  }
-
-  get failed(): Error | null {
-    return this.failure;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.fail(new RingLinkError('the ring was closed'));
-    this.push.close();
-    this.pull.close();
-  }
+  fail(error: Error): void;
+  readonly failed: Error | null;
+  close(): void;
 }

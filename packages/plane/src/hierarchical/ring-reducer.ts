@@ -27,7 +27,7 @@
 // running averages). Every operand is an average, never a sum of gradients, so fp16 on the wire
 // cannot overflow where the average would not (the issue's divide-before-sum).
 //
-// Without copies: fp32 chunks leave as views of the output (ZeroMQ reads them after send()
+// Without copies: fp32 chunks leave as views of the output (the link reads them after send()
 // returns), bf16/fp16 ones from encode buffers kept per reduce; outputs and encode buffers
 // alternate between two sets by call, and a set is written again only two calls later, when
 // every send from it has been received: a rank's call finishes only after its successor
@@ -154,7 +154,7 @@ export class RingReducer implements WorkerPlaneEnd {
    * A gradient that is not yet in the output is copied in chunk by chunk, just before a chunk is
    * blended or encoded, and fp32 chunks of piece h leave straight from it: copying the whole
    * gradient first (64 MB: ~15 ms here) would hold back the ring's first byte on every host.
-   * Those sends are views of the caller's array; ZeroMQ has read them before this call ends,
+   * Those sends are views of the caller's array; the link has read them before this call ends,
    * since piece h's finished chunks come back round only after the successor received them.
    */
   private async ring(step: number, phase: number, at: number, len: number, own: number, set: number, source: Float32Array): Promise<void> {
@@ -209,6 +209,7 @@ export class RingReducer implements WorkerPlaneEnd {
         const chunk = await this.link.receive([step, phase, 0, t, c]);
         if (!(Number.isInteger(chunk.samples) && chunk.samples > 0)) throw new OutOfTurnError(`a gradient chunk averaging ${chunk.samples} samples (a positive count is needed)`);
         expect(chunk, k, this.sum.a.subarray(0, k));
+        this.link.release(chunk);
         const samples = chunk.samples + own;
         ownValues(s, k);
         this.sum.blend(chunk.samples / samples, own / samples, k, s);
@@ -221,15 +222,28 @@ export class RingReducer implements WorkerPlaneEnd {
         }
       }
     }
-    // All-gather: piece h-t arrives at hop t, forwarded as received (the received frame is this
-    // rank's own: nothing writes it again).
+    // All-gather: piece h-t arrives at hop t and is forwarded byte for byte, from where this rank
+    // keeps it (the transport may reuse the received buffer at once): fp32 in the output itself,
+    // bf16/fp16 in this call's encode buffer at the piece's place, then decoded into the output.
+    // That place held this rank's partial of the piece, whose send has been received, since the
+    // finished piece comes round only after the successor blended that partial in.
     for (let t = 0; t < H - 1; t++) {
       const list = chunks(mod(h - t));
       for (let c = 0; c < list.length; c++) {
         const [s, k] = list[c]!;
         const chunk = await this.link.receive([step, phase, 1, t, c]);
-        expect(chunk, k, out.subarray(s, s + k));
-        if (t < H - 2) this.link.send([step, phase, 1, t + 1, c], chunk.payload, chunk.samples);
+        let bytes: Uint8Array;
+        if (encoded !== null && chunk.payload.byteLength === k * 2) {
+          const kept = encoded.subarray(s - at, s - at + k);
+          bytes = new Uint8Array(kept.buffer, kept.byteOffset, k * 2);
+          bytes.set(chunk.payload);
+          this.halves!.decode(bytes.byteOffset, out.byteOffset + s * 4, k);
+        } else {
+          expect(chunk, k, out.subarray(s, s + k));
+          bytes = new Uint8Array(out.buffer, out.byteOffset + s * 4, k * 4);
+        }
+        this.link.release(chunk);
+        if (t < H - 2) this.link.send([step, phase, 1, t + 1, c], bytes, chunk.samples);
       }
     }
     await this.link.flushed();
