@@ -5,8 +5,10 @@
 //                  ring-reducer.ts today), with glibc's default allocator settings;
 //   zeromq-tuned   the same under the allocator settings a launched worker gets (allocator-env.ts);
 //   net-into-wasm  a plain node:net socket whose reads land straight in WebAssembly memory
-//                  (`onread` with a buffer per read): no allocation and no copy per chunk. What a
-//                  ring on plain TCP could do; it has no CURVE, so it is not the runtime's.
+//                  (`onread` with a buffer per read): no allocation and no copy per chunk. What
+//                  the ring of a keyless run does (tcp-ring-link.ts, which reads into reused
+//                  buffers and copies each chunk once into the kernel's memory); a run with keys
+//                  keeps ZeroMQ for its CURVE.
 // The sender of each pair uses the same transport (and allocator settings) as its receiver.
 //
 //   node tools/dist/bench/receive-path.js [--mib 1024] [--rounds 3] [--json FILE]
