@@ -10,6 +10,7 @@ import { hierarchicalPlane } from '../src/hierarchical/index.js';
 import { topologyOf, unevenHosts } from '../src/hierarchical/topology.js';
 import { decodeChunk, encodeChunk, roundTrip } from '../src/hierarchical/wire-codec.js';
 import { Bf16Kernel } from '../src/hierarchical/bf16-kernel.js';
+import { CHUNK_FLOATS, chunkFloats, MIN_CHUNK_FLOATS } from '../src/hierarchical/ring-reducer.js';
 
 const through = (values: number[], wire: 'bf16' | 'fp16') => {
   const out = new Float32Array(values.length);
@@ -99,6 +100,18 @@ describe('choosing the hierarchical plane', () => {
     expect(unevenHosts(hosts)).toBeNull();
     expect(topologyOf(hosts, 3)).toEqual({ worldSize: 6, hostCount: 3, hostIndex: 1, localRanks: [1, 3], localIndex: 1, ringRanks: [2, 3, 5] });
     expect(unevenHosts([0, 0])).toMatch(/one host/);
+  });
+
+  it('cuts a piece into about 32 chunks of 128 to 256 KiB, whole KiB of floats each', () => {
+    expect(chunkFloats(1)).toBe(MIN_CHUNK_FLOATS);
+    expect(chunkFloats(1 << 20)).toBe(32 * 1024); // 16 MB on 4 hosts: 32 chunks of 128 KiB
+    expect(chunkFloats(1 << 22)).toBe(CHUNK_FLOATS); // 64 MB on 4 hosts: 64 chunks of 256 KiB
+    for (const n of [1, 1000, 1_048_577, 1_500_000, 2_000_003, 1e9]) {
+      const k = chunkFloats(n);
+      expect(k % 1024).toBe(0);
+      expect(k).toBeGreaterThanOrEqual(MIN_CHUNK_FLOATS);
+      expect(k).toBeLessThanOrEqual(CHUNK_FLOATS);
+    }
   });
 
   it('reads ring port ranges', () => {
