@@ -44,7 +44,7 @@ const WARMUP = 2;
 const WARMUP_BYTES = 128 * 2 ** 20;
 // (The JSON's rows keep every timed call's seconds in order: with --warmup-bytes 0 and many
 // --reps they show what the first calls of a process cost.)
-const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,star,gloo] [--warmup-bytes N] [--json FILE] [--profile DIR]';
+const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,hier-fp32-zmq,star,gloo,...] [--warmup-bytes N] [--json FILE] [--profile DIR]';
 
 class UsageError extends Error {}
 

@@ -15,7 +15,7 @@ function run(name: string, ...args: string[]) {
 describe('cluster benches refuse bad flags', () => {
   it('cluster-allreduce', () => {
     for (const [args, said] of [
-      [['--impl', 'hier-fp32,nccl'], /--impl 'hier-fp32,nccl' is not allowed: give a comma-separated list of hier-fp32, hier-bf16, hier-fp16, star, gloo/],
+      [['--impl', 'hier-fp32,nccl'], /--impl 'hier-fp32,nccl' is not allowed: give a comma-separated list of hier-fp32, hier-bf16, hier-fp16, hier-fp32-zmq, hier-bf16-zmq, star, gloo/],
       [['--hosts', '1,4'], /--hosts '1,4' is not allowed: give host counts from 2 to 32/],
       [['--rates', '1gbps'], /--rates '1gbps' is not allowed/],
       [['--sizes', '1000001'], /--sizes '1000001' is not allowed: give byte counts that are multiples of 4/],

@@ -9,7 +9,11 @@
 //
 // The schedule is fixed and one connection carries it in order, so every frame must be exactly
 // the chunk the reducer asks for next: anything else is the ring out of step, an error. Every
-// wait is bounded; a neighbour that closes its connection is an error at once, naming its host.
+// wait is bounded. A neighbour's connection that closes is not an error by itself: the waits
+// run out their time limit (the heartbeat timeout, twice over) and then say it closed. By then
+// the coordinator has noticed a neighbour that died and either stopped the run naming its host
+// or, in an elastic run, broken the step off to go on without it (an error here first would end
+// the elastic run); chunks that arrived before the close are still delivered.
 import { connect, type Socket } from 'node:net';
 import { BoundedWait } from '@dgm/protocol';
 import { RingLinkError, type Chunk, type ChunkKey, type RingLink, type RingPeer } from './ring-link.js';
@@ -48,6 +52,9 @@ export class TcpRingLink implements RingLink {
   private readonly flushWaits: BoundedWait<void>[] = [];
   private failure: Error | null = null;
   private closed = false;
+  /** Why the predecessor's / successor's connection ended, once it has (the waits then run out). */
+  private lostIncoming: string | null = null;
+  private lostOutgoing: string | null = null;
 
   constructor(
     listener: TcpRingListener,
@@ -70,7 +77,7 @@ export class TcpRingLink implements RingLink {
 
   // ---- receiving ----
 
-  /** Connects to the predecessor (again every RETRY_MS while it refuses, until `deadline`) and says HELLO. */
+  /** Connects to the predecessor (again every RETRY_MS while it cannot, until `deadline`) and says HELLO. */
   private reach(host: string, port: number, deadline: number): void {
     if (this.closed || this.failure) return;
     let connected = false;
@@ -86,14 +93,16 @@ export class TcpRingLink implements RingLink {
       socket.write(encodeHello({ run: this.run, from: this.rank, to: this.prev.rank }));
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (!connected && error.code === 'ECONNREFUSED' && Date.now() + RETRY_MS < deadline) {
+      if (connected) {
+        this.lostIncoming ??= `its connection failed (${error.message})`;
+      } else if (Date.now() + RETRY_MS < deadline) {
         setTimeout(() => this.reach(host, port, deadline), RETRY_MS);
-        return;
+      } else {
+        this.fail(this.receiveError(`it could not be reached within ${this.timeoutMs} ms (${error.message})`));
       }
-      this.fail(this.receiveError(connected ? `its connection failed (${error.message})` : `it could not be reached (${error.message})`));
     });
     socket.once('close', () => {
-      if (connected) this.fail(this.receiveError('it closed its connection: it stopped or left the run'));
+      if (connected) this.lostIncoming ??= 'it closed its connection (it stopped or left the run)';
     });
   }
 
@@ -146,7 +155,8 @@ export class TcpRingLink implements RingLink {
     }
     const wait = new BoundedWait<Chunk>(this.timeoutMs, () => {
       this.waiting = null;
-      return this.receiveError(`no gradient chunk within ${this.timeoutMs} ms (step ${key[0]}): its link is down or it stopped`);
+      const why = this.lostIncoming ? `${this.lostIncoming}, and` : 'its link is down or it stopped:';
+      return this.receiveError(`${why} no gradient chunk came within ${this.timeoutMs} ms (step ${key[0]})`);
     });
     this.waiting = { key, wait };
     return wait.promise;
@@ -195,8 +205,8 @@ export class TcpRingLink implements RingLink {
     socket.setNoDelay(true);
     // The successor only receives on this connection: bytes from it are a broken peer.
     socket.on('data', () => this.fail(this.sendErrorNow('it sent bytes on a connection it only receives on')));
-    socket.on('error', (error) => this.fail(this.sendErrorNow(`its connection failed (${error.message})`)));
-    socket.once('close', () => this.fail(this.sendErrorNow('it closed its connection: it stopped or left the run')));
+    socket.on('error', (error) => (this.lostOutgoing ??= `its connection failed (${error.message})`));
+    socket.once('close', () => (this.lostOutgoing ??= 'it closed its connection (it stopped or left the run)'));
     socket.resume();
     socket.cork();
     for (const [header, payload] of this.queued.splice(0)) this.write(header, payload);
@@ -207,6 +217,7 @@ export class TcpRingLink implements RingLink {
     if (this.failure) return;
     const header = encodeFrameHeader(key, samples, payload.byteLength);
     this.unsent++;
+    if (this.lostOutgoing) return; // it cannot leave: flushed() runs out its time and says why
     if (!this.outgoing) {
       this.queued.push([header, payload]);
       return;
@@ -230,7 +241,7 @@ export class TcpRingLink implements RingLink {
     if (this.unsent === 0) return Promise.resolve();
     const wait = new BoundedWait<void>(this.timeoutMs, () => {
       this.flushWaits.splice(this.flushWaits.indexOf(wait), 1);
-      return this.sendError('its link is down or it stopped');
+      return this.sendError(this.lostOutgoing ?? 'its link is down or it stopped');
     });
     this.flushWaits.push(wait);
     return wait.promise;
