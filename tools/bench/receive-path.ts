@@ -9,6 +9,9 @@
 //                  the ring of a keyless run does (tcp-ring-link.ts, which reads into reused
 //                  buffers and copies each chunk once into the kernel's memory); a run with keys
 //                  keeps ZeroMQ for its CURVE.
+//   ring-tcp       that link itself (TcpRingLink, receiving from a TcpRingListener's connection):
+//                  each chunk received by key, copied into WebAssembly memory and released, as
+//                  the ring does; the sender writes the link's frames.
 // The sender of each pair uses the same transport (and allocator settings) as its receiver.
 //
 //   node tools/dist/bench/receive-path.js [--mib 1024] [--rounds 3] [--json FILE]
@@ -21,6 +24,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pull, Push } from 'zeromq';
+import { encodeFrameHeader, TcpRingLink, TcpRingListener } from '@dgm/plane/bench';
 import { withAllocatorTunables } from '@dgm/worker/device';
 import { machineInfo } from './machine.js';
 import { median } from './stats.js';
@@ -29,7 +33,9 @@ const SELF = fileURLToPath(import.meta.url);
 /** The ring's chunk: CHUNK_FLOATS fp32 values, after a 24-byte header frame. */
 const CHUNK = 256 * 1024;
 const HEADER = 24;
-const PATHS = ['zeromq', 'zeromq-tuned', 'net-into-wasm'] as const;
+const PATHS = ['zeromq', 'zeromq-tuned', 'net-into-wasm', 'ring-tcp'] as const;
+/** The ring-tcp pair's run and ranks (the receiver says them in its HELLO). */
+const RING = { run: 'receive-path', sender: 0, receiver: 1 };
 type Path = (typeof PATHS)[number];
 
 interface Cpu {
@@ -89,6 +95,19 @@ async function receive(path: Path, chunks: number, address: string | undefined):
       });
       socket.once('error', reject);
     });
+  } else if (path === 'ring-tcp') {
+    // Its own listener is only there because a link has one (nobody connects: it only receives).
+    const own = await TcpRingListener.listen('127.0.0.1', 0);
+    const sender = { rank: RING.sender, host: 'sender', address: address!, key: null };
+    const link = new TcpRingLink(own, RING.run, RING.receiver, sender, sender, CHUNK, 600_000);
+    for (let i = 0; i < chunks; i++) {
+      const chunk = await link.receive([0, 0, 0, 0, i]);
+      if (start === null) begin();
+      target.set(chunk.payload);
+      link.release(chunk);
+    }
+    link.close();
+    own.close();
   } else {
     const pull = new Pull({ receiveHighWaterMark: 1000, maxMessageSize: 2 * CHUNK });
     await pull.bind('tcp://127.0.0.1:*');
@@ -112,7 +131,21 @@ async function receive(path: Path, chunks: number, address: string | undefined):
 async function send(path: Path, chunks: number, address: string | undefined): Promise<void> {
   let start = process.cpuUsage();
   const payload = new Uint8Array(CHUNK).fill(7);
-  if (path === 'net-into-wasm') {
+  if (path === 'ring-tcp') {
+    const listener = await TcpRingListener.listen('127.0.0.1', 0);
+    console.log(listener.address);
+    const socket = await listener.successor({ run: RING.run, from: RING.receiver, to: RING.sender }, 60_000, () => new Error('the receiver did not connect within 60 s'));
+    socket.on('error', () => undefined); // the receiver closes its end once it has every chunk
+    start = process.cpuUsage();
+    for (let i = 0; i < chunks; i++) {
+      socket.cork();
+      socket.write(encodeFrameHeader([0, 0, 0, 0, i], 1, CHUNK));
+      const more = socket.write(payload);
+      socket.uncork();
+      if (!more) await once(socket, 'drain');
+    }
+    listener.close();
+  } else if (path === 'net-into-wasm') {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -167,7 +200,7 @@ async function measure(path: Path, chunks: number): Promise<Reading> {
   const env: NodeJS.ProcessEnv = path === 'zeromq-tuned' ? withAllocatorTunables(process.env as Record<string, string>) : { ...process.env };
   if (path !== 'zeromq-tuned') delete env.GLIBC_TUNABLES;
   // The side that listens starts first: the receiver's PULL, or the sender's TCP server.
-  const senderListens = path === 'net-into-wasm';
+  const senderListens = path === 'net-into-wasm' || path === 'ring-tcp';
   const first = start(senderListens ? 'send' : 'receive', path, chunks, env, null);
   const second = start(senderListens ? 'receive' : 'send', path, chunks, env, await first.address);
   const [receiver, sender] = senderListens ? [second, first] : [first, second];
@@ -188,7 +221,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const chunks = (mib * 2 ** 20) / CHUNK;
-  const readings: Record<Path, Reading[]> = { zeromq: [], 'zeromq-tuned': [], 'net-into-wasm': [] };
+  const readings: Record<Path, Reading[]> = { zeromq: [], 'zeromq-tuned': [], 'net-into-wasm': [], 'ring-tcp': [] };
   for (let r = 0; r < rounds; r++) for (const path of PATHS) readings[path].push(await measure(path, chunks));
   const perGiB = (ms: number) => (ms / 1000) * (1024 / mib);
   console.log(`\n${mib} MiB in 256 KiB chunks over loopback TCP, ${rounds} rounds: medians, CPU seconds per GiB (every thread of the process)`);

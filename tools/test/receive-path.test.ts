@@ -1,5 +1,6 @@
-// The `receive-path` bench runs here on a few MiB, so that its three paths (ZeroMQ, ZeroMQ under a
-// launched worker's allocator settings, node:net into WebAssembly memory) cannot break unseen.
+// The `receive-path` bench runs here on a few MiB, so that its four paths (ZeroMQ, ZeroMQ under a
+// launched worker's allocator settings, node:net into WebAssembly memory, the ring's own TCP link)
+// cannot break unseen.
 // The figures go in BENCHMARKS.md; here only that every path delivers every chunk and reports.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ describe('receive-path bench', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: Record<string, { receiverTotal: number; gibPerSecond: number }>; readings: Record<string, { receiver: { wallMs: number } }[]> };
-    expect(Object.keys(report.summary)).toEqual(['zeromq', 'zeromq-tuned', 'net-into-wasm']);
+    expect(Object.keys(report.summary)).toEqual(['zeromq', 'zeromq-tuned', 'net-into-wasm', 'ring-tcp']);
     for (const row of Object.values(report.summary)) {
       expect(row.receiverTotal).toBeGreaterThanOrEqual(0);
       expect(row.gibPerSecond).toBeGreaterThan(0);

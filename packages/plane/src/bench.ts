@@ -7,3 +7,6 @@ export { WeightedAverage } from './averaging/weighted-average.js';
 export { Bf16Kernel } from './hierarchical/bf16-kernel.js';
 export { Fp16Kernel } from './hierarchical/fp16-kernel.js';
 export { encodeHalves, decodeChunk } from './hierarchical/wire-codec.js';
+export { TcpRingLink } from './hierarchical/tcp-ring-link.js';
+export { TcpRingListener } from './hierarchical/tcp-ring-listener.js';
+export { encodeFrameHeader } from './hierarchical/tcp-ring-wire.js';
