@@ -7,7 +7,8 @@
 // final replica check, else the run fails); bf16 on the wire runs and stays close to fp32; a
 // ring neighbour's link cut mid-run (open), or its process killed (SIGKILL, keys), is an error naming its host,
 // soon, and nothing is left: no process on any host, nothing in any host's /dev/shm; a worker
-// whose gradient turns NaN (the test hook) has that step skipped on every host.
+// whose gradient turns NaN (the test hook) has that step skipped on every host; an elastic run
+// (--min-workers 2) that loses a host's worker goes on with its ring set up again, on either transport.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,29 +176,33 @@ describe('hierarchical plane on the simulated cluster', () => {
     expectClean();
   }, 120_000);
 
-  it('an elastic run (open: plain TCP) that loses the worker on host2 rebuilds its ring on the other two hosts and finishes', async () => {
-    const r = run('elastic', [0, 1, 2], 1, 'open', ['--min-workers', '2'], 24, QUICK_LIVENESS);
-    let out = '';
-    r.coordinator.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('"event":"step"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    expect(out).toContain('"event":"step"');
-    r.workers[2]!.kill('SIGKILL');
-    const [c, ...workers] = await r.all;
-    // 0: every step applied, and the coordinator's final check found the two replicas equal.
-    expect(c.code, c.err + c.out.slice(-2000)).toBe(0);
-    for (const w of workers.slice(0, 2)) expect(w.code, w.err).toBe(0);
-    const metrics = readFileSync(join(work, 'elastic', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; workers: number; membership?: { event: string }[] });
-    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-    expect(metrics.flatMap((m) => m.membership ?? []).map((m) => m.event)).toEqual(['left']);
-    expect(metrics.at(-1)!.workers).toBe(2);
-    // The ring was set up again between the two hosts left (their fresh ring sockets, plain TCP).
-    const log = readFileSync(join(work, 'elastic', 'logs', 'coordinator.log'), 'utf8');
-    expect(log).toContain('"message":"data plane: hierarchical"');
-    expect(log.split('\n').filter((l) => l.includes('data plane')).join('\n')).toMatch(/"message":"data plane: hierarchical \(set up again for the new members\)".*"workers":2/);
-    expect(ringTransports('elastic')).toEqual(Array(3).fill('plain TCP'));
-    expectClean();
-  }, 120_000);
+  // Both transports: a closed connection (TCP) and a silent PULL (ZeroMQ) must each leave the coordinator time to break the step off.
+  for (const [security, transport] of [['open', 'plain TCP'], ['keys', 'ZeroMQ with CURVE']] as const) {
+    it(`an elastic run (${security}: ${transport}) that loses the worker on host2 sets its ring up again on the other two hosts and finishes`, async () => {
+      const name = `elastic-${security}`;
+      const r = run(name, [0, 1, 2], 1, security, ['--min-workers', '2'], 24, QUICK_LIVENESS);
+      let out = '';
+      r.coordinator.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('"event":"step"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      expect(out).toContain('"event":"step"');
+      r.workers[2]!.kill('SIGKILL');
+      const [c, ...workers] = await r.all;
+      // 0: every step applied, and the coordinator's final check found the two replicas equal.
+      expect(c.code, c.err + c.out.slice(-2000)).toBe(0);
+      for (const w of workers.slice(0, 2)) expect(w.code, w.err).toBe(0);
+      const metrics = readFileSync(join(work, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; workers: number; membership?: { event: string }[] });
+      expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      expect(metrics.flatMap((m) => m.membership ?? []).map((m) => m.event)).toEqual(['left']);
+      expect(metrics.at(-1)!.workers).toBe(2);
+      // The ring was set up again between the two hosts left (their fresh ring sockets).
+      const log = readFileSync(join(work, name, 'logs', 'coordinator.log'), 'utf8');
+      expect(log).toContain('"message":"data plane: hierarchical"');
+      expect(log.split('\n').filter((l) => l.includes('data plane')).join('\n')).toMatch(/"message":"data plane: hierarchical \(set up again for the new members\)".*"workers":2/);
+      expect(ringTransports(name)).toEqual(Array(3).fill(transport));
+      expectClean();
+    }, 120_000);
+  }
 
   it('a ring neighbour killed mid-run (SIGKILL; keys: ZeroMQ): an error naming its host, soon; nothing left on any host', async () => {
     const r = run('killed', [0, 1, 2], 1, 'keys', [], 100_000, QUICK_LIVENESS);
