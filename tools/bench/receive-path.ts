@@ -138,10 +138,9 @@ async function send(path: Path, chunks: number, address: string | undefined): Pr
     socket.on('error', () => undefined); // the receiver closes its end once it has every chunk
     start = process.cpuUsage();
     for (let i = 0; i < chunks; i++) {
-      socket.cork();
+      // As TcpRingLink.send writes a frame: the header, then the payload (no cork).
       socket.write(encodeFrameHeader([0, 0, 0, 0, i], 1, CHUNK));
       const more = socket.write(payload);
-      socket.uncork();
       if (!more) await once(socket, 'drain');
     }
     listener.close();
