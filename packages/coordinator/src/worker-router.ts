@@ -3,7 +3,7 @@
 // routing id with Router.mandatory, so a send to a departed peer fails instead of vanishing:
 // that is how a dead worker is noticed (see liveness in start-coordinator.ts).
 import { Router } from 'zeromq';
-import { decodeMessage, encodeMessage, routerOptions, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
+import { decodeMessage, encodeMessage, routerOptions, SendQueue, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
 import { secureServer, type CurveServerKeys, type Refusal } from '@dgm/protocol/security';
 
 export interface RouterEvents {
@@ -23,6 +23,8 @@ export interface Peer {
 
 export class WorkerRouter {
   private readonly socket: Router;
+  /** Sends one at a time (send-queue.ts says why). */
+  private readonly sends: SendQueue<Buffer[]>;
   private limits: DecodeLimits = {};
   private closed = false;
   /** Messages dropped by validation. */
@@ -35,6 +37,7 @@ export class WorkerRouter {
     private readonly curve: CurveServerKeys | null = null,
   ) {
     this.socket = new Router(routerOptions(liveness, maxMessageBytes));
+    this.sends = new SendQueue((frames) => this.socket.send(frames));
     this.socket.events.on('disconnect', () => this.events.disconnect());
   }
 
@@ -55,7 +58,7 @@ export class WorkerRouter {
   /** Sends to one peer; rejects if the peer is gone or its queue stays full beyond the timeout. */
   async send(peer: Peer, message: Message): Promise<void> {
     if (this.closed) throw new Error('the coordinator socket is closed');
-    await this.socket.send([peer.id, ...encodeMessage(message)]);
+    await this.sends.send([peer.id, ...encodeMessage(message)]);
   }
 
   /**

@@ -10,3 +10,4 @@ export { routerOptions, dealerOptions, HIGH_WATER_MARK, type Liveness } from './
 export { checkAddress, AddressError } from './address.js';
 export { checkRunConfig, RunConfigError, type RunConfig } from './run-config.js';
 export { BoundedWait, AwaitedReply } from './bounded-wait.js';
+export { SendQueue } from './send-queue.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dealer, Router } from 'zeromq';
-import { AddressError, checkAddress, configHash, dealerOptions, decodeMessage, encodeMessage, HIGH_WATER_MARK, routerOptions } from '../src/index.js';
+import { AddressError, checkAddress, configHash, dealerOptions, decodeMessage, encodeMessage, HIGH_WATER_MARK, routerOptions, SendQueue } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-proto-'));
 const sockets: (Router | Dealer)[] = [];
@@ -64,5 +64,38 @@ describe('addresses and config hash', () => {
     expect(configHash({ a: 1, b: { c: [1, 2], d: 'x' } })).toBe(configHash({ b: { d: 'x', c: [1, 2] }, a: 1 }));
     expect(configHash({ a: 1 })).not.toBe(configHash({ a: 2 }));
     expect(configHash({ a: 1, b: undefined })).toBe(configHash({ a: 1 }));
+  });
+});
+
+describe('SendQueue', () => {
+  it('sends one at a time: 1200 sends in a row without awaiting (past the binding’s 512 synchronous sends) all arrive, in order', async () => {
+    const address = `ipc://${join(dir, 'queue.sock')}`;
+    const router = new Router(routerOptions({ heartbeatMs: 200, timeoutMs: 2000 }, 1 << 20));
+    const dealer = new Dealer(dealerOptions({ heartbeatMs: 200, timeoutMs: 2000 }, 1 << 20));
+    sockets.push(router, dealer);
+    await router.bind(address);
+    dealer.connect(address);
+    const n = 1200;
+    // The bare socket refuses a send while another is in flight, which it is after 512 in a row.
+    const bare = Array.from({ length: n }, async (_, i) => {
+      try {
+        await dealer.send(encodeMessage({ type: 'HEARTBEAT', run: `bare-${i}` }));
+        return null;
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    expect((await Promise.all(bare)).some((e) => e !== null && /busy/i.test(e.message))).toBe(true);
+    const queue = new SendQueue<Buffer[]>((frames) => dealer.send(frames));
+    // Queued at once; they leave as the router drains the pipes (the high-water marks are 100).
+    const sent = Promise.all(Array.from({ length: n }, (_, i) => queue.send(encodeMessage({ type: 'HEARTBEAT', run: `queued-${i}` }))));
+    const runs: string[] = [];
+    while (runs.length < n) {
+      const [, ...frames] = await router.receive();
+      const m = decodeMessage(frames, {});
+      if (m.ok && m.message.run.startsWith('queued-')) runs.push(m.message.run);
+    }
+    await sent;
+    expect(runs).toEqual(Array.from({ length: n }, (_, i) => `queued-${i}`));
   });
 });

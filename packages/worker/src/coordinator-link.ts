@@ -2,7 +2,7 @@
 // watchdog that declares the coordinator gone when it has been silent (or disconnected) for
 // longer than the timeout. The coordinator sends HEARTBEAT while idle, so silence means trouble.
 import { Dealer } from 'zeromq';
-import { dealerOptions, decodeMessage, encodeMessage, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
+import { dealerOptions, decodeMessage, encodeMessage, SendQueue, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
 import { fingerprintOf, secureClient, type CurveClientKeys } from '@dgm/protocol/security';
 import { CoordinatorGoneError, RejectedError } from './errors.js';
 
@@ -22,6 +22,8 @@ const JOIN_RESEND_MS = 50;
 
 export class CoordinatorLink {
   private readonly socket: Dealer;
+  /** Sends one at a time (send-queue.ts in @dgm/protocol says why). */
+  private readonly sends: SendQueue<Buffer[]>;
   private limits: DecodeLimits = {};
   private lastHeard = Date.now();
   private lastTick = Date.now();
@@ -41,6 +43,7 @@ export class CoordinatorLink {
     private readonly curve: CurveClientKeys | null = null,
   ) {
     this.socket = new Dealer(dealerOptions(liveness, maxMessageBytes));
+    this.sends = new SendQueue((frames) => this.socket.send(frames));
     if (curve) secureClient(this.socket, curve);
   }
 
@@ -76,7 +79,7 @@ export class CoordinatorLink {
   /** Sends a message; rejects if it cannot be queued within the timeout. */
   async send(message: Message): Promise<void> {
     if (this.closed) throw new CoordinatorGoneError('the connection to the coordinator is closed');
-    await this.socket.send(encodeMessage(message));
+    await this.sends.send(encodeMessage(message));
   }
 
   /**
