@@ -10,8 +10,18 @@ import { encodeMessage, type TurnMessage } from '@dgm/protocol';
 import { chunkOf, OwnSegment, PeerSegment, PeerTurns, segmentLayout, sharedMemoryId, SharedMemoryReducer, WeightedSum } from '../src/bench.js';
 import { turnFrame, turnPathOf } from '../src/shared/peer-turns.js';
 import { isSegmentPath, SegmentError } from '../src/shared/segment.js';
+import { stageId, TURN_SPIN_MS, turnSpinMs, TurnWords } from '../src/shared/turn-words.js';
 
 const haveShm = sharedMemoryId() !== null;
+
+/** Resolves once `cond` holds, failing after `ms`. */
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 /** A deterministic pseudo-random float in [-1, 1). */
 function noise(seed: number): () => number {
@@ -108,14 +118,15 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     const layout = segmentLayout({ g: 5, d: 16 });
     expect(layout.phases.d).toEqual({ phase: 'd', size: 16, gradsOffset: 0, sumsOffset: 64 });
     expect(layout.phases.g).toEqual({ phase: 'g', size: 5, gradsOffset: 128, sumsOffset: 192 });
-    expect(layout.bytes).toBe(256);
+    expect(layout.turnsOffset).toBe(256); // the turn words, after the gradients
+    expect(layout.bytes).toBe(320);
     expect(OwnSegment.create(2 ** 50)).toBeNull(); // more than the filesystem has: no segment, the star is used
     const own = OwnSegment.create(layout.bytes)!;
     expect(existsSync(own.path)).toBe(true);
-    expect(() => PeerSegment.open(own.path, 512, 1)).toThrow(/segment of rank 1 .* has 256 bytes; this model's layout needs 512/);
-    expect(() => PeerSegment.open('/dev/shm/dgm-missing.seg', 256, 2)).toThrow(SegmentError);
-    expect(() => PeerSegment.open('/dev/shm/dgm-missing.seg', 256, 2)).toThrow(/cannot open the shared-memory segment of rank 2/);
-    const peer = PeerSegment.open(own.path, 256, 0);
+    expect(() => PeerSegment.open(own.path, 512, 1)).toThrow(/segment of rank 1 .* has 320 bytes; this model's layout needs 512/);
+    expect(() => PeerSegment.open('/dev/shm/dgm-missing.seg', 320, 2)).toThrow(SegmentError);
+    expect(() => PeerSegment.open('/dev/shm/dgm-missing.seg', 320, 2)).toThrow(/cannot open the shared-memory segment of rank 2/);
+    const peer = PeerSegment.open(own.path, 320, 0);
     own.write(Float32Array.of(1.5, -2), 8);
     const back = new Float32Array(2);
     peer.read(back, 8);
@@ -124,31 +135,75 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
     expect(existsSync(own.path)).toBe(false);
     peer.read(back, 8); // an unlinked segment stays readable for whoever opened it
     expect(Array.from(back)).toEqual([1.5, -2]);
-    expect(() => peer.read(new Float32Array(2), 252)).toThrow(/ended at byte 256; it was truncated/);
+    expect(() => peer.read(new Float32Array(2), 316)).toThrow(/ended at byte 320; it was truncated/);
     peer.close();
   });
 
+  it('turn words: a stage is heard once every peer wrote its id, with each rank\'s count', () => {
+    const layout = segmentLayout({ vae: 8 });
+    const owns = [0, 1].map(() => OwnSegment.create(layout.bytes)!);
+    const opened = owns.map((_, rank) => owns.map((o, q) => (q === rank ? null : PeerSegment.open(o.path, layout.bytes, q))));
+    const words = [0, 1].map((rank) => new TurnWords(rank, owns[rank]!, opened[rank]!, layout.turnsOffset, 0));
+    const id = (step: number) => stageId(step, 0, 1, 'whole');
+    words[1]!.say(id(0), 3);
+    expect(words[1]!.hear(id(0), 3)).toBeNull(); // rank 0 said nothing yet: a fresh segment's words are 0, no stage's id
+    words[0]!.say(id(0), 5);
+    expect(words[0]!.hear(id(0), 5)).toEqual([5, 3]);
+    expect(words[1]!.hear(id(0), 3)).toEqual([5, 3]);
+    // Rank 0 goes on to the next stage (its count in the other slot); a look for the stage it left
+    // finds it gone (the sockets decide that one), and the next stage is heard with the new counts.
+    words[0]!.say(id(1), 7);
+    expect(words[1]!.hear(id(0), 3)).toBeNull();
+    words[1]!.say(id(1), 2);
+    expect(words[1]!.hear(id(1), 2)).toEqual([7, 2]);
+    expect(words[0]!.hear(id(1), 7)).toEqual([7, 2]);
+    // A peer at another stage is not at this one; the look is bounded by the spin.
+    const spinning = new TurnWords(0, owns[0]!, opened[0]!, layout.turnsOffset, 20);
+    const started = performance.now();
+    expect(spinning.hear(id(2), 1)).toBeNull();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(20);
+    opened.flat().forEach((p) => p?.close());
+    owns.forEach((o) => o.close());
+  });
+
+  it('gives every stage of nearby steps its own id, never 0', () => {
+    const ids = new Set<number>();
+    for (let step = 0; step < 50; step++) for (const phase of [0, 1, 2]) for (const stage of ['grads', 'sums', 'whole'] as const) ids.add(stageId(step, phase, 3, stage));
+    expect(ids.size).toBe(50 * 3 * 3);
+    expect(ids.has(0)).toBe(false);
+    expect(stageId(0xffffffff / 3 - 1, 0, 1, 'whole')).toBeGreaterThan(0); // past 2^32 it wraps, skipping 0
+  });
+
+  it('spins only when every rank of the host can have a core', () => {
+    expect(turnSpinMs(2, 2)).toBe(TURN_SPIN_MS);
+    expect(turnSpinMs(3, 2)).toBe(0);
+  });
+
   /** N reducers over real segments, taking their turns over their real sockets (each stage said is recorded). */
-  function group(gradSizes: Record<string, number>, world: number, timeoutMs = 5000) {
+  function group(gradSizes: Record<string, number>, world: number, timeoutMs = 5000, spinMs?: number) {
     const layout = segmentLayout(gradSizes);
     const owns = Array.from({ length: world }, () => OwnSegment.create(layout.bytes)!);
     const reducers: SharedMemoryReducer[] = [];
     const turns: PeerTurns[] = [];
     const said: string[] = [];
+    /** By rank: stages decided through the turn words (PeerTurns.settle). */
+    const settled: number[] = Array.from({ length: world }, () => 0);
     const drops: string[] = [];
     for (let rank = 0; rank < world; rank++) {
       const peers = owns.map((o, q) => (q === rank ? null : PeerSegment.open(o.path, layout.bytes, q)));
       const t = new PeerTurns('run', rank, owns.map((o) => o.path), { run: 'run', gradSizes }, timeoutMs, (reason) => void drops.push(reason));
       const stage = t.stage.bind(t);
       t.stage = (step, phase, st, count) => (said.push(st), stage(step, phase, st, count));
+      const settle = t.settle.bind(t);
+      t.settle = (...args) => (settled[rank]!++, settle(...args));
       turns.push(t);
-      reducers.push(new SharedMemoryReducer(rank, owns[rank]!, peers, layout, t));
+      reducers.push(new SharedMemoryReducer(rank, owns[rank]!, peers, layout, t, spinMs));
     }
     const close = () => {
       reducers.forEach((r) => r.close());
       owns.forEach((o) => o.close());
     };
-    return { reducers, owns, turns, said, drops, close };
+    return { reducers, owns, turns, said, settled, drops, close };
   }
 
   it.each([
@@ -172,9 +227,68 @@ describe.runIf(haveShm)('segments in /dev/shm', () => {
         expect(worst).toBeLessThan(1e-6);
       }
     }
-    // After the first round nobody needs the names: the files (segments and turn sockets) are gone, their memory is not.
-    expect(owns.every((o) => !existsSync(o.path) && !existsSync(turnPathOf(o.path)))).toBe(true);
+    // After the first round nobody needs the names: the files (segments and turn sockets) are gone,
+    // their memory is not. (A turn socket's name goes once its peers' TURNs are read, which a rank
+    // that met them through the turn words does at its event loop's next turn.)
+    await until(() => owns.every((o) => !existsSync(o.path) && !existsSync(turnPathOf(o.path))));
     expect([...new Set(said)].sort().join(' ')).toBe(stages);
+    expect(drops).toEqual([]);
+    close();
+  });
+
+  it('the turn words decide for a rank whose peers said first; the same bits, every socket TURN still taken in, none dropped', async () => {
+    const sizes = { d: 1001, g: 37 };
+    const { reducers, owns, settled, drops, turns, close } = group(sizes, 2);
+    const r = noise(3);
+    for (let step = 0; step < 30; step++) {
+      for (const phase of ['d', 'g'] as const) {
+        const grads = [0, 1].map(() => Float32Array.from({ length: sizes[phase] }, () => r()));
+        // Both ranks in this one thread: rank 0 says first and finds no word of rank 1 within its
+        // spin (rank 1 has not run), so it waits on its socket; rank 1 then finds rank 0's word at once.
+        const results = await Promise.all(reducers.map((red, rank) => red.reduce(phase, step, grads[rank]!, rank + 1)));
+        const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        expect(bytes(results[1]!).equals(bytes(results[0]!))).toBe(true);
+        expect(results[0]![7]).toBeCloseTo((grads[0]![7]! + 2 * grads[1]![7]!) / 3, 6);
+      }
+    }
+    // Rank 0 never (rank 1 had not run), rank 1 nearly always (a look on the sockets when its
+    // backlog of unread socket TURNs reached the bound is allowed).
+    expect(settled[0]).toBe(0);
+    expect(settled[1]).toBeGreaterThanOrEqual(50);
+    await until(() => turns.every((t) => t.backlog === 0) && owns.every((o) => !existsSync(turnPathOf(o.path))));
+    expect(drops).toEqual([]);
+    close();
+  });
+
+  it('TURNs of stages settled through the words are taken in when they come, however far behind, and none is dropped', async () => {
+    const { turns, drops, close } = group({ vae: 8 }, 2);
+    // 20 stages said and settled on both sides without a turn of the event loop: no socket is
+    // read meanwhile (a worker whose steps never wait), so the TURNs are all behind the words.
+    for (let step = 0; step < 20; step++) {
+      const waits = turns.map((t) => t.stage(step, 'vae', 'whole', 1));
+      turns.forEach((t) => t.settle(step, 'vae', 'whole', [1, 1]));
+      await Promise.all(waits.map((w) => expect(w).resolves.toEqual([1, 1])));
+    }
+    expect(turns.map((t) => t.backlog)).toEqual([20, 20]);
+    await until(() => turns.every((t) => t.backlog === 0));
+    expect(drops).toEqual([]);
+    // A stage the sockets answered is not settled again (settle() after it changes nothing).
+    const both = await Promise.all(turns.map((t) => t.stage(20, 'vae', 'whole', 2)));
+    expect(both).toEqual([[2, 2], [2, 2]]);
+    turns.forEach((t) => t.settle(20, 'vae', 'whole', [9, 9]));
+    expect(turns.map((t) => t.backlog)).toEqual([0, 0]);
+    close();
+  });
+
+  it('a peer later than the spin: the sockets decide for the rank that waited, the words for the late one', async () => {
+    const { reducers, settled, drops, close } = group({ vae: 8 }, 2, 5000, 0.2);
+    const early = reducers[0]!.reduce('vae', 0, Float32Array.from({ length: 8 }, () => 1), 1);
+    await new Promise((r) => setTimeout(r, 30));
+    const late = reducers[1]!.reduce('vae', 0, Float32Array.from({ length: 8 }, () => 4), 2);
+    const [a, b] = await Promise.all([early, late]);
+    expect(Array.from(a!)).toEqual(Array.from({ length: 8 }, () => 3));
+    expect(Array.from(b!)).toEqual(Array.from(a!));
+    expect(settled).toEqual([0, 1]);
     expect(drops).toEqual([]);
     close();
   });

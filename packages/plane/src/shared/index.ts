@@ -2,6 +2,8 @@
 // (shared-reducer.ts) and tell each other when a stage is written over their own Unix sockets
 // (peer-turns.ts): the coordinator only sends the setup, PLANE (every rank's segment path),
 // before the first STEP, and sees nothing of the phases (its end, no-turns.ts, is empty).
+import { availableParallelism } from 'node:os';
+import { turnSpinMs } from './turn-words.js';
 import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './segment.js';
 import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
 import { NoTurns } from './no-turns.js';
@@ -66,12 +68,13 @@ export const sharedPlane: PlaneDefinition = {
     }
     const gradSizes = Object.fromEntries(Object.values(seg.layout.phases).map((p) => [p.phase, p.size]));
     const turns = new PeerTurns(context.run, rank, setup.segments, { run: context.run, gradSizes }, context.timeoutMs, context.dropped ? (reason) => context.dropped!(reason) : undefined);
-    return new SharedMemoryReducer(rank, seg.own, peers, seg.layout, turns);
+    return new SharedMemoryReducer(rank, seg.own, peers, seg.layout, turns, turnSpinMs(setup.segments.length, availableParallelism()));
   },
 };
 
 export { SharedMemoryReducer } from './shared-reducer.js';
 export { PeerTurns, turnPathOf } from './peer-turns.js';
+export { TurnWords, TURN_SPIN_MS, turnSpinMs } from './turn-words.js';
 export { sharedStages, SINGLE_STAGE_BYTES } from './stages.js';
 export { chunkOf } from './chunks.js';
 export { isSegmentPath, OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './segment.js';

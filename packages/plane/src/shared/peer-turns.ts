@@ -67,8 +67,17 @@ export class PeerTurns {
   private readonly inbound = new Set<Socket>();
   /** Each peer's connection once made (this rank's entry stays null). */
   private readonly peers: Promise<Socket | null>[];
+  /** The same, once every one is made. */
+  private connected: (Socket | null)[] | null = null;
   /** Sample counts by rank (-1: not yet heard) of every stage some rank has spoken for. */
   private readonly open = new Map<string, number[]>();
+  /**
+   * By rank: stages decided through the segments (settle()) whose TURN from that rank is still on
+   * its way, oldest first. A socket delivers in order, so each TURN that comes in is the first.
+   */
+  private readonly behind: string[][];
+  /** By rank: whether a TURN of a stage this rank said came from it (once all have, the socket's name can go). */
+  private readonly heard: boolean[];
   private waiting: Awaited | null = null;
   private failure: Error | null = null;
   private readonly path: string;
@@ -87,6 +96,8 @@ export class PeerTurns {
     private readonly onDrop: (reason: string) => void = () => undefined,
   ) {
     this.path = turnPathOf(segments[rank]!);
+    this.behind = segments.map(() => []);
+    this.heard = segments.map((_, q) => q === rank);
     this.server = createServer((socket) => this.accept(socket));
     this.server.on('error', (error) => this.fail(new Error(`could not open this worker's turn socket ${this.path}: ${error.message}`)));
     this.server.listen(this.path, () => chmodSync(this.path, 0o600));
@@ -101,9 +112,9 @@ export class PeerTurns {
   }
 
   /** Says TURN for `stage` to every peer; resolves (bounded) with every rank's sample count once all have. */
-  async stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    if (this.failure) throw this.failure;
-    if (this.waiting) throw new Error(`stage '${stage}' of phase '${phase}' of step ${step} was requested while ${this.waiting.key} is still awaited`);
+  stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.waiting) return Promise.reject(new Error(`stage '${stage}' of phase '${phase}' of step ${step} was requested while ${this.waiting.key} is still awaited`));
     const key = `${step}/${phase}/${stage}`;
     const wait = new BoundedWait<number[]>(this.timeoutMs, () => {
       this.waiting = null;
@@ -113,14 +124,48 @@ export class PeerTurns {
     this.waiting = { key, wait };
     this.note(key, this.rank, sampleCount);
     const frame = turnFrame(encodeMessage({ type: 'TURN', run: this.run, rank: this.rank, step, phase, stage, sampleCount }));
-    try {
-      // A peer that went away is not an error here: its silence is, bounded by the wait, and the
-      // coordinator names a dead worker sooner.
-      for (const socket of await Promise.all(this.peers)) if (socket && !socket.destroyed) socket.write(frame);
-    } catch (error) {
-      this.fail(error as Error);
-    }
+    // Written before this returns once every peer is connected (the caller may spin on the turn
+    // words next, and a peer asleep must not wait for that); until then, as the connections come.
+    if (this.connected) this.send(this.connected, frame);
+    else
+      void Promise.all(this.peers).then(
+        (sockets) => this.send((this.connected = sockets), frame),
+        (error: Error) => this.fail(error),
+      );
     return wait.promise;
+  }
+
+  private send(sockets: readonly (Socket | null)[], frame: Buffer): void {
+    // A peer that went away is not an error here: its silence is, bounded by the wait, and the
+    // coordinator names a dead worker sooner.
+    for (const socket of sockets) if (socket && !socket.destroyed) socket.write(frame);
+  }
+
+  /**
+   * The stage was decided through the segments (turn-words.ts) with every rank's `counts`: the
+   * wait for it ends with them, and the peers' TURNs for it, still on their way, are taken in
+   * without a word (they are still said: a rank that stopped spinning waits for them).
+   */
+  settle(step: number, phase: string, stage: SharedStage, counts: number[]): void {
+    const key = `${step}/${phase}/${stage}`;
+    const w = this.waiting;
+    if (w?.key !== key) return; // answered by the sockets already
+    this.waiting = null;
+    const spoken = this.open.get(key)!;
+    this.open.delete(key);
+    spoken.forEach((c, q) => {
+      if (c < 0) this.behind[q]!.push(key);
+    });
+    w.wait.resolve(counts);
+  }
+
+  /**
+   * The most stages some peer's socket TURNs are behind the turn words. A rank that never waits on
+   * its event loop reads no socket: the caller waits on the sockets (which reads them all) once
+   * this passes a bound, so what is kept for them stays bounded.
+   */
+  get backlog(): number {
+    return Math.max(...this.behind.map((keys) => keys.length));
   }
 
   private connect(q: number, path: string): Promise<Socket> {
@@ -165,7 +210,12 @@ export class PeerTurns {
     const m = result.message;
     if (m.type !== 'TURN' || m.run !== this.run) this.drop(`a ${m.type} of run '${m.run}' on the turn socket`);
     else if (m.rank === this.rank || m.rank >= this.peers.length) this.drop(`a TURN from rank ${m.rank}, which is not a peer`);
-    else this.note(`${m.step}/${m.phase}/${m.stage}`, m.rank, m.sampleCount);
+    else {
+      const key = `${m.step}/${m.phase}/${m.stage}`;
+      if (this.behind[m.rank]![0] !== key) return this.note(key, m.rank, m.sampleCount);
+      this.behind[m.rank]!.shift();
+      this.heardFrom([m.rank]);
+    }
   }
 
   /** Records `rank`'s count for stage `key`; answers the waiting stage once every rank spoke. */
@@ -182,7 +232,7 @@ export class PeerTurns {
     if (!w || w.key !== key || counts.some((c) => c < 0)) return;
     this.open.delete(key);
     this.waiting = null;
-    this.forgetName();
+    this.heardFrom(counts.keys());
     w.wait.resolve(counts);
   }
 
@@ -191,7 +241,13 @@ export class PeerTurns {
     this.onDrop(reason);
   }
 
-  /** Every peer has connected (each spoke): the socket's name is no longer needed. */
+  /** Once every peer has said a stage this rank said, all have connected: the socket's name is no longer needed. */
+  private heardFrom(ranks: Iterable<number>): void {
+    if (this.unlinked) return;
+    for (const q of ranks) this.heard[q] = true;
+    if (this.heard.every(Boolean)) this.forgetName();
+  }
+
   private forgetName(): void {
     if (this.unlinked) return;
     this.unlinked = true;

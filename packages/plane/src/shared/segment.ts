@@ -27,8 +27,13 @@ export interface PhaseRegion {
 
 export interface SegmentLayout {
   phases: Record<string, PhaseRegion>;
+  /** Byte offset of the owner's turn words (turn-words.ts), after the phases' regions. */
+  turnsOffset: number;
   bytes: number;
 }
+
+/** Bytes of the turn words' region (it uses 12; a whole cache line keeps it apart from the gradients). */
+export const TURN_WORDS_BYTES = 64;
 
 /** One layout from the phases' gradient sizes; regions start on 64-byte boundaries. */
 export function segmentLayout(gradSizes: Readonly<Record<string, number>>): SegmentLayout {
@@ -40,8 +45,11 @@ export function segmentLayout(gradSizes: Readonly<Record<string, number>>): Segm
     phases[phase] = { phase, size, gradsOffset: offset, sumsOffset: offset + padded(size) };
     offset += 2 * padded(size);
   }
-  return { phases, bytes: offset };
+  return { phases, turnsOffset: offset, bytes: offset + TURN_WORDS_BYTES };
 }
+
+/** What segments hold: gradients (float32) and the turn words (uint32). */
+type SegmentValues = Float32Array | Uint32Array;
 
 /** Identifies the shared-memory filesystem this process sees, or null when there is none. */
 export function sharedMemoryId(dir = SHARED_MEMORY_DIR): string | null {
@@ -101,7 +109,7 @@ export class OwnSegment {
   }
 
   /** Writes `values` at byte `offset` of the segment. */
-  write(values: Float32Array, offset: number): void {
+  write(values: SegmentValues, offset: number): void {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     let done = 0;
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
@@ -221,7 +229,7 @@ export class PeerSegment {
   }
 
   /** Reads into `into` from byte `offset` of the segment, all of it. */
-  read(into: Float32Array, offset: number): void {
+  read(into: SegmentValues, offset: number): void {
     const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
     let done = 0;
     while (done < bytes.length) {

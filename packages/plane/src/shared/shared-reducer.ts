@@ -30,12 +30,32 @@ import { WeightedAverage } from '../averaging/weighted-average.js';
 import { chunkOf, largestChunk } from './chunks.js';
 import { SegmentError, type OwnSegment, type PeerSegment, type PhaseRegion, type SegmentLayout } from './segment.js';
 import { sharedStages } from './stages.js';
+import { stageId, TURN_SPIN_MS, TurnWords } from './turn-words.js';
+
+/** Stages a peer's socket TURNs may lag the turn words before a rank waits on the sockets (PeerTurns.backlog). */
+const MAX_BACKLOG = 16;
+
+/** A stage this rank said, until every rank's count for it is heard. */
+interface Said {
+  step: number;
+  phase: string;
+  stage: SharedStage;
+  sampleCount: number;
+  /** Its id in the turn words (stageId). */
+  id: number;
+  /** The same stage's wait on the turn sockets. */
+  turns: Promise<number[]>;
+}
 
 
 export class SharedMemoryReducer implements WorkerPlaneEnd {
   readonly name = 'shared';
   private readonly average: WeightedAverage;
   private unlinked = false;
+  /** The stage turns in the segments, looked at first (the fast path). */
+  private readonly words: TurnWords;
+  /** The layout's phases in order: a stage's id counts them. */
+  private readonly phaseNames: string[];
 
   constructor(
     private readonly rank: number,
@@ -45,7 +65,11 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     private readonly layout: SegmentLayout,
     /** The stage turns, said to and heard from the peers directly. */
     private readonly turns: PeerTurns,
+    /** How long a rank reads its peers' turn words before it waits on the turn sockets. */
+    spinMs = TURN_SPIN_MS,
   ) {
+    this.words = new TurnWords(rank, own, peers, layout.turnsOffset, spinMs);
+    this.phaseNames = Object.keys(layout.phases).sort();
     const worldSize = peers.length;
     // Operands: a whole gradient (single stage) or a chunk; the output always holds a whole
     // gradient, so the two-stage result is assembled in place (own chunk computed at its offset,
@@ -72,9 +96,9 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
 
     if (start > 0) this.own.write(grads.subarray(0, start), region.gradsOffset);
     if (end < n) this.own.write(grads.subarray(end), region.gradsOffset + end * 4);
-    const written = this.stage(step, phase, 'grads', sampleCount);
+    const written = this.say(step, phase, 'grads', sampleCount);
     const preloaded = this.preload(grads.subarray(start, end));
-    const counts = await written;
+    const counts = await this.hear(written);
     this.forgetName();
     const result = this.average.out.subarray(0, n);
     if (len > 0) {
@@ -85,7 +109,7 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
       });
       this.own.write(result.subarray(start, end), region.sumsOffset + start * 4);
     }
-    await this.stage(step, phase, 'sums', sampleCount);
+    await this.hear(this.say(step, phase, 'sums', sampleCount));
     for (let q = 0; q < worldSize; q++) {
       if (q === this.rank) continue;
       const [qs, qe] = chunkOf(n, worldSize, q);
@@ -102,9 +126,9 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     // is this buffer written again.
     const offset = step % 2 === 0 ? region.gradsOffset : region.sumsOffset;
     this.own.write(grads, offset);
-    const written = this.stage(step, region.phase, 'whole', sampleCount);
+    const written = this.say(step, region.phase, 'whole', sampleCount);
     const preloaded = this.preload(grads);
-    const counts = await written;
+    const counts = await this.hear(written);
     this.forgetName();
     return this.average.compute(counts, region.size, 0, (q, into) => {
       if (q === this.rank) {
@@ -135,8 +159,21 @@ export class SharedMemoryReducer implements WorkerPlaneEnd {
     this.unlinked = true;
   }
 
-  private stage(step: number, phase: string, stage: SharedStage, sampleCount: number): Promise<number[]> {
-    return this.turns.stage(step, phase, stage, sampleCount);
+  /** Says this rank's part of a stage is in its segment: in the turn words, then on the sockets. */
+  private say(step: number, phase: string, stage: SharedStage, sampleCount: number): Said {
+    const id = stageId(step, this.phaseNames.indexOf(phase), this.phaseNames.length, stage);
+    this.words.say(id, sampleCount);
+    return { step, phase, stage, sampleCount, id, turns: this.turns.stage(step, phase, stage, sampleCount) };
+  }
+
+  /** Every rank's sample count for a stage said: from the turn words if they have it within the spin, else from the sockets. */
+  private async hear(said: Said): Promise<number[]> {
+    const counts = this.turns.failed || this.turns.backlog >= MAX_BACKLOG ? null : this.words.hear(said.id, said.sampleCount);
+    if (counts === null) return said.turns;
+    // Settled here, that wait has nobody left to tell if the turns fail later.
+    said.turns.catch(() => undefined);
+    this.turns.settle(said.step, said.phase, said.stage, counts);
+    return counts;
   }
 
   /** Nothing from the coordinator is this plane's: the workers decide the turns among themselves. */
