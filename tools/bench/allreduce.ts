@@ -16,22 +16,16 @@
 //              CURVE, alternated --rounds times (the all-reduce side: --plane star-tcp,star-curve).
 // Prints tables, then one JSON line with every figure.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { RunConfig } from '@dgm/protocol';
 import { ddpDcgan, glooAllReduce } from './allreduce-anchors.js';
 import { PLANE_NAMES, runtimeAllReduce, type AllReduceRow, type Plane } from './allreduce-runtime.js';
-import { imagesPerSec, trainDistributed } from './allreduce-training.js';
-import { curveCost } from './curve-cost.js';
-import { machineInfo } from './machine.js';
+import { listOf, nameIn, readBenchArgs, refuse, wholeIn, wholeNumber } from './bench-args.js';
 import { median } from './stats.js';
-import { OVERHEAD_IMPLS, overheadBench, type OverheadImpl } from './step-overhead.js';
+import type { OverheadImpl } from './step-overhead.js';
 
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
-
-function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]\n`);
-  process.exit(2);
-}
+const NAMES = ['allreduce', 'scaling', 'overhead', 'curve', 'all'];
+const USAGE = 'node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]';
 
 const f = (v: number, d = 3) => v.toFixed(d);
 const human = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`);
@@ -70,6 +64,7 @@ function medianRow(rows: AllReduceRow[]): AllReduceRow {
 }
 
 async function scaling(steps: number, rounds: number, report: Record<string, unknown>): Promise<void> {
+  const { imagesPerSec, trainDistributed } = await import('./allreduce-training.js');
   const config = (globalBatch: number): RunConfig => ({
     model: 'dcgan', modelOptions: { normalization: 'none' }, trainer: {}, data: 'mnist', seed: 1, globalBatch, steps,
   });
@@ -100,31 +95,42 @@ async function scaling(steps: number, rounds: number, report: Record<string, unk
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, impl: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+  const { values, positionals } = readBenchArgs({
+    usage: USAGE,
+    config: {
+      allowPositionals: true,
+      options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, impl: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+    },
   });
   const name = positionals[0];
-  if (!name || !['allreduce', 'scaling', 'overhead', 'curve', 'all'].includes(name)) usage('name one benchmark: allreduce, scaling, overhead, curve or all.');
+  if (!name || !NAMES.includes(name) || positionals.length > 1) refuse(`name one benchmark: allreduce, scaling, overhead, curve or all; usage: ${USAGE}`);
   const workers = (values.workers ?? '2,4').split(',').map(Number);
   const reps = Number(values.reps ?? 10);
   const transports = (values.transport ?? 'tcp,ipc').split(',') as ('tcp' | 'ipc')[];
   if (workers.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(reps) || reps < 1 || transports.some((t) => t !== 'tcp' && t !== 'ipc')) {
-    usage('--workers is a list of positive integers, --reps a positive integer, --transport a list of tcp and ipc.');
+    refuse('--workers is a list of positive integers, --reps a positive integer, --transport a list of tcp and ipc.');
   }
-  const impls = (values.impl ?? 'dgm').split(',') as OverheadImpl[];
-  if (impls.length === 0 || impls.some((i) => !OVERHEAD_IMPLS.includes(i))) usage(`--impl is a list of ${OVERHEAD_IMPLS.join(', ')}.`);
+  const planes = listOf(values.plane ?? 'star-ipc,shared', '--plane', nameIn(PLANE_NAMES), `a comma-separated list of ${PLANE_NAMES.join(', ')}`);
+  // Each bench has its own default rounds and steps; a value given is checked once for all.
+  const rounds = values.rounds === undefined ? undefined : wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds from 1 to 1000');
+  const steps = values.steps === undefined ? undefined : wholeNumber(values.steps, '--steps', 1, 1_000_000, 'a whole number of steps');
   // The overhead bench drops its first 10 steps: it needs more than that to have a figure.
-  const overheadSteps = Number(values.steps ?? 110);
-  if ((name === 'overhead' || name === 'all') && !(Number.isInteger(overheadSteps) && overheadSteps > 10)) usage('--steps of the overhead bench is an integer above 10 (its first 10 steps are warm-up).');
+  const overheadSteps = steps ?? 110;
+  if ((name === 'overhead' || name === 'all') && !(overheadSteps > 10)) refuse('--steps of the overhead bench is an integer above 10 (its first 10 steps are warm-up).');
+  // scaling and curve measure after 2 warm-up steps.
+  if ((name === 'scaling' || name === 'curve' || name === 'all') && steps !== undefined && steps <= 2) refuse('--steps of the scaling and curve benches is an integer above 2 (their first 2 steps are warm-up).');
+  // tfjs (machine.ts, the runtime) loads only after the flags are read: a mistake is answered at once.
+  const { OVERHEAD_IMPLS, overheadBench } = await import('./step-overhead.js');
+  const impls = (values.impl ?? 'dgm').split(',') as OverheadImpl[];
+  if (impls.length === 0 || impls.some((i) => !OVERHEAD_IMPLS.includes(i))) refuse(`--impl is a list of ${OVERHEAD_IMPLS.join(', ')}.`);
+  const { curveCost } = await import('./curve-cost.js');
+  const { machineInfo } = await import('./machine.js');
   const report: Record<string, unknown> = { machine: machineInfo(), date: new Date().toISOString() };
   console.log(`machine: ${JSON.stringify(report.machine)}`);
-  const planes = (values.plane ?? 'star-ipc,shared').split(',') as Plane[];
-  if (planes.some((p) => !PLANE_NAMES.includes(p))) usage(`--plane is a list of ${PLANE_NAMES.join(', ')}.`);
-  if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, Number(values.rounds ?? 1), report);
-  if (name === 'scaling' || name === 'all') await scaling(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
-  if (name === 'overhead' || name === 'all') await overheadBench(overheadSteps, transports, impls, Number(values.rounds ?? 1), report);
-  if (name === 'curve') await curveCost(Number(values.steps ?? 12), Number(values.rounds ?? 3), report);
+  if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, rounds ?? 1, report);
+  if (name === 'scaling' || name === 'all') await scaling(steps ?? 12, rounds ?? 3, report);
+  if (name === 'overhead' || name === 'all') await overheadBench(overheadSteps, transports, impls, rounds ?? 1, report);
+  if (name === 'curve') await curveCost(steps ?? 12, rounds ?? 3, report);
   const json = JSON.stringify(report);
   console.log(json);
   if (values.json) await writeFile(values.json, `${json}\n`);

@@ -19,12 +19,12 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { withAllocatorTunables } from '@dgm/worker/device';
 import { parseLinkRate } from '../cluster/link-rate.js';
 import type { SimHost } from '../cluster/sim-host.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
 import { PEER, PEER_RING_TRANSPORT_ENV, type AllReduceRow } from './allreduce-runtime.js';
+import { listOf, nameIn, readBenchArgs, wholeIn, wholeNumber } from './bench-args.js';
 import { ended, glooOnHosts, rateGBs, zmqStream, type Ended } from './cluster-anchors.js';
 import { median } from './stats.js';
 
@@ -44,9 +44,7 @@ const WARMUP = 2;
 const WARMUP_BYTES = 128 * 2 ** 20;
 // (The JSON's rows keep every timed call's seconds in order: with --warmup-bytes 0 and many
 // --reps they show what the first calls of a process cost.)
-const USAGE = 'usage: node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,hier-fp32-zmq,star,gloo,...] [--warmup-bytes N] [--json FILE] [--profile DIR]';
-
-class UsageError extends Error {}
+const USAGE = 'node tools/dist/bench/cluster-allreduce.js [--hosts 2,4] [--rates 1gbit,10gbit] [--sizes 1048576,...] [--reps 10] [--rounds 3] [--impl hier-fp32,hier-bf16,hier-fp32-zmq,star,gloo,...] [--warmup-bytes N] [--json FILE] [--profile DIR]';
 
 /** dgm's all-reduce over these hosts: the coordinator side on the first, a peer on each. */
 async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: number[], reps: number, warmupBytes: number, profileDir?: string): Promise<AllReduceRow[]> {
@@ -91,30 +89,21 @@ async function dgmOnHosts(hosts: SimHost[], impl: Exclude<Impl, 'gloo'>, sizes: 
   }
 }
 
-function list<T>(text: string, flag: string, read: (s: string) => T | null, allowed: string): T[] {
-  const items = text.split(',').map((s) => s.trim());
-  const read1 = items.map(read);
-  const bad = items.find((_, i) => read1[i] === null);
-  if (items.length === 0 || bad !== undefined) throw new UsageError(`${flag} '${text}' is not allowed: give ${allowed}`);
-  return read1 as T[];
-}
-
 function settings() {
-  const { values } = parseArgs({ options: {
+  const { values } = readBenchArgs({ usage: USAGE, config: { options: {
     hosts: { type: 'string', default: '2,4' }, rates: { type: 'string', default: '1gbit,10gbit' },
     sizes: { type: 'string', default: '1048576,4194304,16777216,67108864' }, reps: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' }, impl: { type: 'string', default: 'hier-fp32,hier-bf16,star,gloo' }, json: { type: 'string' },
     profile: { type: 'string' }, 'warmup-bytes': { type: 'string', default: String(WARMUP_BYTES) },
-  } });
-  const int = (min: number, max: number) => (s: string) => (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : null);
-  const hostCounts = list(values.hosts, '--hosts', int(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
-  const rates = list(values.rates, '--rates', (s) => { try { return parseLinkRate(s).text; } catch { return null; } }, 'link rates in tc\'s spelling, comma-separated (e.g. 1gbit,10gbit)');
-  const sizes = list(values.sizes, '--sizes', (s) => { const v = int(4, 2 ** 28)(s); return v !== null && v % 4 === 0 ? v : null; }, 'byte counts that are multiples of 4, from 4 to 256 MiB, comma-separated');
-  const impls = list(values.impl, '--impl', (s) => (IMPLS.includes(s as Impl) ? (s as Impl) : null), `a comma-separated list of ${IMPLS.join(', ')}`);
-  const [reps] = list(values.reps, '--reps', int(1, 10_000), 'a whole number of timed calls (1 or more)');
-  const [rounds] = list(values.rounds, '--rounds', int(1, 1000), 'a whole number of rounds (1 or more)');
-  const [warmupBytes] = list(values['warmup-bytes'], '--warmup-bytes', int(0, 2 ** 34), 'a whole number of bytes from 0 to 16 GiB (0: 2 warm-up calls per size)');
-  return { hostCounts, rates, sizes, impls, reps: reps!, rounds: rounds!, warmupBytes: warmupBytes!, json: values.json, profile: values.profile ? resolve(values.profile) : undefined };
+  } } });
+  const hostCounts = listOf(values.hosts, '--hosts', wholeIn(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
+  const rates = listOf(values.rates, '--rates', (s) => { try { return parseLinkRate(s).text; } catch { return null; } }, 'link rates in tc\'s spelling, comma-separated (e.g. 1gbit,10gbit)');
+  const sizes = listOf(values.sizes, '--sizes', (s) => { const v = wholeIn(4, 2 ** 28)(s); return v !== null && v % 4 === 0 ? v : null; }, 'byte counts that are multiples of 4, from 4 to 256 MiB, comma-separated');
+  const impls = listOf(values.impl, '--impl', nameIn(IMPLS), `a comma-separated list of ${IMPLS.join(', ')}`);
+  const reps = wholeNumber(values.reps, '--reps', 1, 10_000, 'a whole number of timed calls (1 or more)');
+  const rounds = wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds (1 or more)');
+  const warmupBytes = wholeNumber(values['warmup-bytes'], '--warmup-bytes', 0, 2 ** 34, 'a whole number of bytes from 0 to 16 GiB (0: 2 warm-up calls per size)');
+  return { hostCounts, rates, sizes, impls, reps, rounds, warmupBytes, json: values.json, profile: values.profile ? resolve(values.profile) : undefined };
 }
 
 const f = (v: number, d = 3) => v.toFixed(d);
@@ -180,6 +169,6 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (e) {
-  process.stderr.write(`${(e as Error).message}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exitCode = 1;
 }

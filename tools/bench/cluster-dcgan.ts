@@ -11,21 +11,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { workerEnv } from '@dgm/worker/device';
 import { parseLinkRate } from '../cluster/link-rate.js';
 import type { SimHost } from '../cluster/sim-host.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+import { readBenchArgs, refuse, wholeNumber } from './bench-args.js';
 import { ddpDcganOnHosts, ended, rateGBs } from './cluster-anchors.js';
 import { median } from './stats.js';
 
 const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
 const GLOBAL_BATCH = 128;
 const WARMUP = 2;
-const USAGE = 'usage: node tools/dist/bench/cluster-dcgan.js [--rate 10gbit] [--steps 12] [--rounds 3] [--json FILE]';
+const USAGE = 'node tools/dist/bench/cluster-dcgan.js [--rate 10gbit] [--steps 12] [--rounds 3] [--json FILE]';
 const TRAIN = ['--model', 'dcgan', '--normalization', 'none', '--batch-size', String(GLOBAL_BATCH), '--backend', 'wasm', '--seed', '1', '--check-every', '0'];
-
-class UsageError extends Error {}
 
 /** dgm images/s: a coordinator on the first host and one worker on each host; steps after the warm-up. */
 async function dgmOnHosts(hosts: SimHost[], steps: number, work: string, name: string): Promise<number> {
@@ -50,17 +48,15 @@ async function dgmOnHosts(hosts: SimHost[], steps: number, work: string, name: s
 }
 
 function settings() {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '10gbit' }, steps: { type: 'string', default: '12' }, rounds: { type: 'string', default: '3' }, json: { type: 'string' } } });
+  const { values } = readBenchArgs({ usage: USAGE, config: { options: { rate: { type: 'string', default: '10gbit' }, steps: { type: 'string', default: '12' }, rounds: { type: 'string', default: '3' }, json: { type: 'string' } } } });
   let rate: string;
   try {
     rate = parseLinkRate(values.rate).text;
   } catch (e) {
-    throw new UsageError(`--rate: ${(e as Error).message}`);
+    refuse(`--rate: ${(e as Error).message}`);
   }
-  const steps = /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
-  const rounds = /^\d+$/.test(values.rounds) ? Number(values.rounds) : NaN;
-  if (!(steps > WARMUP)) throw new UsageError(`--steps '${values.steps}' is not allowed: give a whole number above ${WARMUP} (the first ${WARMUP} are warm-up)`);
-  if (!(rounds >= 1)) throw new UsageError(`--rounds '${values.rounds}' is not allowed: give a whole number of rounds (1 or more)`);
+  const steps = wholeNumber(values.steps, '--steps', WARMUP + 1, 1_000_000, `a whole number above ${WARMUP} (the first ${WARMUP} are warm-up)`);
+  const rounds = wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds (1 or more)');
   return { rate, steps, rounds, json: values.json };
 }
 
@@ -105,6 +101,6 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (e) {
-  process.stderr.write(`${(e as Error).message}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exitCode = 1;
 }

@@ -7,24 +7,30 @@
 //   node tools/dist/bench/cluster-limits.js [--hosts 2,4] [--rates 1gbit,10gbit] [--rounds 3]
 //        [--sizes 1048576,...] [--reps 10] [--json FILE]
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseLinkRate } from '../cluster/link-rate.js';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+import { listOf, readBenchArgs, wholeIn, wholeNumber } from './bench-args.js';
 import { glooOnHosts, rateGBs, zmqStream } from './cluster-anchors.js';
 import { median } from './stats.js';
-import { machineInfo } from './machine.js';
+
+const USAGE = 'node tools/dist/bench/cluster-limits.js [--hosts 2,4] [--rates 1gbit,10gbit] [--rounds 3] [--sizes 1048576,...] [--reps 10] [--json FILE]';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: {
+  const { values } = readBenchArgs({ usage: USAGE, config: { options: {
     hosts: { type: 'string', default: '2,4' }, rates: { type: 'string', default: '1gbit,10gbit' },
     rounds: { type: 'string', default: '3' }, reps: { type: 'string', default: '10' },
     sizes: { type: 'string', default: '1048576,4194304,16777216,67108864' }, json: { type: 'string' },
-  } });
-  const hostCounts = values.hosts.split(',').map(Number);
-  const sizes = values.sizes.split(',').map(Number);
-  const rounds = Number(values.rounds);
-  const reps = Number(values.reps);
+  } } });
+  const hostCounts = listOf(values.hosts, '--hosts', wholeIn(2, 32), 'host counts from 2 to 32, comma-separated (e.g. 2,4)');
+  // Each rate as written (the JSON's keys); checked here, before any host is made.
+  const rates = listOf(values.rates, '--rates', (s) => { try { parseLinkRate(s); return s; } catch { return null; } }, 'link rates in tc\'s spelling, comma-separated (e.g. 1gbit,10gbit)');
+  const sizes = listOf(values.sizes, '--sizes', (s) => { const v = wholeIn(4, 2 ** 28)(s); return v !== null && v % 4 === 0 ? v : null; }, 'byte counts that are multiples of 4, from 4 to 256 MiB, comma-separated');
+  const rounds = wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds (1 or more)');
+  const reps = wholeNumber(values.reps, '--reps', 1, 10_000, 'a whole number of timed calls (1 or more)');
+  // tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
+  const { machineInfo } = await import('./machine.js');
   const result: Record<string, unknown> = { machine: machineInfo(), sizes, rounds, reps, rates: {} };
-  for (const rate of values.rates.split(',')) {
+  for (const rate of rates) {
     const cluster = SimulatedCluster.up({ hosts: Math.max(...hostCounts), rate, shmSize: '64m' });
     try {
       const stream: number[] = [];

@@ -2,7 +2,8 @@
 // conditional (10 classes), each a warmed-up Trainer in this process, measured in alternating
 // rounds (the order flips every round) so that load changes on a shared machine hit both alike.
 import { fmt, median } from './stats.js';
-import { BENCH_MODELS, TrainerBench, type ThroughputSample } from './trainer-throughput.js';
+import { BENCH_MODELS } from './bench-models.js';
+import { TrainerBench, type ThroughputSample } from './trainer-throughput.js';
 
 export interface ConditioningRound {
   plainMsPerStep: number;

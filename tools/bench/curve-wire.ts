@@ -7,16 +7,16 @@
 //   npm run build && node tools/dist/bench/curve-wire.js [--rounds 3] [--mb 128]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Dealer, Router } from 'zeromq';
 import { dealerOptions, routerOptions } from '@dgm/protocol';
 import { newCurveKeyPair, secureClient, secureServer, type CurveClientKeys } from '@dgm/protocol/security';
-import { machineInfo } from './machine.js';
+import { readBenchArgs, wholeNumber } from './bench-args.js';
 import { median } from './stats.js';
 
 const SIZES = [65536, 1048576, 4194304, 16777216, 67108864];
 const LIVENESS = { heartbeatMs: 500, timeoutMs: 120_000 };
 const SELF = fileURLToPath(import.meta.url);
+const USAGE = 'node tools/dist/bench/curve-wire.js [--rounds 3] [--mb 128]';
 
 async function sender(address: string, bytes: number, count: number, keys: CurveClientKeys | null): Promise<void> {
   const dealer = new Dealer(dealerOptions(LIVENESS, 2 ** 30));
@@ -59,9 +59,11 @@ async function main(): Promise<void> {
     await sender(address!, Number(bytes), Number(count), keys ? (JSON.parse(keys) as CurveClientKeys) : null);
     return;
   }
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, mb: { type: 'string' } } });
-  const rounds = Number(values.rounds ?? 3);
-  const total = Number(values.mb ?? 128) * 1e6;
+  const { values } = readBenchArgs({ usage: USAGE, config: { options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '128' } } } });
+  const rounds = wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds from 1 to 1000');
+  const total = wholeNumber(values.mb, '--mb', 1, 65_536, 'a whole number of MB per measurement from 1 to 65536') * 1e6;
+  // tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
+  const { machineInfo } = await import('./machine.js');
   const machine = machineInfo();
   console.log(`machine: ${JSON.stringify(machine)}`);
   console.log(`\none-way tcp loopback, ${total / 1e6} MB per measurement, median of ${rounds} alternating rounds (MB/s)`);

@@ -15,22 +15,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import type { StepRecord } from '@dgm/coordinator';
 import { workerEnv } from '@dgm/worker/device';
-import { startCoordinator, type StepRecord } from '@dgm/coordinator';
 import { createDgmLogger } from '@dgm/protocol/log';
-import { machineInfo } from './machine.js';
+import { oneOf, readBenchArgs, wholeNumber } from './bench-args.js';
 import { fmt, median } from './stats.js';
 
 const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'dcgan' }, rounds: { type: 'string', default: '5' }, batch: { type: 'string', default: '64' }, json: { type: 'string' } } });
-const model = values.model as 'dcgan' | 'mlp-gan';
-const rounds = Number(values.rounds);
-const batch = Number(values.batch);
-if (!['dcgan', 'mlp-gan'].includes(model) || !(rounds >= 1) || !(batch >= 3)) {
-  process.stderr.write('usage: node dist/bench/elastic.js [--model dcgan|mlp-gan] [--rounds N >= 1] [--batch N >= 3] [--json FILE]\n');
-  process.exit(2);
-}
+const USAGE = 'node tools/dist/bench/elastic.js [--model dcgan|mlp-gan] [--rounds 5] [--batch 64] [--json FILE]';
+const { values } = readBenchArgs({ usage: USAGE, config: { options: { model: { type: 'string', default: 'dcgan' }, rounds: { type: 'string', default: '5' }, batch: { type: 'string', default: '64' }, json: { type: 'string' } } } });
+const model = oneOf(values.model, '--model', ['dcgan', 'mlp-gan'] as const);
+const rounds = wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds from 1 to 1000');
+// Three workers share the global batch, so each has at least one image.
+const batch = wholeNumber(values.batch, '--batch', 3, 65_536, 'a global batch from 3 to 65536 (three workers share it)');
+// tfjs (the coordinator, machine.ts) loads only after the flags are read: a mistake is answered at once.
+const { startCoordinator } = await import('@dgm/coordinator');
+const { machineInfo } = await import('./machine.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-bench-elastic-'));
 const children = new Set<ChildProcess>();

@@ -3,7 +3,8 @@
 // after), against the same model's Trainer step, in alternating rounds on one machine.
 import { allFinite, createModel, Trainer } from '@dgm/core';
 import { fmt, median } from './stats.js';
-import { BENCH_MODELS, TrainerBench } from './trainer-throughput.js';
+import { BENCH_MODELS } from './bench-models.js';
+import { TrainerBench } from './trainer-throughput.js';
 
 /** Median ms of one allFinite pass over `size` values (best of many passes per round, so the timer's grain does not count). */
 function checkMs(values: Float32Array): number {

@@ -22,14 +22,14 @@ import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Pull, Push } from 'zeromq';
 import { encodeFrameHeader, TcpRingLink, TcpRingListener } from '@dgm/plane/bench';
 import { withAllocatorTunables } from '@dgm/worker/device';
-import { machineInfo } from './machine.js';
+import { readBenchArgs, refuse } from './bench-args.js';
 import { median } from './stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
+const USAGE = 'node tools/dist/bench/receive-path.js [--mib 1024] [--rounds 3] [--json FILE]';
 /** The ring's chunk: CHUNK_FLOATS fp32 values, after a 24-byte header frame. */
 const CHUNK = 256 * 1024;
 const HEADER = 24;
@@ -212,13 +212,14 @@ async function measure(path: Path, chunks: number): Promise<Reading> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' }, json: { type: 'string' } } });
+  const { values } = readBenchArgs({ usage: USAGE, config: { options: { mib: { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' }, json: { type: 'string' } } } });
   const mib = Number(values.mib);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(mib) || mib < 1 || mib > 65536 || !Number.isInteger(rounds) || rounds < 1 || rounds > 100) {
-    process.stderr.write('--mib must be a whole number of MiB from 1 to 65536 and --rounds a whole number from 1 to 100.\n');
-    process.exit(2);
+    refuse('--mib must be a whole number of MiB from 1 to 65536 and --rounds a whole number from 1 to 100.');
   }
+  // tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
+  const { machineInfo } = await import('./machine.js');
   const chunks = (mib * 2 ** 20) / CHUNK;
   const readings: Record<Path, Reading[]> = { zeromq: [], 'zeromq-tuned': [], 'net-into-wasm': [], 'ring-tcp': [] };
   for (let r = 0; r < rounds; r++) for (const path of PATHS) readings[path].push(await measure(path, chunks));

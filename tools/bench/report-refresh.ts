@@ -8,22 +8,21 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { RunReader, writeReport } from '@dgm/report';
 import { encode } from 'fast-png';
-import { machineInfo } from './machine.js';
+import { readBenchArgs, refuse } from './bench-args.js';
 import { fmt, median } from './stats.js';
 
-const { values } = parseArgs({ options: { steps: { type: 'string' }, grids: { type: 'string' }, rounds: { type: 'string' } } });
+const USAGE = 'node tools/dist/bench/report-refresh.js [--steps 100000] [--grids 200] [--rounds 7]';
+const { values } = readBenchArgs({ usage: USAGE, config: { options: { steps: { type: 'string' }, grids: { type: 'string' }, rounds: { type: 'string' } } } });
 const steps = Number(values.steps ?? 100_000);
 const grids = Number(values.grids ?? 200);
 const rounds = Number(values.rounds ?? 7);
 for (const [name, v] of Object.entries({ steps, grids, rounds })) {
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`--${name} must be a positive integer.\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(v) || v < 1) refuse(`--${name} must be a positive integer.`);
 }
+// tfjs (machine.ts) loads only after the flags are read: a mistake is answered at once.
+const { machineInfo } = await import('./machine.js');
 
 const line = (step: number) =>
   `${JSON.stringify({ step, epoch: 0, time: new Date().toISOString(), losses: { d: Math.random(), g: Math.random() }, samples: 64, samplesPerSec: 500, stepMs: 100, computeMs: 70, commMs: 30, reduceMs: 10, workers: 2, lr: 2e-4, workerComputeMs: [70, 69] })}\n`;

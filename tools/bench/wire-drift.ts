@@ -13,13 +13,22 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { MODEL_NAMES } from '@dgm/core/names';
+import { PLANE_CHOICES, WIRE_CHOICES } from '@dgm/plane/names';
 import { workerEnv } from '@dgm/worker/device';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+import { listOf, oneOf, readBenchArgs, wholeNumber } from './bench-args.js';
 
 const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'vae' }, steps: { type: 'string', default: '200' }, variants: { type: 'string', default: 'star:fp32,hierarchical:bf16,hierarchical:fp16' } } });
-const steps = Number(values.steps);
+const USAGE = 'node tools/dist/bench/wire-drift.js [--model vae] [--steps 200] [--variants star:fp32,hierarchical:bf16,hierarchical:fp16]';
+const { values } = readBenchArgs({ usage: USAGE, config: { options: { model: { type: 'string', default: 'vae' }, steps: { type: 'string', default: '200' }, variants: { type: 'string', default: 'star:fp32,hierarchical:bf16,hierarchical:fp16' } } } });
+const model = oneOf(values.model, '--model', MODEL_NAMES);
+// The checkpoint of the last step is read back: its folder is named with 6 digits.
+const steps = wholeNumber(values.steps, '--steps', 1, 999_999, 'a whole number of steps from 1 to 999999');
+const variants = listOf(values.variants, '--variants', (v) => {
+  const [plane, wire, more] = v.split(':');
+  return more === undefined && (PLANE_CHOICES as readonly string[]).includes(plane!) && (WIRE_CHOICES as readonly string[]).includes(wire!) ? v : null;
+}, `a comma-separated list of plane:wire, plane one of ${PLANE_CHOICES.join(', ')}, wire one of ${WIRE_CHOICES.join(', ')}`);
 const work = mkdtempSync(join(tmpdir(), 'dgm-wire-drift-'));
 const cluster = SimulatedCluster.up({ hosts: 3, rate: '1gbit', shmSize: '64m' });
 
@@ -36,7 +45,7 @@ async function run(variant: string): Promise<Map<string, Float32Array>> {
   const endpoint = `tcp://${h0.address}:5555`;
   const out = join(work, variant.replace(':', '-'));
   const c = h0.spawn(process.execPath, [DGM, 'coordinator', '--json', '--bind', endpoint, '--workers', '2', '--steps', String(steps), '--out', out, '--insecure',
-    '--wire', wire, '--data-plane', plane, '--model', values.model!, '--batch-size', '32', '--backend', 'wasm', '--seed', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--wire', wire, '--data-plane', plane, '--model', model, '--batch-size', '32', '--backend', 'wasm', '--seed', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const workers = [1, 2].map((h) => cluster.hosts[h]!.spawn(process.execPath, [DGM, 'worker', '--connect', endpoint, '--backend', 'wasm', '--insecure'], { stdio: ['ignore', 'ignore', 'pipe'], env: workerEnv(process.env, { gpu: null }) }));
   const results = await Promise.all([ended(c), ...workers.map(ended)]);
   if (results.some((r) => r.code !== 0)) throw new Error(`${variant} failed:\n${results.map((r) => r.err).join('\n')}`);
@@ -52,7 +61,7 @@ try {
   const fp32 = await run('hierarchical:fp32');
   let maxWeight = 0;
   for (const x of fp32.values()) for (const v of x) maxWeight = Math.max(maxWeight, Math.abs(v));
-  for (const variant of values.variants!.split(',')) {
+  for (const variant of variants) {
     const w = await run(variant);
     let max = 0;
     let sum = 0;

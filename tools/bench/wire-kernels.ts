@@ -6,17 +6,17 @@
 // Each round times one call of every variant, after 3 warm-up calls each; prints the median and
 // fastest ms per call over the rounds and one JSON line.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Bf16Kernel, decodeChunk, encodeHalves, Fp16Kernel, WeightedSum } from '@dgm/plane/bench';
+import { readBenchArgs, refuse } from './bench-args.js';
 import { median } from './stats.js';
 
-const { values: flags } = parseArgs({ options: { values: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' } } });
+const USAGE = 'node tools/dist/bench/wire-kernels.js [--values 4194304] [--rounds 7] [--json FILE]';
+const { values: flags } = readBenchArgs({ usage: USAGE, config: { options: { values: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' } } } });
 const n = Number(flags.values ?? 4 * 1024 * 1024);
 const rounds = Number(flags.rounds ?? 7);
 if (!Number.isInteger(n) || n < 4 || n % 4 !== 0 || !Number.isInteger(rounds) || rounds < 1) {
-  process.stderr.write('--values must be a positive multiple of 4 and --rounds a positive integer.\n');
-  process.exit(2);
+  refuse('--values must be a positive multiple of 4 and --rounds a positive integer.');
 }
 
 // The ring's memory: output, operand a (and b), then encode buffer and received halves in scratch.
