@@ -1,7 +1,7 @@
 // Distributed-runtime benchmarks of dgm (kept out of `npm test`):
 //
 //   npm run build && node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all>
-//        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]
+//        [--workers 2,4] [--reps 10] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--warmup N] [--rounds N] [--json FILE]
 //
 //   allreduce  float32 all-reduce, 4 KB to 64 MB, among N ranks on one host: dgm's runtime on
 //              each data plane of --plane (star-tcp, star-ipc: through the coordinator; shared:
@@ -11,7 +11,8 @@
 //              1 and 2 workers, next to ddp_dcgan.py with 1 and 2 processes.
 //   overhead   a tiny mlp-gan, 1 and 2 workers: median step time minus the slowest worker's compute
 //              (step-overhead.ts); --impl dgm,ddp adds PyTorch DDP over gloo training the same model
-//              (tools/bench/torch/ddp_overhead.py), alternated round by round (--rounds, default 1).
+//              (tools/bench/torch/ddp_overhead.py), alternated round by round (--rounds, default 1);
+//              figures over --steps (default 700) after --warmup (default 200).
 //   curve      what CURVE costs: DCGAN images/s, 2 workers, star plane over tcp, with and without
 //              CURVE, alternated --rounds times (the all-reduce side: --plane star-tcp,star-curve).
 // Prints tables, then one JSON line with every figure.
@@ -25,7 +26,7 @@ import type { OverheadImpl } from './step-overhead.js';
 
 const SIZES = [4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const NAMES = ['allreduce', 'scaling', 'overhead', 'curve', 'all'];
-const USAGE = 'node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--rounds N] [--json FILE]';
+const USAGE = 'node tools/dist/bench/allreduce.js <allreduce|scaling|overhead|curve|all> [--workers 2,4] [--reps N] [--plane star-ipc,shared] [--transport tcp,ipc] [--impl dgm,ddp] [--steps N] [--warmup N] [--rounds N] [--json FILE]';
 
 const f = (v: number, d = 3) => v.toFixed(d);
 const human = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`);
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     usage: USAGE,
     config: {
       allowPositionals: true,
-      options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, impl: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } },
+      options: { workers: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' }, transport: { type: 'string' }, plane: { type: 'string' }, impl: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' } },
     },
   });
   const name = positionals[0];
@@ -114,9 +115,11 @@ async function main(): Promise<void> {
   // Each bench has its own default rounds and steps; a value given is checked once for all.
   const rounds = values.rounds === undefined ? undefined : wholeNumber(values.rounds, '--rounds', 1, 1000, 'a whole number of rounds from 1 to 1000');
   const steps = values.steps === undefined ? undefined : wholeNumber(values.steps, '--steps', 1, 1_000_000, 'a whole number of steps');
-  // The overhead bench drops its first 10 steps: it needs more than that to have a figure.
-  const overheadSteps = steps ?? 110;
-  if ((name === 'overhead' || name === 'all') && !(overheadSteps > 10)) refuse('--steps of the overhead bench is an integer above 10 (its first 10 steps are warm-up).');
+  // The overhead bench drops its first --warmup steps (200: tfjs's kernels and the workers' code
+  // reach their steady speed over the first few hundred steps); it needs more than that to have a figure.
+  const overheadWarmup = values.warmup === undefined ? 200 : wholeNumber(values.warmup, '--warmup', 0, 1_000_000, 'a whole number of steps');
+  const overheadSteps = steps ?? overheadWarmup + 500;
+  if ((name === 'overhead' || name === 'all') && !(overheadSteps > overheadWarmup)) refuse(`--steps of the overhead bench must be above its warm-up (--warmup, ${overheadWarmup} steps).`);
   // scaling and curve measure after 2 warm-up steps.
   if ((name === 'scaling' || name === 'curve' || name === 'all') && steps !== undefined && steps <= 2) refuse('--steps of the scaling and curve benches is an integer above 2 (their first 2 steps are warm-up).');
   // tfjs (machine.ts, the runtime) loads only after the flags are read: a mistake is answered at once.
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${JSON.stringify(report.machine)}`);
   if (name === 'allreduce' || name === 'all') await allreduce(workers, reps, planes, rounds ?? 1, report);
   if (name === 'scaling' || name === 'all') await scaling(steps ?? 12, rounds ?? 3, report);
-  if (name === 'overhead' || name === 'all') await overheadBench(overheadSteps, transports, impls, rounds ?? 1, report);
+  if (name === 'overhead' || name === 'all') await overheadBench(overheadSteps, overheadWarmup, transports, impls, rounds ?? 1, report);
   if (name === 'curve') await curveCost(steps ?? 12, rounds ?? 3, report);
   const json = JSON.stringify(report);
   console.log(json);

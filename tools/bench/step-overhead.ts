@@ -15,8 +15,6 @@ import { median } from './stats.js';
 export const OVERHEAD_IMPLS = ['dgm', 'ddp'] as const;
 export type OverheadImpl = (typeof OVERHEAD_IMPLS)[number];
 
-/** Steps each run starts with that no figure includes (startup, first-call compilation). */
-const WARMUP = 10;
 const LATENT_DIM = 4;
 const HIDDEN = 16;
 const GLOBAL_BATCH = 8;
@@ -51,7 +49,7 @@ function line(prefix: string, r: OverheadRow): string {
  * processes (the implementations `impls` names); prints every run as it ends, then the medians
  * over rounds, and puts the median rows (each with its rounds) into `report.overhead`.
  */
-export async function overheadBench(steps: number, transports: ('tcp' | 'ipc')[], impls: OverheadImpl[], rounds: number, report: Record<string, unknown>): Promise<void> {
+export async function overheadBench(steps: number, warmup: number, transports: ('tcp' | 'ipc')[], impls: OverheadImpl[], rounds: number, report: Record<string, unknown>): Promise<void> {
   const config = runConfig(steps);
   const data = impls.includes('ddp') ? await imagesFile(config.data) : null;
   const byConfig = new Map<string, OverheadRow[]>();
@@ -60,7 +58,7 @@ export async function overheadBench(steps: number, transports: ('tcp' | 'ipc')[]
     byConfig.set(key, [...(byConfig.get(key) ?? []), row]);
     console.log(line(`  ${String(byConfig.get(key)!.length).padEnd(6)}`, row));
   };
-  console.log(`\nper-step overhead, mlp-gan (latent ${LATENT_DIM}, hidden ${HIDDEN}, 28x28), global batch ${GLOBAL_BATCH}, median of ${steps - WARMUP} steps after ${WARMUP}, ${rounds} round(s)`);
+  console.log(`\nper-step overhead, mlp-gan (latent ${LATENT_DIM}, hidden ${HIDDEN}, 28x28), global batch ${GLOBAL_BATCH}, median of ${steps - warmup} steps after ${warmup}, ${rounds} round(s)`);
   console.log(`  round${HEADER.slice(1)}`);
   try {
     for (let r = 0; r < rounds; r++) {
@@ -68,7 +66,7 @@ export async function overheadBench(steps: number, transports: ('tcp' | 'ipc')[]
         for (const t of transports) {
           for (const n of [1, 2]) {
             const load = os.loadavg()[0]!;
-            keep({ impl: 'dgm', transport: t, workers: n, load, ...stepOverhead(await trainDistributed(config, n, t), WARMUP) });
+            keep({ impl: 'dgm', transport: t, workers: n, load, ...stepOverhead(await trainDistributed(config, n, t), warmup) });
           }
         }
       }
@@ -77,7 +75,7 @@ export async function overheadBench(steps: number, transports: ('tcp' | 'ipc')[]
           const load = os.loadavg()[0]!;
           const run = await ddpOverhead(n, steps, { latentDim: LATENT_DIM, hidden: HIDDEN, globalBatch: GLOBAL_BATCH, images: data.file });
           checkSameModel(run, config.modelOptions);
-          keep({ impl: 'torch-ddp-gloo', transport: 'gloo-tcp', workers: n, load, ...stepOverhead(run, WARMUP) });
+          keep({ impl: 'torch-ddp-gloo', transport: 'gloo-tcp', workers: n, load, ...stepOverhead(run, warmup) });
         }
       }
     }

@@ -46,7 +46,7 @@ function ddpRun(change: Partial<DdpOverheadRun> = {}): DdpOverheadRun {
 describe('overhead --impl ddp', () => {
   it("trains the bench's model with DDP over gloo on 1 and 2 ranks and reports dgm's figures for it", () => {
     const json = join(dir, 'overhead.json');
-    const r = bench('--impl', 'ddp', '--steps', '14', '--json', json);
+    const r = bench('--impl', 'ddp', '--steps', '14', '--warmup', '10', '--json', json);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/torch-ddp-gloo\s+gloo-tcp\s+2\s/);
     const rows = (JSON.parse(readFileSync(json, 'utf8')) as { overhead: OverheadReport[] }).overhead;
@@ -77,7 +77,9 @@ describe('overhead --impl ddp', () => {
   it('names dgm and ddp as the only implementations, and wants more steps than the warm-up', async () => {
     const cases = [
       [['--impl', 'dgm,gloo'], /--impl is a list of dgm, ddp\./],
-      [['--steps', '10'], /--steps of the overhead bench is an integer above 10/],
+      [['--steps', '200'], /--steps of the overhead bench must be above its warm-up \(--warmup, 200 steps\)/],
+      [['--steps', '10', '--warmup', '10'], /--steps of the overhead bench must be above its warm-up \(--warmup, 10 steps\)/],
+      [['--warmup', 'x'], /--warmup 'x' is not allowed: give a whole number of steps/],
     ] as const;
     // Side by side: each process spends its time loading tfjs before it reads a flag.
     const results = await Promise.all(cases.map(([args]) => benchAsync(...args)));

@@ -8,13 +8,31 @@
 
 export class SendQueue<F> {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Sends started and not yet ended. */
+  private open = 0;
 
   constructor(private readonly sendNow: (frames: F) => Promise<void>) {}
 
-  /** Sends `frames` once every send queued before it has ended (sent or failed). */
+  /**
+   * Sends `frames` once every send queued before it has ended (sent or failed); with none open,
+   * at once, inside this call, as the bare socket would (a worker that says FAILED and closes
+   * its socket right after must not lose the message to a later turn).
+   */
   send(frames: F): Promise<void> {
-    const sent = this.tail.then(() => this.sendNow(frames));
-    this.tail = sent.catch(() => undefined);
+    const sent = this.open === 0 ? this.start(frames) : this.tail.then(() => this.start(frames));
+    this.open++;
+    this.tail = sent.then(
+      () => void this.open--,
+      () => void this.open--,
+    );
     return sent;
+  }
+
+  private start(frames: F): Promise<void> {
+    try {
+      return this.sendNow(frames);
+    } catch (error) {
+      return Promise.reject(error as Error); // the binding throws some refusals instead of rejecting
+    }
   }
 }
