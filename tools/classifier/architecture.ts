@@ -6,8 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 export const FEATURE_DIM = 64;
 const DROPOUT = 0.2;
 
-export const ARCHITECTURES = ['cnn', 'mlp'] as const;
-export type ArchitectureName = (typeof ARCHITECTURES)[number];
+import type { ArchitectureName } from './architecture-names.js';
+
+export { ARCHITECTURES, type ArchitectureName } from './architecture-names.js';
 
 /** One-line descriptions stored in info.json. */
 export const ARCHITECTURE_SUMMARY: Record<ArchitectureName, string> = {

@@ -1,4 +1,4 @@
-// Every entry point of tools/bench and tools/cluster answers a bad flag the same way (bench-args.ts):
+// Every entry point of tools/bench, tools/cluster and tools/classifier answers a bad flag the same way (bench-args.ts):
 // one line naming the flag with the usage, exit code 2, nothing on stdout, no stack trace, and
 // before TensorFlow.js loads; --help prints the usage and exits 0. The entry points are found, not
 // listed: the compiled modules no other module imports (statically or by `import()`) or spawns
@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const TOOLS = fileURLToPath(new URL('..', import.meta.url));
-const DIRS = ['bench', 'cluster'];
+const DIRS = ['bench', 'cluster', 'classifier'];
 const ARGS_MODULE = join(TOOLS, 'dist', 'bench', 'bench-args.js');
 
-/** Compiled modules of tools/bench and tools/cluster whose source still exists (dist may hold stale ones). */
+/** Compiled modules of tools/bench, tools/cluster and tools/classifier whose source still exists (dist may hold stale ones). */
 function modules(): string[] {
   return DIRS.flatMap((d) =>
     readdirSync(join(TOOLS, 'dist', d))

@@ -37,6 +37,8 @@ export type BackendChoice = (typeof BACKEND_NAMES)[number];
 
 /** Datasets that ship with dgm's dependencies, loaded by name. */
 export const BUNDLED_DATASETS = ['mnist', 'fashion-mnist'] as const;
+/** Datasets for which @dgm/core ships an evaluation classifier (eval/classifier.ts). */
+export const CLASSIFIER_DATASETS = ['mnist', 'fashion-mnist'] as const;
 /** Prefixes of dataset specs naming a file format, followed by a path. */
 export const DATASET_PREFIXES = ['idx:', 'npy:', 'images:'] as const;
 

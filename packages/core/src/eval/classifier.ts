@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '#tfjs';
 import { EvalInputError } from './errors.js';
 
-/** Datasets for which @dgm/core ships an evaluation classifier. */
-export const CLASSIFIER_DATASETS = ['mnist', 'fashion-mnist'] as const;
+import { CLASSIFIER_DATASETS } from '../names.js';
+
+export { CLASSIFIER_DATASETS };
 export type ClassifierDataset = (typeof CLASSIFIER_DATASETS)[number];
 
 /** Name of the penultimate layer whose activations are the FID features. */
