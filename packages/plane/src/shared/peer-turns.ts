@@ -151,9 +151,11 @@ export class PeerTurns {
     const w = this.waiting;
     if (w?.key !== key) return; // answered by the sockets already
     this.waiting = null;
-    const spoken = this.open.get(key)!;
+    // The stage is open (stage() noted this rank), unless a flood of TURNs had filled the open
+    // stages then (dropped): its peers' TURNs are then taken as any other.
+    const spoken = this.open.get(key);
     this.open.delete(key);
-    spoken.forEach((c, q) => {
+    spoken?.forEach((c, q) => {
       if (c < 0) this.behind[q]!.push(key);
     });
     w.wait.resolve(counts);
