@@ -2,9 +2,10 @@
 // flight (EBUSY, "only one send operation may be in progress at any time"), and a send is in
 // flight until the event loop turns whenever the socket cannot take it at once, or after 512
 // sends in a row without a turn of the loop (the binding's limit on synchronous sends). A worker
-// whose steps never wait on I/O (one rank, or ranks that meet through the shared-memory turn
-// words) reaches that limit; its timer's HEARTBEAT then met its DONE in flight, and the refused
-// DONE ended the run. So every send of a socket goes through its queue, in order.
+// whose steps never wait on I/O (ranks that meet through the shared-memory turn words; in
+// principle also a lone rank whose STEPs came ahead) reaches that limit; its timer's HEARTBEAT
+// then met its DONE in flight, and the refused DONE ended the run. So every send of a socket goes
+// through its queue, in order.
 
 export class SendQueue<F> {
   private tail: Promise<unknown> = Promise.resolve();
