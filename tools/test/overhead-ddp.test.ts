@@ -81,7 +81,7 @@ describe('overhead --impl ddp', () => {
       [['--steps', '10', '--warmup', '10'], /--steps of the overhead bench must be above its warm-up \(--warmup, 10 steps\)/],
       [['--warmup', 'x'], /--warmup 'x' is not allowed: give a whole number of steps/],
     ] as const;
-    // Side by side: each process spends its time loading tfjs before it reads a flag.
+    // Side by side: the first case, --impl, is read only once tfjs has loaded (the others before).
     const results = await Promise.all(cases.map(([args]) => benchAsync(...args)));
     results.forEach((r, i) => {
       expect(r.code, r.err).toBe(2);

@@ -2,7 +2,7 @@
 // (shared-reducer.ts) and tell each other when a stage is written over their own Unix sockets
 // (peer-turns.ts): the coordinator only sends the setup, PLANE (every rank's segment path),
 // before the first STEP, and sees nothing of the phases (its end, no-turns.ts, is empty).
-import { availableParallelism } from 'node:os';
+import { usableCores } from './cpu-budget.js';
 import { turnSpinMs } from './turn-words.js';
 import { isSegmentPath, OwnSegment, PeerSegment, segmentLayout, sharedMemoryId, type SegmentLayout } from './segment.js';
 import { OutOfTurnError, type PlaneDefinition, type PlaneMember, type WorkerPreparation } from '../api.js';
@@ -68,7 +68,7 @@ export const sharedPlane: PlaneDefinition = {
     }
     const gradSizes = Object.fromEntries(Object.values(seg.layout.phases).map((p) => [p.phase, p.size]));
     const turns = new PeerTurns(context.run, rank, setup.segments, { run: context.run, gradSizes }, context.timeoutMs, context.dropped ? (reason) => context.dropped!(reason) : undefined);
-    return new SharedMemoryReducer(rank, seg.own, peers, seg.layout, turns, turnSpinMs(setup.segments.length, availableParallelism()));
+    return new SharedMemoryReducer(rank, seg.own, peers, seg.layout, turns, turnSpinMs(setup.segments.length, usableCores()));
   },
 };
 
@@ -77,4 +77,5 @@ export { PeerTurns, turnPathOf } from './peer-turns.js';
 export { TurnWords, TURN_SPIN_MS, turnSpinMs } from './turn-words.js';
 export { sharedStages, SINGLE_STAGE_BYTES } from './stages.js';
 export { chunkOf } from './chunks.js';
+export { cgroupCpuQuota, usableCores } from './cpu-budget.js';
 export { isSegmentPath, OwnSegment, PeerSegment, removeOrphans, SegmentError, segmentLayout, sharedMemoryId, SHARED_MEMORY_DIR, type SegmentLayout } from './segment.js';

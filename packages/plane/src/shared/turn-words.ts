@@ -32,7 +32,11 @@ import type { OwnSegment, PeerSegment } from './segment.js';
  */
 export const TURN_SPIN_MS = 2;
 
-/** The spin for `localRanks` ranks on a host with `cores` cores: TURN_SPIN_MS if each has a core, else one look. */
+/**
+ * The spin for `localRanks` ranks on a host where a rank may use `cores` cores (cpu-budget.ts:
+ * its CPU affinity and its cgroup's CPU quota, possibly fractional): TURN_SPIN_MS if each has a
+ * core, else one look.
+ */
 export function turnSpinMs(localRanks: number, cores: number): number {
   return localRanks <= cores ? TURN_SPIN_MS : 0;
 }
