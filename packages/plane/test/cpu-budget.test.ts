@@ -44,12 +44,16 @@ function cgroup(dir: string, cores: number | null, v2: boolean): void {
   else writeFileSync(join(dir, 'cpu.cfs_quota_us'), cores === null ? '-1' : String(Math.round(cores * 100000)));
 }
 
-/** usableCores() as a process placed in cgroup `dir` finds it. */
+/** usableCores() as a process placed in cgroup `dir` finds it (as JSON: a number printed bare is coloured under FORCE_COLOR, which nx sets). */
 function coresInside(dir: string): number {
-  const script = `echo $$ > ${join(dir, 'cgroup.procs')} && exec ${process.execPath} --input-type=module -e "const m = await import('${BUILT}'); console.log(m.usableCores())"`;
+  const script = `echo $$ > ${join(dir, 'cgroup.procs')} && exec ${process.execPath} --input-type=module -e "const m = await import('${BUILT}'); console.log(JSON.stringify({ cores: m.usableCores() }))"`;
   const run = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
-  expect(run.stderr).toBe('');
-  return Number(run.stdout.trim());
+  const said = `exit ${run.status ?? run.signal}, stdout ${JSON.stringify(run.stdout)}, stderr ${JSON.stringify(run.stderr)}`;
+  const line = run.stdout.split('\n').find((l) => l.startsWith('{"cores":'));
+  expect(line, said).toBeDefined();
+  const { cores } = JSON.parse(line!) as { cores: number };
+  expect(Number.isFinite(cores), said).toBe(true);
+  return cores;
 }
 
 describe('the cores a rank may use', () => {

@@ -86,16 +86,21 @@ function* selfAndAncestors(dir: string, mount: string): Generator<string> {
 function cpuMax(dir: string, read: (path: string) => string | null): number | null {
   const text = read(join(dir, 'cpu.max'));
   const m = text === null ? null : /^(\d+|max)\s+(\d+)/.exec(text.trim());
-  if (!m || m[1] === 'max' || Number(m[2]) === 0) return null;
-  return Number(m[1]) / Number(m[2]);
+  if (!m || m[1] === 'max') return null;
+  return cores(Number(m[1]), Number(m[2]));
 }
 
 /** cgroup v1: a quota of -1 is none. */
 function cfsQuota(dir: string, read: (path: string) => string | null): number | null {
   const quota = Number(read(join(dir, 'cpu.cfs_quota_us'))?.trim());
   const period = Number(read(join(dir, 'cpu.cfs_period_us'))?.trim());
-  if (!(quota > 0) || !(period > 0)) return null;
-  return quota / period;
+  return cores(quota, period);
+}
+
+/** A quota in cores, or null unless both numbers are positive and finite (-1, garbage, a file half read). */
+function cores(quota: number, period: number): number | null {
+  const c = quota / period;
+  return quota > 0 && period > 0 && Number.isFinite(c) ? c : null;
 }
 
 function readOrNull(path: string): string | null {
