@@ -2,6 +2,7 @@
 // is dispatched; invalid ones are reported (with the sender) and dropped. Sends go to a peer's
 // routing id with Router.mandatory, so a send to a departed peer fails instead of vanishing:
 // that is how a dead worker is noticed (see liveness in start-coordinator.ts).
+import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import { decodeMessage, encodeMessage, routerOptions, SendQueue, type DecodeLimits, type Liveness, type Message } from '@dgm/protocol';
 import { secureServer, type CurveServerKeys, type Refusal } from '@dgm/protocol/security';
@@ -37,6 +38,8 @@ export class WorkerRouter {
   private readonly sends: SendQueue<Buffer[]>;
   private limits: DecodeLimits = {};
   private closed = false;
+  /** The socket file of an ipc:// bind: libzmq leaves it behind when the socket closes. */
+  private socketFile: string | null = null;
   /** Messages dropped by validation. */
   invalidCount = 0;
 
@@ -56,6 +59,7 @@ export class WorkerRouter {
     // With keys, the allow-list is in force before the port opens: no moment admits a stranger.
     if (this.curve) await secureServer(this.socket, this.curve, (r) => this.events.refused(r));
     await this.socket.bind(address);
+    if (address.startsWith('ipc://')) this.socketFile = address.slice('ipc://'.length);
     void this.receiveLoop();
     return this.socket.lastEndpoint ?? address;
   }
@@ -98,6 +102,8 @@ export class WorkerRouter {
     this.closed = true;
     this.socket.linger = lingerMs;
     this.socket.close();
+    // Connections made stay up for the linger; the file only lets new ones in.
+    if (this.socketFile !== null) rmSync(this.socketFile, { force: true });
   }
 
   private async receiveLoop(): Promise<void> {

@@ -1,6 +1,9 @@
 // The coordinator's ROUTER on real sockets: a send tries in short attempts (SEND_ATTEMPT_MS) so
 // that a closing connection is found gone at once, yet a full queue keeps the whole timeout.
 import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Dealer } from 'zeromq';
 import { decodeMessage, encodeMessage, HIGH_WATER_MARK, type Message } from '@dgm/protocol';
 import { SEND_ATTEMPT_MS, WorkerRouter, type Peer } from '../src/worker-router.js';
@@ -56,6 +59,20 @@ describe('the coordinator router', () => {
     await Promise.all(sends);
     expect(settled).toEqual(Array.from({ length: n }, () => null));
     expect(runs).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
+  });
+
+  it('removes the socket file of an ipc:// bind when it closes (libzmq leaves it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dgm-router-'));
+    try {
+      const file = join(dir, 'coordinator.sock');
+      const router = new WorkerRouter({ heartbeatMs: 100, timeoutMs: 1000 }, 1 << 20, { message: () => undefined, invalid: () => undefined, disconnect: () => undefined, refused: () => undefined });
+      await router.bind(`ipc://${file}`);
+      expect(existsSync(file)).toBe(true);
+      router.close();
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails a send that cannot leave once its timeout has passed, not at its first attempt', async () => {
