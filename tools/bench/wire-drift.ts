@@ -8,7 +8,10 @@
 //
 //   node tools/dist/bench/wire-drift.js [--model vae] [--steps 200]
 //        [--variants star:fp32,hierarchical:bf16,hierarchical:fp16] [--seeds 3] [--eval]
-// The README's table (the issue: bf16 and fp16 against fp32 on a VAE and a DCGAN after 200 steps):
+// The README's quality table:
+//   wire-drift.js --model vae --steps 3000 --seeds 3,4 --variants hierarchical:bf16,hierarchical:fp16 --eval
+//   wire-drift.js --model dcgan --steps 600 --seeds 3,4 --variants hierarchical:bf16,hierarchical:fp16 --eval
+// The README's drift table (the issue: bf16 and fp16 against fp32 on a VAE and a DCGAN after 200 steps):
 //   wire-drift.js --model vae --steps 200
 //   wire-drift.js --model dcgan --steps 200 --variants hierarchical:bf16,hierarchical:fp16
 import { spawn, type ChildProcess } from 'node:child_process';
