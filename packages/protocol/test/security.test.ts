@@ -2,7 +2,7 @@
 // them, the allow-list, and CURVE servers that admit listed keys only — an unlisted key, a client
 // without CURVE, a client with the wrong server key and plaintext bytes are each refused, and the
 // refusals are logged once per peer per minute.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,8 @@ import {
 import { decodeZ85, encodeZ85 } from '../src/security/z85.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dgm-keys-'));
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+// afterAll, not process 'exit': vitest ends its worker processes without that event, which left the folder in /tmp.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sockets: (Router | Dealer)[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();

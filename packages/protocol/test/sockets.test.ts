@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ const sockets: (Router | Dealer)[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
 });
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+// afterAll, not process 'exit': vitest ends its worker processes without that event, which left the folder in /tmp.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('socket presets', () => {
   it('apply to real sockets', () => {
