@@ -60,7 +60,8 @@ describe('dgm launch under real engines', () => {
     const port = await freePort();
     // --redirects 1 --tee 1: Debian's PyTorch 1.13 on Python 3.11 cannot parse its own default of
     // 0 for these (its Std flag enum no longer iterates the 0 member), so they are given.
-    const r = await runTool('torchrun', ['--redirects', '1', '--tee', '1', '--no_python', '--nnodes', '1', '--nproc_per_node', '2', '--master_port', String(port), 'dgm', 'launch', ...TINY, '--out', out], { cwd: root, env: envWithDgm() });
+    // --log_dir: without it torchrun keeps its ranks' logs in a /tmp/torchelastic_* it never removes.
+    const r = await runTool('torchrun', ['--redirects', '1', '--tee', '1', '--log_dir', join(root, 'torchrun-logs'), '--no_python', '--nnodes', '1', '--nproc_per_node', '2', '--master_port', String(port), 'dgm', 'launch', ...TINY, '--out', out], { cwd: root, env: envWithDgm() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`dgm launch under torchrun: rank 1 of 2 (local rank 1), coordinator at 127.0.0.1:${port + 1} (port from MASTER_PORT+1 (torchrun listens on MASTER_PORT)); read TORCHELASTIC_RUN_ID=`);
     expect(joinedRanks(out)).toEqual([0, 1]);
