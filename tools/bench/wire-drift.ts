@@ -23,7 +23,7 @@ import { MODEL_NAMES } from '@dgm/core/names';
 import { PLANE_CHOICES, WIRE_CHOICES } from '@dgm/plane/names';
 import { workerEnv } from '@dgm/worker/device';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
-import { listOf, oneOf, readBenchArgs, wholeNumber } from './bench-args.js';
+import { listOf, oneOf, readBenchArgs, wholeIn, wholeNumber } from './bench-args.js';
 
 const DGM = fileURLToPath(new URL('../../../packages/cli/bin/dgm.js', import.meta.url));
 const USAGE = 'node tools/dist/bench/wire-drift.js [--model vae] [--steps 200] [--variants star:fp32,hierarchical:bf16,hierarchical:fp16] [--seeds 3] [--eval]';
@@ -38,7 +38,8 @@ const variants = listOf(values.variants, '--variants', (v) => {
   const [plane, wire, more] = v.split(':');
   return more === undefined && (PLANE_CHOICES as readonly string[]).includes(plane!) && (WIRE_CHOICES as readonly string[]).includes(wire!) ? v : null;
 }, `a comma-separated list of plane:wire, plane one of ${PLANE_CHOICES.join(', ')}, wire one of ${WIRE_CHOICES.join(', ')}`);
-const seeds = listOf(values.seeds, '--seeds', (v) => (/^\d{1,9}$/.test(v) ? Number(v) : null), 'a comma-separated list of whole numbers (the runs\' seeds)');
+// The seeds `dgm train --seed` takes.
+const seeds = listOf(values.seeds, '--seeds', wholeIn(0, 2 ** 32 - 1), 'seeds from 0 to 4294967295, comma-separated (e.g. 3,4)');
 const work = mkdtempSync(join(tmpdir(), 'dgm-wire-drift-'));
 const cluster = SimulatedCluster.up({ hosts: 3, rate: '1gbit', shmSize: '64m' });
 
