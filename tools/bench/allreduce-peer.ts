@@ -1,8 +1,9 @@
 // One rank of the all-reduce benchmark (a separate process, as a worker is), on the worker's own
 // code path: the CoordinatorLink (DEALER, validation) and the data planes' worker side that
 // training uses (@dgm/plane's WorkerPlanes: the star's RemoteReducer until a PLANE sets up the
-// shared-memory plane or a RING the hierarchical one). On each STEP it reduces its buffer and
-// reports in DONE how long that took. A STEP's `epoch` names the size it is for (its index in the list),
+// shared-memory plane or a RING the hierarchical one). On each STEP it first averages a tiny
+// buffer with the other ranks (a barrier, as the gloo script's dist.barrier()), then reduces its
+// buffer and reports in DONE how long that took. A STEP's `epoch` names the size it is for (its index in the list),
 // so the coordinator side may give each size its own number of warm-up calls.
 //   node allreduce-peer.js <address> <bytes,bytes,...> <star|shared|hierarchical>
 // The hierarchical plane binds its ring socket (any free port) on the interface toward <address>,
@@ -11,7 +12,7 @@ import { hostname } from 'node:os';
 import { RING_TRANSPORTS, WorkerPlanes, type RingTransport } from '@dgm/plane';
 import type { Message } from '@dgm/protocol';
 import { CoordinatorLink } from '@dgm/worker/bench';
-import { PEER_CURVE_ENV, PEER_RING_TRANSPORT_ENV, phaseOf } from './allreduce-runtime.js';
+import { BARRIER_FLOATS, BARRIER_PHASE, PEER_CURVE_ENV, PEER_RING_TRANSPORT_ENV, phaseOf } from './allreduce-runtime.js';
 
 const [address, sizesArg, planeArg] = process.argv.slice(2);
 const sizes = sizesArg!.split(',').map(Number);
@@ -19,8 +20,9 @@ const liveness = { heartbeatMs: 500, timeoutMs: 60_000 };
 const run = 'allreduce-bench';
 
 const buffers = sizes.map((bytes) => new Float32Array(bytes / 4).fill(1));
-// One segment with a region per size: the phases are the sizes.
-const gradSizes = Object.fromEntries(sizes.map((b) => [phaseOf(b), b / 4]));
+const barrier = new Float32Array(BARRIER_FLOATS).fill(1);
+// One segment with a region per size (the phases are the sizes) and one for the barrier.
+const gradSizes = { ...Object.fromEntries(sizes.map((b) => [phaseOf(b), b / 4])), [BARRIER_PHASE]: BARRIER_FLOATS };
 const transportArg = process.env[PEER_RING_TRANSPORT_ENV] ?? 'tcp';
 if (!(RING_TRANSPORTS as readonly string[]).includes(transportArg)) fail(`${PEER_RING_TRANSPORT_ENV}='${transportArg}' is not a ring transport: give ${RING_TRANSPORTS.join(' or ')}`);
 const ringTransport = transportArg as RingTransport;
@@ -42,6 +44,8 @@ async function onStep(step: number, k: number): Promise<void> {
   const grads = buffers[k];
   if (!grads) fail(`a STEP for size ${k} of ${sizes.length}`);
   planes.settle();
+  // All ranks start the timed call together (allreduce-runtime.ts, BARRIER_PHASE).
+  await planes.reduce(BARRIER_PHASE as 'd', step, barrier, 1);
   const started = performance.now();
   const reduced = await planes.reduce(phaseOf(sizes[k]!) as 'd', step, grads, 1);
   const ms = performance.now() - started;

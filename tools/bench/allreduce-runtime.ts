@@ -83,6 +83,15 @@ export const PEER_RING_TRANSPORT_ENV = 'DGM_BENCH_RING_TRANSPORT';
 /** The phase name a size's buffers travel under (one segment holds a region for every size). */
 export const phaseOf = (bytes: number) => `s${bytes}`;
 
+/**
+ * Before each timed call the peers average a tiny buffer under this phase: a barrier, as
+ * ddp_allreduce.py's dist.barrier() before each of gloo's calls. Without it a rank's time
+ * would include waiting for the last rank's STEP to arrive (on two busy cores, up to
+ * milliseconds), a cost of the bench's coordinator, not of the all-reduce.
+ */
+export const BARRIER_PHASE = 'barrier';
+export const BARRIER_FLOATS = 4;
+
 export async function runtimeAllReduce(n: number, sizes: number[], reps: number, warmup: number, plane: Plane, placement: PeerPlacement = {}): Promise<AllReduceRow[]> {
   const transport = plane === 'star-ipc' || plane === 'shared' ? 'ipc' : 'tcp';
   const keyPair = plane === 'star-curve' ? newCurveKeyPair() : null;
@@ -142,7 +151,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     let iteration = 0;
     for (const [k, bytes] of sizes.entries()) {
       const warm = Math.max(warmup, Math.ceil((placement.warmupBytes ?? 0) / bytes));
-      const gradSizes = { [phaseOf(bytes)]: bytes / 4 };
+      const gradSizes = { [phaseOf(bytes)]: bytes / 4, [BARRIER_PHASE]: BARRIER_FLOATS };
       router.setLimits({ run, gradSizes });
       const dropped = (m: Member, reason: string) => fail(`rank ${m.rank}: ${reason}`);
       planeEnd = definition.coordinatorEnd<Member>({ run, gradSizes, members: () => members, send, lost: (m, what, error) => fail(`could not send ${what} to rank ${m.rank}: ${error.message}`), dropped });
