@@ -17,12 +17,16 @@
 // it is being written, but a torn value is never the one it expects: every byte that differs from
 // the old value must be the new one for it to match.
 //
-// The count has two slots, by the parity of the stage's ordinal (the how-many-th stage this
+// The words have two slots, by the parity of the stage's ordinal (the how-many-th stage this
 // reducer says; the same on every rank, since every rank goes through the same stages in the same
-// order and an elastic run's ABORT ends the reducer): a rank can be one stage ahead of a peer that
-// is still reading its count (it needs that peer's word for the stage after to go further), so it
-// writes the other slot. Should ranks ever disagree on the stage, the ids differ and the sockets
-// decide, as before (their waits name who is silent).
+// order and an elastic run's ABORT ends the reducer), each with an id and a count: a rank can be
+// one stage ahead of a peer that has not yet read its word for a stage (it needs that peer's word
+// for the stage after to go further), so it writes the other slot, and the peer still finds the
+// stage it looks for. With one slot the rank ahead overwrote the id, and a peer that had not looked
+// in time (descheduled for a moment) spun out its whole spin and fell back to the sockets: 2 ms
+// lost whenever one small phase follows another with little work between (BENCHMARKS.md,
+// "The turn words' second slot"). Should ranks ever disagree on the stage, the ids differ and the
+// sockets decide, as before (their waits name who is silent).
 import type { OwnSegment, PeerSegment } from './segment.js';
 
 /**
@@ -41,7 +45,8 @@ export function turnSpinMs(localRanks: number, cores: number): number {
   return localRanks <= cores ? TURN_SPIN_MS : 0;
 }
 
-/** Byte offsets inside the turn words' region. */
+/** Byte offsets inside the turn words' region: slot p (0 or 1) holds an id, then a count. */
+const SLOT_BYTES = 8;
 const ID_AT = 0;
 const COUNT_AT = 4;
 
@@ -78,10 +83,11 @@ export class TurnWords {
   /** Publishes this rank's part of stage `id` (already written) with its sample count. */
   say(id: number, sampleCount: number): void {
     this.ordinal++;
+    const slot = this.slot();
     this.word[0] = sampleCount;
-    this.own.write(this.word, this.offset + COUNT_AT + 4 * (this.ordinal % 2));
+    this.own.write(this.word, slot + COUNT_AT);
     this.word[0] = id;
-    this.own.write(this.word, this.offset + ID_AT);
+    this.own.write(this.word, slot + ID_AT);
   }
 
   /**
@@ -91,6 +97,7 @@ export class TurnWords {
    */
   hear(id: number, ownCount: number): number[] | null {
     const deadline = performance.now() + this.spinMs;
+    const slot = this.slot();
     let missing = 0;
     for (let q = 0; q < this.peers.length; q++) {
       this.pending[q] = this.peers[q] !== null;
@@ -99,7 +106,7 @@ export class TurnWords {
     for (;;) {
       for (let q = 0; q < this.peers.length; q++) {
         if (!this.pending[q]) continue;
-        this.peers[q]!.read(this.word, this.offset + ID_AT);
+        this.peers[q]!.read(this.word, slot + ID_AT);
         if (this.word[0] === id) {
           this.pending[q] = false;
           missing--;
@@ -114,11 +121,16 @@ export class TurnWords {
         counts[q] = ownCount;
         continue;
       }
-      this.peers[q]!.read(this.word, this.offset + COUNT_AT + 4 * (this.ordinal % 2));
+      this.peers[q]!.read(this.word, slot + COUNT_AT);
       // Not a count a TURN may carry (the codec's lower bound): the socket's TURN, validated, decides.
       if (this.word[0]! < 1) return null;
       counts[q] = this.word[0]!;
     }
     return counts;
+  }
+
+  /** Where the words of the stage said last are, in every segment. */
+  private slot(): number {
+    return this.offset + SLOT_BYTES * (this.ordinal % 2);
   }
 }
