@@ -25,7 +25,7 @@
 // stage it looks for. With one slot the rank ahead overwrote the id, and a peer that had not looked
 // in time (descheduled for a moment) spun out its whole spin and fell back to the sockets: 2 ms
 // lost whenever one small phase follows another with little work between (BENCHMARKS.md,
-// "The turn words' second slot"). Should ranks ever disagree on the stage, the ids differ and the
+// "Every call after a barrier"). Should ranks ever disagree on the stage, the ids differ and the
 // sockets decide, as before (their waits name who is silent).
 import type { OwnSegment, PeerSegment } from './segment.js';
 
