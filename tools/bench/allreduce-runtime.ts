@@ -96,7 +96,9 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
   const transport = plane === 'star-ipc' || plane === 'shared' ? 'ipc' : 'tcp';
   const keyPair = plane === 'star-curve' ? newCurveKeyPair() : null;
   const peerKeys: CurveClientKeys | null = keyPair ? { keyPair, serverKey: keyPair.publicKey } : null;
-  const dir = mkdtempSync(join(tmpdir(), 'dgm-allreduce-'));
+  // A folder only for an ipc:// socket: a run between hosts binds TCP, and its coordinator side,
+  // killed when a peer fails, would leave the folder behind.
+  const dir = !placement.bind && transport === 'ipc' ? mkdtempSync(join(tmpdir(), 'dgm-allreduce-')) : null;
   const run = 'allreduce-bench';
   const members: Member[] = [];
   let exchange: StepExchange | null = null;
@@ -128,7 +130,7 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
     },
     refused: (r) => fail(`coordinator refused a peer: ${r.reason}`),
   }, keyPair ? { keyPair, allow: [keyPair.publicKey] } : null);
-  const address = await router.bind(placement.bind ?? (transport === 'ipc' ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
+  const address = await router.bind(placement.bind ?? (dir !== null ? `ipc://${join(dir, 'star.sock')}` : 'tcp://127.0.0.1:*'));
   const peerArgs = [address, sizes.join(','), peerPlane(plane)];
   // Each rank's allocator as a launched worker's (workerEnv).
   const tuned = withAllocatorTunables(process.env as Record<string, string>);
@@ -178,6 +180,6 @@ export async function runtimeAllReduce(n: number, sizes: number[], reps: number,
   } finally {
     for (const p of peers) if (p.exitCode === null) p.kill('SIGKILL');
     router.close(200);
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
   }
 }
