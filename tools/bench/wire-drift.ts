@@ -19,7 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_NAMES } from '@dgm/core/names';
+import { MAX_SEED, MODEL_NAMES } from '@dgm/core/names';
 import { PLANE_CHOICES, WIRE_CHOICES } from '@dgm/plane/names';
 import { workerEnv } from '@dgm/worker/device';
 import { SimulatedCluster } from '../cluster/simulated-cluster.js';
@@ -39,7 +39,7 @@ const variants = listOf(values.variants, '--variants', (v) => {
   return more === undefined && (PLANE_CHOICES as readonly string[]).includes(plane!) && (WIRE_CHOICES as readonly string[]).includes(wire!) ? v : null;
 }, `a comma-separated list of plane:wire, plane one of ${PLANE_CHOICES.join(', ')}, wire one of ${WIRE_CHOICES.join(', ')}`);
 // The seeds `dgm train --seed` takes.
-const seeds = listOf(values.seeds, '--seeds', wholeIn(0, 2 ** 32 - 1), 'seeds from 0 to 4294967295, comma-separated (e.g. 3,4)');
+const seeds = listOf(values.seeds, '--seeds', wholeIn(0, MAX_SEED), `seeds from 0 to ${MAX_SEED}, comma-separated (e.g. 3,4)`);
 const work = mkdtempSync(join(tmpdir(), 'dgm-wire-drift-'));
 const cluster = SimulatedCluster.up({ hosts: 3, rate: '1gbit', shmSize: '64m' });
 

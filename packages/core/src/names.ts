@@ -65,3 +65,6 @@ export const MAX_VAE_BETA = 1000;
 
 /** Most classes a conditional model (`conditional: true`, option `classes`) accepts: labels are stored as bytes. */
 export const MAX_CLASSES = 256;
+
+/** Largest `--seed` (a run's seeds are unsigned 32-bit). */
+export const MAX_SEED = 2 ** 32 - 1;

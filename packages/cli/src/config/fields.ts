@@ -10,6 +10,7 @@ import {
   LR_SCHEDULE_NAMES,
   MAX_DCGAN_REFINE,
   MAX_EMA_DECAY,
+  MAX_SEED,
   MAX_VAE_BETA,
   NORMALIZATIONS,
   VAE_MODEL_NAMES,
@@ -39,7 +40,6 @@ function withFlagForm<T extends FieldSchema>(schema: T, form: FlagForm): T {
   return schema;
 }
 
-const MAX_SEED = 2 ** 32 - 1;
 const GANS = 'the GAN models mlp-gan and dcgan';
 
 /** A whole number in [min, max] ("--count must be a whole number from 1 to 1024"). */
